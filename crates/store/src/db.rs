@@ -1,0 +1,343 @@
+//! Opening the database named by a URL, and the small helpers every query uses.
+
+use crate::Result;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, FromQueryResult, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait, Value,
+};
+use std::str::FromStr;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Which database a URL names; chosen once, from the scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, ConnectError> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") => Ok(Backend::Sqlite),
+            Some("postgres" | "postgresql") => Ok(Backend::Postgres),
+            _ => Err(ConnectError::UnsupportedScheme(redact_url(url))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Failures to open a database, worded for the person who typed the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "URL cơ sở dữ liệu không được hỗ trợ: «{0}». Hãy dùng sqlite://tệp.db hoặc postgres://người-dùng@máy/cơ-sở-dữ-liệu \
+         (unsupported database URL: use sqlite://file.db or postgres://user@host/db)"
+    )]
+    UnsupportedScheme(String),
+    #[error("URL cơ sở dữ liệu không hợp lệ «{url}» (invalid database URL): {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("không kết nối được tới {backend} tại «{url}» (cannot connect): {reason}")]
+    Unreachable { backend: &'static str, url: String, reason: String },
+}
+
+/// Hides the password of a URL for messages and `config print`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    match tail {
+        Some(t) => format!("{scheme}://{authority}/{t}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
+/// Pool settings. PostgreSQL's `max_connections` (100 by default) is shared by every instance:
+/// keep `pool_size × instances` well under it.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub pool_size: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { pool_size: 10, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The database: a pool over SQLite or PostgreSQL. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: Backend,
+}
+
+/// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+pub type Tx = DatabaseTransaction;
+
+impl Db {
+    /// Opens the database the URL names. SQLite files are created if missing and run in WAL mode
+    /// with foreign keys on; PostgreSQL gets a pool of `pool_size` connections.
+    pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, ConnectError> {
+        let backend = Backend::from_url(url)?;
+        let bad_url = |e: sea_orm::sqlx::Error| ConnectError::BadUrl { url: redact_url(url), reason: e.to_string() };
+        let unreachable = |e: sea_orm::sqlx::Error| ConnectError::Unreachable {
+            backend: backend.name(),
+            url: redact_url(url),
+            reason: e.to_string(),
+        };
+        let conn: DatabaseConnection = match backend {
+            Backend::Sqlite => {
+                let connect = SqliteConnectOptions::from_str(url)
+                    .map_err(bad_url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .pragma("temp_store", "memory");
+                SqlitePoolOptions::new()
+                    .max_connections(options.pool_size.clamp(1, 16))
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(unreachable)?
+                    .into()
+            }
+            Backend::Postgres => {
+                let connect = PgConnectOptions::from_str(url).map_err(bad_url)?.application_name("ocop");
+                PgPoolOptions::new()
+                    .max_connections(options.pool_size.max(1))
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(unreachable)?
+                    .into()
+            }
+        };
+        Ok(Db { conn, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that reads and then writes fails with `SQLITE_BUSY_SNAPSHOT` under
+    /// concurrency, and the busy timeout does not cover that.
+    pub async fn write(&self) -> Result<Tx> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.conn.begin_with_options(options).await?)
+    }
+
+    /// A trivial round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        self.conn.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// The server's version string, e.g. `SQLite 3.51.3` or `PostgreSQL 15.20 …`.
+    pub async fn server_version(&self) -> Result<String> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version() AS v",
+            Backend::Postgres => "SELECT version() AS v",
+        };
+        let row = self.conn.query_one_raw(Statement::from_string(self.conn.get_database_backend(), sql)).await?;
+        Ok(row.map(|r| r.try_get::<String>("", "v")).transpose()?.unwrap_or_default())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        Ok(self.conn.close().await?)
+    }
+}
+
+/// The current instant, as stored: whole Unix seconds.
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub(crate) fn stmt(c: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(c.get_database_backend(), sql, values)
+}
+
+pub(crate) async fn fetch_all<T: FromQueryResult>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Result<Vec<T>> {
+    Ok(T::find_by_statement(stmt(c, sql, values)).all(c).await?)
+}
+
+pub(crate) async fn fetch_optional<T: FromQueryResult>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Result<Option<T>> {
+    Ok(T::find_by_statement(stmt(c, sql, values)).one(c).await?)
+}
+
+pub(crate) async fn fetch_one<T: FromQueryResult>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Result<T> {
+    fetch_optional(c, sql, values).await?.ok_or(crate::StoreError::NotFound)
+}
+
+/// Runs a statement and returns the number of rows it changed.
+pub(crate) async fn execute(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: impl IntoIterator<Item = Value>,
+) -> Result<u64> {
+    Ok(c.execute_raw(stmt(c, sql, values)).await?.rows_affected())
+}
+
+/// One `i64` column named `n`, e.g. `SELECT COUNT(*) AS n …`.
+#[derive(FromQueryResult)]
+pub(crate) struct Count {
+    pub n: i64,
+}
+
+pub(crate) async fn count(c: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<i64> {
+    Ok(fetch_one::<Count>(c, sql, values).await?.n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheme_decides_backend() {
+        assert_eq!(Backend::from_url("sqlite://ocop.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("sqlite:ocop.db?mode=rwc").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("PostgreSQL://u@h/db").ok(), Some(Backend::Postgres));
+        let err = Backend::from_url("mysql://root:secret@h/db").expect_err("mysql is not supported");
+        let msg = err.to_string();
+        assert!(msg.contains("mysql://root:***@h/db"), "{msg}");
+        assert!(!msg.contains("secret"), "{msg}");
+        assert!(msg.contains("sqlite://") && msg.contains("postgres://"), "{msg}");
+        assert!(Backend::from_url("ocop.db").is_err());
+    }
+
+    #[test]
+    fn redaction_keeps_everything_but_the_password() {
+        assert_eq!(
+            redact_url("postgres://ocop:pa:ss@db.internal:5432/ocop"),
+            "postgres://ocop:***@db.internal:5432/ocop"
+        );
+        assert_eq!(redact_url("postgres://ocop@db/ocop"), "postgres://ocop@db/ocop");
+        assert_eq!(redact_url("sqlite://ocop.db"), "sqlite://ocop.db");
+    }
+}
+
+/// Builds a `WHERE` clause from optional filters, numbering the `$N` placeholders.
+///
+/// Each condition is written with `?` where its value goes: `w.and("province_code = ?", code)`.
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    clauses: Vec<String>,
+    pub values: Vec<Value>,
+}
+
+impl Conditions {
+    pub fn and(&mut self, condition: &str, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        let n = self.values.len();
+        self.clauses.push(condition.replacen('?', &format!("${n}"), 1));
+        self
+    }
+
+    /// The next placeholder number, for a `LIMIT`/`OFFSET` after the conditions.
+    pub fn next_placeholder(&self) -> usize {
+        self.values.len() + 1
+    }
+
+    /// `WHERE a AND b`, or nothing.
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" AND "))
+        }
+    }
+}
+
+/// The term with `LIKE`'s wildcards escaped (use with `ESCAPE '\'`).
+pub(crate) fn like_escape(term: &str) -> String {
+    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// `%term%` for `LIKE … ESCAPE '\'`: contains the term literally.
+pub(crate) fn like_pattern(term: &str) -> String {
+    format!("%{}%", like_escape(term))
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub number: u32,
+    pub size: u32,
+}
+
+impl Page {
+    pub const MAX_SIZE: u32 = 200;
+
+    pub fn new(number: u32, size: u32) -> Self {
+        Self { number: number.max(1), size: size.clamp(1, Self::MAX_SIZE) }
+    }
+
+    pub fn offset(self) -> i64 {
+        i64::from(self.number - 1) * i64::from(self.size)
+    }
+
+    pub fn limit(self) -> i64 {
+        i64::from(self.size)
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self::new(1, 50)
+    }
+}
+
+/// A page of rows and how many rows match in all.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: Page,
+}
+
+impl<T> Paged<T> {
+    pub fn pages(&self) -> i64 {
+        (self.total + i64::from(self.page.size) - 1) / i64::from(self.page.size)
+    }
+}
