@@ -228,13 +228,19 @@ pub fn listing(actor: Option<&Actor>, action: Action) -> Result<Listing, Denied>
 /// province office grants the provincial roles within its own province and never admin or
 /// central roles.
 pub fn may_grant(actor: &Actor, role: Role, scope: &Scope) -> bool {
+    may_grant_role(actor, role)
+        && match reach(actor.role, Action::ManageUsers) {
+            Reach::Everywhere => true,
+            Reach::Province => scope.province().is_some() && scope.province() == actor.scope.province(),
+            _ => false,
+        }
+}
+
+/// Whether an account may give this role to anyone at all (the roles its forms offer).
+pub fn may_grant_role(actor: &Actor, role: Role) -> bool {
     match reach(actor.role, Action::ManageUsers) {
         Reach::Everywhere => true,
-        Reach::Province => {
-            !matches!(role, Role::Admin | Role::CentralOffice)
-                && scope.province().is_some()
-                && scope.province() == actor.scope.province()
-        }
+        Reach::Province => !matches!(role, Role::Admin | Role::CentralOffice),
         _ => false,
     }
 }

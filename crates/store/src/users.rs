@@ -384,3 +384,9 @@ pub async fn set_password(
     .await?;
     Ok(())
 }
+
+/// Notes a successful sign-in (the audit entry is the caller's, in the same transaction).
+pub async fn record_login(c: &impl ConnectionTrait, id: i64) -> Result<()> {
+    execute(c, "UPDATE app_user SET last_login_at = $1 WHERE id = $2", [now().into(), id.into()]).await?;
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! Configuration: each setting is a flag with an `OCOP_*` environment fallback and a default that
+//! needs nothing (SQLite in `./ocop.db`, listening on 127.0.0.1:8080). Precedence: flag >
+//! environment > default.
+
+use clap::Args;
+use std::time::Duration;
+use store::DbOptions;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "OCOP_DATABASE_URL", default_value = "sqlite://ocop.db")]
+    pub database_url: String,
+
+    /// Connections in this instance's pool. On PostgreSQL keep pool × instances under the
+    /// server's max_connections.
+    #[arg(long, global = true, env = "OCOP_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+
+    /// Address to listen on; port 0 picks a free port (the server prints the address).
+    #[arg(long, global = true, env = "OCOP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Address users reach the platform at, e.g. https://ocop.hanoi.gov.vn (used for links and
+    /// QR codes; https makes cookies Secure).
+    #[arg(long, global = true, env = "OCOP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Mark cookies Secure even without an https public URL.
+    #[arg(long, global = true, env = "OCOP_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    #[arg(long, global = true, env = "OCOP_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
+    /// Hours of inactivity after which a session ends.
+    #[arg(long, global = true, env = "OCOP_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+
+    /// Failed sign-ins allowed per account within the window.
+    #[arg(long, global = true, env = "OCOP_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: i64,
+
+    /// Failed sign-ins allowed per client address within the window.
+    #[arg(long, global = true, env = "OCOP_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 50)]
+    pub login_max_failures_per_ip: i64,
+
+    /// Minutes a failed sign-in counts against the limits.
+    #[arg(long, global = true, env = "OCOP_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
+    pub login_window_minutes: u64,
+
+    /// Log filter, e.g. info or ocop=debug,tower_http=info.
+    #[arg(long, global = true, env = "OCOP_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Log lines as JSON (for log collectors) instead of text.
+    #[arg(long, global = true, env = "OCOP_LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+}
+
+impl Config {
+    pub fn db_options(&self) -> DbOptions {
+        DbOptions { pool_size: self.db_pool_size, ..DbOptions::default() }
+    }
+
+    pub fn web_settings(&self) -> web::Settings {
+        let https = self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        web::Settings {
+            public_url: self.public_url.clone(),
+            secure_cookies: self.secure_cookies || https,
+            trust_proxy_headers: self.trust_proxy,
+            session_idle: Duration::from_secs(self.session_hours * 3600),
+            login_max_failures_account: self.login_max_failures,
+            login_max_failures_ip: self.login_max_failures_per_ip,
+            login_window: Duration::from_secs(self.login_window_minutes * 60),
+            ..web::Settings::default()
+        }
+    }
+
+    /// Every effective setting as `OCOP_NAME=value` lines, secrets redacted.
+    pub fn print(&self) -> String {
+        let s = self.web_settings();
+        let lines = [
+            ("OCOP_DATABASE_URL", store::redact_url(&self.database_url)),
+            ("OCOP_DB_POOL_SIZE", self.db_pool_size.to_string()),
+            ("OCOP_LISTEN", self.listen.clone()),
+            ("OCOP_PUBLIC_URL", self.public_url.clone().unwrap_or_default()),
+            ("OCOP_SECURE_COOKIES", s.secure_cookies.to_string()),
+            ("OCOP_TRUST_PROXY", self.trust_proxy.to_string()),
+            ("OCOP_SESSION_HOURS", self.session_hours.to_string()),
+            ("OCOP_LOGIN_MAX_FAILURES", self.login_max_failures.to_string()),
+            ("OCOP_LOGIN_MAX_FAILURES_PER_IP", self.login_max_failures_per_ip.to_string()),
+            ("OCOP_LOGIN_WINDOW_MINUTES", self.login_window_minutes.to_string()),
+            ("OCOP_LOG", self.log.clone()),
+            ("OCOP_LOG_JSON", self.log_json.to_string()),
+        ];
+        lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+    }
+}

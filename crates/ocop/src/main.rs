@@ -1,0 +1,132 @@
+//! `ocop`: the platform's server and command line.
+
+mod config;
+mod serve;
+mod users;
+
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ocop", version, about = "Nền tảng quản lý Chương trình OCOP (One Commune One Product)")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (applies pending migrations first unless --no-migrate).
+    Serve {
+        /// Refuse to start when migrations are pending instead of applying them (for
+        /// deployments that run `ocop migrate` as a release step).
+        #[arg(long, env = "OCOP_NO_MIGRATE")]
+        no_migrate: bool,
+    },
+    /// Apply pending schema migrations and load the reference data, then exit.
+    Migrate,
+    /// Show the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: users::UserAction,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Print every effective setting (secrets redacted).
+    Print,
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Walk the hash chain and report the first entry edited or deleted outside the application.
+    Verify,
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_json { builder.json().init() } else { builder.init() }
+}
+
+/// A failure the user can fix, reported without a stack of causes; exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.config);
+    let result = match cli.command {
+        Command::Serve { no_migrate } => serve::run(&cli.config, no_migrate).await,
+        Command::Migrate => serve::migrate(&cli.config).await,
+        Command::Config { action: ConfigAction::Print } => {
+            print!("{}", cli.config.print());
+            Ok(())
+        }
+        Command::User { action } => users::run(&cli.config, action).await,
+        Command::Audit { action: AuditAction::Verify } => audit_verify(&cli.config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<UsageError>() {
+            Some(usage) => {
+                eprintln!("{usage}");
+                ExitCode::from(2)
+            }
+            None => {
+                eprintln!("lỗi (error): {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn audit_verify(config: &Config) -> anyhow::Result<()> {
+    let db = serve::open(config).await?;
+    let v = store::audit::verify(db.conn()).await?;
+    match v.broken {
+        None => {
+            println!("Chuỗi băm toàn vẹn: {} mục (hash chain intact: {} entries).", v.entries, v.entries);
+            Ok(())
+        }
+        Some(b) => {
+            let detail = match b {
+                domain::audit::Break::HashMismatch { seq } => {
+                    format!("mục {seq}: nội dung đã bị sửa (entry {seq}: contents edited)")
+                }
+                domain::audit::Break::WrongPrevious { seq } => format!(
+                    "mục {seq}: không trỏ đúng mục trước — có mục bị chèn hoặc sửa lại băm \
+                     (entry {seq} does not link to the previous one)"
+                ),
+                domain::audit::Break::Gap { expected, found } => format!(
+                    "thiếu mục {expected}, gặp mục {found}: có mục đã bị xóa (entry {expected} missing, found {found})"
+                ),
+            };
+            Err(anyhow::anyhow!("chuỗi băm bị phá vỡ sau {} mục hợp lệ — {detail}", v.entries))
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `ocop serve` and `ocop migrate`.
+
+use crate::config::Config;
+use anyhow::Context;
+use domain::email::Email;
+use domain::password;
+use domain::role::{Role, Scope};
+use store::audit::Who;
+use store::users::{self, UserDraft};
+use store::{Db, migrate, units};
+use tokio_util::sync::CancellationToken;
+
+pub async fn open(config: &Config) -> anyhow::Result<Db> {
+    Ok(Db::connect(&config.database_url, &config.db_options()).await?)
+}
+
+async fn apply_migrations(db: &Db) -> anyhow::Result<()> {
+    let applied = migrate::run(db).await?;
+    for (version, name) in &applied {
+        tracing::info!(version, name, "migration applied");
+    }
+    if units::ensure_loaded(db).await? {
+        let c = units::counts(db.conn()).await?;
+        tracing::info!(provinces = c.provinces, communes = c.communes, "administrative units loaded");
+    }
+    Ok(())
+}
+
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let db = open(config).await?;
+    apply_migrations(&db).await?;
+    let status = migrate::status(&db).await?;
+    println!(
+        "{}: lược đồ ở phiên bản {} (schema at version {}).",
+        db.backend().name(),
+        status.applied.last().copied().unwrap_or(0),
+        status.applied.last().copied().unwrap_or(0)
+    );
+    Ok(())
+}
+
+/// On an empty database, creates `admin@localhost` with a random password, printed once.
+async fn bootstrap_admin(db: &Db) -> anyhow::Result<()> {
+    if users::count_all(db.conn()).await? > 0 {
+        return Ok(());
+    }
+    let pw = password::generate(rand::random::<u32>);
+    let shown = pw.expose().to_owned();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await??;
+    let draft = UserDraft {
+        email: Email::parse("admin@localhost").map_err(|e| anyhow::anyhow!("{e}"))?,
+        display_name: "Quản trị hệ thống".into(),
+        role: Role::Admin,
+        scope: Scope::National,
+    };
+    let tx = db.write().await?;
+    users::create(&tx, &Who::system(), &draft, &hash, true).await?;
+    tx.commit().await?;
+    println!();
+    println!("  Đã tạo tài khoản quản trị đầu tiên (first administrator account created):");
+    println!("    email:     admin@localhost");
+    println!("    mật khẩu:  {shown}");
+    println!("  Mật khẩu chỉ hiện một lần; hệ thống sẽ yêu cầu đổi khi đăng nhập.");
+    println!("  (The password is shown only once; you will be asked to change it.)");
+    println!();
+    Ok(())
+}
+
+async fn shutdown_signal(stop: CancellationToken) {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+    stop.cancel();
+}
+
+pub async fn run(config: &Config, no_migrate: bool) -> anyhow::Result<()> {
+    let db = open(config).await?;
+    if no_migrate {
+        migrate::check(&db).await?;
+    } else {
+        apply_migrations(&db).await?;
+    }
+    bootstrap_admin(&db).await?;
+
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("không mở được cổng {} (cannot listen)", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = web::AppState::new(db.clone(), config.web_settings());
+    let stop = CancellationToken::new();
+    let jobs = tokio::spawn(web::jobs::housekeeping(state.clone(), stop.clone()));
+
+    println!("OCOP đang chạy tại http://{addr} ({}) — serving at http://{addr}", db.server_version().await?);
+    web::serve(listener, state, shutdown_signal(stop.clone())).await?;
+    stop.cancel();
+    jobs.await?;
+    db.close().await?;
+    Ok(())
+}

@@ -1,0 +1,227 @@
+## Page frame
+app-name = OCOP Platform
+app-tagline = One Commune One Product
+skip-to-content = Skip to main content
+nav-menu = Menu
+nav-home = Home
+nav-units = Administrative units
+nav-users = Accounts
+nav-audit = Audit log
+nav-account = My account
+nav-login = Sign in
+nav-logout = Sign out
+nav-api-docs = API
+lang-switch = Tiếng Việt
+lang-switch-label = Chuyển sang tiếng Việt
+footer-text = OCOP programme management platform — open-source software
+footer-version = Version { $version }
+flash-saved = Changes saved.
+
+## Roles and scopes
+role-producer = OCOP producer
+role-commune_officer = Commune officer
+role-province_office = Provincial OCOP office
+role-council_member = Evaluation council member
+role-inspector = Inspection team member
+role-central_office = Central office
+role-admin = System administrator
+scope-national = Whole country
+scope-province = { $province }
+scope-commune = { $commune }, { $province }
+scope-producer = Producer no. { $producer } — { $commune }, { $province }
+
+## Home
+home-title = Home
+home-intro = One platform for a province's whole OCOP programme: product registration, commune screening, council scoring, recognition and certificates, traceability labels, trade promotion and plan targets.
+home-aims-title = The programme's two aims
+home-aim-quality = Raise product quality: registration, evaluation, ranking, recognition, re-rating, inspection and supervision.
+home-aim-market = Secure market outlets: public catalogue, verifiable QR labels, fairs, showcase and sales points, buyer connections.
+home-staff-sign-in = Officers and OCOP producers sign in to work.
+home-welcome = Hello, { $name }!
+home-your-role = Role
+home-your-scope = Scope
+home-quick-links = Common tasks
+home-link-units = Look up administrative units (current and pre-2025)
+home-link-users = Manage accounts
+home-link-audit = Browse the audit log
+home-link-account = Change password
+
+## Sign in
+login-title = Sign in
+login-lead = Use the e-mail address and password you were given.
+login-email = E-mail
+login-password = Password
+login-submit = Sign in
+login-failed = Wrong e-mail or password.
+login-throttled = Too many failed sign-ins. Please try again in { $minutes } minutes.
+login-signed-out = You have signed out.
+login-required = Please sign in to continue.
+
+## My account
+account-title = My account
+account-email = E-mail
+account-name = Full name
+account-role = Role
+account-scope = Scope
+account-last-login = Previous sign-in
+account-never = Never
+account-password-title = Change password
+account-password-current = Current password
+account-password-new = New password
+account-password-new-hint = At least { $min } characters.
+account-password-confirm = Repeat the new password
+account-password-submit = Change password
+account-password-changed = Password changed. Your other sessions have been signed out.
+account-password-wrong = The current password is wrong.
+account-password-mismatch = The two new passwords differ.
+account-must-change = You are using a temporary password. Please change it before you continue.
+
+## Accounts
+users-title = Accounts
+users-new = Add account
+users-search = Search by e-mail or name
+users-filter-role = Role
+users-all-roles = All roles
+users-filter-submit = Filter
+users-count = { $total } accounts
+users-empty = No matching accounts.
+users-col-email = E-mail
+users-col-name = Full name
+users-col-role = Role
+users-col-scope = Scope
+users-col-status = Status
+users-status-active = Active
+users-status-disabled = Disabled
+users-edit = Edit
+users-create-title = Add account
+users-edit-title = Edit account { $email }
+users-field-email = E-mail
+users-field-name = Full name
+users-field-role = Role
+users-field-province = Province code
+users-field-province-hint = Two digits, e.g. 01 (Hà Nội). Required for province and commune officers, provincial council members and inspectors.
+users-field-commune = Commune code
+users-field-commune-hint = Five digits, e.g. 00577 (Xã Bát Tràng). Commune officers only.
+users-field-producer = Producer number
+users-field-producer-hint = OCOP producer accounts only.
+users-field-disabled = Disable the account (signs out every session)
+users-save = Save
+users-cancel = Cancel
+users-created = Account { $email } created.
+users-temp-password = Temporary password: { $password }
+users-temp-password-note = This password is shown only once. Pass it to the user through a safe channel; they must change it at first sign-in.
+users-reset-password = Issue a new temporary password
+users-password-reset = A new password was issued for { $email }.
+users-stale = Someone else has just changed this account. The form below shows the latest version; please enter your changes again.
+users-not-allowed = You may not grant this role and scope.
+
+## Audit log
+audit-title = Audit log
+audit-lead = Every change of data is recorded and cannot be edited or deleted; each entry holds the hash of the one before.
+audit-col-seq = No.
+audit-col-time = When
+audit-col-actor = By
+audit-col-action = Action
+audit-col-entity = Record
+audit-col-province = Province
+audit-details = Details
+audit-before = Before
+audit-after = After
+audit-filter-actor = By
+audit-filter-entity = Record kind
+audit-filter-any = Any
+audit-filter-action = Action (starts with)
+audit-filter-entity-id = Record id
+audit-filter-from = From
+audit-filter-until = Until
+audit-filter-submit = Filter
+audit-filter-reset = Clear filters
+audit-count = { $total } entries
+audit-empty = No matching entries.
+audit-verify = Check integrity
+audit-verify-ok = Hash chain intact: { $n } entries checked.
+audit-verify-broken = Hash chain broken at entry { $seq }: data was edited or deleted outside the application.
+
+## Administrative units
+units-title = Administrative units
+units-lead = Current units (since 1 July 2025: 34 provinces and 3,321 communes, wards and special zones) and the pre-2025 units, linked by the official conversion table.
+units-province = Province
+units-show = Show
+units-current = Current communes, wards and special zones
+units-count = { $n } units
+units-col-code = Code
+units-col-name = Name
+units-col-kind = Kind
+units-old-districts = Districts before 2025
+units-lookup-title = Look up an old commune
+units-lookup-lead = Enter the code of a pre-2025 commune, ward or town (5 digits) to see its current unit.
+units-lookup-code = Old commune code
+units-lookup-submit = Look up
+units-lookup-old = Before 2025
+units-lookup-current = Current
+units-lookup-partly = Part
+units-lookup-whole = Whole
+units-lookup-unmapped = The official conversion table does not list this commune (it may have merged in January 2025); the current unit depends on the street address.
+units-lookup-unknown = Commune code { $code } is not in the pre-2025 lists.
+units-edition-pre2025 = List of 4 Jan 2025
+units-edition-2020_2024 = List of 2020–2024
+
+## Paging
+pager-prev = Previous page
+pager-next = Next page
+pager-page = Page { $page } of { $pages }
+
+## Errors
+error-title-400 = Bad request
+error-title-401 = Sign-in required
+error-title-403 = Access denied
+error-title-404 = Not found
+error-title-409 = The data has changed
+error-title-413 = Too large
+error-title-422 = Invalid data
+error-title-429 = Too many requests
+error-title-500 = System error
+error-title-503 = Temporarily unavailable
+error-detail-400 = The request is malformed.
+error-detail-401 = Please sign in to continue.
+error-detail-403 = Your role or scope does not allow this.
+error-detail-404 = The page or record does not exist, or you may not see it.
+error-detail-409 = Someone else has just changed this record. Please reload and try again.
+error-detail-413 = What you sent exceeds the allowed size.
+error-detail-422 = Please correct the errors listed.
+error-detail-429 = You have sent too many requests. Please try again later.
+error-detail-500 = Something went wrong. It has been logged; please try again or tell the administrator the request id.
+error-detail-503 = The system is busy or under maintenance. Please try again in a few minutes.
+error-csrf = The request was refused because it came from another website. Please go back to the platform's page and try again.
+error-request-id = Request id: { $id }
+error-back-home = Back to home
+form-has-errors = Please correct the errors marked below.
+
+## Input errors
+invalid-required = This field is required.
+invalid-too-long = At most { $max } characters.
+invalid-email = Not a valid e-mail address.
+invalid-email-taken = This e-mail is already used by another account.
+invalid-province-code = A province code has { $len } digits.
+invalid-district-code = A district code has { $len } digits.
+invalid-commune-code = A commune code has { $len } digits.
+invalid-role = Not a valid role.
+invalid-scope-required = This role needs this field.
+invalid-scope-unused = This role does not use this field; leave it empty.
+invalid-province-unknown = There is no province with code { $code }.
+invalid-commune-unknown = There is no commune with code { $code }.
+invalid-commune-elsewhere = Commune { $code } is not in the chosen province.
+invalid-password-short = A password needs at least { $min } characters.
+invalid-password-weak = This password is too easy to guess.
+invalid-number = Must be a whole number.
+invalid-date = Not a valid date (dd/mm/yyyy).
+invalid-producer-unknown = There is no producer with number { $id }.
+invalid-json = Invalid JSON: { $detail }
+unit-kind-commune = Commune
+unit-kind-ward = Ward
+unit-kind-special-zone = Special zone
+unit-kind-town = Township
+unit-kind-urban-district = Urban district
+unit-kind-rural-district = Rural district
+unit-kind-district-town = District-level town
+unit-kind-city = Provincial city

@@ -1,0 +1,227 @@
+## Khung trang
+app-name = Nền tảng OCOP
+app-tagline = Chương trình mỗi xã một sản phẩm
+skip-to-content = Bỏ qua, đến nội dung chính
+nav-menu = Danh mục
+nav-home = Trang chủ
+nav-units = Đơn vị hành chính
+nav-users = Tài khoản
+nav-audit = Nhật ký
+nav-account = Tài khoản của tôi
+nav-login = Đăng nhập
+nav-logout = Đăng xuất
+nav-api-docs = API
+lang-switch = English
+lang-switch-label = Switch to English
+footer-text = Nền tảng quản lý Chương trình OCOP — phần mềm nguồn mở
+footer-version = Phiên bản { $version }
+flash-saved = Đã lưu thay đổi.
+
+## Vai trò và phạm vi
+role-producer = Chủ thể OCOP
+role-commune_officer = Cán bộ UBND cấp xã
+role-province_office = Cơ quan thường trực OCOP tỉnh
+role-council_member = Thành viên hội đồng đánh giá
+role-inspector = Thành viên đoàn kiểm tra
+role-central_office = Cơ quan trung ương
+role-admin = Quản trị hệ thống
+scope-national = Toàn quốc
+scope-province = { $province }
+scope-commune = { $commune }, { $province }
+scope-producer = Chủ thể số { $producer } — { $commune }, { $province }
+
+## Trang chủ
+home-title = Trang chủ
+home-intro = Nền tảng quản lý toàn bộ Chương trình OCOP của tỉnh, thành phố: đăng ký sản phẩm, thẩm định cấp xã, hội đồng chấm điểm, công nhận và cấp giấy chứng nhận, tem truy xuất nguồn gốc, xúc tiến thương mại và chỉ tiêu kế hoạch.
+home-aims-title = Hai mục tiêu của Chương trình
+home-aim-quality = Nâng cao chất lượng sản phẩm: đăng ký, đánh giá, phân hạng, công nhận, đánh giá lại và kiểm tra giám sát.
+home-aim-market = Bảo đảm đầu ra: danh mục công khai, tem QR xác thực, hội chợ, điểm giới thiệu và bán sản phẩm, kết nối người mua.
+home-staff-sign-in = Cán bộ và chủ thể OCOP đăng nhập để làm việc.
+home-welcome = Xin chào, { $name }!
+home-your-role = Vai trò
+home-your-scope = Phạm vi
+home-quick-links = Việc thường làm
+home-link-units = Tra cứu đơn vị hành chính (hiện hành và trước 2025)
+home-link-users = Quản lý tài khoản
+home-link-audit = Xem nhật ký thay đổi
+home-link-account = Đổi mật khẩu
+
+## Đăng nhập
+login-title = Đăng nhập
+login-lead = Dùng địa chỉ email và mật khẩu được cấp.
+login-email = Email
+login-password = Mật khẩu
+login-submit = Đăng nhập
+login-failed = Email hoặc mật khẩu không đúng.
+login-throttled = Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau { $minutes } phút.
+login-signed-out = Bạn đã đăng xuất.
+login-required = Vui lòng đăng nhập để tiếp tục.
+
+## Tài khoản của tôi
+account-title = Tài khoản của tôi
+account-email = Email
+account-name = Họ và tên
+account-role = Vai trò
+account-scope = Phạm vi
+account-last-login = Lần đăng nhập trước
+account-never = Chưa có
+account-password-title = Đổi mật khẩu
+account-password-current = Mật khẩu hiện tại
+account-password-new = Mật khẩu mới
+account-password-new-hint = Ít nhất { $min } ký tự.
+account-password-confirm = Nhập lại mật khẩu mới
+account-password-submit = Đổi mật khẩu
+account-password-changed = Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất.
+account-password-wrong = Mật khẩu hiện tại không đúng.
+account-password-mismatch = Hai lần nhập mật khẩu mới không khớp.
+account-must-change = Bạn đang dùng mật khẩu tạm thời. Vui lòng đổi mật khẩu trước khi tiếp tục.
+
+## Quản lý tài khoản
+users-title = Tài khoản
+users-new = Thêm tài khoản
+users-search = Tìm theo email hoặc tên
+users-filter-role = Vai trò
+users-all-roles = Tất cả vai trò
+users-filter-submit = Lọc
+users-count = { $total } tài khoản
+users-empty = Không có tài khoản nào phù hợp.
+users-col-email = Email
+users-col-name = Họ và tên
+users-col-role = Vai trò
+users-col-scope = Phạm vi
+users-col-status = Trạng thái
+users-status-active = Đang hoạt động
+users-status-disabled = Đã khóa
+users-edit = Sửa
+users-create-title = Thêm tài khoản
+users-edit-title = Sửa tài khoản { $email }
+users-field-email = Email
+users-field-name = Họ và tên
+users-field-role = Vai trò
+users-field-province = Mã tỉnh/thành
+users-field-province-hint = Hai chữ số, ví dụ 01 (Hà Nội). Bắt buộc với cán bộ tỉnh, xã, thành viên hội đồng tỉnh, đoàn kiểm tra.
+users-field-commune = Mã xã/phường
+users-field-commune-hint = Năm chữ số, ví dụ 00577 (Xã Bát Tràng). Chỉ dành cho cán bộ UBND cấp xã.
+users-field-producer = Mã chủ thể
+users-field-producer-hint = Chỉ dành cho tài khoản chủ thể OCOP.
+users-field-disabled = Khóa tài khoản (đăng xuất mọi phiên)
+users-save = Lưu
+users-cancel = Hủy
+users-created = Đã tạo tài khoản { $email }.
+users-temp-password = Mật khẩu tạm thời: { $password }
+users-temp-password-note = Mật khẩu này chỉ hiển thị một lần. Hãy chuyển cho người dùng qua kênh an toàn; họ sẽ phải đổi mật khẩu khi đăng nhập lần đầu.
+users-reset-password = Cấp lại mật khẩu tạm thời
+users-password-reset = Đã cấp lại mật khẩu cho { $email }.
+users-stale = Tài khoản này vừa được người khác thay đổi. Biểu mẫu dưới đây là bản mới nhất; vui lòng nhập lại thay đổi của bạn.
+users-not-allowed = Bạn không được cấp vai trò và phạm vi này.
+
+## Nhật ký
+audit-title = Nhật ký thay đổi
+audit-lead = Mọi thay đổi dữ liệu đều được ghi lại, không sửa xóa được; mỗi mục chứa mã băm của mục trước.
+audit-col-seq = Số
+audit-col-time = Thời điểm
+audit-col-actor = Người thực hiện
+audit-col-action = Thao tác
+audit-col-entity = Đối tượng
+audit-col-province = Tỉnh
+audit-details = Chi tiết
+audit-before = Trước
+audit-after = Sau
+audit-filter-actor = Người thực hiện
+audit-filter-entity = Loại đối tượng
+audit-filter-any = Tất cả
+audit-filter-action = Thao tác (bắt đầu bằng)
+audit-filter-entity-id = Mã đối tượng
+audit-filter-from = Từ ngày
+audit-filter-until = Đến ngày
+audit-filter-submit = Lọc
+audit-filter-reset = Bỏ lọc
+audit-count = { $total } mục
+audit-empty = Không có mục nào phù hợp.
+audit-verify = Kiểm tra tính toàn vẹn
+audit-verify-ok = Chuỗi băm toàn vẹn: đã kiểm tra { $n } mục.
+audit-verify-broken = Chuỗi băm bị phá vỡ tại mục số { $seq }: dữ liệu đã bị sửa hoặc xóa ngoài ứng dụng.
+
+## Đơn vị hành chính
+units-title = Đơn vị hành chính
+units-lead = Danh mục hiện hành (từ 01/7/2025: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu) và danh mục trước năm 2025, theo bảng chuyển đổi chính thức.
+units-province = Tỉnh/thành phố
+units-show = Xem
+units-current = Xã, phường, đặc khu hiện hành
+units-count = { $n } đơn vị
+units-col-code = Mã
+units-col-name = Tên
+units-col-kind = Loại
+units-old-districts = Quận, huyện trước năm 2025
+units-lookup-title = Tra cứu xã cũ
+units-lookup-lead = Nhập mã xã, phường, thị trấn trước năm 2025 (5 chữ số) để biết đơn vị hiện hành.
+units-lookup-code = Mã xã cũ
+units-lookup-submit = Tra cứu
+units-lookup-old = Trước năm 2025
+units-lookup-current = Hiện hành
+units-lookup-partly = Một phần
+units-lookup-whole = Toàn bộ
+units-lookup-unmapped = Bảng chuyển đổi chính thức không có xã này (có thể đã sáp nhập từ tháng 01/2025); cần xác định theo địa chỉ cụ thể.
+units-lookup-unknown = Không tìm thấy mã xã { $code } trong danh mục trước năm 2025.
+units-edition-pre2025 = Danh mục 04/01/2025
+units-edition-2020_2024 = Danh mục 2020–2024
+
+## Phân trang
+pager-prev = Trang trước
+pager-next = Trang sau
+pager-page = Trang { $page }/{ $pages }
+
+## Lỗi
+error-title-400 = Yêu cầu không hợp lệ
+error-title-401 = Cần đăng nhập
+error-title-403 = Không có quyền truy cập
+error-title-404 = Không tìm thấy
+error-title-409 = Dữ liệu đã thay đổi
+error-title-413 = Tệp quá lớn
+error-title-422 = Dữ liệu chưa hợp lệ
+error-title-429 = Quá nhiều yêu cầu
+error-title-500 = Lỗi hệ thống
+error-title-503 = Tạm thời không phục vụ được
+error-detail-400 = Yêu cầu không đúng định dạng.
+error-detail-401 = Vui lòng đăng nhập để tiếp tục.
+error-detail-403 = Vai trò hoặc phạm vi của bạn không cho phép thao tác này.
+error-detail-404 = Trang hoặc bản ghi bạn tìm không tồn tại, hoặc bạn không có quyền xem.
+error-detail-409 = Bản ghi vừa được người khác thay đổi. Vui lòng tải lại và thử lại.
+error-detail-413 = Nội dung gửi lên vượt quá giới hạn cho phép.
+error-detail-422 = Vui lòng sửa các lỗi được nêu.
+error-detail-429 = Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau.
+error-detail-500 = Đã có lỗi ngoài ý muốn. Lỗi đã được ghi lại; vui lòng thử lại hoặc báo cho quản trị viên kèm mã yêu cầu.
+error-detail-503 = Hệ thống đang bận hoặc đang bảo trì. Vui lòng thử lại sau ít phút.
+error-csrf = Yêu cầu bị từ chối vì được gửi từ một trang web khác. Vui lòng quay lại trang của nền tảng và thử lại.
+error-request-id = Mã yêu cầu: { $id }
+error-back-home = Về trang chủ
+form-has-errors = Vui lòng sửa các lỗi được đánh dấu bên dưới.
+
+## Lỗi dữ liệu nhập
+invalid-required = Trường này là bắt buộc.
+invalid-too-long = Tối đa { $max } ký tự.
+invalid-email = Địa chỉ email không hợp lệ.
+invalid-email-taken = Email này đã được dùng cho một tài khoản khác.
+invalid-province-code = Mã tỉnh phải gồm { $len } chữ số.
+invalid-district-code = Mã quận, huyện phải gồm { $len } chữ số.
+invalid-commune-code = Mã xã, phường phải gồm { $len } chữ số.
+invalid-role = Vai trò không hợp lệ.
+invalid-scope-required = Vai trò này cần trường này.
+invalid-scope-unused = Vai trò này không dùng trường này; hãy để trống.
+invalid-province-unknown = Không có tỉnh, thành phố mã { $code }.
+invalid-commune-unknown = Không có xã, phường mã { $code }.
+invalid-commune-elsewhere = Xã, phường mã { $code } không thuộc tỉnh đã chọn.
+invalid-password-short = Mật khẩu cần ít nhất { $min } ký tự.
+invalid-password-weak = Mật khẩu quá dễ đoán.
+invalid-number = Phải là một số nguyên.
+invalid-date = Ngày không hợp lệ (dd/mm/yyyy).
+invalid-producer-unknown = Không có chủ thể mã { $id }.
+invalid-json = Dữ liệu JSON không hợp lệ: { $detail }
+unit-kind-commune = Xã
+unit-kind-ward = Phường
+unit-kind-special-zone = Đặc khu
+unit-kind-town = Thị trấn
+unit-kind-urban-district = Quận
+unit-kind-rural-district = Huyện
+unit-kind-district-town = Thị xã
+unit-kind-city = Thành phố

@@ -1,0 +1,73 @@
+//! The JSON API under `/api/v1`, documented by the OpenAPI document it generates.
+
+mod me;
+mod units;
+
+use crate::AppState;
+use axum::Router;
+use serde::Serialize;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OCOP Platform API",
+        description = "API của nền tảng quản lý Chương trình mỗi xã một sản phẩm (OCOP). \
+                       Lỗi trả về dạng `{\"error\": {...}}` bằng tiếng Việt, hoặc tiếng Anh với `?lang=en`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(ApiError, ApiErrorBody, ApiFieldError)),
+    tags(
+        (name = "units", description = "Đơn vị hành chính hiện hành và trước năm 2025"),
+        (name = "account", description = "Tài khoản đang đăng nhập")
+    )
+)]
+struct ApiDoc;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(units::provinces))
+        .routes(routes!(units::province_units))
+        .routes(routes!(units::province_old_districts))
+        .routes(routes!(units::old_district_communes))
+        .routes(routes!(units::old_commune))
+        .routes(routes!(me::me))
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> OpenApiDoc {
+    router().split_for_parts().1
+}
+
+/// Swagger UI at `/api/docs/` (its files are compiled in: it works offline) and the document
+/// at `/api/v1/openapi.json`.
+pub fn docs() -> Router<AppState> {
+    SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi()).into()
+}
+
+/// Every error of the API has this shape.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    pub error: ApiErrorBody,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+    pub request_id: String,
+    pub fields: Vec<ApiFieldError>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiFieldError {
+    pub field: String,
+    /// A stable code such as `invalid-email`.
+    pub code: String,
+    pub message: String,
+}

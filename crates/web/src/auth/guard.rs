@@ -1,0 +1,65 @@
+//! The guard: one extractor through which every handler learns who calls and asks whether they
+//! may act. The decision itself is `domain::access`; this adds logging of refusals.
+
+use super::CurrentUser;
+use crate::error::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use domain::access::{self, Action, Actor, Listing, Target};
+use std::sync::Arc;
+use store::sessions::Live;
+use store::users::User;
+
+/// The caller of a request: a signed-in account, or the public.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    session: Option<Arc<Live>>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Caller::from_extensions(parts.extensions.get::<CurrentUser>()))
+    }
+}
+
+impl Caller {
+    pub fn from_extensions(current: Option<&CurrentUser>) -> Self {
+        Caller { session: current.and_then(|c| c.0.clone()) }
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        self.session.as_deref().map(|s| &s.user)
+    }
+
+    pub fn session(&self) -> Option<&Live> {
+        self.session.as_deref()
+    }
+
+    pub fn actor(&self) -> Option<Actor> {
+        self.user().map(User::actor)
+    }
+
+    /// The signed-in account, or 401.
+    pub fn signed_in(&self) -> Result<&User, AppError> {
+        self.user().ok_or(AppError::SignInRequired)
+    }
+
+    /// May the caller do `action` to this record? Refusals are logged.
+    pub fn require(&self, action: Action, target: &Target) -> Result<(), AppError> {
+        access::authorize(self.actor().as_ref(), action, target).map_err(|denied| self.refused(action, denied))
+    }
+
+    /// May the caller do `action` on a collection, and which rows does it cover?
+    pub fn listing(&self, action: Action) -> Result<Listing, AppError> {
+        access::listing(self.actor().as_ref(), action).map_err(|denied| self.refused(action, denied))
+    }
+
+    fn refused(&self, action: Action, denied: access::Denied) -> AppError {
+        let user = self.user().map_or_else(|| "public".to_owned(), |u| format!("{} ({})", u.email, u.role));
+        tracing::warn!(?action, ?denied, %user, "access refused");
+        metrics::counter!("ocop_access_refused_total", "action" => format!("{action:?}")).increment(1);
+        denied.into()
+    }
+}

@@ -1,0 +1,189 @@
+//! Signing in and out, and choosing the language.
+
+use super::{client_ip, session_cookie_name};
+use crate::error::AppError;
+use crate::i18n::{self, Locale};
+use crate::page::{FLASH_COOKIE, PageCtx, render_status};
+use crate::{AppState, cookies};
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use store::audit::{self, Change};
+use store::{sessions, throttle, users};
+
+/// The client's address as the throttle counts it.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Ok(ClientIp(client_ip(state, &parts.headers, peer)))
+    }
+}
+
+/// Only paths of this site: never `//evil.example` or an absolute URL.
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    if ok { next } else { "/" }
+}
+
+/// Sets a message to show once on the next page.
+pub fn flash(message: &str, secure: bool) -> (header::HeaderName, HeaderValue) {
+    (header::SET_COOKIE, cookies::set(FLASH_COOKIE, message, cookies::Lifetime::Seconds(120), secure))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: PageCtx,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn form(ctx: PageCtx, Query(q): Query<NextQuery>) -> Response {
+    if ctx.user().is_some() {
+        return Redirect::to(safe_next(&q.next)).into_response();
+    }
+    let error = (!q.next.is_empty() && q.next != "/").then(|| ctx.t.get("login-required"));
+    render_status(StatusCode::OK, &LoginPage { ctx, email: String::new(), next: q.next, error })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let settings = state.settings();
+    let db = state.db();
+    let window = i64::try_from(settings.login_window.as_secs()).unwrap_or(900);
+    let account_key = throttle::account_key(&form.email);
+    let ip_key = throttle::ip_key(&ip);
+    let t = ctx.t;
+
+    for (key, max) in [(&account_key, settings.login_max_failures_account), (&ip_key, settings.login_max_failures_ip)] {
+        if throttle::recent_failures(db.conn(), key, window).await? >= max {
+            let wait = throttle::retry_after(db.conn(), key, window).await?;
+            tracing::warn!(%key, "sign-in throttled");
+            let minutes = ((wait + 59) / 60).to_string();
+            let error = t.arg("login-throttled", "minutes", &minutes);
+            let mut response = again(ctx, form, StatusCode::TOO_MANY_REQUESTS, error);
+            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(response);
+        }
+    }
+
+    let account = users::find_for_login(db.conn(), &form.email).await?;
+    let hash = account.as_ref().map_or(domain::password::DECOY_HASH.to_owned(), |(_, h)| h.clone());
+    let password = form.password.clone();
+    let matches = tokio::task::spawn_blocking(move || domain::password::verify(&password, &hash))
+        .await
+        .map_err(AppError::internal)?;
+    let user = match account {
+        Some((user, _)) if matches && !user.disabled => user,
+        _ => {
+            throttle::record_failure(db.conn(), &[&account_key, &ip_key]).await?;
+            return Ok(again(ctx, form, StatusCode::UNAUTHORIZED, t.get("login-failed")));
+        }
+    };
+
+    throttle::clear(db.conn(), &account_key).await?;
+    let ttl = i64::try_from(settings.session_idle.as_secs()).unwrap_or(12 * 3600);
+    let origin = sessions::Origin {
+        ip: Some(ip),
+        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+    };
+    let tx = db.write().await?;
+    let token = sessions::create(&tx, user.id, ttl, &origin).await?;
+    users::record_login(&tx, user.id).await?;
+    audit::append(
+        &tx,
+        &user.who(),
+        Change::new("user.login", "user", user.id).province(user.scope.province().map(|p| p.as_str())),
+    )
+    .await?;
+    tx.commit().await?;
+
+    let target = if user.must_change_password { "/account" } else { safe_next(&form.next) };
+    let cookie = cookies::set(
+        session_cookie_name(settings.secure_cookies),
+        &token,
+        cookies::Lifetime::Session,
+        settings.secure_cookies,
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
+}
+
+/// The form again, with what was typed (but not the password) and why it failed.
+fn again(ctx: PageCtx, form: LoginForm, status: StatusCode, error: String) -> Response {
+    render_status(status, &LoginPage { ctx, email: form.email, next: form.next, error: Some(error) })
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap, ctx: PageCtx) -> Result<Response, AppError> {
+    let secure = state.settings().secure_cookies;
+    let name = session_cookie_name(secure);
+    if let Some(token) = cookies::get(&headers, name) {
+        sessions::delete(state.db().conn(), &token).await?;
+    }
+    Ok((
+        [
+            (header::SET_COOKIE, cookies::set(name, "", cookies::Lifetime::Expired, secure)),
+            flash(&ctx.t.get("login-signed-out"), secure),
+        ],
+        Redirect::to("/"),
+    )
+        .into_response())
+}
+
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let locale = Locale::parse(&code).ok_or(AppError::NotFound)?;
+    let cookie = cookies::set(
+        i18n::COOKIE,
+        locale.code(),
+        cookies::Lifetime::Seconds(365 * 24 * 3600),
+        state.settings().secure_cookies,
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(safe_next(&q.next))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(super::safe_next("/admin/users?page=2"), "/admin/users?page=2");
+        assert_eq!(super::safe_next("//evil.example/"), "/");
+        assert_eq!(super::safe_next("/\\evil.example"), "/");
+        assert_eq!(super::safe_next("https://evil.example/"), "/");
+        assert_eq!(super::safe_next(""), "/");
+    }
+}

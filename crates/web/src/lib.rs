@@ -1,0 +1,154 @@
+//! HTTP: the HTML pages, the JSON API and the operational endpoints of the OCOP platform.
+//!
+//! [`build_app`] assembles the router from an [`AppState`]; [`serve`] runs it on a listener until
+//! a shutdown signal. The `ocop` binary and every test start the application the same way.
+
+mod api;
+mod assets;
+mod auth;
+pub mod cookies;
+mod error;
+mod fmt;
+mod frame;
+mod health;
+pub mod i18n;
+pub mod jobs;
+mod page;
+mod pages;
+
+pub use api::openapi;
+pub use error::{AppError, AppResult};
+
+use axum::Router;
+use axum::http::{HeaderName, StatusCode};
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use store::Db;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Settings of the web layer, filled from the command line and `OCOP_*` variables.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The address users reach the platform at (e.g. `https://ocop.hanoi.gov.vn`); `None` on a
+    /// developer machine.
+    pub public_url: Option<String>,
+    /// Mark cookies `Secure` (on by default when `public_url` is `https://`).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_proxy_headers: bool,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// Failed sign-ins allowed per account, and per client address, within `login_window`.
+    pub login_max_failures_account: i64,
+    pub login_max_failures_ip: i64,
+    pub login_window: Duration,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            secure_cookies: false,
+            trust_proxy_headers: false,
+            session_idle: Duration::from_secs(12 * 3600),
+            login_max_failures_account: 5,
+            login_max_failures_ip: 50,
+            login_window: Duration::from_secs(15 * 60),
+            request_timeout: Duration::from_secs(30),
+            body_limit_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    settings: Settings,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: Settings) -> Self {
+        Self { inner: Arc::new(Inner { db, settings, metrics: health::metrics_handle() }) }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+}
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+static REQUEST_ID: OnceLock<HeaderName> = OnceLock::new();
+
+fn request_id_header() -> HeaderName {
+    REQUEST_ID.get_or_init(|| HeaderName::from_static("x-request-id")).clone()
+}
+
+/// The whole application as one router.
+pub fn build_app(state: AppState) -> Router {
+    let (api_router, _) = api::router().split_for_parts();
+    let routes = Router::new()
+        .merge(pages::router())
+        .merge(api_router)
+        .merge(api::docs())
+        .merge(health::router())
+        .merge(assets::router())
+        .route_layer(axum::middleware::from_fn(health::track_metrics))
+        .fallback(|| async { AppError::NotFound })
+        .with_state(state.clone());
+
+    // Layers run outside-in in the reverse order of the `.layer` calls.
+    routes
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(AppError::Internal("handler panicked".into()))
+        }))
+        .layer(CsrfLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), frame::frame))
+        .layer(RequestBodyLimitLayer::new(state.settings().body_limit_bytes))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings().request_timeout))
+        .layer(SetSensitiveHeadersLayer::new([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::COOKIE,
+            axum::http::header::SET_COOKIE,
+        ]))
+        .layer(PropagateRequestIdLayer::new(request_id_header()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id_header(), MakeRequestUuid))
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = build_app(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,166 @@
+//! What every HTML page shares: the caller, the language, the navigation, a one-shot message.
+
+use crate::auth::{Caller, CurrentUser};
+use crate::error::AppError;
+use crate::i18n::{Locale, Tr};
+use crate::{assets, cookies};
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use domain::access::{self, Action};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use store::users::User;
+
+/// The cookie carrying a message to show once on the next page (after a redirect).
+pub const FLASH_COOKIE: &str = "ocop_flash";
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+/// The context of the page frame (`templates/base.html`).
+pub struct PageCtx {
+    pub t: Tr,
+    pub caller: Caller,
+    /// Path and query of this request, to come back to after switching language.
+    pub here: String,
+    pub request_id: String,
+    pub flash: Option<String>,
+    pub nav: Vec<NavItem>,
+}
+
+impl PageCtx {
+    pub fn new(parts: &Parts) -> Self {
+        let locale = Locale::from_parts(parts);
+        let t = locale.tr();
+        let caller = Caller::from_extensions(parts.extensions.get::<CurrentUser>());
+        let path = parts.uri.path();
+        let here = parts.uri.path_and_query().map_or_else(|| path.to_owned(), |pq| pq.as_str().to_owned());
+        let request_id =
+            parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let flash = cookies::get(&parts.headers, FLASH_COOKIE).filter(|f| !f.is_empty());
+        let nav = navigation(&caller, t, path);
+        Self { t, caller, here, request_id, flash, nav }
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        self.caller.user()
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.t.locale.code()
+    }
+
+    /// The link that switches to the other language and returns here.
+    pub fn lang_href(&self) -> String {
+        format!("/lang/{}?next={}", self.t.locale.other().code(), utf8_percent_encode(&self.here, NON_ALPHANUMERIC))
+    }
+
+    pub fn css(&self) -> String {
+        assets::url("app.css")
+    }
+
+    pub fn js(&self) -> String {
+        assets::url("app.js")
+    }
+
+    pub fn version(&self) -> &'static str {
+        crate::VERSION
+    }
+
+    pub fn role_label(&self, role: &domain::role::Role) -> String {
+        self.t.get(&format!("role-{}", role.as_str()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageCtx::new(parts))
+    }
+}
+
+fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
+    let actor = caller.actor();
+    let may = |action| access::listing(actor.as_ref(), action).is_ok();
+    let mut items = vec![("/", "nav-home"), ("/units", "nav-units")];
+    if may(Action::ManageUsers) {
+        items.push(("/admin/users", "nav-users"));
+    }
+    if may(Action::ViewAudit) {
+        items.push(("/admin/audit", "nav-audit"));
+    }
+    items.push(("/api/docs/", "nav-api-docs"));
+    items
+        .into_iter()
+        .map(|(href, key)| NavItem {
+            href,
+            label: t.get(key),
+            current: if href == "/" { path == "/" } else { path.starts_with(href.trim_end_matches('/')) },
+        })
+        .collect()
+}
+
+/// Renders a page with 200.
+pub fn render(template: &impl Template) -> Response {
+    render_status(StatusCode::OK, template)
+}
+
+pub fn render_status(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::internal(format!("template: {e}")).into_response(),
+    }
+}
+
+/// A form field's error message, if it has one, for templates.
+pub fn field_error(t: Tr, errors: &domain::FieldErrors, field: &str) -> Option<String> {
+    errors.get(field).map(|why| t.invalid(why))
+}
+
+/// Links to the previous and next page of a list, keeping the other query parameters.
+pub struct Pager {
+    pub label: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn new(ctx: &PageCtx, page: store::Page, total: i64) -> Self {
+        let pages = ((total + i64::from(page.size) - 1) / i64::from(page.size)).max(1);
+        let current = i64::from(page.number);
+        let (path, query) = ctx.here.split_once('?').unwrap_or((&ctx.here, ""));
+        let link = |n: i64| {
+            let mut params: Vec<String> =
+                query.split('&').filter(|p| !p.is_empty() && !p.starts_with("page=")).map(str::to_owned).collect();
+            params.push(format!("page={n}"));
+            format!("{path}?{}", params.join("&"))
+        };
+        Self {
+            label: ctx.t.args("pager-page", &[("page", &current.to_string()), ("pages", &pages.to_string())]),
+            prev: (current > 1).then(|| link(current - 1)),
+            next: (current < pages).then(|| link(current + 1)),
+        }
+    }
+}
+
+/// One option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn list<'a>(items: impl IntoIterator<Item = (&'a str, String)>, selected: &str) -> Vec<Choice> {
+        items
+            .into_iter()
+            .map(|(value, label)| Choice { selected: value == selected, value: value.to_owned(), label })
+            .collect()
+    }
+}

@@ -1,0 +1,103 @@
+//! "Tài khoản của tôi": who I am, and changing my password.
+
+use super::{PlaceNames, view};
+use crate::auth::Caller;
+use crate::auth::login::flash;
+use crate::error::{AppError, AppResult};
+use crate::fmt;
+use crate::page::{PageCtx, field_error, render_status};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::FieldErrors;
+use domain::Invalid;
+use domain::password::{self, Password};
+use serde::Deserialize;
+use store::users;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    ctx: PageCtx,
+    email: String,
+    name: String,
+    role: String,
+    scope: String,
+    last_login: String,
+    must_change: bool,
+    errors: FieldErrors,
+    min_len: usize,
+}
+
+impl AccountPage {
+    fn error(&self, field: &str) -> Option<String> {
+        field_error(self.ctx.t, &self.errors, field)
+    }
+}
+
+async fn account_page(state: &AppState, ctx: PageCtx, errors: FieldErrors) -> AppResult<AccountPage> {
+    let user = ctx.caller.signed_in()?.clone();
+    let names = PlaceNames::for_scopes(state.db(), &[&user.scope]).await?;
+    Ok(AccountPage {
+        email: user.email.clone(),
+        name: user.display_name.clone(),
+        role: view::role(ctx.t, &user),
+        scope: view::scope(ctx.t, &user.scope, &names),
+        last_login: user.last_login_at.map_or_else(|| ctx.t.get("account-never"), fmt::datetime),
+        must_change: user.must_change_password,
+        errors,
+        min_len: password::MIN_LEN,
+        ctx,
+    })
+}
+
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
+    let page = account_page(&state, ctx, FieldErrors::new()).await?;
+    Ok(render_status(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let user = caller.signed_in()?.clone();
+    let session_hash = caller.session().map(|s| s.token_hash.clone());
+    let mut errors = FieldErrors::new();
+    let (_, stored) = users::find_for_login(state.db().conn(), &user.email).await?.ok_or(AppError::NotFound)?;
+    let current = form.current.clone();
+    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
+        .await
+        .map_err(AppError::internal)?;
+    if !current_ok {
+        errors.add("current", Invalid::new("account-password-wrong"));
+    }
+    let new = errors.check("new", Password::parse(&form.new));
+    if new.is_some() && form.new != form.confirm {
+        errors.add("confirm", Invalid::new("account-password-mismatch"));
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        let page = account_page(&state, ctx, errors).await?;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new)).await.map_err(AppError::internal)?;
+    let hash = hash.map_err(AppError::internal)?;
+    let tx = state.db().write().await?;
+    users::set_password(&tx, &user.who(), user.id, &hash, false, session_hash.as_deref()).await?;
+    tx.commit().await?;
+    let secure = state.settings().secure_cookies;
+    Ok(([flash(&ctx.t.get("account-password-changed"), secure)], Redirect::to("/account")).into_response())
+}

@@ -1,0 +1,207 @@
+//! The test harness: the real application on its own database (SQLite file or PostgreSQL
+//! database, per `OCOP_TEST_DATABASE_URL`), driven through HTTP requests like a browser.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use domain::email::Email;
+use domain::password::{self, Password};
+use domain::place::{CommuneCode, ProvinceCode};
+use domain::role::{Role, Scope};
+use http_body_util::BodyExt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use store::audit::Who;
+use store::testing::TestDb;
+use store::users::{self, User, UserDraft};
+use tower::ServiceExt;
+use web::{AppState, Settings, build_app};
+
+pub const HOST: &str = "ocop.test";
+pub const PASSWORD: &str = "mật khẩu thử nghiệm";
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_settings(Settings::default()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> Self {
+        let db = TestDb::new().await;
+        let state = AppState::new(db.db.clone(), settings);
+        let router = build_app(state.clone());
+        Self { db, state, router }
+    }
+
+    /// A second application instance on the same database, with its own connection pool.
+    pub async fn another_instance(&self) -> Router {
+        let db = self.db.another_instance().await;
+        build_app(AppState::new(db, self.state.settings().clone()))
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(self.router.clone())
+    }
+
+    /// Creates an account with the test password (not a temporary one).
+    pub async fn user(&self, email: &str, role: Role, scope: Scope) -> User {
+        let hash = password::hash(&Password::parse(PASSWORD).expect("policy")).expect("hash");
+        let draft = UserDraft { email: Email::parse(email).expect("email"), display_name: email.into(), role, scope };
+        let tx = self.db.db.write().await.expect("begin");
+        let u = users::create(&tx, &Who::system(), &draft, &hash, false).await.expect("create user");
+        tx.commit().await.expect("commit");
+        u
+    }
+
+    /// A signed-in client for a new account of this role, scoped to Hà Nội / Xã Bát Tràng.
+    pub async fn signed_in(&self, role: Role) -> (Client, User) {
+        let email = format!("{}@hanoi.test", role.as_str());
+        let user = self.user(&email, role, scope_for(role)).await;
+        let mut client = self.client();
+        let r = client.login(&email, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {email}: {}", r.text);
+        (client, user)
+    }
+}
+
+pub fn province(code: &str) -> ProvinceCode {
+    ProvinceCode::parse(code).expect("province code")
+}
+
+pub fn commune(code: &str) -> CommuneCode {
+    CommuneCode::parse(code).expect("commune code")
+}
+
+/// Hà Nội for provincial roles, Xã Bát Tràng for the commune officer.
+pub fn scope_for(role: Role) -> Scope {
+    match role {
+        Role::Admin | Role::CentralOffice => Scope::National,
+        Role::CommuneOfficer => Scope::Commune { province: province("01"), commune: commune("00577") },
+        Role::Producer => Scope::Producer { producer: 1, province: province("01"), commune: commune("00577") },
+        _ => Scope::Province { province: province("01") },
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// A browser-like client: keeps cookies, sends same-origin headers on forms.
+#[derive(Clone)]
+pub struct Client {
+    router: Router,
+    cookies: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl Client {
+    pub fn new(router: Router) -> Self {
+        Self { router, cookies: Arc::new(Mutex::new(HashMap::new())) }
+    }
+
+    /// The same cookies against another instance's router.
+    pub fn on(&self, router: Router) -> Self {
+        Self { router, cookies: self.cookies.clone() }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().expect("cookies").get(name).cloned()
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        let jar = self.cookies.lock().expect("cookies");
+        (!jar.is_empty()).then(|| jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for set in headers.get_all(header::SET_COOKIE) {
+            let set = set.to_str().expect("ascii cookie");
+            let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
+            if let Some((name, value)) = pair.split_once('=') {
+                let mut jar = self.cookies.lock().expect("cookies");
+                if attrs.contains("Max-Age=0") {
+                    jar.remove(name);
+                } else {
+                    jar.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    fn builder(&self, method: Method, uri: &str) -> axum::http::request::Builder {
+        let mut b = Request::builder().method(method).uri(uri).header(header::HOST, HOST);
+        if let Some(c) = self.cookie_header() {
+            b = b.header(header::COOKIE, c);
+        }
+        b
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Reply {
+        let req = self.builder(Method::GET, uri).header(header::ACCEPT, "text/html").body(Body::empty()).expect("req");
+        self.send(req).await
+    }
+
+    pub async fn get_json(&mut self, uri: &str) -> Reply {
+        let req =
+            self.builder(Method::GET, uri).header(header::ACCEPT, "application/json").body(Body::empty()).expect("req");
+        self.send(req).await
+    }
+
+    /// A form POST as a browser sends it from one of our own pages.
+    pub async fn post_form(&mut self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+        self.post_form_from(uri, fields, &format!("http://{HOST}"), "same-origin").await
+    }
+
+    pub async fn post_form_from(&mut self, uri: &str, fields: &[(&str, &str)], origin: &str, site: &str) -> Reply {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let req = self
+            .builder(Method::POST, uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, HeaderValue::from_str(origin).expect("origin"))
+            .header("sec-fetch-site", site)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(body))
+            .expect("req");
+        self.send(req).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Reply {
+        self.post_form("/login", &[("email", email), ("password", password), ("next", "/")]).await
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
