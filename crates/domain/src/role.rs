@@ -49,6 +49,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Result<Role, Invalid> {
+        if s.trim().is_empty() {
+            return Err(Invalid::new("invalid-required"));
+        }
         Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| Invalid::new("invalid-role"))
     }
 }

@@ -147,7 +147,11 @@ pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
         UserAction::List { role, province } => {
             let filter = UserFilter {
                 q: None,
-                role: role.as_deref().map(Role::parse).transpose().map_err(|w| invalid(&FieldErrors::single("role", w)))?,
+                role: role
+                    .as_deref()
+                    .map(Role::parse)
+                    .transpose()
+                    .map_err(|w| invalid(&FieldErrors::single("role", w)))?,
                 province: province
                     .as_deref()
                     .map(ProvinceCode::parse)

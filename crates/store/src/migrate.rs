@@ -17,19 +17,19 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
+/// `(version, "NNNN", name)`: the file is `migrations/<backend>/NNNN_name.sql`.
 macro_rules! migrations {
-    ($dir:literal: $(($version:literal, $name:literal)),* $(,)?) => {
+    ($dir:literal: $(($version:literal, $number:literal, $name:literal)),* $(,)?) => {
         &[$(Migration {
             version: $version,
             name: $name,
-            sql: include_str!(concat!("../migrations/", $dir, "/", stringify!($version), "_", $name, ".sql")),
+            sql: include_str!(concat!("../migrations/", $dir, "/", $number, "_", $name, ".sql")),
         }),*]
     };
 }
 
-// Versions are written with leading zeros in file names; `stringify!` keeps the literal as typed.
-const SQLITE: &[Migration] = migrations!("sqlite": (0001, "foundation"));
-const POSTGRES: &[Migration] = migrations!("postgres": (0001, "foundation"));
+const SQLITE: &[Migration] = migrations!("sqlite": (1, "0001", "foundation"));
+const POSTGRES: &[Migration] = migrations!("postgres": (1, "0001", "foundation"));
 
 /// Key of the PostgreSQL advisory lock held while migrating ("OCOP" in ASCII).
 const MIGRATION_LOCK: i64 = 0x4F43_4F50;

@@ -146,14 +146,12 @@ impl TestDb {
 async fn ensure_postgres_template(admin: &sqlx::PgPool, admin_url: &str, template: &str) {
     // One builder at a time across every test process of the run.
     run(admin, "SELECT pg_advisory_lock(4242)").await;
-    let exists: Option<(i32,)> = match sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
-        .bind(&template)
-        .fetch_optional(admin)
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => panic!("{e}"),
-    };
+    let exists: Option<(i32,)> =
+        match sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1").bind(template).fetch_optional(admin).await
+        {
+            Ok(r) => r,
+            Err(e) => panic!("{e}"),
+        };
     if exists.is_none() {
         let building = format!("{template}_building");
         run(admin, &format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).await;

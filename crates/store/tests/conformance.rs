@@ -39,10 +39,9 @@ async fn runs_on_the_backend_under_test() {
         let v: Vec<u32> =
             version.trim_start_matches("SQLite ").split('.').map(|p| p.parse().expect("number")).collect();
         assert!(v[0] == 3 && v[1] >= 45, "bundled SQLite too old: {version}");
-        let mode = t.db.conn().query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            "PRAGMA journal_mode",
-        ));
+        let mode =
+            t.db.conn()
+                .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA journal_mode"));
         let row = mode.await.expect("pragma").expect("row");
         assert_eq!(row.try_get_by_index::<String>(0).expect("text"), "wal");
     }
@@ -186,7 +185,8 @@ async fn users_are_created_validated_and_found() {
     }
     drop(tx);
 
-    let (found, hash) = users::find_for_login(t.db.conn(), " lan.nguyen@hanoi.gov.vn").await.expect("q").expect("found");
+    let (found, hash) =
+        users::find_for_login(t.db.conn(), " lan.nguyen@hanoi.gov.vn").await.expect("q").expect("found");
     assert_eq!((found.id, hash.as_str()), (lan.id, "$argon2id$fake"));
 
     // Search ignores case and diacritics; a province office lists only its province.
@@ -222,8 +222,9 @@ async fn a_stale_update_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn sessions_are_shared_expire_and_end_with_the_account() {
     let t = TestDb::new().await;
-    let u = add_user(&t.db, "an@hanoi.gov.vn", "An", Role::ProvinceOffice, Scope::Province { province: province("01") })
-        .await;
+    let u =
+        add_user(&t.db, "an@hanoi.gov.vn", "An", Role::ProvinceOffice, Scope::Province { province: province("01") })
+            .await;
     let token = sessions::create(t.db.conn(), u.id, 3600, &sessions::Origin::default()).await.expect("create");
     // A second instance (its own pool) sees the session the first one created.
     let other = t.another_instance().await;
@@ -292,7 +293,10 @@ async fn audit_log_is_append_only_and_tampering_is_found() {
         Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
     };
     t.db.conn().execute_unprepared(unguard).await.expect("drop guard");
-    t.db.conn().execute_unprepared("UPDATE audit_log SET after_json = '{\"name\":\"x\"}' WHERE seq = 3").await.expect("tamper");
+    t.db.conn()
+        .execute_unprepared("UPDATE audit_log SET after_json = '{\"name\":\"x\"}' WHERE seq = 3")
+        .await
+        .expect("tamper");
     let v = audit::verify(t.db.conn()).await.expect("verify");
     assert_eq!(v.broken, Some(domain::audit::Break::HashMismatch { seq: 3 }));
     assert_eq!(v.entries, 2);

@@ -3,6 +3,7 @@
 //! layer, the router or a panic — into a page in the caller's language or a JSON error, both
 //! carrying the request id.
 
+use crate::api::{ApiError, ApiErrorBody, ApiFieldError};
 use crate::auth::{self, CurrentUser};
 use crate::error::{AppError, ErrorInfo};
 use crate::i18n::{Locale, Tr};
@@ -15,7 +16,6 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use crate::api::{ApiError, ApiErrorBody, ApiFieldError};
 use tower_http::csrf::ProtectionError;
 
 /// Paths an account with a temporary password may still use.
@@ -97,8 +97,7 @@ fn render_error(parts: &axum::http::request::Parts, json: bool, response: Respon
     if status == StatusCode::UNAUTHORIZED && !json {
         let next = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
         let target = if parts.method == Method::GET { next } else { "/" };
-        return Redirect::to(&format!("/login?next={}", utf8_percent_encode(target, NON_ALPHANUMERIC)))
-            .into_response();
+        return Redirect::to(&format!("/login?next={}", utf8_percent_encode(target, NON_ALPHANUMERIC))).into_response();
     }
 
     let code = status.as_u16();

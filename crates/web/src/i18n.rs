@@ -61,9 +61,10 @@ impl Locale {
     /// A `?lang=` query parameter wins (so a shared link keeps its language), then the cookie;
     /// otherwise Vietnamese.
     pub fn from_parts(parts: &Parts) -> Locale {
-        let from_query = parts.uri.query().and_then(|q| {
-            q.split('&').find_map(|pair| pair.strip_prefix("lang=")).and_then(Locale::parse)
-        });
+        let from_query = parts
+            .uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")).and_then(Locale::parse));
         from_query
             .or_else(|| crate::cookies::get(&parts.headers, COOKIE).and_then(|v| Locale::parse(&v)))
             .unwrap_or_default()

@@ -40,8 +40,7 @@ impl PageCtx {
         let caller = Caller::from_extensions(parts.extensions.get::<CurrentUser>());
         let path = parts.uri.path();
         let here = parts.uri.path_and_query().map_or_else(|| path.to_owned(), |pq| pq.as_str().to_owned());
-        let request_id =
-            parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let flash = cookies::get(&parts.headers, FLASH_COOKIE).filter(|f| !f.is_empty());
         let nav = navigation(&caller, t, path);
         Self { t, caller, here, request_id, flash, nav }

@@ -34,7 +34,8 @@ async fn sign_in_and_out() {
     let mut c = app.client();
     assert_eq!(c.get("/account").await.location(), "/login?next=%2Faccount", "anonymous is sent to sign in");
 
-    let ok = c.post_form("/login", &[("email", "LAN@hanoi.gov.vn"), ("password", PASSWORD), ("next", "/account")]).await;
+    let ok =
+        c.post_form("/login", &[("email", "LAN@hanoi.gov.vn"), ("password", PASSWORD), ("next", "/account")]).await;
     assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, "/account"));
     let cookie = ok.headers.get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
@@ -135,7 +136,10 @@ async fn every_role_gets_exactly_its_pages() {
         assert_eq!(c.get("/admin/users/new").await.status, users_page, "{role} /admin/users/new");
         assert_eq!(c.get("/admin/audit").await.status, audit_page, "{role} /admin/audit");
         let create = c
-            .post_form("/admin/users", &[("email", "new@x.vn"), ("display_name", "X"), ("role", "inspector"), ("province", "01")])
+            .post_form(
+                "/admin/users",
+                &[("email", "new@x.vn"), ("display_name", "X"), ("role", "inspector"), ("province", "01")],
+            )
             .await;
         let created = create.status == StatusCode::CREATED;
         assert_eq!(created, users_page == StatusCode::OK, "{role} creating an account: {}", create.status);
@@ -191,7 +195,10 @@ async fn a_province_office_manages_only_its_province() {
     assert_eq!(escalate.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(escalate.text.contains("Bạn không được cấp vai trò và phạm vi này."));
     let elsewhere = c
-        .post_form("/admin/users", &[("email", "a@x.vn"), ("display_name", "A"), ("role", "inspector"), ("province", "79")])
+        .post_form(
+            "/admin/users",
+            &[("email", "a@x.vn"), ("display_name", "A"), ("role", "inspector"), ("province", "79")],
+        )
         .await;
     assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY);
     let promote = c
@@ -228,7 +235,13 @@ async fn account_forms_name_each_bad_field_in_vietnamese() {
     let unknown = c
         .post_form(
             "/admin/users",
-            &[("email", "ok@x.vn"), ("display_name", "Ok"), ("role", "commune_officer"), ("province", "01"), ("commune", "99999")],
+            &[
+                ("email", "ok@x.vn"),
+                ("display_name", "Ok"),
+                ("role", "commune_officer"),
+                ("province", "01"),
+                ("commune", "99999"),
+            ],
         )
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -243,7 +256,13 @@ async fn a_new_account_gets_a_one_time_password_and_must_change_it() {
     let created = admin
         .post_form(
             "/admin/users",
-            &[("email", "tuan@battrang.vn"), ("display_name", "Trần Văn Tuấn"), ("role", "commune_officer"), ("province", "01"), ("commune", "00577")],
+            &[
+                ("email", "tuan@battrang.vn"),
+                ("display_name", "Trần Văn Tuấn"),
+                ("role", "commune_officer"),
+                ("province", "01"),
+                ("commune", "00577"),
+            ],
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
@@ -275,7 +294,13 @@ async fn a_stale_edit_gets_409_and_the_latest_version() {
     let target = app.user("minh@hanoi.gov.vn", Role::Inspector, Scope::Province { province: province("01") }).await;
     let path = format!("/admin/users/{}", target.id);
     let edit = |name: &'static str| {
-        [("email", "minh@hanoi.gov.vn"), ("display_name", name), ("role", "inspector"), ("province", "01"), ("version", "1")]
+        [
+            ("email", "minh@hanoi.gov.vn"),
+            ("display_name", name),
+            ("role", "inspector"),
+            ("province", "01"),
+            ("version", "1"),
+        ]
     };
     let first = c.post_form(&path, &edit("Phạm Minh")).await;
     assert_eq!(first.status, StatusCode::SEE_OTHER);
@@ -296,7 +321,13 @@ async fn changes_are_in_the_audit_log_and_a_province_sees_its_own() {
     let r = admin
         .post_form(
             &format!("/admin/users/{}", hanoi.id),
-            &[("email", "ha@hanoi.gov.vn"), ("display_name", "Nguyễn Thu Hà"), ("role", "inspector"), ("province", "01"), ("version", "1")],
+            &[
+                ("email", "ha@hanoi.gov.vn"),
+                ("display_name", "Nguyễn Thu Hà"),
+                ("role", "inspector"),
+                ("province", "01"),
+                ("version", "1"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -97,6 +97,7 @@ users-create-title = Add account
 users-edit-title = Edit account { $email }
 users-field-email = E-mail
 users-field-name = Full name
+users-choose-role = — Choose a role —
 users-field-role = Role
 users-field-province = Province code
 users-field-province-hint = Two digits, e.g. 01 (Hà Nội). Required for province and commune officers, provincial council members and inspectors.

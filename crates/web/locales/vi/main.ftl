@@ -97,6 +97,7 @@ users-create-title = Thêm tài khoản
 users-edit-title = Sửa tài khoản { $email }
 users-field-email = Email
 users-field-name = Họ và tên
+users-choose-role = — Chọn vai trò —
 users-field-role = Vai trò
 users-field-province = Mã tỉnh/thành
 users-field-province-hint = Hai chữ số, ví dụ 01 (Hà Nội). Bắt buộc với cán bộ tỉnh, xã, thành viên hội đồng tỉnh, đoàn kiểm tra.

@@ -1,12 +1,12 @@
 //! "Tài khoản của tôi": who I am, and changing my password.
 
 use super::{PlaceNames, view};
+use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::flash;
 use crate::error::{AppError, AppResult};
 use crate::fmt;
 use crate::page::{PageCtx, field_error, render_status};
-use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -79,9 +79,8 @@ pub async fn change_password(
     let mut errors = FieldErrors::new();
     let (_, stored) = users::find_for_login(state.db().conn(), &user.email).await?.ok_or(AppError::NotFound)?;
     let current = form.current.clone();
-    let current_ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
-        .await
-        .map_err(AppError::internal)?;
+    let current_ok =
+        tokio::task::spawn_blocking(move || password::verify(&current, &stored)).await.map_err(AppError::internal)?;
     if !current_ok {
         errors.add("current", Invalid::new("account-password-wrong"));
     }

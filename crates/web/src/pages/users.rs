@@ -144,15 +144,13 @@ impl UserForm {
             // Producer records arrive with the registry; until one exists, no account can be bound to it.
             errors.add("producer", Invalid::new("invalid-producer-unknown").with("id", p));
         }
-        let scope = role.and_then(|role| {
-            match (ScopeInput { province, commune, producer: None }).for_role(role) {
-                Ok(scope) => Some(scope),
-                Err(scope_errors) => {
-                    for (field, why) in scope_errors.iter() {
-                        errors.add(field.clone(), why.clone());
-                    }
-                    None
+        let scope = role.and_then(|role| match (ScopeInput { province, commune, producer: None }).for_role(role) {
+            Ok(scope) => Some(scope),
+            Err(scope_errors) => {
+                for (field, why) in scope_errors.iter() {
+                    errors.add(field.clone(), why.clone());
                 }
+                None
             }
         });
         if let (Some(role), Some(scope)) = (role, &scope)

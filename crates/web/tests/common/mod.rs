@@ -175,11 +175,7 @@ impl Client {
     }
 
     pub async fn post_form_from(&mut self, uri: &str, fields: &[(&str, &str)], origin: &str, site: &str) -> Reply {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
         let req = self
             .builder(Method::POST, uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -1,0 +1,137 @@
+//! The `ocop` binary as an operator uses it, against the backend under test.
+
+use sea_orm::ConnectionTrait;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Output, Stdio};
+use store::testing::TestDb;
+
+fn ocop(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ocop"))
+        .args(args)
+        .env_clear()
+        .env("OCOP_DATABASE_URL", url)
+        .env("OCOP_LOG", "warn")
+        .output()
+        .expect("run ocop")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn config_print_shows_effective_settings_with_secrets_redacted() {
+    let o = ocop("postgres://ocop:s3cret@db.internal/ocop", &["config", "print", "--listen", "0.0.0.0:9000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("OCOP_DATABASE_URL=postgres://ocop:***@db.internal/ocop"), "{out}");
+    assert!(!out.contains("s3cret"));
+    assert!(out.contains("OCOP_LISTEN=0.0.0.0:9000"), "the flag wins over the default: {out}");
+    let defaults =
+        Command::new(env!("CARGO_BIN_EXE_ocop")).args(["config", "print"]).env_clear().output().expect("run");
+    assert!(stdout(&defaults).contains("OCOP_DATABASE_URL=sqlite://ocop.db"));
+    assert!(stdout(&defaults).contains("OCOP_LISTEN=127.0.0.1:8080"));
+}
+
+#[test]
+fn an_unknown_database_scheme_is_a_clear_error() {
+    let o = ocop("mysql://root:pw@localhost/ocop", &["migrate"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("không được hỗ trợ") && err.contains("sqlite://") && err.contains("postgres://"), "{err}");
+    assert!(!err.contains(":pw@"), "{err}");
+}
+
+#[tokio::test]
+async fn accounts_from_the_command_line() {
+    let t = TestDb::new().await;
+    let add = ocop(
+        &t.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Lan@HaNoi.gov.vn",
+            "--name",
+            "Nguyễn Thị Lan",
+            "--role",
+            "province_office",
+            "--province",
+            "01",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    assert!(stdout(&add).contains("Mật khẩu tạm thời"));
+    let bad = ocop(&t.url, &["user", "add", "--email", "x@y.vn", "--role", "commune_officer", "--province", "01"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--commune: Vai trò này cần trường này."), "{}", stderr(&bad));
+    let dup = ocop(&t.url, &["user", "add", "--email", "lan@hanoi.gov.vn", "--role", "admin"]);
+    assert_eq!(dup.status.code(), Some(2));
+    assert!(stderr(&dup).contains("Email này đã được dùng"), "{}", stderr(&dup));
+    let list = ocop(&t.url, &["user", "list", "--province", "01"]);
+    assert!(stdout(&list).contains("lan@hanoi.gov.vn") && stdout(&list).contains("1 tài khoản"), "{}", stdout(&list));
+    let disable = ocop(&t.url, &["user", "disable", "--email", "lan@hanoi.gov.vn"]);
+    assert!(disable.status.success(), "{}", stderr(&disable));
+    let user = store::users::find_for_login(t.db.conn(), "lan@hanoi.gov.vn").await.expect("q").expect("exists").0;
+    assert!(user.disabled);
+}
+
+#[tokio::test]
+async fn audit_verify_finds_a_tampered_row() {
+    let t = TestDb::new().await;
+    for email in ["a@hanoi.gov.vn", "b@hanoi.gov.vn", "c@hanoi.gov.vn"] {
+        let o = ocop(&t.url, &["user", "add", "--email", email, "--role", "inspector", "--province", "01"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let ok = ocop(&t.url, &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("3 mục"), "{}", stdout(&ok));
+
+    let unguard = match t.db.backend() {
+        store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        store::Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+    };
+    t.db.conn().execute_unprepared(unguard).await.expect("unguard");
+    t.db.conn().execute_unprepared("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2").await.expect("tamper");
+    let broken = ocop(&t.url, &["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(stderr(&broken).contains("mục 2"), "{}", stderr(&broken));
+}
+
+/// `ocop serve --listen 127.0.0.1:0` prints the address it picked, and a sign-in page is there.
+#[tokio::test]
+async fn serve_prints_its_address_and_serves_the_login_page() {
+    let t = TestDb::empty().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocop"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("OCOP_DATABASE_URL", &t.url)
+        .env("OCOP_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ocop serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut printed = String::new();
+    let addr = loop {
+        let line = lines.next().expect("the server prints its address").expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_owned();
+        }
+    };
+    assert!(printed.contains("admin@localhost"), "the first admin is announced: {printed}");
+    let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(stream, "GET /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("Đăng nhập") && response.contains(r#"name="password""#));
+}
