@@ -6,7 +6,7 @@ use clap::Args;
 use std::time::Duration;
 use store::DbOptions;
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct Config {
     /// Database: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
     #[arg(long, global = true, env = "OCOP_DATABASE_URL", default_value = "sqlite://ocop.db")]
@@ -57,6 +57,13 @@ pub struct Config {
     /// Log lines as JSON (for log collectors) instead of text.
     #[arg(long, global = true, env = "OCOP_LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+}
+
+/// `Debug` shows what `config print` shows: never a database password.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.print())
+    }
 }
 
 impl Config {
