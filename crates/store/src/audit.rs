@@ -4,7 +4,7 @@
 //! its audit entry commit or vanish together. Appends are serialised (SQLite's write lock; a
 //! transaction-scoped advisory lock on PostgreSQL) because each entry hashes the one before.
 
-use crate::db::{Conditions, count, execute, fetch_all, like_escape, like_pattern, now};
+use crate::db::{Conditions, execute, fetch_all, like_escape, like_pattern, now};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::audit::{Break, ChainVerifier, Entry, GENESIS};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
@@ -231,17 +231,7 @@ pub async fn search(c: &impl ConnectionTrait, filter: &AuditFilter, page: Page) 
     if let Some(until) = filter.until {
         w.and("at < ?", until);
     }
-    let total = count(c, &format!("SELECT COUNT(*) AS n FROM audit_log{}", w.sql()), w.values.clone()).await?;
-    let n = w.next_placeholder();
-    let mut values = w.values.clone();
-    values.extend([page.limit().into(), page.offset().into()]);
-    let items = fetch_all::<AuditRow>(
-        c,
-        &format!("SELECT {COLUMNS} FROM audit_log{} ORDER BY seq DESC LIMIT ${n} OFFSET ${}", w.sql(), n + 1),
-        values,
-    )
-    .await?;
-    Ok(Paged { items, total, page })
+    w.page(c, COLUMNS, "audit_log", "seq DESC", page).await
 }
 
 /// The distinct entity kinds in the log, for the filter's drop-down.

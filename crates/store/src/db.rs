@@ -274,9 +274,24 @@ impl Conditions {
         self
     }
 
-    /// The next placeholder number, for a `LIMIT`/`OFFSET` after the conditions.
-    pub fn next_placeholder(&self) -> usize {
-        self.values.len() + 1
+    /// One page of `SELECT {columns} FROM {from} WHERE … ORDER BY {order}` and the number of
+    /// rows all pages hold.
+    pub async fn page<T: FromQueryResult>(
+        &self,
+        c: &impl ConnectionTrait,
+        columns: &str,
+        from: &str,
+        order: &str,
+        page: Page,
+    ) -> Result<Paged<T>> {
+        let filter = self.sql();
+        let total = count(c, &format!("SELECT COUNT(*) AS n FROM {from}{filter}"), self.values.clone()).await?;
+        let n = self.values.len() + 1;
+        let mut values = self.values.clone();
+        values.extend([page.limit().into(), page.offset().into()]);
+        let sql = format!("SELECT {columns} FROM {from}{filter} ORDER BY {order} LIMIT ${n} OFFSET ${}", n + 1);
+        let items = fetch_all::<T>(c, &sql, values).await?;
+        Ok(Paged { items, total, page })
     }
 
     /// `WHERE a AND b`, or nothing.
@@ -337,7 +352,9 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
-    pub fn pages(&self) -> i64 {
-        (self.total + i64::from(self.page.size) - 1) / i64::from(self.page.size)
+    /// The same page with each item converted, failing on the first that does not convert.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> std::result::Result<U, E>) -> std::result::Result<Paged<U>, E> {
+        let items = self.items.into_iter().map(f).collect::<std::result::Result<Vec<U>, E>>()?;
+        Ok(Paged { items, total: self.total, page: self.page })
     }
 }

@@ -1,7 +1,7 @@
 //! Accounts (tài khoản): who can sign in, with which role and scope.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, count, execute, fetch_all, fetch_optional, like_pattern, now};
+use crate::db::{Conditions, count, execute, fetch_optional, like_pattern, now};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::Listing;
 use domain::email::Email;
@@ -290,18 +290,7 @@ pub async fn search(
     if let Some(p) = &filter.province {
         w.and("u.province_code = ?", p.clone());
     }
-    let total = count(c, &format!("SELECT COUNT(*) AS n FROM app_user u{}", w.sql()), w.values.clone()).await?;
-    let n = w.next_placeholder();
-    let mut values = w.values.clone();
-    values.extend([page.limit().into(), page.offset().into()]);
-    let rows = fetch_all::<UserRow>(
-        c,
-        &format!("SELECT {COLUMNS} FROM app_user u{} ORDER BY u.email LIMIT ${n} OFFSET ${}", w.sql(), n + 1),
-        values,
-    )
-    .await?;
-    let items = rows.into_iter().map(User::try_from).collect::<Result<Vec<_>>>()?;
-    Ok(Paged { items, total, page })
+    w.page::<UserRow>(c, COLUMNS, "app_user u", "u.email", page).await?.try_map(User::try_from)
 }
 
 /// Changes name, role, scope and the disabled flag, if nobody else changed the account since
