@@ -5,11 +5,19 @@
 
 pub mod access;
 pub mod audit;
+pub mod certificate;
+pub mod criteria;
 pub mod email;
+pub mod gtin;
 pub mod invalid;
+pub mod money;
 pub mod password;
+pub mod phone;
 pub mod place;
+pub mod producer;
+pub mod product_code;
 pub mod role;
+pub mod tax_code;
 pub mod text;
 
 pub use invalid::{FieldErrors, Invalid};

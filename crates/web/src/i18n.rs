@@ -151,6 +151,14 @@ mod tests {
             include_str!("../../domain/src/place.rs"),
             include_str!("../../domain/src/role.rs"),
             include_str!("../../domain/src/password.rs"),
+            include_str!("../../domain/src/tax_code.rs"),
+            include_str!("../../domain/src/phone.rs"),
+            include_str!("../../domain/src/gtin.rs"),
+            include_str!("../../domain/src/product_code.rs"),
+            include_str!("../../domain/src/money.rs"),
+            include_str!("../../domain/src/producer.rs"),
+            include_str!("../../domain/src/certificate.rs"),
+            include_str!("../../domain/src/criteria.rs"),
             include_str!("../../store/src/users.rs"),
         ];
         for source in sources {

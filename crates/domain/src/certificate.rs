@@ -1,0 +1,170 @@
+//! Stars and certificates (giấy chứng nhận): ranks, validity, and the status shown everywhere.
+
+use crate::Invalid;
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+/// A star rank, 1 to 5. Only 3★–5★ are recognised and certified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Stars(u8);
+
+impl Stars {
+    pub fn new(n: u8) -> Result<Stars, Invalid> {
+        if (1..=5).contains(&n) { Ok(Stars(n)) } else { Err(Invalid::new("invalid-stars")) }
+    }
+
+    /// Accepts `4`, `4*`, `4 sao`, `★★★★`, `4★`.
+    pub fn parse(raw: &str) -> Result<Stars, Invalid> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(Invalid::new("invalid-required"));
+        }
+        let glyphs = s.chars().filter(|c| *c == '★' || *c == '*').count();
+        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        let n = match (digits.len(), glyphs) {
+            (1, _) => digits.parse::<u8>().map_err(|_| Invalid::new("invalid-stars"))?,
+            (0, g) if g > 0 && s.chars().all(|c| c == '★' || c == '*' || c.is_whitespace()) => {
+                u8::try_from(g).map_err(|_| Invalid::new("invalid-stars"))?
+            }
+            _ => return Err(Invalid::new("invalid-stars")),
+        };
+        Stars::new(n)
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    pub fn recognised(self) -> bool {
+        self.0 >= 3
+    }
+}
+
+impl TryFrom<u8> for Stars {
+    type Error = Invalid;
+    fn try_from(n: u8) -> Result<Self, Invalid> {
+        Stars::new(n)
+    }
+}
+
+impl From<Stars> for u8 {
+    fn from(s: Stars) -> u8 {
+        s.0
+    }
+}
+
+/// Certificates run 36 months from the decision (QĐ 26/2026, Điều 4.3).
+pub const VALID_MONTHS: u8 = 36;
+/// A re-rating may be filed from 180 days before expiry: from then on a certificate is "expiring".
+pub const RERATING_OPENS_DAYS: i64 = 180;
+
+/// The expiry date of a certificate issued on `issued`: the same day 36 months later (the last
+/// day of the month when that day does not exist).
+pub fn expiry(issued: Date) -> Date {
+    let month0 = issued.month() as i32 - 1 + i32::from(VALID_MONTHS);
+    let year = issued.year() + month0 / 12;
+    let month = time::Month::try_from((month0 % 12 + 1) as u8).unwrap_or(time::Month::January);
+    let last_day = time::util::days_in_month(month, year);
+    Date::from_calendar_date(year, month, issued.day().min(last_day)).unwrap_or(issued)
+}
+
+/// What a certificate is worth today. Computed, never stored, so that a revocation or the
+/// passing of a date shows everywhere at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateStatus {
+    Valid,
+    /// Valid, and within the re-rating window before expiry.
+    Expiring,
+    Expired,
+    Revoked,
+    /// Replaced by a newer certificate (re-rating, upgrade).
+    Superseded,
+}
+
+impl CertificateStatus {
+    pub const ALL: [CertificateStatus; 5] = [
+        CertificateStatus::Valid,
+        CertificateStatus::Expiring,
+        CertificateStatus::Expired,
+        CertificateStatus::Revoked,
+        CertificateStatus::Superseded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "valid",
+            CertificateStatus::Expiring => "expiring",
+            CertificateStatus::Expired => "expired",
+            CertificateStatus::Revoked => "revoked",
+            CertificateStatus::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        CertificateStatus::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| Invalid::new("invalid-certificate-status"))
+    }
+
+    /// The status on `today` of a certificate expiring on `expires`.
+    pub fn on(today: Date, expires: Date, revoked: bool, superseded: bool) -> Self {
+        if revoked {
+            CertificateStatus::Revoked
+        } else if superseded {
+            CertificateStatus::Superseded
+        } else if today > expires {
+            CertificateStatus::Expired
+        } else if today >= expires - Duration::days(RERATING_OPENS_DAYS) {
+            CertificateStatus::Expiring
+        } else {
+            CertificateStatus::Valid
+        }
+    }
+
+    /// Whether the product may use the OCOP mark with this certificate.
+    pub fn in_force(self) -> bool {
+        matches!(self, CertificateStatus::Valid | CertificateStatus::Expiring)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn stars_parse() {
+        for (raw, n) in [("4", 4), ("4*", 4), ("4 sao", 4), ("★★★", 3), ("5★", 5), ("***", 3)] {
+            assert_eq!(Stars::parse(raw).map(Stars::get), Ok(n), "{raw}");
+        }
+        for bad in ["0", "6", "45", "nhiều", "", "4.5"] {
+            assert!(Stars::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Stars::new(3).is_ok_and(Stars::recognised) && !Stars::new(2).is_ok_and(Stars::recognised));
+    }
+
+    #[test]
+    fn thirty_six_months() {
+        assert_eq!(expiry(date!(2021 - 12 - 20)), date!(2024 - 12 - 20));
+        assert_eq!(expiry(date!(2023 - 05 - 31)), date!(2026 - 05 - 31));
+        assert_eq!(expiry(date!(2021 - 02 - 28)), date!(2024 - 02 - 28));
+        assert_eq!(expiry(date!(2023 - 10 - 31)), date!(2026 - 10 - 31));
+    }
+
+    #[test]
+    fn status_by_date() {
+        let expires = date!(2027 - 06 - 30);
+        let on = |d| CertificateStatus::on(d, expires, false, false);
+        assert_eq!(on(date!(2026 - 11 - 29)), CertificateStatus::Valid);
+        assert_eq!(on(date!(2027 - 01 - 01)), CertificateStatus::Expiring, "inside 180 days");
+        assert_eq!(on(date!(2026 - 12 - 31)), CertificateStatus::Valid, "181 days before");
+        assert_eq!(on(date!(2027 - 06 - 30)), CertificateStatus::Expiring, "valid through its last day");
+        assert_eq!(on(date!(2027 - 07 - 01)), CertificateStatus::Expired);
+        assert_eq!(CertificateStatus::on(date!(2026 - 01 - 01), expires, true, false), CertificateStatus::Revoked);
+        assert_eq!(CertificateStatus::on(date!(2026 - 01 - 01), expires, false, true), CertificateStatus::Superseded);
+        assert!(CertificateStatus::Expiring.in_force() && !CertificateStatus::Expired.in_force());
+    }
+}

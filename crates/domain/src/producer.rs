@@ -1,0 +1,191 @@
+//! Chủ thể OCOP: who makes the products, and how they sell.
+
+use crate::Invalid;
+use crate::text::fold;
+use serde::{Deserialize, Serialize};
+
+/// The legal form of a producer (loại hình chủ thể).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalType {
+    /// Hợp tác xã (HTX).
+    Cooperative,
+    /// Tổ hợp tác (THT).
+    CooperativeGroup,
+    /// Doanh nghiệp nhỏ và vừa.
+    Enterprise,
+    /// Hộ sản xuất, kinh doanh có đăng ký.
+    Household,
+    /// Trang trại.
+    Farm,
+    /// Hiệp hội, tổ chức (for community tourism products).
+    Association,
+}
+
+impl LegalType {
+    pub const ALL: [LegalType; 6] = [
+        LegalType::Cooperative,
+        LegalType::CooperativeGroup,
+        LegalType::Enterprise,
+        LegalType::Household,
+        LegalType::Farm,
+        LegalType::Association,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegalType::Cooperative => "cooperative",
+            LegalType::CooperativeGroup => "cooperative_group",
+            LegalType::Enterprise => "enterprise",
+            LegalType::Household => "household",
+            LegalType::Farm => "farm",
+            LegalType::Association => "association",
+        }
+    }
+
+    /// Accepts our codes and what spreadsheets say: `HTX`, `Hợp tác xã`, `THT`, `DN`, `Công ty
+    /// TNHH…`, `Hộ kinh doanh`, `Trang trại`, `Hiệp hội`…
+    pub fn parse(raw: &str) -> Result<LegalType, Invalid> {
+        let f = fold(raw);
+        if f.is_empty() {
+            return Err(Invalid::new("invalid-required"));
+        }
+        if let Some(t) = LegalType::ALL.into_iter().find(|t| t.as_str() == f) {
+            return Ok(t);
+        }
+        let starts = |prefixes: &[&str]| prefixes.iter().any(|p| f == *p || f.starts_with(&format!("{p} ")));
+        let t = if starts(&["htx", "hop tac xa"]) {
+            LegalType::Cooperative
+        } else if starts(&["tht", "to hop tac"]) {
+            LegalType::CooperativeGroup
+        } else if starts(&["dn", "doanh nghiep", "cong ty", "cty"]) {
+            LegalType::Enterprise
+        } else if starts(&["hkd", "ho", "ho kinh doanh", "ho san xuat"]) {
+            LegalType::Household
+        } else if starts(&["tt", "trang trai"]) {
+            LegalType::Farm
+        } else if starts(&["hiep hoi", "hoi", "to chuc"]) {
+            LegalType::Association
+        } else {
+            return Err(Invalid::new("invalid-legal-type"));
+        };
+        Ok(t)
+    }
+
+    /// Cooperatives, cooperative groups and enterprises: the programme's target share (≥70%).
+    pub fn is_organised(self) -> bool {
+        matches!(self, LegalType::Cooperative | LegalType::CooperativeGroup | LegalType::Enterprise)
+    }
+}
+
+/// Where a producer sells (kênh bán hàng).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesChannel {
+    /// Siêu thị, trung tâm thương mại.
+    Supermarket,
+    /// Cửa hàng tiện lợi.
+    Convenience,
+    /// Sàn thương mại điện tử, bán hàng trực tuyến.
+    Ecommerce,
+    /// Điểm giới thiệu và bán sản phẩm OCOP.
+    OcopPoint,
+    /// Cửa hàng riêng, bán tại cơ sở.
+    OwnStore,
+    /// Đại lý, bán buôn, chợ.
+    Wholesale,
+    /// Xuất khẩu.
+    Export,
+}
+
+impl SalesChannel {
+    pub const ALL: [SalesChannel; 7] = [
+        SalesChannel::Supermarket,
+        SalesChannel::Convenience,
+        SalesChannel::Ecommerce,
+        SalesChannel::OcopPoint,
+        SalesChannel::OwnStore,
+        SalesChannel::Wholesale,
+        SalesChannel::Export,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SalesChannel::Supermarket => "supermarket",
+            SalesChannel::Convenience => "convenience",
+            SalesChannel::Ecommerce => "ecommerce",
+            SalesChannel::OcopPoint => "ocop_point",
+            SalesChannel::OwnStore => "own_store",
+            SalesChannel::Wholesale => "wholesale",
+            SalesChannel::Export => "export",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<SalesChannel, Invalid> {
+        let f = fold(raw).replace(' ', "_");
+        SalesChannel::ALL.into_iter().find(|c| c.as_str() == f).ok_or_else(|| Invalid::new("invalid-sales-channel"))
+    }
+
+    /// Supermarkets, convenience stores and e-commerce count as modern channels (target ≥50%).
+    pub fn is_modern(self) -> bool {
+        matches!(self, SalesChannel::Supermarket | SalesChannel::Convenience | SalesChannel::Ecommerce)
+    }
+
+    /// A comma-separated list, as stored and as spreadsheets carry it; duplicates are dropped.
+    pub fn parse_list(raw: &str) -> Result<Vec<SalesChannel>, Invalid> {
+        let mut out: Vec<SalesChannel> = Vec::new();
+        for part in raw.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+            let c = SalesChannel::parse(part).map_err(|e| e.with("value", part))?;
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn join(list: &[SalesChannel]) -> String {
+        list.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legal_types_from_spreadsheet_words() {
+        for (raw, want) in [
+            ("HTX", LegalType::Cooperative),
+            ("Hợp tác xã Nông nghiệp Bát Tràng", LegalType::Cooperative),
+            ("THT", LegalType::CooperativeGroup),
+            ("Công ty TNHH Gốm sứ Minh Long", LegalType::Enterprise),
+            ("Doanh nghiệp nhỏ và vừa", LegalType::Enterprise),
+            ("Hộ kinh doanh", LegalType::Household),
+            ("hộ sản xuất", LegalType::Household),
+            ("Trang trại", LegalType::Farm),
+            ("Hiệp hội du lịch", LegalType::Association),
+            ("cooperative_group", LegalType::CooperativeGroup),
+        ] {
+            assert_eq!(LegalType::parse(raw), Ok(want), "{raw}");
+        }
+        assert_eq!(
+            LegalType::parse("Hội đồng nhân dân").ok(),
+            Some(LegalType::Association),
+            "a 'hội' is an association"
+        );
+        assert!(LegalType::parse("Hoàng").is_err(), "a word merely starting with 'ho' is not a household");
+        assert!(LegalType::parse("tư nhân").is_err());
+        assert!(LegalType::Cooperative.is_organised() && !LegalType::Household.is_organised());
+    }
+
+    #[test]
+    fn channel_lists() {
+        let list = SalesChannel::parse_list("ecommerce, supermarket;ecommerce").expect("valid");
+        assert_eq!(list, vec![SalesChannel::Supermarket, SalesChannel::Ecommerce]);
+        assert_eq!(SalesChannel::join(&list), "supermarket,ecommerce");
+        assert_eq!(SalesChannel::parse_list("").expect("empty"), vec![]);
+        let bad = SalesChannel::parse_list("supermarket, chợ đêm").expect_err("unknown");
+        assert_eq!(bad.args, vec![("value", "chợ đêm".to_owned())]);
+    }
+}
