@@ -19,9 +19,13 @@ async fn apply_migrations(db: &Db) -> anyhow::Result<()> {
     for (version, name) in &applied {
         tracing::info!(version, name, "migration applied");
     }
-    if units::ensure_loaded(db).await? {
+    let ensured = store::reference::ensure(db).await?;
+    if ensured.units_loaded {
         let c = units::counts(db.conn()).await?;
         tracing::info!(provinces = c.provinces, communes = c.communes, "administrative units loaded");
+    }
+    if ensured.sort_keys_rebuilt > 0 {
+        tracing::info!(rows = ensured.sort_keys_rebuilt, "Vietnamese sort keys rebuilt");
     }
     Ok(())
 }

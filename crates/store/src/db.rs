@@ -274,6 +274,27 @@ impl Conditions {
         self
     }
 
+    /// `column IN (…)` over the given values; nothing matches an empty list.
+    pub fn and_in(&mut self, column: &str, values: impl IntoIterator<Item = impl Into<Value>>) -> &mut Self {
+        let mut placeholders = Vec::new();
+        for v in values {
+            self.values.push(v.into());
+            placeholders.push(format!("${}", self.values.len()));
+        }
+        if placeholders.is_empty() {
+            self.clauses.push("1 = 0".to_owned());
+        } else {
+            self.clauses.push(format!("{column} IN ({})", placeholders.join(", ")));
+        }
+        self
+    }
+
+    /// A condition without a value, e.g. `deleted_at IS NULL`.
+    pub fn raw(&mut self, condition: &str) -> &mut Self {
+        self.clauses.push(condition.to_owned());
+        self
+    }
+
     /// One page of `SELECT {columns} FROM {from} WHERE … ORDER BY {order}` and the number of
     /// rows all pages hold.
     pub async fn page<T: FromQueryResult>(

@@ -9,8 +9,12 @@
 //! - every write runs in [`Db::write`], which takes SQLite's write lock up front (`IMMEDIATE`).
 
 pub mod audit;
+pub mod certificates;
 mod db;
 pub mod migrate;
+pub mod producers;
+pub mod products;
+pub mod reference;
 pub mod sessions;
 pub mod throttle;
 pub mod units;

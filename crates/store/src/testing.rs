@@ -48,8 +48,8 @@ async fn prepare(db: &Db) {
     if let Err(e) = migrate::run(db).await {
         panic!("migrating the test template: {e}");
     }
-    if let Err(e) = units::ensure_loaded(db).await {
-        panic!("loading administrative units into the test template: {e}");
+    if let Err(e) = crate::reference::ensure(db).await {
+        panic!("loading reference data into the test template: {e}");
     }
 }
 

@@ -1,0 +1,475 @@
+//! Producers (chủ thể OCOP): create, read, change with optimistic concurrency, soft delete and
+//! restore, search. Every change is audited in its transaction.
+
+use crate::audit::{self, Change, Who};
+use crate::db::{Conditions, execute, fetch_optional, like_pattern, now};
+use crate::{Page, Paged, Result, StoreError, Tx, units};
+use domain::access::Listing;
+use domain::email::Email;
+use domain::phone::PhoneNumber;
+use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
+use domain::producer::{LegalType, SalesChannel};
+use domain::tax_code::TaxCode;
+use domain::text::{fold, sort_key};
+use domain::{FieldErrors, Invalid};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use serde::Serialize;
+use time::Date;
+
+/// A producer as a form or an import row holds it once every field has been parsed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProducerDraft {
+    pub legal_type: LegalType,
+    pub name: String,
+    pub tax_code: Option<TaxCode>,
+    pub representative: String,
+    pub phone: Option<PhoneNumber>,
+    pub email: Option<Email>,
+    pub province: ProvinceCode,
+    pub commune: CommuneCode,
+    pub street: String,
+    pub old_district: Option<DistrictCode>,
+    pub old_commune: Option<CommuneCode>,
+    pub established_on: Option<Date>,
+    pub members_count: Option<i64>,
+    pub sales_channels: Vec<SalesChannel>,
+}
+
+/// A stored producer, with the names of its places.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Producer {
+    pub id: i64,
+    /// `cooperative`, `cooperative_group`, `enterprise`, `household`, `farm` or `association`.
+    pub legal_type: String,
+    pub name: String,
+    pub tax_code: Option<String>,
+    pub representative: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub province_code: String,
+    pub province_name: String,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub street: String,
+    pub old_district_code: Option<String>,
+    pub old_district_name: Option<String>,
+    pub old_commune_code: Option<String>,
+    pub old_commune_name: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub established_on: Option<Date>,
+    pub members_count: Option<i64>,
+    /// Comma-separated channel codes.
+    pub sales_channels: String,
+    pub demo: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+    pub product_count: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Row {
+    id: i64,
+    legal_type: String,
+    name: String,
+    tax_code: Option<String>,
+    representative: String,
+    phone: Option<String>,
+    email: Option<String>,
+    province_code: String,
+    province_name: String,
+    commune_code: String,
+    commune_name: String,
+    street: String,
+    old_district_code: Option<String>,
+    old_district_name: Option<String>,
+    old_commune_code: Option<String>,
+    old_commune_name: Option<String>,
+    established_on: Option<Date>,
+    members_count: Option<i64>,
+    sales_channels: String,
+    demo: bool,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+    deleted_at: Option<i64>,
+    product_count: i64,
+}
+
+impl From<Row> for Producer {
+    fn from(r: Row) -> Self {
+        Producer {
+            id: r.id,
+            legal_type: r.legal_type,
+            name: r.name,
+            tax_code: r.tax_code,
+            representative: r.representative,
+            phone: r.phone,
+            email: r.email,
+            province_code: r.province_code,
+            province_name: r.province_name,
+            commune_code: r.commune_code,
+            commune_name: r.commune_name,
+            street: r.street,
+            old_district_code: r.old_district_code,
+            old_district_name: r.old_district_name,
+            old_commune_code: r.old_commune_code,
+            old_commune_name: r.old_commune_name,
+            established_on: r.established_on,
+            members_count: r.members_count,
+            sales_channels: r.sales_channels,
+            demo: r.demo,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+            product_count: r.product_count,
+        }
+    }
+}
+
+/// The old district and commune names come from either edition of the pre-2025 lists.
+const SELECT: &str = "p.id, p.legal_type, p.name, p.tax_code, p.representative, p.phone, p.email, \
+    p.province_code, pr.name AS province_name, p.commune_code, c.name AS commune_name, p.street, \
+    p.old_district_code, (SELECT MAX(o.district_name) FROM old_unit o WHERE o.district_code = p.old_district_code) AS old_district_name, \
+    p.old_commune_code, (SELECT MAX(o.commune_name) FROM old_unit o WHERE o.commune_code = p.old_commune_code AND o.commune_code <> '') AS old_commune_name, \
+    p.established_on, p.members_count, p.sales_channels, p.demo, p.version, p.created_at, p.updated_at, p.deleted_at, \
+    (SELECT COUNT(*) FROM product x WHERE x.producer_id = p.id AND x.deleted_at IS NULL) AS product_count";
+const FROM: &str = "producer p JOIN province pr ON pr.code = p.province_code JOIN commune c ON c.code = p.commune_code";
+
+/// Checks what only the database knows: the places exist and agree, the old address is real.
+async fn check_places(c: &impl ConnectionTrait, d: &ProducerDraft) -> Result<()> {
+    let mut errors = FieldErrors::new();
+    if units::province(c, d.province.as_str()).await?.is_none() {
+        errors.add("province", Invalid::new("invalid-province-unknown").with("code", &d.province));
+    }
+    match units::commune(c, d.commune.as_str()).await? {
+        None => errors.add("commune", Invalid::new("invalid-commune-unknown").with("code", &d.commune)),
+        Some(found) if found.province_code != d.province.as_str() => {
+            errors.add("commune", Invalid::new("invalid-commune-elsewhere").with("code", &d.commune));
+        }
+        Some(_) => {}
+    }
+    if let Some(old) = &d.old_commune {
+        match units::lookup_old_commune(c, old.as_str()).await? {
+            None => errors.add("old_commune", Invalid::new("invalid-old-commune-unknown").with("code", old)),
+            Some(found) => {
+                if let Some(district) = &d.old_district
+                    && !found.old.iter().any(|o| o.district_code == district.as_str())
+                {
+                    errors.add("old_district", Invalid::new("invalid-old-district-mismatch").with("code", district));
+                }
+            }
+        }
+    } else if let Some(district) = &d.old_district
+        && units::old_communes(c, district.as_str()).await?.is_empty()
+    {
+        errors.add("old_district", Invalid::new("invalid-old-district-unknown").with("code", district));
+    }
+    errors.into_result().map_err(StoreError::Invalid)
+}
+
+/// The text search matches: the names, the codes, and every place the producer is or was at.
+async fn search_text(c: &impl ConnectionTrait, d: &ProducerDraft) -> Result<String> {
+    let mut parts = vec![d.name.clone(), d.representative.clone(), d.street.clone()];
+    parts.extend(d.tax_code.as_ref().map(|t| t.to_string()));
+    parts.extend(units::commune(c, d.commune.as_str()).await?.map(|u| u.name));
+    parts.extend(units::province(c, d.province.as_str()).await?.map(|u| u.name));
+    if let Some(old) = &d.old_commune
+        && let Some(found) = units::lookup_old_commune(c, old.as_str()).await?
+        && let Some(first) = found.old.first()
+    {
+        parts.push(first.commune_name.clone());
+        parts.push(first.district_name.clone());
+    } else if let Some(district) = &d.old_district
+        && let Some(first) = units::old_communes(c, district.as_str()).await?.first()
+    {
+        parts.push(first.district_name.clone());
+    }
+    Ok(fold(&parts.join(" ")))
+}
+
+fn values(d: &ProducerDraft) -> Vec<Value> {
+    vec![
+        d.legal_type.as_str().into(),
+        d.name.clone().into(),
+        d.tax_code.as_ref().map(|t| t.to_string()).into(),
+        d.representative.clone().into(),
+        d.phone.as_ref().map(|p| p.to_string()).into(),
+        d.email.as_ref().map(|e| e.to_string()).into(),
+        d.province.as_str().into(),
+        d.commune.as_str().into(),
+        d.street.clone().into(),
+        d.old_district.as_ref().map(|x| x.to_string()).into(),
+        d.old_commune.as_ref().map(|x| x.to_string()).into(),
+        d.established_on.into(),
+        d.members_count.into(),
+        SalesChannel::join(&d.sales_channels).into(),
+    ]
+}
+
+fn duplicate_tax_code(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Duplicate(_) => {
+            StoreError::Invalid(FieldErrors::single("tax_code", Invalid::new("invalid-tax-code-taken")))
+        }
+        other => other,
+    }
+}
+
+fn audited(p: &Producer) -> serde_json::Value {
+    serde_json::to_value(p)
+        .map(|mut v| {
+            if let Some(o) = v.as_object_mut() {
+                for derived in ["product_count", "updated_at", "version", "province_name", "commune_name"] {
+                    o.remove(derived);
+                }
+            }
+            v
+        })
+        .unwrap_or_default()
+}
+
+pub async fn create(tx: &Tx, who: &Who, d: &ProducerDraft, demo: bool) -> Result<Producer> {
+    check_places(tx, d).await?;
+    let t = now();
+    let mut v = values(d);
+    v.extend([demo.into(), search_text(tx, d).await?.into(), sort_key(&d.name).into(), t.into()]);
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let id = fetch_optional::<Id>(
+        tx,
+        "INSERT INTO producer (legal_type, name, tax_code, representative, phone, email, province_code, commune_code, \
+         street, old_district_code, old_commune_code, established_on, members_count, sales_channels, demo, \
+         search_fold, sort_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
+        v,
+    )
+    .await
+    .map_err(duplicate_tax_code)?
+    .ok_or(StoreError::NotFound)?
+    .id;
+    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("producer.create", "producer", id).province(Some(&p.province_code)).after(&audited(&p)),
+    )
+    .await?;
+    Ok(p)
+}
+
+/// A producer, deleted or not (callers decide who may see deleted ones).
+pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Producer>> {
+    Ok(fetch_optional::<Row>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE p.id = $1"), [id.into()])
+        .await?
+        .map(Producer::from))
+}
+
+pub async fn find_by_tax_code(c: &impl ConnectionTrait, tax_code: &TaxCode) -> Result<Option<Producer>> {
+    let row = fetch_optional::<Row>(
+        c,
+        &format!("SELECT {SELECT} FROM {FROM} WHERE p.tax_code = $1"),
+        [tax_code.as_str().into()],
+    )
+    .await?;
+    Ok(row.map(Producer::from))
+}
+
+/// A producer without a tax code is recognised by its name in its commune.
+pub async fn find_by_name(c: &impl ConnectionTrait, name: &str, commune: &CommuneCode) -> Result<Option<Producer>> {
+    let row = fetch_optional::<Row>(
+        c,
+        &format!("SELECT {SELECT} FROM {FROM} WHERE p.commune_code = $1 AND p.sort_key = $2 AND p.tax_code IS NULL"),
+        [commune.as_str().into(), sort_key(name).into()],
+    )
+    .await?;
+    Ok(row.map(Producer::from))
+}
+
+/// Changes a producer if nobody changed it since `expected_version`. Its products move with it
+/// (their place and search text follow the producer's).
+pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &ProducerDraft) -> Result<Producer> {
+    let before = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale);
+    }
+    if before.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    check_places(tx, d).await?;
+    let mut v = values(d);
+    v.extend([
+        search_text(tx, d).await?.into(),
+        sort_key(&d.name).into(),
+        now().into(),
+        id.into(),
+        expected_version.into(),
+    ]);
+    let changed = execute(
+        tx,
+        "UPDATE producer SET legal_type = $1, name = $2, tax_code = $3, representative = $4, phone = $5, email = $6, \
+         province_code = $7, commune_code = $8, street = $9, old_district_code = $10, old_commune_code = $11, \
+         established_on = $12, members_count = $13, sales_channels = $14, search_fold = $15, sort_key = $16, \
+         updated_at = $17, version = version + 1 WHERE id = $18 AND version = $19",
+        v,
+    )
+    .await
+    .map_err(duplicate_tax_code)?;
+    if changed == 0 {
+        return Err(StoreError::Stale);
+    }
+    crate::products::follow_producer(tx, id).await?;
+    let after = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("producer.update", "producer", id)
+            .province(Some(&after.province_code))
+            .before(&audited(&before))
+            .after(&audited(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Marks a producer deleted (and its products with it); [`restore`] brings both back.
+pub async fn soft_delete(tx: &Tx, who: &Who, id: i64, expected_version: i64) -> Result<()> {
+    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    if p.version != expected_version {
+        return Err(StoreError::Stale);
+    }
+    let t = now();
+    execute(
+        tx,
+        "UPDATE producer SET deleted_at = $1, version = version + 1, updated_at = $1 WHERE id = $2",
+        [t.into(), id.into()],
+    )
+    .await?;
+    execute(
+        tx,
+        "UPDATE product SET deleted_at = $1, updated_at = $1, deleted_with_producer = TRUE \
+         WHERE producer_id = $2 AND deleted_at IS NULL",
+        [t.into(), id.into()],
+    )
+    .await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("producer.delete", "producer", id).province(Some(&p.province_code)).before(&audited(&p)),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn restore(tx: &Tx, who: &Who, id: i64) -> Result<Producer> {
+    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    if p.deleted_at.is_none() {
+        return Ok(p);
+    }
+    execute(
+        tx,
+        "UPDATE producer SET deleted_at = NULL, version = version + 1, updated_at = $1 WHERE id = $2",
+        [now().into(), id.into()],
+    )
+    .await?;
+    // Products deleted together with the producer come back; those deleted earlier stay deleted.
+    execute(
+        tx,
+        "UPDATE product SET deleted_at = NULL, deleted_with_producer = FALSE \
+         WHERE producer_id = $1 AND deleted_with_producer = TRUE",
+        [id.into()],
+    )
+    .await?;
+    let after = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("producer.restore", "producer", id).province(Some(&after.province_code)).after(&audited(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// How a producer list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProducerSort {
+    /// Vietnamese alphabetical order of the name.
+    #[default]
+    Name,
+    Newest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProducerFilter {
+    /// Words of the name, tax code, representative or any place, diacritics ignored.
+    pub q: Option<String>,
+    pub legal_type: Option<LegalType>,
+    pub province: Option<ProvinceCode>,
+    pub commune: Option<CommuneCode>,
+    pub old_district: Option<DistrictCode>,
+    /// Only deleted producers (the office's recycle bin) instead of live ones.
+    pub deleted: bool,
+    pub sort: ProducerSort,
+}
+
+/// Adds the scope of a listing as conditions on the producer alias `p`.
+pub(crate) fn scope(w: &mut Conditions, listing: &Listing, producer_column: &str) {
+    match listing {
+        Listing::All => {}
+        Listing::Province(p) => {
+            w.and("p.province_code = ?", p.as_str());
+        }
+        Listing::Commune(_, c) => {
+            w.and("p.commune_code = ?", c.as_str());
+        }
+        Listing::Producer(id) => {
+            w.and(&format!("{producer_column} = ?"), *id);
+        }
+        // Assignments (councils, inspection plans) arrive with their issues: nothing assigned yet.
+        Listing::AssignedTo(_) => {
+            w.raw("1 = 0");
+        }
+    }
+}
+
+/// Each folded word must appear in the search text.
+pub(crate) fn words(w: &mut Conditions, column: &str, q: Option<&str>) {
+    if let Some(q) = q.map(fold).filter(|q| !q.is_empty()) {
+        for word in q.split(' ') {
+            w.and(&format!("{column} LIKE ? ESCAPE '\\'"), like_pattern(word));
+        }
+    }
+}
+
+pub async fn search(
+    c: &impl ConnectionTrait,
+    listing: &Listing,
+    f: &ProducerFilter,
+    page: Page,
+) -> Result<Paged<Producer>> {
+    let mut w = Conditions::default();
+    scope(&mut w, listing, "p.id");
+    words(&mut w, "p.search_fold", f.q.as_deref());
+    w.raw(if f.deleted { "p.deleted_at IS NOT NULL" } else { "p.deleted_at IS NULL" });
+    if let Some(t) = f.legal_type {
+        w.and("p.legal_type = ?", t.as_str());
+    }
+    if let Some(p) = &f.province {
+        w.and("p.province_code = ?", p.as_str());
+    }
+    if let Some(x) = &f.commune {
+        w.and("p.commune_code = ?", x.as_str());
+    }
+    if let Some(d) = &f.old_district {
+        w.and("p.old_district_code = ?", d.as_str());
+    }
+    let order = match f.sort {
+        ProducerSort::Name => "p.sort_key, p.id",
+        ProducerSort::Newest => "p.created_at DESC, p.id DESC",
+    };
+    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.try_map(|r| Ok::<_, StoreError>(Producer::from(r)))?)
+}

@@ -1,0 +1,580 @@
+//! Products (sản phẩm OCOP): their codes, details, current certificate, and search.
+
+use crate::audit::{self, Change, Who};
+use crate::db::{Conditions, execute, fetch_all, fetch_optional, now};
+use crate::producers::{scope, words};
+use crate::{Page, Paged, Result, StoreError, Tx};
+use domain::FieldErrors;
+use domain::Invalid;
+use domain::access::Listing;
+use domain::certificate::CertificateStatus;
+use domain::gtin::Gtin;
+use domain::money::Vnd;
+use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
+use domain::producer::LegalType;
+use domain::product_code::ProductCode;
+use domain::text::{fold, sort_key};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::Serialize;
+use time::{Date, Duration};
+
+/// A product as a form or an import row holds it once every field has been parsed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProductDraft {
+    pub producer_id: i64,
+    pub name: String,
+    /// `01` … `26`, checked against the criteria set by the caller.
+    pub sheet_code: String,
+    pub gtin: Option<Gtin>,
+    pub description: String,
+    pub ingredients: String,
+    pub packaging: String,
+    pub price: Option<Vnd>,
+    pub capacity: String,
+}
+
+/// Where a new product's code comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeChoice {
+    /// The commune's next sequence number in this year.
+    Next { year: u16 },
+    /// A code issued before (historical records, re-imports).
+    Given(ProductCode),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Product {
+    pub id: i64,
+    /// `(T)-(X)-(STT)-(năm)`, e.g. `01-00577-012-2026`.
+    pub code: String,
+    pub name: String,
+    pub sheet_code: String,
+    pub criteria_version: String,
+    pub producer_id: i64,
+    pub producer_name: String,
+    pub producer_legal_type: String,
+    pub province_code: String,
+    pub province_name: String,
+    pub commune_code: String,
+    pub commune_name: String,
+    /// The producer's pre-2025 district, for records made before the reorganisation.
+    pub old_district_name: Option<String>,
+    pub gtin: Option<String>,
+    pub description: String,
+    pub ingredients: String,
+    pub packaging: String,
+    pub price_vnd: Option<i64>,
+    pub capacity: String,
+    pub stars: Option<i64>,
+    /// A provincial result of 90 points or more awaiting the central council.
+    pub potential_five: bool,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub certificate_expires_on: Option<Date>,
+    pub certificate_revoked: bool,
+    pub demo: bool,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+impl Product {
+    /// The certificate's status on `today`, or `None` for a product never certified.
+    pub fn certificate_status(&self, today: Date) -> Option<CertificateStatus> {
+        let expires = self.certificate_expires_on?;
+        Some(CertificateStatus::on(today, expires, self.certificate_revoked, false))
+    }
+}
+
+#[derive(FromQueryResult)]
+struct Row {
+    id: i64,
+    code: String,
+    name: String,
+    sheet_code: String,
+    criteria_version: String,
+    producer_id: i64,
+    producer_name: String,
+    producer_legal_type: String,
+    province_code: String,
+    province_name: String,
+    commune_code: String,
+    commune_name: String,
+    old_district_name: Option<String>,
+    gtin: Option<String>,
+    description: String,
+    ingredients: String,
+    packaging: String,
+    price_vnd: Option<i64>,
+    capacity: String,
+    stars: Option<i64>,
+    potential_five: bool,
+    certificate_expires_on: Option<Date>,
+    certificate_revoked: bool,
+    demo: bool,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+    deleted_at: Option<i64>,
+}
+
+impl From<Row> for Product {
+    fn from(r: Row) -> Self {
+        Product {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            sheet_code: r.sheet_code,
+            criteria_version: r.criteria_version,
+            producer_id: r.producer_id,
+            producer_name: r.producer_name,
+            producer_legal_type: r.producer_legal_type,
+            province_code: r.province_code,
+            province_name: r.province_name,
+            commune_code: r.commune_code,
+            commune_name: r.commune_name,
+            old_district_name: r.old_district_name,
+            gtin: r.gtin,
+            description: r.description,
+            ingredients: r.ingredients,
+            packaging: r.packaging,
+            price_vnd: r.price_vnd,
+            capacity: r.capacity,
+            stars: r.stars,
+            potential_five: r.potential_five,
+            certificate_expires_on: r.certificate_expires_on,
+            certificate_revoked: r.certificate_revoked,
+            demo: r.demo,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            deleted_at: r.deleted_at,
+        }
+    }
+}
+
+const SELECT: &str = "x.id, x.code, x.name, x.sheet_code, x.criteria_version, x.producer_id, p.name AS producer_name, \
+    p.legal_type AS producer_legal_type, x.province_code, pr.name AS province_name, x.commune_code, c.name AS commune_name, \
+    (SELECT MAX(o.district_name) FROM old_unit o WHERE o.district_code = p.old_district_code) AS old_district_name, \
+    x.gtin, x.description, x.ingredients, x.packaging, x.price_vnd, x.capacity, x.stars, x.potential_five, \
+    x.certificate_expires_on, x.certificate_revoked, x.demo, x.version, x.created_at, x.updated_at, x.deleted_at";
+const FROM: &str = "product x JOIN producer p ON p.id = x.producer_id \
+    JOIN province pr ON pr.code = x.province_code JOIN commune c ON c.code = x.commune_code";
+
+fn own_search_text(d: &ProductDraft, code: &str) -> String {
+    let mut parts = vec![d.name.as_str(), code, d.packaging.as_str()];
+    if let Some(g) = &d.gtin {
+        parts.push(g.as_str());
+    }
+    fold(&parts.join(" "))
+}
+
+fn duplicate(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Duplicate(what) if what.contains("gtin") => {
+            StoreError::Invalid(FieldErrors::single("gtin", Invalid::new("invalid-gtin-taken")))
+        }
+        StoreError::Duplicate(what) if what.contains("code") => {
+            StoreError::Invalid(FieldErrors::single("code", Invalid::new("invalid-product-code-taken")))
+        }
+        other => other,
+    }
+}
+
+fn audited(p: &Product) -> serde_json::Value {
+    serde_json::json!({
+        "code": p.code, "name": p.name, "sheet_code": p.sheet_code, "producer_id": p.producer_id,
+        "gtin": p.gtin, "description": p.description, "ingredients": p.ingredients, "packaging": p.packaging,
+        "price_vnd": p.price_vnd, "capacity": p.capacity, "deleted_at": p.deleted_at,
+    })
+}
+
+/// The commune's next sequence number; safe under concurrent creation on both databases (the
+/// upsert takes the row's lock on PostgreSQL; SQLite's writer lock is already held).
+async fn next_sequence(tx: &Tx, commune: &str) -> Result<u32> {
+    #[derive(FromQueryResult)]
+    struct Last {
+        last_value: i64,
+    }
+    let last = fetch_optional::<Last>(
+        tx,
+        "INSERT INTO product_sequence (commune_code, last_value) VALUES ($1, 1) \
+         ON CONFLICT (commune_code) DO UPDATE SET last_value = product_sequence.last_value + 1 RETURNING last_value",
+        [commune.into()],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    u32::try_from(last.last_value).map_err(|e| StoreError::Corrupt { table: "product_sequence", detail: e.to_string() })
+}
+
+/// Keeps the commune's counter above every sequence number already given, so that generated
+/// codes never repeat an imported one.
+async fn raise_sequence(tx: &Tx, code: &ProductCode) -> Result<()> {
+    execute(
+        tx,
+        "INSERT INTO product_sequence (commune_code, last_value) VALUES ($1, $2) \
+         ON CONFLICT (commune_code) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < excluded.last_value \
+         THEN excluded.last_value ELSE product_sequence.last_value END",
+        [code.commune.as_str().into(), i64::from(code.sequence).into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Creates a product at its producer's place.
+pub async fn create(
+    tx: &Tx,
+    who: &Who,
+    d: &ProductDraft,
+    code: CodeChoice,
+    criteria_version: &str,
+    demo: bool,
+) -> Result<Product> {
+    let producer = crate::producers::get(tx, d.producer_id).await?;
+    let Some(producer) = producer.filter(|p| p.deleted_at.is_none()) else {
+        return Err(StoreError::Invalid(FieldErrors::single(
+            "producer",
+            Invalid::new("invalid-producer-unknown").with("id", d.producer_id),
+        )));
+    };
+    let code = match code {
+        CodeChoice::Given(code) => {
+            raise_sequence(tx, &code).await?;
+            code
+        }
+        CodeChoice::Next { year } => {
+            let province = ProvinceCode::parse(&producer.province_code).map_err(|e| corrupt(e.key))?;
+            let commune = CommuneCode::parse(&producer.commune_code).map_err(|e| corrupt(e.key))?;
+            let sequence = next_sequence(tx, commune.as_str()).await?;
+            ProductCode::new(province, commune, sequence, year).map_err(|why| FieldErrors::single("code", why))?
+        }
+    };
+    let code = code.to_string();
+    let t = now();
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let id = fetch_optional::<Id>(
+        tx,
+        "INSERT INTO product (producer_id, code, name, sheet_code, criteria_version, province_code, commune_code, gtin, \
+         description, ingredients, packaging, price_vnd, capacity, demo, search_fold, sort_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+        [
+            d.producer_id.into(),
+            code.clone().into(),
+            d.name.clone().into(),
+            d.sheet_code.clone().into(),
+            criteria_version.into(),
+            producer.province_code.clone().into(),
+            producer.commune_code.clone().into(),
+            d.gtin.as_ref().map(|g| g.to_string()).into(),
+            d.description.clone().into(),
+            d.ingredients.clone().into(),
+            d.packaging.clone().into(),
+            d.price.map(Vnd::dong).into(),
+            d.capacity.clone().into(),
+            demo.into(),
+            own_search_text(d, &code).into(),
+            sort_key(&d.name).into(),
+            t.into(),
+        ],
+    )
+    .await
+    .map_err(duplicate)?
+    .ok_or(StoreError::NotFound)?
+    .id;
+    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("product.create", "product", id).province(Some(&p.province_code)).after(&audited(&p)),
+    )
+    .await?;
+    Ok(p)
+}
+
+fn corrupt(detail: &str) -> StoreError {
+    StoreError::Corrupt { table: "producer", detail: detail.to_owned() }
+}
+
+pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Product>> {
+    Ok(fetch_optional::<Row>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE x.id = $1"), [id.into()])
+        .await?
+        .map(Product::from))
+}
+
+pub async fn find_by_code(c: &impl ConnectionTrait, code: &str) -> Result<Option<Product>> {
+    Ok(fetch_optional::<Row>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE x.code = $1"), [code.into()])
+        .await?
+        .map(Product::from))
+}
+
+/// Changes a product if nobody changed it since `expected_version`. Its code stays.
+pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &ProductDraft) -> Result<Product> {
+    let before = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(StoreError::Stale);
+    }
+    if before.deleted_at.is_some() || before.producer_id != d.producer_id {
+        return Err(StoreError::NotFound);
+    }
+    let changed = execute(
+        tx,
+        "UPDATE product SET name = $1, sheet_code = $2, gtin = $3, description = $4, ingredients = $5, packaging = $6, \
+         price_vnd = $7, capacity = $8, search_fold = $9, sort_key = $10, updated_at = $11, version = version + 1 \
+         WHERE id = $12 AND version = $13",
+        [
+            d.name.clone().into(),
+            d.sheet_code.clone().into(),
+            d.gtin.as_ref().map(|g| g.to_string()).into(),
+            d.description.clone().into(),
+            d.ingredients.clone().into(),
+            d.packaging.clone().into(),
+            d.price.map(Vnd::dong).into(),
+            d.capacity.clone().into(),
+            own_search_text(d, &before.code).into(),
+            sort_key(&d.name).into(),
+            now().into(),
+            id.into(),
+            expected_version.into(),
+        ],
+    )
+    .await
+    .map_err(duplicate)?;
+    if changed == 0 {
+        return Err(StoreError::Stale);
+    }
+    let after = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("product.update", "product", id)
+            .province(Some(&after.province_code))
+            .before(&audited(&before))
+            .after(&audited(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn soft_delete(tx: &Tx, who: &Who, id: i64, expected_version: i64) -> Result<()> {
+    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    if p.version != expected_version {
+        return Err(StoreError::Stale);
+    }
+    let t = now();
+    execute(
+        tx,
+        "UPDATE product SET deleted_at = $1, updated_at = $1, version = version + 1 WHERE id = $2",
+        [t.into(), id.into()],
+    )
+    .await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("product.delete", "product", id).province(Some(&p.province_code)).before(&audited(&p)),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn restore(tx: &Tx, who: &Who, id: i64) -> Result<Product> {
+    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    let producer = crate::producers::get(tx, p.producer_id).await?.ok_or(StoreError::NotFound)?;
+    if producer.deleted_at.is_some() {
+        // Restore the producer first: a product cannot stand without it.
+        return Err(StoreError::Invalid(FieldErrors::single("producer", Invalid::new("invalid-producer-deleted"))));
+    }
+    execute(
+        tx,
+        "UPDATE product SET deleted_at = NULL, updated_at = $1, version = version + 1 WHERE id = $2",
+        [now().into(), id.into()],
+    )
+    .await?;
+    let after = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("product.restore", "product", id).province(Some(&after.province_code)).after(&audited(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// After a producer changed, its products take its place.
+pub(crate) async fn follow_producer(tx: &Tx, producer_id: i64) -> Result<()> {
+    execute(
+        tx,
+        "UPDATE product SET province_code = (SELECT province_code FROM producer WHERE id = $1), \
+         commune_code = (SELECT commune_code FROM producer WHERE id = $1) WHERE producer_id = $1",
+        [producer_id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The products of one producer, live ones first, in name order.
+pub async fn of_producer(c: &impl ConnectionTrait, producer_id: i64) -> Result<Vec<Product>> {
+    let rows = fetch_all::<Row>(
+        c,
+        &format!("SELECT {SELECT} FROM {FROM} WHERE x.producer_id = $1 ORDER BY x.deleted_at IS NOT NULL, x.sort_key"),
+        [producer_id.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(Product::from).collect())
+}
+
+/// The star filter's choices: `5` means recognised 5★ by the central council, `5p` potential 5★.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StarsFilter {
+    Three,
+    Four,
+    PotentialFive,
+    Five,
+    /// Never certified.
+    None,
+}
+
+impl StarsFilter {
+    pub fn parse(s: &str) -> Option<StarsFilter> {
+        match s.trim() {
+            "3" => Some(StarsFilter::Three),
+            "4" => Some(StarsFilter::Four),
+            "5p" => Some(StarsFilter::PotentialFive),
+            "5" => Some(StarsFilter::Five),
+            "0" | "none" => Some(StarsFilter::None),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProductSort {
+    #[default]
+    Name,
+    Code,
+    StarsDesc,
+    Newest,
+}
+
+impl ProductSort {
+    pub fn parse(s: &str) -> ProductSort {
+        match s {
+            "code" => ProductSort::Code,
+            "stars" => ProductSort::StarsDesc,
+            "newest" => ProductSort::Newest,
+            _ => ProductSort::Name,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    /// Words of the product's or its producer's names, codes, tax code or places.
+    pub q: Option<String>,
+    pub stars: Option<StarsFilter>,
+    /// Any of these sheets (a product group is its list of sheets).
+    pub sheets: Vec<String>,
+    pub province: Option<ProvinceCode>,
+    pub commune: Option<CommuneCode>,
+    pub old_district: Option<DistrictCode>,
+    pub legal_type: Option<LegalType>,
+    pub status: Option<CertificateStatus>,
+    pub producer_id: Option<i64>,
+    pub deleted: bool,
+    pub sort: ProductSort,
+}
+
+/// Adds the certificate-status condition as of `today`.
+fn status_condition(w: &mut Conditions, status: CertificateStatus, today: Date) {
+    let window_end = today + Duration::days(domain::certificate::RERATING_OPENS_DAYS);
+    match status {
+        CertificateStatus::Revoked => {
+            w.raw("x.certificate_revoked = TRUE");
+        }
+        CertificateStatus::Superseded => {
+            // The current certificate is never a superseded one.
+            w.raw("1 = 0");
+        }
+        CertificateStatus::Expired => {
+            w.raw("x.certificate_revoked = FALSE");
+            w.and("x.certificate_expires_on < ?", today);
+        }
+        CertificateStatus::Expiring => {
+            w.raw("x.certificate_revoked = FALSE");
+            w.and("x.certificate_expires_on >= ?", today);
+            w.and("x.certificate_expires_on <= ?", window_end);
+        }
+        CertificateStatus::Valid => {
+            w.raw("x.certificate_revoked = FALSE");
+            w.and("x.certificate_expires_on > ?", window_end);
+        }
+    }
+}
+
+/// Products the listing may show. `public` keeps only those whose certificate is in force today
+/// (what the public catalogue shows).
+pub async fn search(
+    c: &impl ConnectionTrait,
+    listing: &Listing,
+    f: &ProductFilter,
+    today: Date,
+    public: bool,
+    page: Page,
+) -> Result<Paged<Product>> {
+    let mut w = Conditions::default();
+    scope(&mut w, listing, "x.producer_id");
+    words(&mut w, "(x.search_fold || ' ' || p.search_fold)", f.q.as_deref());
+    w.raw(if f.deleted { "x.deleted_at IS NOT NULL" } else { "x.deleted_at IS NULL" });
+    if public {
+        w.raw("x.certificate_revoked = FALSE");
+        w.and("x.certificate_expires_on >= ?", today);
+    }
+    match f.stars {
+        Some(StarsFilter::Three) => {
+            w.raw("x.stars = 3");
+        }
+        Some(StarsFilter::Four) => {
+            w.raw("x.stars = 4");
+        }
+        Some(StarsFilter::PotentialFive) => {
+            w.raw("x.stars = 5 AND x.potential_five = TRUE");
+        }
+        Some(StarsFilter::Five) => {
+            w.raw("x.stars = 5 AND x.potential_five = FALSE");
+        }
+        Some(StarsFilter::None) => {
+            w.raw("x.stars IS NULL");
+        }
+        None => {}
+    }
+    if !f.sheets.is_empty() {
+        w.and_in("x.sheet_code", f.sheets.iter().cloned());
+    }
+    if let Some(p) = &f.province {
+        w.and("x.province_code = ?", p.as_str());
+    }
+    if let Some(x) = &f.commune {
+        w.and("x.commune_code = ?", x.as_str());
+    }
+    if let Some(d) = &f.old_district {
+        w.and("p.old_district_code = ?", d.as_str());
+    }
+    if let Some(t) = f.legal_type {
+        w.and("p.legal_type = ?", t.as_str());
+    }
+    if let Some(id) = f.producer_id {
+        w.and("x.producer_id = ?", id);
+    }
+    if let Some(status) = f.status {
+        status_condition(&mut w, status, today);
+    }
+    let order = match f.sort {
+        ProductSort::Name => "x.sort_key, x.id",
+        ProductSort::Code => "x.code",
+        ProductSort::StarsDesc => "x.stars IS NULL, x.stars DESC, x.potential_five, x.sort_key",
+        ProductSort::Newest => "x.created_at DESC, x.id DESC",
+    };
+    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.try_map(|r| Ok::<_, StoreError>(Product::from(r)))?)
+}
