@@ -373,6 +373,10 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged { items: self.items.into_iter().map(f).collect(), total: self.total, page: self.page }
+    }
+
     /// The same page with each item converted, failing on the first that does not convert.
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> std::result::Result<U, E>) -> std::result::Result<Paged<U>, E> {
         let items = self.items.into_iter().map(f).collect::<std::result::Result<Vec<U>, E>>()?;

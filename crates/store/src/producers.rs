@@ -471,5 +471,5 @@ pub async fn search(
         ProducerSort::Name => "p.sort_key, p.id",
         ProducerSort::Newest => "p.created_at DESC, p.id DESC",
     };
-    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.try_map(|r| Ok::<_, StoreError>(Producer::from(r)))?)
+    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.map(Producer::from))
 }

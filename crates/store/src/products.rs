@@ -576,5 +576,5 @@ pub async fn search(
         ProductSort::StarsDesc => "x.stars IS NULL, x.stars DESC, x.potential_five, x.sort_key",
         ProductSort::Newest => "x.created_at DESC, x.id DESC",
     };
-    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.try_map(|r| Ok::<_, StoreError>(Product::from(r)))?)
+    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.map(Product::from))
 }
