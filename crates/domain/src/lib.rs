@@ -16,6 +16,7 @@ pub mod phone;
 pub mod place;
 pub mod producer;
 pub mod product_code;
+pub mod registry;
 pub mod role;
 pub mod tax_code;
 pub mod text;

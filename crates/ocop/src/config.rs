@@ -51,7 +51,7 @@ pub struct Config {
     pub login_window_minutes: u64,
 
     /// Log filter, e.g. info or ocop=debug,tower_http=info.
-    #[arg(long, global = true, env = "OCOP_LOG", default_value = "info")]
+    #[arg(long, global = true, env = "OCOP_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
 
     /// Log lines as JSON (for log collectors) instead of text.

@@ -25,6 +25,15 @@ enum Command {
         /// deployments that run `ocop migrate` as a release step).
         #[arg(long, env = "OCOP_NO_MIGRATE")]
         no_migrate: bool,
+        /// Load the synthetic Hà Nội demo data set first if the database has no producers yet.
+        #[arg(long, env = "OCOP_DEMO")]
+        demo: bool,
+    },
+    /// Load (or reload) the synthetic, clearly labelled Hà Nội demo data set.
+    Demo {
+        /// Seed of the generator; the same seed gives the same data.
+        #[arg(long, default_value_t = 2021)]
+        seed: u64,
     },
     /// Apply pending schema migrations and load the reference data, then exit.
     Migrate,
@@ -81,7 +90,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.config);
     let result = match cli.command {
-        Command::Serve { no_migrate } => serve::run(&cli.config, no_migrate).await,
+        Command::Serve { no_migrate, demo } => serve::run(&cli.config, no_migrate, demo).await,
+        Command::Demo { seed } => serve::demo(&cli.config, seed).await,
         Command::Migrate => serve::migrate(&cli.config).await,
         Command::Config { action: ConfigAction::Print } => {
             print!("{}", cli.config.print());

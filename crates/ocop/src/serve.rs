@@ -99,7 +99,37 @@ async fn shutdown_signal(stop: CancellationToken) {
     stop.cancel();
 }
 
-pub async fn run(config: &Config, no_migrate: bool) -> anyhow::Result<()> {
+async fn load_demo(db: &Db, seed: u64) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let s = store::demo::load(db, seed).await?;
+    println!(
+        "Dữ liệu mẫu Hà Nội (synthetic demo data, seed {seed}): {} chủ thể, {} sản phẩm, {} giấy chứng nhận trong {:.1} s.",
+        s.producers,
+        s.products,
+        s.certificates,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "  Cuối 2021: {} sản phẩm (5★: {}, tiềm năng 5★: {}, 4★: {}, 3★: {}); đến giữa 2025: {} sản phẩm; {} bị thu hồi; {} chưa đánh giá.",
+        s.end_2021.iter().sum::<usize>(),
+        s.end_2021[0],
+        s.end_2021[1],
+        s.end_2021[2],
+        s.end_2021[3],
+        s.certified_by_mid_2025,
+        s.revoked,
+        s.not_yet_rated
+    );
+    Ok(())
+}
+
+pub async fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
+    let db = open(config).await?;
+    migrate::check(&db).await?;
+    load_demo(&db, seed).await
+}
+
+pub async fn run(config: &Config, no_migrate: bool, demo: bool) -> anyhow::Result<()> {
     let db = open(config).await?;
     if no_migrate {
         migrate::check(&db).await?;
@@ -107,6 +137,9 @@ pub async fn run(config: &Config, no_migrate: bool) -> anyhow::Result<()> {
         apply_migrations(&db).await?;
     }
     bootstrap_admin(&db).await?;
+    if demo && store::demo::loaded(db.conn()).await? == 0 {
+        load_demo(&db, 2021).await?;
+    }
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

@@ -257,6 +257,30 @@ mod tests {
     }
 }
 
+/// Inserts rows in multi-row statements (a few thousand values each, under both databases'
+/// parameter limits).
+pub(crate) async fn insert_rows(tx: &Tx, head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Result<()> {
+    let per_statement = 8000 / width;
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = String::from(head);
+        let mut values = Vec::with_capacity(chunk.len() * width);
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { " VALUES (" } else { ", (" });
+            for j in 0..width {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", i * width + j + 1));
+            }
+            sql.push(')');
+            values.extend(row.iter().cloned());
+        }
+        sql.push_str(tail);
+        execute(tx, &sql, values).await?;
+    }
+    Ok(())
+}
+
 /// Builds a `WHERE` clause from optional filters, numbering the `$N` placeholders.
 ///
 /// Each condition is written with `?` where its value goes: `w.and("province_code = ?", code)`.

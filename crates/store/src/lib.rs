@@ -10,7 +10,9 @@
 
 pub mod audit;
 pub mod certificates;
+pub mod criteria;
 mod db;
+pub mod demo;
 pub mod migrate;
 pub mod producers;
 pub mod products;

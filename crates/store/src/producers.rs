@@ -5,35 +5,15 @@ use crate::audit::{self, Change, Who};
 use crate::db::{Conditions, execute, fetch_optional, like_pattern, now};
 use crate::{Page, Paged, Result, StoreError, Tx, units};
 use domain::access::Listing;
-use domain::email::Email;
-use domain::phone::PhoneNumber;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::{LegalType, SalesChannel};
+use domain::registry::ProducerDraft;
 use domain::tax_code::TaxCode;
 use domain::text::{fold, sort_key};
 use domain::{FieldErrors, Invalid};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::Serialize;
 use time::Date;
-
-/// A producer as a form or an import row holds it once every field has been parsed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProducerDraft {
-    pub legal_type: LegalType,
-    pub name: String,
-    pub tax_code: Option<TaxCode>,
-    pub representative: String,
-    pub phone: Option<PhoneNumber>,
-    pub email: Option<Email>,
-    pub province: ProvinceCode,
-    pub commune: CommuneCode,
-    pub street: String,
-    pub old_district: Option<DistrictCode>,
-    pub old_commune: Option<CommuneCode>,
-    pub established_on: Option<Date>,
-    pub members_count: Option<i64>,
-    pub sales_channels: Vec<SalesChannel>,
-}
 
 /// A stored producer, with the names of its places.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -413,6 +393,9 @@ pub struct ProducerFilter {
     pub old_district: Option<DistrictCode>,
     /// Only deleted producers (the office's recycle bin) instead of live ones.
     pub deleted: bool,
+    /// Only producers with a product whose certificate is in force on this day (the public's
+    /// view).
+    pub certified_on: Option<Date>,
     pub sort: ProducerSort,
 }
 
@@ -466,6 +449,13 @@ pub async fn search(
     }
     if let Some(d) = &f.old_district {
         w.and("p.old_district_code = ?", d.as_str());
+    }
+    if let Some(day) = f.certified_on {
+        w.and(
+            "EXISTS (SELECT 1 FROM product x WHERE x.producer_id = p.id AND x.deleted_at IS NULL \
+             AND x.certificate_revoked = FALSE AND x.certificate_expires_on >= ?)",
+            day,
+        );
     }
     let order = match f.sort {
         ProducerSort::Name => "p.sort_key, p.id",

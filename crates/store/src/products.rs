@@ -8,30 +8,15 @@ use domain::FieldErrors;
 use domain::Invalid;
 use domain::access::Listing;
 use domain::certificate::CertificateStatus;
-use domain::gtin::Gtin;
 use domain::money::Vnd;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::LegalType;
 use domain::product_code::ProductCode;
+use domain::registry::ProductDraft;
 use domain::text::{fold, sort_key};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 use time::{Date, Duration};
-
-/// A product as a form or an import row holds it once every field has been parsed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProductDraft {
-    pub producer_id: i64,
-    pub name: String,
-    /// `01` … `26`, checked against the criteria set by the caller.
-    pub sheet_code: String,
-    pub gtin: Option<Gtin>,
-    pub description: String,
-    pub ingredients: String,
-    pub packaging: String,
-    pub price: Option<Vnd>,
-    pub capacity: String,
-}
 
 /// Where a new product's code comes from.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,6 +15,7 @@ pub struct Ensured {
 }
 
 pub async fn ensure(db: &Db) -> Result<Ensured> {
+    crate::criteria::current().map_err(|detail| crate::StoreError::Corrupt { table: "criteria", detail })?;
     let units_loaded = units::ensure_loaded(db).await?;
     let sort_keys_rebuilt = ensure_collation(db).await?;
     Ok(Ensured { units_loaded, sort_keys_rebuilt })

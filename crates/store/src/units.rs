@@ -2,8 +2,8 @@
 //! units, and the official 2025 conversion table — copied from `data/admin/` into the binary and
 //! loaded into the database by `ocop migrate` whenever the files change.
 
-use crate::db::{execute, fetch_all, fetch_optional, now};
-use crate::{Db, Result, StoreError, Tx};
+use crate::db::{execute, fetch_all, fetch_optional, insert_rows, now};
+use crate::{Db, Result, StoreError};
 use domain::text::fold;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
@@ -74,30 +74,6 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &'static str, text: &str) -> Result
         .deserialize()
         .collect::<std::result::Result<Vec<T>, _>>()
         .map_err(|e| StoreError::Corrupt { table: name, detail: e.to_string() })
-}
-
-/// Inserts rows in multi-row statements (a few thousand values each, under both databases'
-/// parameter limits).
-async fn insert_rows(tx: &Tx, head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Result<()> {
-    let per_statement = 8000 / width;
-    for chunk in rows.chunks(per_statement) {
-        let mut sql = String::from(head);
-        let mut values = Vec::with_capacity(chunk.len() * width);
-        for (i, row) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { " VALUES (" } else { ", (" });
-            for j in 0..width {
-                if j > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", i * width + j + 1));
-            }
-            sql.push(')');
-            values.extend(row.iter().cloned());
-        }
-        sql.push_str(tail);
-        execute(tx, &sql, values).await?;
-    }
-    Ok(())
 }
 
 #[derive(FromQueryResult)]

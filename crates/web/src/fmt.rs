@@ -1,7 +1,9 @@
 //! How dates and numbers read on a page: `29/11/2026 14:05` in Vietnam's time (UTC+7, no summer
 //! time), `1.250.000` with dots between thousands.
 
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+#[cfg(test)]
+use time::Month;
+use time::{Date, OffsetDateTime, UtcOffset};
 
 const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
     Ok(offset) => offset,
@@ -19,18 +21,9 @@ pub fn datetime(ts: i64) -> String {
     })
 }
 
-/// A calendar date typed as `dd/mm/yyyy` or sent by a date input as `yyyy-mm-dd`.
-pub fn parse_date(s: &str) -> Option<Date> {
-    let s = s.trim();
-    let (y, m, d) = if let Some((d, rest)) = s.split_once('/') {
-        let (m, y) = rest.split_once('/')?;
-        (y, m, d)
-    } else {
-        let mut parts = s.splitn(3, '-');
-        (parts.next()?, parts.next()?, parts.next()?)
-    };
-    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+/// `dd/mm/yyyy`.
+pub fn date(d: Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
 /// Unix seconds at the start of a day in Vietnam.
@@ -65,12 +58,9 @@ mod tests {
     }
 
     #[test]
-    fn dates_in_both_spellings() {
+    fn days() {
         let d = Date::from_calendar_date(2026, Month::November, 29).expect("date");
-        assert_eq!(parse_date("29/11/2026"), Some(d));
-        assert_eq!(parse_date("2026-11-29"), Some(d));
-        assert_eq!(parse_date("31/02/2026"), None);
-        assert_eq!(parse_date("hôm nay"), None);
+        assert_eq!(date(d), "29/11/2026");
         assert_eq!(datetime(day_start(d)), "29/11/2026 00:00");
     }
 

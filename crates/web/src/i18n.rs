@@ -160,6 +160,10 @@ mod tests {
             include_str!("../../domain/src/certificate.rs"),
             include_str!("../../domain/src/criteria.rs"),
             include_str!("../../store/src/users.rs"),
+            include_str!("../../store/src/producers.rs"),
+            include_str!("../../store/src/products.rs"),
+            include_str!("../../store/src/certificates.rs"),
+            include_str!("../../domain/src/registry.rs"),
         ];
         for source in sources {
             for piece in source.split("\"invalid-").skip(1) {

@@ -87,7 +87,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
 fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     let actor = caller.actor();
     let may = |action| access::listing(actor.as_ref(), action).is_ok();
-    let mut items = vec![("/", "nav-home"), ("/units", "nav-units")];
+    let mut items = vec![("/", "nav-home"), ("/products", "nav-products")];
+    if may(Action::ReadRecords) {
+        items.push(("/producers", "nav-producers"));
+    }
+    items.push(("/units", "nav-units"));
     if may(Action::ManageUsers) {
         items.push(("/admin/users", "nav-users"));
     }

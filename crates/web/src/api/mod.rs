@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document it generates.
 
 mod me;
+mod registry;
 mod units;
 
 use crate::AppState;
@@ -23,7 +24,8 @@ use utoipa_swagger_ui::SwaggerUi;
     components(schemas(ApiError, ApiErrorBody, ApiFieldError)),
     tags(
         (name = "units", description = "Đơn vị hành chính hiện hành và trước năm 2025"),
-        (name = "account", description = "Tài khoản đang đăng nhập")
+        (name = "account", description = "Tài khoản đang đăng nhập"),
+        (name = "registry", description = "Chủ thể và sản phẩm OCOP")
     )
 )]
 struct ApiDoc;
@@ -36,6 +38,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(units::old_district_communes))
         .routes(routes!(units::old_commune))
         .routes(routes!(me::me))
+        .routes(routes!(registry::list_products, registry::create_product))
+        .routes(routes!(registry::get_product, registry::update_product))
+        .routes(routes!(registry::list_producers, registry::create_producer))
+        .routes(routes!(registry::get_producer, registry::update_producer))
 }
 
 /// The OpenAPI document of the whole API.

@@ -51,6 +51,16 @@ impl Caller {
         access::authorize(self.actor().as_ref(), action, target).map_err(|denied| self.refused(action, denied))
     }
 
+    /// Whether to offer an action (a button, a link); unlike [`Caller::require`] it logs nothing.
+    pub fn may(&self, action: Action, target: &Target) -> bool {
+        access::authorize(self.actor().as_ref(), action, target).is_ok()
+    }
+
+    /// Whether to offer an action on a collection (a "new" button, a menu entry).
+    pub fn may_list(&self, action: Action) -> bool {
+        access::listing(self.actor().as_ref(), action).is_ok()
+    }
+
     /// May the caller do `action` on a collection, and which rows does it cover?
     pub fn listing(&self, action: Action) -> Result<Listing, AppError> {
         access::listing(self.actor().as_ref(), action).map_err(|denied| self.refused(action, denied))

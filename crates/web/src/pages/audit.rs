@@ -9,8 +9,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::FieldErrors;
 use domain::access::{Action, Listing};
-use domain::{FieldErrors, Invalid};
 use serde::Deserialize;
 use store::Page;
 use store::audit::{self, AuditFilter, AuditRow};
@@ -103,10 +103,10 @@ pub async fn page(
         if raw.trim().is_empty() {
             return None;
         }
-        match fmt::parse_date(raw) {
-            Some(d) => Some(fmt::day_start(d) + shift_days * 86_400),
-            None => {
-                errors.add(field, Invalid::new("invalid-date"));
+        match domain::registry::parse_date(raw) {
+            Ok(d) => Some(fmt::day_start(d) + shift_days * 86_400),
+            Err(why) => {
+                errors.add(field, why);
                 None
             }
         }

@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 mod home;
+pub mod registry;
 mod units;
 mod users;
 
@@ -25,6 +26,18 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", get(users::edit_form).post(users::update))
         .route("/admin/users/{id}/password", post(users::reset_password))
         .route("/admin/audit", get(audit::page))
+        .route("/producers", get(registry::producers::list).post(registry::producers::create))
+        .route("/producers/new", get(registry::producers::new_form))
+        .route("/producers/{id}", get(registry::producers::show).post(registry::producers::update))
+        .route("/producers/{id}/edit", get(registry::producers::edit_form))
+        .route("/producers/{id}/delete", post(registry::producers::delete))
+        .route("/producers/{id}/restore", post(registry::producers::restore))
+        .route("/products", get(registry::products::list).post(registry::products::create))
+        .route("/products/new", get(registry::products::new_form))
+        .route("/products/{id}", get(registry::products::show).post(registry::products::update))
+        .route("/products/{id}/edit", get(registry::products::edit_form))
+        .route("/products/{id}/delete", post(registry::products::delete))
+        .route("/products/{id}/restore", post(registry::products::restore))
 }
 
 /// Display helpers shared by the page templates.

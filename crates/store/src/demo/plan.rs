@@ -1,0 +1,469 @@
+//! The demo data set as plain values, generated from a seed: no database involved, so the
+//! shape can be checked by unit tests.
+
+use super::Summary;
+use super::rng::Rng;
+use super::words::{self, SHEETS};
+use domain::certificate::expiry;
+use domain::gtin::Gtin;
+use domain::producer::{LegalType, SalesChannel};
+use domain::tax_code::TaxCode;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use time::macros::date;
+use time::{Date, Duration, Month};
+
+/// The day the demo's certificate chains are generated up to.
+pub const TODAY_FOR_DEMO: Date = date!(2026 - 11 - 29);
+
+/// A Hà Nội commune of 2020–2024 and the current unit it went to.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub old_district: String,
+    pub old_district_name: String,
+    pub old_commune: String,
+    pub old_commune_name: String,
+    pub commune: String,
+    pub commune_name: String,
+}
+
+impl Place {
+    /// "Bát Tràng" from "Xã Bát Tràng".
+    pub fn short(&self) -> &str {
+        ["Xã ", "Phường ", "Thị trấn "]
+            .iter()
+            .find_map(|p| self.old_commune_name.strip_prefix(p))
+            .unwrap_or(&self.old_commune_name)
+    }
+}
+
+pub struct DemoProducer {
+    pub legal_type: LegalType,
+    pub name: String,
+    pub tax_code: String,
+    pub representative: String,
+    pub phone: String,
+    pub place: Place,
+    pub street: String,
+    pub established_on: Option<Date>,
+    pub members_count: Option<i64>,
+    pub channels: String,
+}
+
+pub struct DemoCertificate {
+    pub number: String,
+    pub stars: u8,
+    /// Recognised by the Ministry (5★); otherwise by the city.
+    pub central: bool,
+    pub decision_number: String,
+    pub decision_date: Date,
+    pub signer: &'static str,
+    pub issued_on: Date,
+    pub expires_on: Date,
+    pub revoked_on: Option<Date>,
+    pub revocation_ground: Option<&'static str>,
+    pub criteria_version: &'static str,
+}
+
+pub struct DemoProduct {
+    pub producer: usize,
+    pub code: String,
+    pub name: String,
+    pub sheet: &'static str,
+    pub criteria_version: &'static str,
+    pub gtin: Option<String>,
+    pub description: String,
+    pub packaging: &'static str,
+    pub price: i64,
+    pub certificates: Vec<DemoCertificate>,
+}
+
+pub struct Plan {
+    pub producers: Vec<DemoProducer>,
+    pub products: Vec<DemoProduct>,
+    /// The last sequence number used per commune.
+    pub sequences: BTreeMap<String, u32>,
+}
+
+/// Products first certified each year (2025: to 30 June), adding up to 1,649 by 2021 and 3,460
+/// by mid-2025; then registrations of 2026 not yet rated.
+const FIRST_CERTIFIED: [(i32, usize); 7] =
+    [(2019, 420), (2020, 580), (2021, 649), (2022, 520), (2023, 560), (2024, 430), (2025, 301)];
+const NOT_YET_RATED: usize = 180;
+/// End-2021 ranks: 5★ recognised centrally, potential 5★, 4★, 3★.
+const END_2021: [usize; 4] = [4, 13, 1098, 534];
+
+/// Which decision's criteria applied on a day.
+fn criteria_version(on: Date) -> &'static str {
+    if on < date!(2023 - 02 - 24) {
+        "1048/QĐ-TTg"
+    } else if on < date!(2026 - 05 - 22) {
+        "148/QĐ-TTg"
+    } else {
+        "26/2026/QĐ-TTg"
+    }
+}
+
+fn day_in(rng: &mut Rng, year: i32, months: (u8, u8)) -> Date {
+    let month = Month::try_from(u8::try_from(rng.range(i64::from(months.0), i64::from(months.1))).unwrap_or(months.0))
+        .unwrap_or(Month::October);
+    let day = u8::try_from(rng.range(1, 28)).unwrap_or(15);
+    Date::from_calendar_date(year, month, day).unwrap_or(date!(2021 - 10 - 15))
+}
+
+fn person(rng: &mut Rng) -> String {
+    format!("{} {} {}", rng.pick(words::FAMILY), rng.pick(words::MIDDLE), rng.pick(words::GIVEN))
+}
+
+impl Plan {
+    pub fn generate(seed: u64, places: &[Place], sequences: HashMap<String, u32>) -> Plan {
+        let mut rng = Rng::new(seed);
+        let mut tax_codes: HashSet<String> = HashSet::new();
+        let mut gtins: HashSet<String> = HashSet::new();
+        let by_district: BTreeMap<&str, Vec<&Place>> = places.iter().fold(BTreeMap::new(), |mut m, p| {
+            m.entry(p.old_district.as_str()).or_insert_with(Vec::new).push(p);
+            m
+        });
+        let districts: Vec<(&str, u32)> =
+            words::DISTRICTS.iter().filter(|(d, _)| by_district.contains_key(d)).copied().collect();
+        let district_weights: Vec<u32> = districts.iter().map(|(_, w)| *w).collect();
+
+        // Every product's first certification year and rank, end-2021 ranks exact.
+        let mut firsts: Vec<(i32, Option<u8>, bool)> = Vec::new(); // (year, stars, central)
+        let mut end_2021: Vec<(u8, bool)> = Vec::new();
+        for (i, n) in END_2021.iter().enumerate() {
+            let rank = match i {
+                0 => (5, true),
+                1 => (5, false),
+                2 => (4, false),
+                _ => (3, false),
+            };
+            end_2021.extend(std::iter::repeat_n(rank, *n));
+        }
+        for i in (1..end_2021.len()).rev() {
+            let j = usize::try_from(rng.below(i as u64 + 1)).unwrap_or(0);
+            end_2021.swap(i, j);
+        }
+        let mut early = end_2021.into_iter();
+        for (year, n) in FIRST_CERTIFIED {
+            for _ in 0..n {
+                let (stars, central) = if year <= 2021 {
+                    early.next().unwrap_or((3, false))
+                } else {
+                    match rng.weighted(&[580, 400, 15, 5]) {
+                        0 => (3, false),
+                        1 => (4, false),
+                        2 => (5, false),
+                        _ => (5, true),
+                    }
+                };
+                firsts.push((year, Some(stars), central));
+            }
+        }
+        firsts.extend(std::iter::repeat_n((2026, None, false), NOT_YET_RATED));
+
+        // Producers, each with one to four of those products.
+        let mut producers: Vec<DemoProducer> = Vec::new();
+        let mut owners: Vec<usize> = Vec::with_capacity(firsts.len());
+        let mut remaining = firsts.len();
+        while remaining > 0 {
+            let n = (rng.weighted(&[55, 28, 12, 5]) + 1).min(remaining);
+            let district = districts[rng.weighted(&district_weights)].0;
+            let place = (*rng.pick(&by_district[district])).clone();
+            let first_year = 2019;
+            producers.push(Self::producer(&mut rng, place, first_year, &mut tax_codes));
+            owners.extend(std::iter::repeat_n(producers.len() - 1, n));
+            remaining -= n;
+        }
+        // Interleave owners so that each year's products come from everywhere.
+        for i in (1..owners.len()).rev() {
+            let j = usize::try_from(rng.below(i as u64 + 1)).unwrap_or(0);
+            owners.swap(i, j);
+        }
+
+        let mut sequences = sequences;
+        let mut products = Vec::with_capacity(firsts.len());
+        let mut number = 0u32;
+        let sheet_weights: Vec<u32> = SHEETS.iter().map(|s| s.weight).collect();
+        for (i, (year, stars, central)) in firsts.into_iter().enumerate() {
+            let owner = owners[i];
+            let words = &SHEETS[rng.weighted(&sheet_weights)];
+            let place = &producers[owner].place;
+            let base = *rng.pick(words.names);
+            let name = if rng.chance(600) { format!("{base} {}", place.short()) } else { base.to_owned() };
+            let seq = sequences.entry(place.commune.clone()).or_insert(0);
+            *seq += 1;
+            let code = format!("01-{}-{:03}-{}", place.commune, seq, year);
+            let gtin = rng.chance(350).then(|| {
+                loop {
+                    let mut twelve = [8, 9, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+                    for d in twelve.iter_mut().skip(3) {
+                        *d = rng.digit();
+                    }
+                    let g = Gtin::from_twelve(&twelve).to_string();
+                    if gtins.insert(g.clone()) {
+                        break g;
+                    }
+                }
+            });
+            let price = rng.range(words.price_k.0, words.price_k.1) * 1000;
+            let mut certificates = Vec::new();
+            if let Some(stars) = stars {
+                let issued =
+                    if year == 2025 { day_in(&mut rng, year, (1, 6)) } else { day_in(&mut rng, year, (8, 12)) };
+                Self::certificate_chain(&mut rng, &mut number, issued, stars, central, &mut certificates);
+            }
+            let criteria = certificates.first().map_or(criteria_version(TODAY_FOR_DEMO), |c| c.criteria_version);
+            products.push(DemoProduct {
+                producer: owner,
+                description: format!(
+                    "{name}: sản phẩm của {} tại {} (dữ liệu mẫu, không phải sản phẩm thật).",
+                    producers[owner].name, place.old_commune_name
+                ),
+                code,
+                name,
+                sheet: words.sheet,
+                criteria_version: criteria,
+                gtin,
+                packaging: *rng.pick(words.packaging),
+                price,
+                certificates,
+            });
+        }
+        Plan { producers, products, sequences: sequences.into_iter().collect() }
+    }
+
+    fn producer(rng: &mut Rng, place: Place, first_year: i32, tax_codes: &mut HashSet<String>) -> DemoProducer {
+        let legal_type = [
+            LegalType::Cooperative,
+            LegalType::Enterprise,
+            LegalType::Household,
+            LegalType::CooperativeGroup,
+            LegalType::Farm,
+            LegalType::Association,
+        ][rng.weighted(&[34, 30, 28, 4, 3, 1])];
+        let representative = person(rng);
+        let short = place.short().to_owned();
+        let name = match legal_type {
+            LegalType::Cooperative => format!("HTX {} {short}", rng.pick(words::ACTIVITIES)),
+            LegalType::CooperativeGroup => format!("Tổ hợp tác {} {short}", rng.pick(words::ACTIVITIES)),
+            LegalType::Enterprise => {
+                let form = *rng.pick(&["Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV"]);
+                format!("{form} {} {short}", rng.pick(words::BRANDS))
+            }
+            LegalType::Household => format!("Hộ kinh doanh {representative}"),
+            LegalType::Farm => format!("Trang trại {} {short}", rng.pick(words::GIVEN)),
+            LegalType::Association => format!("Hiệp hội Du lịch cộng đồng {short}"),
+        };
+        let tax_code = loop {
+            let candidate = match legal_type {
+                LegalType::Household | LegalType::Farm => {
+                    let mut s = String::from("001");
+                    s.push(if rng.chance(500) { '0' } else { '1' });
+                    s.push_str(&format!("{:02}", rng.range(55, 99)));
+                    (0..6).for_each(|_| s.push(char::from(b'0' + rng.digit())));
+                    Some(s)
+                }
+                _ => {
+                    let mut nine = [0, 1, 0, 0, 0, 0, 0, 0, 0];
+                    for d in nine.iter_mut().skip(2) {
+                        *d = rng.digit();
+                    }
+                    TaxCode::from_nine(nine).map(String::from)
+                }
+            };
+            if let Some(code) = candidate
+                && tax_codes.insert(code.clone())
+            {
+                break code;
+            }
+        };
+        let prefix = *rng.pick(&["09", "08", "03", "07"]);
+        let phone = format!("{prefix}{:08}", rng.below(100_000_000));
+        let members_count = match legal_type {
+            LegalType::Cooperative => Some(rng.range(7, 150)),
+            LegalType::CooperativeGroup => Some(rng.range(3, 20)),
+            _ => None,
+        };
+        let mut channels: Vec<SalesChannel> = SalesChannel::ALL.iter().copied().filter(|_| rng.chance(300)).collect();
+        if channels.is_empty() {
+            channels.push(SalesChannel::OwnStore);
+        }
+        channels.sort();
+        let street = match rng.below(3) {
+            0 => format!("Thôn {}", rng.range(1, 12)),
+            1 => format!("Xóm {}", rng.pick(&["Đông", "Tây", "Nam", "Bắc", "Chùa", "Đình", "Giữa"])),
+            _ => format!("Số {} đường làng", rng.range(1, 200)),
+        };
+        DemoProducer {
+            legal_type,
+            name,
+            tax_code,
+            representative,
+            phone,
+            place,
+            street,
+            established_on: Date::from_calendar_date(
+                i32::try_from(rng.range(1995, i64::from(first_year) - 1)).unwrap_or(2010),
+                Month::try_from(u8::try_from(rng.range(1, 12)).unwrap_or(1)).unwrap_or(Month::January),
+                u8::try_from(rng.range(1, 28)).unwrap_or(1),
+            )
+            .ok(),
+            members_count,
+            channels: SalesChannel::join(&channels),
+        }
+    }
+
+    /// A first certificate and its re-ratings up to today; about one chain in a hundred ends in
+    /// a revocation (never before 2022, so the end-2021 figures stand).
+    fn certificate_chain(
+        rng: &mut Rng,
+        number: &mut u32,
+        first: Date,
+        stars: u8,
+        central: bool,
+        out: &mut Vec<DemoCertificate>,
+    ) {
+        let mut issued = first;
+        let mut stars = stars;
+        loop {
+            *number += 1;
+            let expires_on = expiry(issued);
+            let revoke = issued.year() >= 2022 && rng.chance(12);
+            let revoked_on = revoke.then(|| {
+                let span = (expires_on.min(TODAY_FOR_DEMO) - issued).whole_days().max(30);
+                issued + Duration::days(rng.range(20, span))
+            });
+            let decision_date = issued;
+            out.push(DemoCertificate {
+                number: format!("HN-{}-{:05}", issued.year(), number),
+                stars,
+                central,
+                decision_number: format!("{}/QĐ-{}", rng.range(1000, 6999), if central { "BNNMT" } else { "UBND" }),
+                decision_date,
+                signer: if central {
+                    "Bộ trưởng Bộ Nông nghiệp và Môi trường"
+                } else {
+                    "Chủ tịch UBND Thành phố Hà Nội"
+                },
+                issued_on: issued,
+                expires_on,
+                revoked_on,
+                revocation_ground: revoked_on.map(|_| *rng.pick(words::REVOCATION_GROUNDS)),
+                criteria_version: criteria_version(issued),
+            });
+            // Re-rated within the window before expiry (about two in three), or left to lapse.
+            let renewal = expires_on - Duration::days(rng.range(80, 120));
+            if revoke || renewal > TODAY_FOR_DEMO || !rng.chance(650) {
+                break;
+            }
+            if !central && stars < 4 && rng.chance(120) {
+                stars += 1;
+            }
+            issued = renewal;
+        }
+    }
+
+    pub fn summary(&self, certificates: usize) -> Summary {
+        let end_2021 = date!(2021 - 12 - 31);
+        let mid_2025 = date!(2025 - 06 - 30);
+        let mut counts = [0usize; 4];
+        let mut by_mid_2025 = 0;
+        let mut revoked = 0;
+        for p in &self.products {
+            if let Some(c) = p
+                .certificates
+                .iter()
+                .rev()
+                .find(|c| c.issued_on <= end_2021 && c.revoked_on.is_none_or(|r| r > end_2021))
+            {
+                let i = match (c.stars, c.central) {
+                    (5, true) => 0,
+                    (5, false) => 1,
+                    (4, _) => 2,
+                    _ => 3,
+                };
+                counts[i] += 1;
+            }
+            if p.certificates.first().is_some_and(|c| c.issued_on <= mid_2025) {
+                by_mid_2025 += 1;
+            }
+            if p.certificates.iter().any(|c| c.revoked_on.is_some()) {
+                revoked += 1;
+            }
+        }
+        Summary {
+            producers: self.producers.len(),
+            products: self.products.len(),
+            certificates,
+            end_2021: counts,
+            certified_by_mid_2025: by_mid_2025,
+            revoked,
+            not_yet_rated: self.products.iter().filter(|p| p.certificates.is_empty()).count(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places() -> Vec<Place> {
+        words::DISTRICTS
+            .iter()
+            .enumerate()
+            .map(|(i, (d, _))| Place {
+                old_district: (*d).to_owned(),
+                old_district_name: format!("Huyện {d}"),
+                old_commune: format!("{:05}", 100 + i),
+                old_commune_name: "Xã Bát Tràng".into(),
+                commune: format!("{:05}", 200 + i),
+                commune_name: "Xã Bát Tràng".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_shape_matches_the_public_figures_and_is_deterministic() {
+        let a = Plan::generate(2021, &places(), HashMap::new());
+        let s = a.summary(0);
+        assert_eq!(s.end_2021, [4, 13, 1098, 534]);
+        assert_eq!(s.end_2021.iter().sum::<usize>(), 1649);
+        assert_eq!(s.certified_by_mid_2025, 3460);
+        assert_eq!(s.not_yet_rated, 180);
+        assert!(s.revoked > 0, "some certificates are revoked");
+        let expired = a
+            .products
+            .iter()
+            .filter(|p| p.certificates.last().is_some_and(|c| c.expires_on < TODAY_FOR_DEMO && c.revoked_on.is_none()))
+            .count();
+        assert!(expired > 100, "some certificates have lapsed: {expired}");
+        let b = Plan::generate(2021, &places(), HashMap::new());
+        assert_eq!(
+            a.products.iter().map(|p| &p.code).collect::<Vec<_>>(),
+            b.products.iter().map(|p| &p.code).collect::<Vec<_>>()
+        );
+        let types: HashSet<LegalType> = a.producers.iter().map(|p| p.legal_type).collect();
+        assert_eq!(types.len(), LegalType::ALL.len(), "every legal type appears");
+    }
+
+    #[test]
+    fn generated_values_pass_the_validators() {
+        let plan = Plan::generate(7, &places(), HashMap::new());
+        for p in &plan.producers {
+            assert!(TaxCode::parse(&p.tax_code).is_ok(), "{}", p.tax_code);
+            assert!(domain::phone::PhoneNumber::parse(&p.phone).is_ok(), "{}", p.phone);
+        }
+        for x in &plan.products {
+            assert!(domain::product_code::ProductCode::parse(&x.code).is_ok(), "{}", x.code);
+            if let Some(g) = &x.gtin {
+                assert!(Gtin::parse(g).is_ok(), "{g}");
+            }
+            for pair in x.certificates.windows(2) {
+                assert!(
+                    pair[0].issued_on < pair[1].issued_on && pair[1].issued_on < pair[0].expires_on,
+                    "re-rated before expiry"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! Chủ thể: list with search and filters, detail, create, edit, delete and restore.
+
+use super::{channel_choices, legal_type_choices, legal_type_label, producer_target, rank_label};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::auth::login::flash;
+use crate::error::{AppError, AppResult};
+use crate::page::{Choice, PageCtx, Pager, field_error, render, render_status};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::access::{Action, Listing, Place, Target};
+use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
+use domain::producer::LegalType;
+use domain::registry::ProducerInput;
+use domain::{FieldErrors, Invalid};
+use serde::Deserialize;
+use store::producers::{self, Producer, ProducerFilter, ProducerSort};
+use store::{Page, StoreError, units};
+
+/// The values a stored producer shows in its form.
+pub fn input_of(p: &Producer) -> ProducerInput {
+    ProducerInput {
+        legal_type: p.legal_type.clone(),
+        name: p.name.clone(),
+        tax_code: p.tax_code.clone().unwrap_or_default(),
+        representative: p.representative.clone(),
+        phone: p.phone.clone().unwrap_or_default(),
+        email: p.email.clone().unwrap_or_default(),
+        province: p.province_code.clone(),
+        commune: p.commune_code.clone(),
+        street: p.street.clone(),
+        old_district: p.old_district_code.clone().unwrap_or_default(),
+        old_commune: p.old_commune_code.clone().unwrap_or_default(),
+        established_on: p.established_on.map(|d| d.to_string()).unwrap_or_default(),
+        members_count: p.members_count.map(|n| n.to_string()).unwrap_or_default(),
+        sales_channels: p.sales_channels.clone(),
+    }
+}
+
+// ------------------------------------------------------------------ list
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    legal_type: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    old_district: String,
+    #[serde(default)]
+    deleted: Option<String>,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    legal_type: String,
+    tax_code: String,
+    place: String,
+    old_district: String,
+    products: i64,
+    demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registry/producers.html")]
+struct ListPage {
+    ctx: PageCtx,
+    q: ListQuery,
+    legal_types: Vec<Choice>,
+    communes: Vec<Choice>,
+    old_districts: Vec<Choice>,
+    sorts: Vec<Choice>,
+    rows: Vec<Row>,
+    count: String,
+    pager: Pager,
+    may_create: bool,
+    may_see_deleted: bool,
+}
+
+/// The province whose communes the filters offer: the caller's, else Hà Nội.
+fn home_province(caller: &Caller) -> String {
+    caller.user().and_then(|u| u.scope.province()).map_or_else(|| "01".to_owned(), |p| p.to_string())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let listing = caller.listing(Action::ReadRecords)?;
+    let may_see_deleted = caller.may_list(Action::ManageRegistry);
+    let filter = ProducerFilter {
+        q: Some(q.q.clone()),
+        legal_type: LegalType::parse(&q.legal_type).ok(),
+        province: None,
+        commune: CommuneCode::parse(&q.commune).ok(),
+        old_district: DistrictCode::parse(&q.old_district).ok(),
+        deleted: may_see_deleted && q.deleted.is_some(),
+        certified_on: None,
+        sort: if q.sort == "newest" { ProducerSort::Newest } else { ProducerSort::Name },
+    };
+    let conn = state.db().conn();
+    let found = producers::search(conn, &listing, &filter, Page::new(q.page.unwrap_or(1), 50)).await?;
+    let t = ctx.t;
+    let province = home_province(&caller);
+    let communes = units::communes(conn, &province).await?;
+    let districts = units::old_districts(conn, &province).await?;
+    let rows = found
+        .items
+        .iter()
+        .map(|p| Row {
+            id: p.id,
+            name: p.name.clone(),
+            legal_type: legal_type_label(t, &p.legal_type),
+            tax_code: p.tax_code.clone().unwrap_or_default(),
+            place: format!("{}, {}", p.commune_name, p.province_name),
+            old_district: p.old_district_name.clone().unwrap_or_default(),
+            products: p.product_count,
+            demo: p.demo,
+        })
+        .collect();
+    let pager = Pager::new(&ctx, found.page, found.total);
+    let page = ListPage {
+        legal_types: legal_type_choices(t, &q.legal_type),
+        communes: Choice::list(communes.iter().map(|c| (c.code.as_str(), c.name.clone())), &q.commune),
+        old_districts: Choice::list(districts.iter().map(|d| (d.code.as_str(), d.name.clone())), &q.old_district),
+        sorts: Choice::list([("name", t.get("sort-name")), ("newest", t.get("sort-newest"))], &q.sort),
+        count: t.arg("producers-count", "total", &crate::fmt::thousands(found.total)),
+        rows,
+        pager,
+        may_create: matches!(caller.listing(Action::EditRegistry), Ok(Listing::All | Listing::Province(_))),
+        may_see_deleted,
+        q,
+        ctx,
+    };
+    Ok(render(&page))
+}
+
+// ------------------------------------------------------------------ detail
+
+struct ProductRow {
+    id: i64,
+    code: String,
+    name: String,
+    sheet: String,
+    rank: String,
+    deleted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registry/producer.html")]
+struct DetailPage {
+    ctx: PageCtx,
+    p: Producer,
+    legal_type: String,
+    channels: Vec<String>,
+    established: String,
+    current_of_old: Vec<String>,
+    products: Vec<ProductRow>,
+    may_edit: bool,
+    may_manage: bool,
+}
+
+/// The producer if the caller may read it; deleted ones only for those who may restore them.
+async fn readable(state: &AppState, caller: &Caller, id: i64) -> AppResult<Producer> {
+    let p = producers::get(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::ReadRecords, &producer_target(&p))?;
+    if p.deleted_at.is_some() && !caller.may(Action::ManageRegistry, &producer_target(&p)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(p)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let p = readable(&state, &caller, id).await?;
+    let t = ctx.t;
+    let conn = state.db().conn();
+    let products = store::products::of_producer(conn, p.id).await?;
+    let sheets = store::criteria::current().map_err(AppError::internal)?;
+    let current_of_old = match &p.old_commune_code {
+        Some(code) => units::lookup_old_commune(conn, code)
+            .await?
+            .map(|l| l.current.iter().map(|u| u.name.clone()).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let target = producer_target(&p);
+    let page = DetailPage {
+        legal_type: legal_type_label(t, &p.legal_type),
+        channels: p
+            .sales_channels
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(|c| t.get(&format!("channel-{c}")))
+            .collect(),
+        established: p.established_on.map(crate::fmt::date).unwrap_or_default(),
+        current_of_old,
+        products: products
+            .iter()
+            .map(|x| ProductRow {
+                id: x.id,
+                code: x.code.clone(),
+                name: x.name.clone(),
+                sheet: sheets
+                    .sheet(&x.sheet_code)
+                    .map_or_else(|| x.sheet_code.clone(), |s| format!("{} · {}", s.code, s.name_vi)),
+                rank: rank_label(t, x.stars, x.potential_five),
+                deleted: x.deleted_at.is_some(),
+            })
+            .collect(),
+        may_edit: p.deleted_at.is_none() && caller.may(Action::EditRegistry, &target),
+        may_manage: caller.may(Action::ManageRegistry, &target),
+        p,
+        ctx,
+    };
+    Ok(render(&page))
+}
+
+// ------------------------------------------------------------------ form
+
+#[derive(Template)]
+#[template(path = "registry/producer_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    id: Option<i64>,
+    version: Option<i64>,
+    title: String,
+    f: ProducerInput,
+    errors: FieldErrors,
+    notice: Option<String>,
+    /// Fields someone else changed meanwhile: label, stored value, the value you sent.
+    conflicts: Vec<(String, String, String)>,
+    legal_types: Vec<Choice>,
+    provinces: Vec<Choice>,
+    communes: Vec<Choice>,
+    old_districts: Vec<Choice>,
+    channels: Vec<Choice>,
+}
+
+impl FormPage {
+    async fn new(
+        state: &AppState,
+        ctx: PageCtx,
+        id: Option<i64>,
+        version: Option<i64>,
+        f: ProducerInput,
+    ) -> AppResult<Self> {
+        let t = ctx.t;
+        let conn = state.db().conn();
+        let province = ProvinceCode::parse(&f.province).map(String::from).unwrap_or_else(|_| "01".into());
+        let provinces = units::provinces(conn).await?;
+        let communes = units::communes(conn, &province).await?;
+        let districts = units::old_districts(conn, &province).await?;
+        let commune = CommuneCode::parse(&f.commune).map(String::from).unwrap_or_default();
+        let district = DistrictCode::parse(&f.old_district).map(String::from).unwrap_or_default();
+        Ok(Self {
+            title: match id {
+                Some(_) => t.arg("producers-edit-title", "name", &f.name),
+                None => t.get("producers-new"),
+            },
+            legal_types: legal_type_choices(t, &f.legal_type),
+            provinces: Choice::list(provinces.iter().map(|p| (p.code.as_str(), p.name.clone())), &province),
+            communes: Choice::list(communes.iter().map(|c| (c.code.as_str(), c.name.clone())), &commune),
+            old_districts: Choice::list(districts.iter().map(|d| (d.code.as_str(), d.name.clone())), &district),
+            channels: channel_choices(t, &f.sales_channels),
+            ctx,
+            id,
+            version,
+            f,
+            errors: FieldErrors::new(),
+            notice: None,
+            conflicts: Vec::new(),
+        })
+    }
+
+    fn error(&self, field: &str) -> Option<String> {
+        field_error(self.ctx.t, &self.errors, field)
+    }
+
+    fn action(&self) -> String {
+        self.id.map_or_else(|| "/producers".to_owned(), |id| format!("/producers/{id}"))
+    }
+}
+
+/// The form as posted: the producer's fields and the version it was read at.
+#[derive(Default)]
+pub struct PostedForm {
+    input: ProducerInput,
+    version: Option<i64>,
+}
+
+/// `application/x-www-form-urlencoded` pairs, decoded, repeated keys kept.
+pub fn url_pairs(body: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    body.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode =
+            |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+        (decode(k), decode(v))
+    })
+}
+
+/// Reads the form by hand because each ticked channel arrives as its own `sales_channels=` pair.
+fn parse_posted(body: &str) -> Result<PostedForm, AppError> {
+    let mut form = PostedForm::default();
+    let mut channels = Vec::new();
+    for (k, v) in url_pairs(body) {
+        let f = &mut form.input;
+        match k.as_str() {
+            "legal_type" => f.legal_type = v,
+            "name" => f.name = v,
+            "tax_code" => f.tax_code = v,
+            "representative" => f.representative = v,
+            "phone" => f.phone = v,
+            "email" => f.email = v,
+            "province" => f.province = v,
+            "commune" => f.commune = v,
+            "street" => f.street = v,
+            "old_district" => f.old_district = v,
+            "old_commune" => f.old_commune = v,
+            "established_on" => f.established_on = v,
+            "members_count" => f.members_count = v,
+            "sales_channels" => channels.push(v),
+            "version" => {
+                form.version = Some(v.parse().map_err(|_| AppError::BadRequest(Invalid::new("invalid-number")))?);
+            }
+            _ => {}
+        }
+    }
+    form.input.sales_channels = channels.join(",");
+    Ok(form)
+}
+
+pub async fn new_form(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
+    let listing = caller.listing(Action::EditRegistry)?;
+    if !matches!(listing, Listing::All | Listing::Province(_)) {
+        return Err(AppError::Forbidden);
+    }
+    let f = ProducerInput { province: home_province(&caller), legal_type: "cooperative".into(), ..Default::default() };
+    Ok(render(&FormPage::new(&state, ctx, None, None, f).await?))
+}
+
+/// May the caller put a producer at this place? A province office only in its province.
+fn place_allowed(caller: &Caller, d: &domain::registry::ProducerDraft, existing: Option<i64>) -> bool {
+    caller.may(
+        Action::EditRegistry,
+        &Target::at(Place { province: Some(d.province.clone()), commune: Some(d.commune.clone()), producer: existing }),
+    )
+}
+
+pub async fn create(State(state): State<AppState>, caller: Caller, ctx: PageCtx, body: String) -> AppResult<Response> {
+    let listing = caller.listing(Action::EditRegistry)?;
+    if !matches!(listing, Listing::All | Listing::Province(_)) {
+        return Err(AppError::Forbidden);
+    }
+    let me = caller.signed_in()?.clone();
+    let posted = parse_posted(&body)?;
+    let draft = match posted.input.parse() {
+        Ok(d) if place_allowed(&caller, &d, None) => d,
+        Ok(_) => {
+            return invalid(
+                &state,
+                ctx,
+                None,
+                None,
+                posted.input,
+                FieldErrors::single("province", Invalid::new("invalid-outside-scope")),
+            )
+            .await;
+        }
+        Err(errors) => return invalid(&state, ctx, None, None, posted.input, errors).await,
+    };
+    let tx = state.db().write().await?;
+    let created = match producers::create(&tx, &me.who(), &draft, false).await {
+        Ok(p) => p,
+        Err(StoreError::Invalid(errors)) => return invalid(&state, ctx, None, None, posted.input, errors).await,
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    let secure = state.settings().secure_cookies;
+    Ok(([flash(&ctx.t.get("flash-saved"), secure)], Redirect::to(&format!("/producers/{}", created.id)))
+        .into_response())
+}
+
+async fn invalid(
+    state: &AppState,
+    ctx: PageCtx,
+    id: Option<i64>,
+    version: Option<i64>,
+    f: ProducerInput,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    let page = FormPage { errors, ..FormPage::new(state, ctx, id, version, f).await? };
+    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let p = readable(&state, &caller, id).await?;
+    caller.require(Action::EditRegistry, &producer_target(&p))?;
+    if p.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(render(&FormPage::new(&state, ctx, Some(id), Some(p.version), input_of(&p)).await?))
+}
+
+/// What differs between what the caller sent and what is stored now, labelled.
+pub fn conflicts<T: serde::Serialize>(
+    t: crate::i18n::Tr,
+    prefix: &str,
+    sent: &T,
+    stored: &T,
+) -> Vec<(String, String, String)> {
+    let (Ok(serde_json::Value::Object(sent)), Ok(serde_json::Value::Object(stored))) =
+        (serde_json::to_value(sent), serde_json::to_value(stored))
+    else {
+        return Vec::new();
+    };
+    stored
+        .iter()
+        .filter_map(|(field, now)| {
+            let mine = sent.get(field)?;
+            (mine != now).then(|| {
+                let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                (t.get(&format!("{prefix}-{field}")), text(now), text(mine))
+            })
+        })
+        .collect()
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    body: String,
+) -> AppResult<Response> {
+    let before = readable(&state, &caller, id).await?;
+    caller.require(Action::EditRegistry, &producer_target(&before))?;
+    let me = caller.signed_in()?.clone();
+    let posted = parse_posted(&body)?;
+    let version = posted.version.ok_or_else(|| AppError::BadRequest(Invalid::new("invalid-required")))?;
+    let draft = match posted.input.parse() {
+        Ok(d) if place_allowed(&caller, &d, Some(id)) => d,
+        Ok(_) => {
+            let errors = FieldErrors::single("province", Invalid::new("invalid-outside-scope"));
+            return invalid(&state, ctx, Some(id), Some(version), posted.input, errors).await;
+        }
+        Err(errors) => return invalid(&state, ctx, Some(id), Some(version), posted.input, errors).await,
+    };
+    let tx = state.db().write().await?;
+    match producers::update(&tx, &me.who(), id, version, &draft).await {
+        Ok(_) => tx.commit().await?,
+        Err(StoreError::Stale) => {
+            drop(tx);
+            let latest = producers::get(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
+            let stored = input_of(&latest);
+            let page = FormPage {
+                notice: Some(ctx.t.get("registry-stale")),
+                conflicts: conflicts(ctx.t, "producers-field", &posted.input, &stored),
+                ..FormPage::new(&state, ctx, Some(id), Some(latest.version), stored).await?
+            };
+            return Ok(render_status(StatusCode::CONFLICT, &page));
+        }
+        Err(StoreError::Invalid(errors)) => {
+            return invalid(&state, ctx, Some(id), Some(version), posted.input, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let secure = state.settings().secure_cookies;
+    Ok(([flash(&ctx.t.get("flash-saved"), secure)], Redirect::to(&format!("/producers/{id}"))).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    version: i64,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> AppResult<Response> {
+    let p = readable(&state, &caller, id).await?;
+    caller.require(Action::ManageRegistry, &producer_target(&p))?;
+    let me = caller.signed_in()?.clone();
+    let tx = state.db().write().await?;
+    producers::soft_delete(&tx, &me.who(), id, form.version).await?;
+    tx.commit().await?;
+    let secure = state.settings().secure_cookies;
+    Ok(([flash(&ctx.t.arg("producers-deleted", "name", &p.name), secure)], Redirect::to("/producers")).into_response())
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let p = readable(&state, &caller, id).await?;
+    caller.require(Action::ManageRegistry, &producer_target(&p))?;
+    let me = caller.signed_in()?.clone();
+    let tx = state.db().write().await?;
+    producers::restore(&tx, &me.who(), id).await?;
+    tx.commit().await?;
+    let secure = state.settings().secure_cookies;
+    Ok(([flash(&ctx.t.get("flash-restored"), secure)], Redirect::to(&format!("/producers/{id}"))).into_response())
+}
