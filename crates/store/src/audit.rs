@@ -231,7 +231,7 @@ pub async fn search(c: &impl ConnectionTrait, filter: &AuditFilter, page: Page) 
     if let Some(until) = filter.until {
         w.and("at < ?", until);
     }
-    w.page(c, COLUMNS, "audit_log", "seq DESC", page).await
+    w.page(c, COLUMNS, "audit_log", ("seq DESC", Vec::new()), page).await
 }
 
 /// The distinct entity kinds in the log, for the filter's drop-down.

@@ -320,19 +320,24 @@ impl Conditions {
     }
 
     /// One page of `SELECT {columns} FROM {from} WHERE … ORDER BY {order}` and the number of
-    /// rows all pages hold.
+    /// rows all pages hold. `order` may hold `?` placeholders for `order_values`.
     pub async fn page<T: FromQueryResult>(
         &self,
         c: &impl ConnectionTrait,
         columns: &str,
         from: &str,
-        order: &str,
+        (order, order_values): (&str, Vec<Value>),
         page: Page,
     ) -> Result<Paged<T>> {
         let filter = self.sql();
         let total = count(c, &format!("SELECT COUNT(*) AS n FROM {from}{filter}"), self.values.clone()).await?;
-        let n = self.values.len() + 1;
         let mut values = self.values.clone();
+        let mut order = order.to_owned();
+        for v in order_values {
+            values.push(v);
+            order = order.replacen('?', &format!("${}", values.len()), 1);
+        }
+        let n = values.len() + 1;
         values.extend([page.limit().into(), page.offset().into()]);
         let sql = format!("SELECT {columns} FROM {from}{filter} ORDER BY {order} LIMIT ${n} OFFSET ${}", n + 1);
         let items = fetch_all::<T>(c, &sql, values).await?;
@@ -357,6 +362,11 @@ pub(crate) fn like_escape(term: &str) -> String {
 /// `%term%` for `LIKE … ESCAPE '\'`: contains the term literally.
 pub(crate) fn like_pattern(term: &str) -> String {
     format!("%{}%", like_escape(term))
+}
+
+/// `% term%` for matching `' ' || text`: the term starts one of the text's words.
+pub(crate) fn word_start_pattern(term: &str) -> String {
+    format!("% {}%", like_escape(term))
 }
 
 /// One page of a list.

@@ -2,7 +2,7 @@
 //! restore, search. Every change is audited in its transaction.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_optional, like_pattern, now};
+use crate::db::{Conditions, execute, fetch_optional, now, word_start_pattern};
 use crate::{Page, Paged, Result, StoreError, Tx, units};
 use domain::access::Listing;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
@@ -419,13 +419,19 @@ pub(crate) fn scope(w: &mut Conditions, listing: &Listing, producer_column: &str
     }
 }
 
-/// Each folded word must appear in the search text.
-pub(crate) fn words(w: &mut Conditions, column: &str, q: Option<&str>) {
-    if let Some(q) = q.map(fold).filter(|q| !q.is_empty()) {
-        for word in q.split(' ') {
-            w.and(&format!("{column} LIKE ? ESCAPE '\\'"), like_pattern(word));
-        }
+/// Each folded word of the query must start a word of the search text (`anh` finds "Đông Anh",
+/// not "Thanh"). Returns the ordering that puts texts holding the whole query as a phrase first,
+/// then `then`.
+pub(crate) fn words(w: &mut Conditions, text: &str, q: Option<&str>, then: &str) -> (String, Vec<Value>) {
+    let Some(q) = q.map(fold).filter(|q| !q.is_empty()) else {
+        return (then.to_owned(), Vec::new());
+    };
+    let spaced = format!("(' ' || {text})");
+    for word in q.split(' ') {
+        w.and(&format!("{spaced} LIKE ? ESCAPE '\\'"), word_start_pattern(word));
     }
+    let phrase = format!("CASE WHEN {spaced} LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END, {then}");
+    (phrase, vec![word_start_pattern(&q).into()])
 }
 
 pub async fn search(
@@ -436,7 +442,11 @@ pub async fn search(
 ) -> Result<Paged<Producer>> {
     let mut w = Conditions::default();
     scope(&mut w, listing, "p.id");
-    words(&mut w, "p.search_fold", f.q.as_deref());
+    let by_name = match f.sort {
+        ProducerSort::Name => "p.sort_key, p.id",
+        ProducerSort::Newest => "p.created_at DESC, p.id DESC",
+    };
+    let order = words(&mut w, "p.search_fold", f.q.as_deref(), by_name);
     w.raw(if f.deleted { "p.deleted_at IS NOT NULL" } else { "p.deleted_at IS NULL" });
     if let Some(t) = f.legal_type {
         w.and("p.legal_type = ?", t.as_str());
@@ -457,9 +467,5 @@ pub async fn search(
             day,
         );
     }
-    let order = match f.sort {
-        ProducerSort::Name => "p.sort_key, p.id",
-        ProducerSort::Newest => "p.created_at DESC, p.id DESC",
-    };
-    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.map(Producer::from))
+    Ok(w.page::<Row>(c, SELECT, FROM, (&order.0, order.1), page).await?.map(Producer::from))
 }

@@ -147,7 +147,9 @@ const FROM: &str = "product x JOIN producer p ON p.id = x.producer_id \
     JOIN province pr ON pr.code = x.province_code JOIN commune c ON c.code = x.commune_code";
 
 fn own_search_text(d: &ProductDraft, code: &str) -> String {
-    let mut parts = vec![d.name.as_str(), code, d.packaging.as_str()];
+    // The code both whole and in parts, so that `00577` or `2021` find it too.
+    let code_parts = code.replace('-', " ");
+    let mut parts = vec![d.name.as_str(), code, &code_parts, d.packaging.as_str()];
     if let Some(g) = &d.gtin {
         parts.push(g.as_str());
     }
@@ -510,7 +512,13 @@ pub async fn search(
 ) -> Result<Paged<Product>> {
     let mut w = Conditions::default();
     scope(&mut w, listing, "x.producer_id");
-    words(&mut w, "(x.search_fold || ' ' || p.search_fold)", f.q.as_deref());
+    let then = match f.sort {
+        ProductSort::Name => "x.sort_key, x.id",
+        ProductSort::Code => "x.code",
+        ProductSort::StarsDesc => "x.stars IS NULL, x.stars DESC, x.potential_five, x.sort_key",
+        ProductSort::Newest => "x.created_at DESC, x.id DESC",
+    };
+    let order = words(&mut w, "x.search_fold || ' ' || p.search_fold", f.q.as_deref(), then);
     w.raw(if f.deleted { "x.deleted_at IS NOT NULL" } else { "x.deleted_at IS NULL" });
     if public {
         w.raw("x.certificate_revoked = FALSE");
@@ -555,11 +563,5 @@ pub async fn search(
     if let Some(status) = f.status {
         status_condition(&mut w, status, today);
     }
-    let order = match f.sort {
-        ProductSort::Name => "x.sort_key, x.id",
-        ProductSort::Code => "x.code",
-        ProductSort::StarsDesc => "x.stars IS NULL, x.stars DESC, x.potential_five, x.sort_key",
-        ProductSort::Newest => "x.created_at DESC, x.id DESC",
-    };
-    Ok(w.page::<Row>(c, SELECT, FROM, order, page).await?.map(Product::from))
+    Ok(w.page::<Row>(c, SELECT, FROM, (&order.0, order.1), page).await?.map(Product::from))
 }

@@ -290,7 +290,7 @@ pub async fn search(
     if let Some(p) = &filter.province {
         w.and("u.province_code = ?", p.clone());
     }
-    w.page::<UserRow>(c, COLUMNS, "app_user u", "u.email", page).await?.try_map(User::try_from)
+    w.page::<UserRow>(c, COLUMNS, "app_user u", ("u.email", Vec::new()), page).await?.try_map(User::try_from)
 }
 
 /// Changes name, role, scope and the disabled flag, if nobody else changed the account since

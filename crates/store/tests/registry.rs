@@ -213,6 +213,8 @@ async fn search_ignores_diacritics_and_d_stroke_and_sorts_the_vietnamese_way() {
     dong_anh.old_district = Some(DistrictCode::parse("017").expect("d"));
     let dong_anh = add_producer(&t.db, &dong_anh).await;
     let bat_trang = add_producer(&t.db, &draft("Công ty Gốm sứ Bát Tràng", "00577", None)).await;
+    // "anh" inside "Thanh" is not the word "Anh".
+    add_producer(&t.db, &draft("HTX Đồng Thanh", "00004", None)).await;
     for name in ["Ân", "An", "Bình", "Dung", "Ưng", "Ơn"] {
         add_producer(&t.db, &draft(&format!("{name} Farm"), "00004", None)).await;
     }

@@ -168,7 +168,7 @@ impl Plan {
         while remaining > 0 {
             let n = (rng.weighted(&[55, 28, 12, 5]) + 1).min(remaining);
             let district = districts[rng.weighted(&district_weights)].0;
-            let place = (*rng.pick(&by_district[district])).clone();
+            let place = rng.pick(&by_district[district]).clone();
             let first_year = 2019;
             producers.push(Self::producer(&mut rng, place, first_year, &mut tax_codes));
             owners.extend(std::iter::repeat_n(producers.len() - 1, n));
@@ -188,7 +188,7 @@ impl Plan {
             let owner = owners[i];
             let words = &SHEETS[rng.weighted(&sheet_weights)];
             let place = &producers[owner].place;
-            let base = *rng.pick(words.names);
+            let base = rng.pick(words.names);
             let name = if rng.chance(600) { format!("{base} {}", place.short()) } else { base.to_owned() };
             let seq = sequences.entry(place.commune.clone()).or_insert(0);
             *seq += 1;
@@ -206,6 +206,7 @@ impl Plan {
                 }
             });
             let price = rng.range(words.price_k.0, words.price_k.1) * 1000;
+            let packaging = rng.pick(words.packaging);
             let mut certificates = Vec::new();
             if let Some(stars) = stars {
                 let issued =
@@ -224,7 +225,7 @@ impl Plan {
                 sheet: words.sheet,
                 criteria_version: criteria,
                 gtin,
-                packaging: *rng.pick(words.packaging),
+                packaging,
                 price,
                 certificates,
             });
@@ -247,7 +248,7 @@ impl Plan {
             LegalType::Cooperative => format!("HTX {} {short}", rng.pick(words::ACTIVITIES)),
             LegalType::CooperativeGroup => format!("Tổ hợp tác {} {short}", rng.pick(words::ACTIVITIES)),
             LegalType::Enterprise => {
-                let form = *rng.pick(&["Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV"]);
+                let form = rng.pick(&["Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV"]);
                 format!("{form} {} {short}", rng.pick(words::BRANDS))
             }
             LegalType::Household => format!("Hộ kinh doanh {representative}"),
@@ -277,7 +278,7 @@ impl Plan {
                 break code;
             }
         };
-        let prefix = *rng.pick(&["09", "08", "03", "07"]);
+        let prefix = rng.pick(&["09", "08", "03", "07"]);
         let phone = format!("{prefix}{:08}", rng.below(100_000_000));
         let members_count = match legal_type {
             LegalType::Cooperative => Some(rng.range(7, 150)),
@@ -348,7 +349,7 @@ impl Plan {
                 issued_on: issued,
                 expires_on,
                 revoked_on,
-                revocation_ground: revoked_on.map(|_| *rng.pick(words::REVOCATION_GROUNDS)),
+                revocation_ground: revoked_on.map(|_| rng.pick(words::REVOCATION_GROUNDS)),
                 criteria_version: criteria_version(issued),
             });
             // Re-rated within the window before expiry (about two in three), or left to lapse.

@@ -30,9 +30,9 @@ impl Rng {
         self.below(1000) < per_thousand
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         let i = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
-        &items[i]
+        items[i]
     }
 
     /// An index drawn by weight.

@@ -139,7 +139,7 @@ pub struct PublicProducer {
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum ProducerView {
-    Staff(Producer),
+    Staff(Box<Producer>),
     Public(PublicProducer),
 }
 
@@ -279,7 +279,7 @@ pub async fn list_producers(
         sort: if q.sort == "newest" { ProducerSort::Newest } else { ProducerSort::Name },
     };
     let found = producers::search(state.db().conn(), &listing, &filter, page_of(q.page, q.per_page)).await?;
-    Ok(Json(ItemsOf::of(found, if public { public_producer } else { ProducerView::Staff })))
+    Ok(Json(ItemsOf::of(found, if public { public_producer } else { |p| ProducerView::Staff(Box::new(p)) })))
 }
 
 /// One producer.
@@ -293,7 +293,7 @@ pub async fn get_producer(
     let p =
         producers::get(state.db().conn(), id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound)?;
     caller.require(Action::ReadRecords, &producer_target(&p))?;
-    Ok(Json(ProducerView::Staff(p)))
+    Ok(Json(ProducerView::Staff(Box::new(p))))
 }
 
 /// A change carries the version it was read at.

@@ -1,0 +1,355 @@
+//! The registry through HTTP: pages, forms, scopes, search and the JSON API.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{Client, TestApp, commune, province};
+use domain::certificate::{Stars, expiry};
+use domain::registry::{ProducerInput, ProductInput};
+use domain::role::{Role, Scope};
+use store::audit::Who;
+use store::certificates::{self, CertificateFact, Level};
+use store::producers::{self, Producer};
+use store::products::{self, CodeChoice, Product};
+use time::macros::date;
+
+fn input(name: &str, commune_code: &str, tax: &str) -> ProducerInput {
+    ProducerInput {
+        legal_type: "HTX".into(),
+        name: name.into(),
+        tax_code: tax.into(),
+        province: "01".into(),
+        commune: commune_code.into(),
+        ..Default::default()
+    }
+}
+
+async fn producer(app: &TestApp, name: &str, commune_code: &str, old_district: &str) -> Producer {
+    let mut i = input(name, commune_code, "");
+    i.old_district = old_district.into();
+    let d = i.parse().expect("valid producer");
+    let tx = app.db.db.write().await.expect("begin");
+    let p = producers::create(&tx, &Who::system(), &d, false).await.expect("create");
+    tx.commit().await.expect("commit");
+    p
+}
+
+async fn product(app: &TestApp, producer_id: i64, name: &str, certified: bool) -> Product {
+    let set = store::criteria::current().expect("criteria");
+    let d = ProductInput { name: name.into(), sheet: "21".into(), ..Default::default() }
+        .parse(producer_id, set)
+        .expect("valid");
+    let tx = app.db.db.write().await.expect("begin");
+    let p = products::create(&tx, &Who::system(), &d, CodeChoice::Next { year: 2026 }, &set.version, false)
+        .await
+        .expect("create");
+    if certified {
+        let issued = date!(2025 - 10 - 01);
+        let fact = CertificateFact {
+            number: format!("HN-T-{}", p.id),
+            stars: Stars::new(4).expect("stars"),
+            level: Level::Province,
+            decision_number: "1/QĐ-UBND".into(),
+            decision_date: Some(issued),
+            signer: String::new(),
+            issued_on: issued,
+            expires_on: expiry(issued),
+            revoked_on: None,
+            revocation_ground: None,
+            revocation_decision: None,
+            criteria_version: "148/QĐ-TTg".into(),
+            source: "import",
+        };
+        certificates::record(&tx, &Who::system(), p.id, &fact).await.expect("certificate");
+    }
+    tx.commit().await.expect("commit");
+    products::get(app.db.db.conn(), p.id).await.expect("get").expect("exists")
+}
+
+#[tokio::test]
+async fn searching_without_accents_finds_dong_anh_first() {
+    let app = TestApp::new().await;
+    let dong_anh = producer(&app, "HTX Rau an toàn Vân Nội", "00430", "017").await;
+    producer(&app, "HTX Thanh Long", "00004", "").await;
+    producer(&app, "HTX Đồng Tâm", "00577", "018").await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    let page = c.get("/producers?q=dong+anh").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("HTX Rau an toàn Vân Nội"), "found through its old district Đông Anh");
+    assert!(!page.text.contains("HTX Thanh Long") && !page.text.contains("HTX Đồng Tâm"), "{}", page.text);
+    assert!(page.text.contains(&format!("/producers/{}", dong_anh.id)));
+}
+
+#[tokio::test]
+async fn a_producer_form_reports_each_bad_field_and_a_good_one_is_saved_and_audited() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    let bad = c
+        .post_form(
+            "/producers",
+            &[
+                ("legal_type", "cooperative"),
+                ("name", ""),
+                ("tax_code", "0100233480"),
+                ("phone", "01689123456"),
+                ("province", "01"),
+                ("commune", "00577"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in
+        ["Trường này là bắt buộc.", "Mã số thuế sai chữ số kiểm tra", "đã được chuyển sang 10 chữ số từ năm 2018"]
+    {
+        assert!(bad.text.contains(message), "missing {message:?}");
+    }
+    let elsewhere = c
+        .post_form(
+            "/producers",
+            &[("legal_type", "cooperative"), ("name", "HTX Sài Gòn"), ("province", "79"), ("commune", "25747")],
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(elsewhere.text.contains("nằm ngoài phạm vi của bạn"));
+
+    let ok = c
+        .post_form(
+            "/producers",
+            &[
+                ("legal_type", "cooperative"),
+                ("name", "HTX Gốm sứ Bát Tràng"),
+                ("tax_code", "0100233488"),
+                ("phone", "0912 345 678"),
+                ("province", "01"),
+                ("commune", "00577"),
+                ("old_district", "018"),
+                ("old_commune", "00577"),
+                ("sales_channels", "supermarket"),
+                ("sales_channels", "ecommerce"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let page = c.get(ok.location()).await;
+    assert!(page.text.contains("HTX Gốm sứ Bát Tràng") && page.text.contains("0912345678"));
+    assert!(page.text.contains("Siêu thị, trung tâm thương mại, Thương mại điện tử"));
+    assert!(page.text.contains("Huyện Gia Lâm"), "the old address shows");
+    let log = c.get("/admin/audit?entity=producer").await;
+    assert!(log.text.contains("producer.create"));
+}
+
+#[tokio::test]
+async fn a_bad_gtin_is_refused_in_vietnamese_and_a_product_gets_its_code() {
+    let app = TestApp::new().await;
+    let p = producer(&app, "HTX Mật ong Ba Vì", "09700", "271").await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    let path = format!("/products?producer={}", p.id);
+    let bad = c
+        .post_form(&path, &[("name", "Mật ong rừng"), ("sheet", "04"), ("gtin", "8934563138166"), ("price", "150.000")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("Mã GTIN sai chữ số kiểm tra (chữ số cuối phải là 5)."), "{}", bad.text);
+    let ok = c
+        .post_form(&path, &[("name", "Mật ong rừng"), ("sheet", "04"), ("gtin", "8934563138165"), ("price", "150.000")])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let page = c.get(ok.location()).await;
+    assert!(page.text.contains("01-09700-001-2026") && page.text.contains("150.000 ₫"), "{}", page.text);
+}
+
+#[tokio::test]
+async fn a_stale_product_edit_shows_what_changed() {
+    let app = TestApp::new().await;
+    let p = producer(&app, "HTX Gốm", "00577", "").await;
+    let x = product(&app, p.id, "Bình gốm", false).await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    let path = format!("/products/{}", x.id);
+    let first = c.post_form(&path, &[("name", "Bình gốm men lam"), ("sheet", "21"), ("version", "1")]).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let second = c.post_form(&path, &[("name", "Bình gốm men rạn"), ("sheet", "21"), ("version", "1")]).await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    assert!(second.text.contains("vừa được người khác thay đổi"));
+    assert!(second.text.contains("<td>Bình gốm men lam</td><td>Bình gốm men rạn</td>"), "{}", second.text);
+}
+
+#[tokio::test]
+async fn scopes_decide_who_sees_and_edits_what() {
+    let app = TestApp::new().await;
+    let here = producer(&app, "HTX Bát Tràng", "00577", "").await;
+    let there = producer(&app, "HTX Ba Đình", "00004", "").await;
+    let x_here = product(&app, here.id, "Ấm chén", false).await;
+
+    // A commune officer of Bát Tràng reads its commune only, and edits nothing.
+    let (mut officer, _) = app.signed_in(Role::CommuneOfficer).await;
+    let list = officer.get("/producers").await;
+    assert!(list.text.contains("HTX Bát Tràng") && !list.text.contains("HTX Ba Đình"));
+    assert_eq!(officer.get(&format!("/producers/{}", there.id)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(officer.get(&format!("/producers/{}/edit", here.id)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(officer.get("/producers/new").await.status, StatusCode::FORBIDDEN);
+
+    // A producer account edits its own record and products, nobody else's.
+    let owner = app
+        .user(
+            "chu@battrang.vn",
+            Role::Producer,
+            Scope::Producer { producer: here.id, province: province("01"), commune: commune("00577") },
+        )
+        .await;
+    let mut own = Client::new(app.router.clone());
+    own.login(&owner.email, common::PASSWORD).await;
+    assert_eq!(own.get(&format!("/producers/{}/edit", here.id)).await.status, StatusCode::OK);
+    assert_eq!(own.get(&format!("/products/{}/edit", x_here.id)).await.status, StatusCode::OK);
+    assert_eq!(own.get(&format!("/producers/{}/edit", there.id)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(own.get("/producers/new").await.status, StatusCode::FORBIDDEN);
+    let theirs = own.post_form(&format!("/products?producer={}", there.id), &[("name", "X"), ("sheet", "21")]).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    // Deleting is the office's.
+    let del = own.post_form(&format!("/products/{}/delete", x_here.id), &[("version", "1")]).await;
+    assert_eq!(del.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_office_deletes_and_restores() {
+    let app = TestApp::new().await;
+    let p = producer(&app, "HTX Xóa thử", "00577", "").await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    let del = c.post_form(&format!("/producers/{}/delete", p.id), &[("version", "1")]).await;
+    assert_eq!(del.status, StatusCode::SEE_OTHER);
+    let link = format!("href=\"/producers/{}\"", p.id);
+    let after = c.get("/producers").await.text;
+    assert!(after.contains("Đã xóa chủ thể HTX Xóa thử"), "the flash says so");
+    assert!(!after.contains(&link), "gone from the list");
+    assert!(c.get("/producers?deleted=on").await.text.contains(&link));
+    let restore = c.post_form(&format!("/producers/{}/restore", p.id), &[]).await;
+    assert_eq!(restore.status, StatusCode::SEE_OTHER);
+    assert!(c.get("/producers").await.text.contains(&link));
+}
+
+#[tokio::test]
+async fn the_public_sees_certified_products_and_public_fields_only() {
+    let app = TestApp::new().await;
+    let mut p_in = input("HTX Công khai", "00577", "0100233488");
+    p_in.phone = "0912345678".into();
+    let tx = app.db.db.write().await.expect("begin");
+    let p = producers::create(&tx, &Who::system(), &p_in.parse().expect("valid"), false).await.expect("create");
+    tx.commit().await.expect("commit");
+    let certified = product(&app, p.id, "Bình gốm có sao", true).await;
+    let bare = product(&app, p.id, "Bình gốm chưa xếp hạng", false).await;
+
+    let mut public = app.client();
+    let list = public.get("/products").await;
+    assert!(list.text.contains("Bình gốm có sao") && !list.text.contains("chưa xếp hạng"));
+    assert_eq!(public.get(&format!("/products/{}", certified.id)).await.status, StatusCode::OK);
+    assert_eq!(
+        public.get(&format!("/products/{}", bare.id)).await.status,
+        StatusCode::SEE_OTHER,
+        "sign in to see more"
+    );
+    assert_eq!(public.get("/producers").await.status, StatusCode::SEE_OTHER);
+
+    let json = public.get_json("/api/v1/products?q=binh+gom").await.json();
+    assert_eq!(json["total"], 1);
+    let item = &json["items"][0];
+    assert_eq!((item["name"].as_str(), item["certificate_status"].as_str()), (Some("Bình gốm có sao"), Some("valid")));
+    assert!(item.get("version").is_none() && item.get("producer_id").is_none(), "public fields only: {item}");
+    let producers_json = public.get_json("/api/v1/producers").await.json();
+    assert_eq!(producers_json["total"], 1);
+    assert!(producers_json["items"][0].get("tax_code").is_none() && producers_json["items"][0].get("phone").is_none());
+
+    let (mut staff, _) = app.signed_in(Role::ProvinceOffice).await;
+    let json = staff.get_json("/api/v1/products?q=binh+gom").await.json();
+    assert_eq!(json["total"], 2);
+    let producers_json = staff.get_json("/api/v1/producers?q=cong+khai").await.json();
+    assert_eq!(producers_json["items"][0]["tax_code"], "0100233488");
+}
+
+async fn send_json(c: &mut Client, method: &str, uri: &str, body: &str) -> common::Reply {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, common::HOST)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, format!("ocop_session={}", c.cookie("ocop_session").unwrap_or_default()))
+        .body(Body::from(body.to_owned()))
+        .expect("request");
+    c.send(req).await
+}
+
+#[tokio::test]
+async fn the_json_api_validates_and_detects_stale_writes() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    let bad = send_json(
+        &mut c,
+        "POST",
+        "/api/v1/producers",
+        r#"{"legal_type":"HTX","name":"","tax_code":"123","province":"01","commune":"00577"}"#,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = bad.json()["error"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(fields, ["name", "tax_code"]);
+    let broken = send_json(&mut c, "POST", "/api/v1/producers", "{not json").await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert!(broken.json()["error"]["message"].as_str().is_some_and(|m| m.starts_with("Dữ liệu JSON không hợp lệ")));
+
+    let created = send_json(
+        &mut c,
+        "POST",
+        "/api/v1/producers",
+        r#"{"legal_type":"cooperative","name":"HTX API","province":"01","commune":"00577"}"#,
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_i64().expect("id");
+    let update = |version: i64, name: &str| {
+        format!(
+            r#"{{"version":{version},"legal_type":"cooperative","name":"{name}","province":"01","commune":"00577"}}"#
+        )
+    };
+    let ok = send_json(&mut c, "PUT", &format!("/api/v1/producers/{id}"), &update(1, "HTX API mới")).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let stale = send_json(&mut c, "PUT", &format!("/api/v1/producers/{id}"), &update(1, "HTX API cũ")).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+
+    let product = send_json(
+        &mut c,
+        "POST",
+        "/api/v1/products",
+        &format!(r#"{{"producer_id":{id},"name":"Gốm","sheet":"21","gtin":"8934563138166"}}"#),
+    )
+    .await;
+    assert_eq!(product.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(product.json()["error"]["fields"][0]["code"], "invalid-gtin-check");
+}
+
+#[tokio::test]
+async fn registry_pages_miss_no_message_in_either_language() {
+    let app = TestApp::new().await;
+    let p = producer(&app, "HTX Hai thứ tiếng", "00577", "018").await;
+    let certified = product(&app, p.id, "Bình gốm", true).await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    for lang in ["vi", "en"] {
+        for path in [
+            "/producers".to_owned(),
+            "/producers/new".to_owned(),
+            format!("/producers/{}", p.id),
+            format!("/producers/{}/edit", p.id),
+            "/products?stars=4&status=valid".to_owned(),
+            format!("/products/new?producer={}", p.id),
+            format!("/products/{}", certified.id),
+            format!("/products/{}/edit", certified.id),
+        ] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let r = c.get(&format!("{path}{sep}lang={lang}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{lang} {path}");
+            assert!(!r.text.contains('⟦'), "{lang} {path}: a message is missing: {}", r.text);
+        }
+    }
+}
