@@ -4,7 +4,7 @@
 //! its audit entry commit or vanish together. Appends are serialised (SQLite's write lock; a
 //! transaction-scoped advisory lock on PostgreSQL) because each entry hashes the one before.
 
-use crate::db::{Conditions, execute, fetch_all, like_escape, like_pattern, now};
+use crate::db::{Conditions, execute, fetch_all, insert_rows, like_escape, like_pattern, now};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::audit::{Break, ChainVerifier, Entry, GENESIS};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
@@ -78,32 +78,42 @@ struct Head {
 
 /// Appends one entry in the caller's write transaction and returns its sequence number.
 pub async fn append(tx: &Tx, who: &Who, change: Change) -> Result<i64> {
+    append_many(tx, who, vec![change]).await
+}
+
+/// Appends entries in order, in the caller's write transaction, with multi-row inserts (an
+/// import of a hundred thousand rows writes a hundred thousand entries). Returns the last
+/// sequence number (0 when there was nothing to append).
+pub async fn append_many(tx: &Tx, who: &Who, changes: Vec<Change>) -> Result<i64> {
+    if changes.is_empty() {
+        return Ok(0);
+    }
     if tx.get_database_backend() == DbBackend::Postgres {
         execute(tx, "SELECT pg_advisory_xact_lock($1)", [AUDIT_LOCK.into()]).await?;
     }
     let head = fetch_all::<Head>(tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", []).await?;
-    let (seq, prev_hash) = head.into_iter().next().map_or((1, GENESIS.to_owned()), |h| (h.seq + 1, h.hash));
+    let (mut seq, mut prev_hash) = head.into_iter().next().map_or((0, GENESIS.to_owned()), |h| (h.seq, h.hash));
     let at = now();
-    let entry = Entry {
-        seq,
-        at: OffsetDateTime::from_unix_timestamp(at)
-            .map_err(|e| StoreError::Corrupt { table: "audit_log", detail: e.to_string() })?,
-        actor_id: who.user_id,
-        actor: who.label.clone(),
-        action: change.action.to_owned(),
-        entity: change.entity.to_owned(),
-        entity_id: change.entity_id,
-        province_code: change.province_code,
-        before: change.before.map(|v| v.to_string()),
-        after: change.after.map(|v| v.to_string()),
-        prev_hash,
-    };
-    let hash = entry.compute_hash();
-    execute(
-        tx,
-        "INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, province_code, before_json, after_json, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        [
+    let at_time = OffsetDateTime::from_unix_timestamp(at)
+        .map_err(|e| StoreError::Corrupt { table: "audit_log", detail: e.to_string() })?;
+    let mut rows = Vec::with_capacity(changes.len());
+    for change in changes {
+        seq += 1;
+        let entry = Entry {
+            seq,
+            at: at_time,
+            actor_id: who.user_id,
+            actor: who.label.clone(),
+            action: change.action.to_owned(),
+            entity: change.entity.to_owned(),
+            entity_id: change.entity_id,
+            province_code: change.province_code,
+            before: change.before.map(|v| v.to_string()),
+            after: change.after.map(|v| v.to_string()),
+            prev_hash,
+        };
+        let hash = entry.compute_hash();
+        rows.push(vec![
             entry.seq.into(),
             at.into(),
             entry.actor_id.into(),
@@ -115,8 +125,16 @@ pub async fn append(tx: &Tx, who: &Who, change: Change) -> Result<i64> {
             entry.before.into(),
             entry.after.into(),
             entry.prev_hash.into(),
-            hash.into(),
-        ],
+            hash.clone().into(),
+        ]);
+        prev_hash = hash;
+    }
+    insert_rows(
+        tx,
+        "INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, province_code, before_json, after_json, prev_hash, hash)",
+        "",
+        12,
+        rows,
     )
     .await?;
     Ok(seq)

@@ -3,12 +3,14 @@
 //! certificate's rank and dates for fast filtering; [`record`] keeps the two in step.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{execute, fetch_all, fetch_optional, now};
+use crate::db::{execute, fetch_all, fetch_optional, insert_rows, now};
 use crate::{Result, StoreError, Tx};
 use domain::certificate::{CertificateStatus, Stars};
 use domain::{FieldErrors, Invalid};
+use sea_orm::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
+use std::collections::HashMap;
 use time::Date;
 
 /// Who recognised the product.
@@ -98,39 +100,49 @@ pub async fn find_by_number(c: &impl ConnectionTrait, number: &str) -> Result<Op
 
 /// Records a certificate of a product. A newer certificate supersedes the one in force.
 pub async fn record(tx: &Tx, who: &Who, product_id: i64, fact: &CertificateFact) -> Result<Certificate> {
-    if fact.expires_on < fact.issued_on {
-        return Err(StoreError::Invalid(FieldErrors::single(
-            "expires_on",
-            Invalid::new("invalid-expiry-before-issue"),
-        )));
+    crate::products::get(tx, product_id).await?.ok_or(StoreError::NotFound)?;
+    record_many(tx, who, &[(product_id, fact.clone())]).await?;
+    find_by_number(tx, &fact.number).await?.ok_or(StoreError::NotFound)
+}
+
+/// Records certificates in bulk (facts of products the caller has checked exist), then relinks
+/// each affected product's chain: every certificate is superseded by the product's next one, and
+/// the product carries its newest.
+pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -> Result<()> {
+    if let Some((_, bad)) = facts.iter().find(|(_, f)| f.expires_on < f.issued_on) {
+        let why = Invalid::new("invalid-expiry-before-issue").with("number", &bad.number);
+        return Err(StoreError::Invalid(FieldErrors::single("expires_on", why)));
     }
-    let product = crate::products::get(tx, product_id).await?.ok_or(StoreError::NotFound)?;
-    #[derive(FromQueryResult)]
-    struct Id {
-        id: i64,
-    }
-    let id = fetch_optional::<Id>(
+    let t = now();
+    let rows = facts
+        .iter()
+        .map(|(product_id, fact)| {
+            vec![
+                (*product_id).into(),
+                fact.number.clone().into(),
+                i64::from(fact.stars.get()).into(),
+                fact.level.as_str().into(),
+                fact.decision_number.clone().into(),
+                fact.decision_date.into(),
+                fact.signer.clone().into(),
+                fact.issued_on.into(),
+                fact.expires_on.into(),
+                fact.revoked_on.into(),
+                fact.revocation_ground.clone().into(),
+                fact.revocation_decision.clone().into(),
+                fact.criteria_version.clone().into(),
+                fact.source.into(),
+                t.into(),
+            ]
+        })
+        .collect();
+    insert_rows(
         tx,
         "INSERT INTO certificate (product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
-         expires_on, revoked_on, revocation_ground, revocation_decision, criteria_version, source, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-        [
-            product_id.into(),
-            fact.number.clone().into(),
-            i64::from(fact.stars.get()).into(),
-            fact.level.as_str().into(),
-            fact.decision_number.clone().into(),
-            fact.decision_date.into(),
-            fact.signer.clone().into(),
-            fact.issued_on.into(),
-            fact.expires_on.into(),
-            fact.revoked_on.into(),
-            fact.revocation_ground.clone().into(),
-            fact.revocation_decision.clone().into(),
-            fact.criteria_version.clone().into(),
-            fact.source.into(),
-            now().into(),
-        ],
+         expires_on, revoked_on, revocation_ground, revocation_decision, criteria_version, source, created_at)",
+        "",
+        15,
+        rows,
     )
     .await
     .map_err(|e| match e {
@@ -138,50 +150,81 @@ pub async fn record(tx: &Tx, who: &Who, product_id: i64, fact: &CertificateFact)
             StoreError::Invalid(FieldErrors::single("certificate_number", Invalid::new("invalid-certificate-taken")))
         }
         other => other,
-    })?
-    .ok_or(StoreError::NotFound)?
-    .id;
-    // Older certificates still in force give way to this one.
-    execute(
-        tx,
-        "UPDATE certificate SET superseded_by = $1 WHERE product_id = $2 AND id <> $1 AND superseded_by IS NULL \
-         AND issued_on <= $3",
-        [id.into(), product_id.into(), fact.issued_on.into()],
-    )
-    .await?;
-    refresh_current(tx, product_id).await?;
-    audit::append(
-        tx,
-        who,
-        Change::new("certificate.record", "certificate", id).province(Some(&product.province_code)).after(fact),
-    )
-    .await?;
-    fetch_optional(tx, &format!("SELECT {COLUMNS} FROM certificate WHERE id = $1"), [id.into()])
-        .await?
-        .ok_or(StoreError::NotFound)
+    })?;
+    let mut products: Vec<i64> = facts.iter().map(|(p, _)| *p).collect();
+    products.sort_unstable();
+    products.dedup();
+    relink(tx, &products).await?;
+    #[derive(FromQueryResult)]
+    struct Placed {
+        id: i64,
+        number: String,
+        province_code: String,
+    }
+    let numbers: Vec<&str> = facts.iter().map(|(_, f)| f.number.as_str()).collect();
+    let mut placed: HashMap<String, (i64, String)> = HashMap::new();
+    for chunk in numbers.chunks(1000) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT c.id, c.number, p.province_code FROM certificate c JOIN product p ON p.id = c.product_id \
+             WHERE c.number IN ({})",
+            placeholders.join(", ")
+        );
+        for r in fetch_all::<Placed>(tx, &sql, chunk.iter().map(|n| Value::from(*n))).await? {
+            placed.insert(r.number, (r.id, r.province_code));
+        }
+    }
+    let changes = facts
+        .iter()
+        .filter_map(|(_, fact)| {
+            let (id, province) = placed.get(&fact.number)?;
+            Some(Change::new("certificate.record", "certificate", id).province(Some(province)).after(fact))
+        })
+        .collect();
+    audit::append_many(tx, who, changes).await?;
+    Ok(())
 }
 
-/// Copies the current certificate (the newest not superseded) onto the product.
-async fn refresh_current(tx: &Tx, product_id: i64) -> Result<()> {
-    let current = fetch_optional::<Certificate>(
-        tx,
-        &format!(
-            "SELECT {COLUMNS} FROM certificate WHERE product_id = $1 AND superseded_by IS NULL \
-             ORDER BY issued_on DESC, id DESC LIMIT 1"
-        ),
-        [product_id.into()],
-    )
-    .await?;
-    let (cid, stars, potential, expires, revoked) = match &current {
-        Some(c) => (Some(c.id), Some(c.stars), c.potential_five(), Some(c.expires_on), c.revoked_on.is_some()),
-        None => (None, None, false, None, false),
-    };
-    execute(
-        tx,
-        "UPDATE product SET certificate_id = $1, stars = $2, potential_five = $3, certificate_expires_on = $4, \
-         certificate_revoked = $5 WHERE id = $6",
-        [cid.into(), stars.into(), potential.into(), expires.into(), revoked.into(), product_id.into()],
-    )
-    .await?;
+/// Recomputes the certificate chains of these products and the copy each product keeps of its
+/// current certificate.
+pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
+    for chunk in products.chunks(1000) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let ids = placeholders.join(", ");
+        let values = || chunk.iter().map(|id| Value::from(*id)).collect::<Vec<_>>();
+        execute(
+            tx,
+            &format!(
+                "UPDATE certificate SET superseded_by = (SELECT c2.id FROM certificate c2 \
+                 WHERE c2.product_id = certificate.product_id AND (c2.issued_on > certificate.issued_on \
+                 OR (c2.issued_on = certificate.issued_on AND c2.id > certificate.id)) ORDER BY c2.issued_on, c2.id LIMIT 1) \
+                 WHERE product_id IN ({ids})"
+            ),
+            values(),
+        )
+        .await?;
+        execute(
+            tx,
+            &format!(
+                "UPDATE product SET certificate_id = (SELECT c.id FROM certificate c WHERE c.product_id = product.id \
+                 AND c.superseded_by IS NULL) WHERE id IN ({ids})"
+            ),
+            values(),
+        )
+        .await?;
+        execute(
+            tx,
+            &format!(
+                "UPDATE product SET \
+                 stars = (SELECT c.stars FROM certificate c WHERE c.id = product.certificate_id), \
+                 potential_five = COALESCE((SELECT c.stars = 5 AND c.level = 'province' FROM certificate c WHERE c.id = product.certificate_id), FALSE), \
+                 certificate_expires_on = (SELECT c.expires_on FROM certificate c WHERE c.id = product.certificate_id), \
+                 certificate_revoked = COALESCE((SELECT c.revoked_on IS NOT NULL FROM certificate c WHERE c.id = product.certificate_id), FALSE) \
+                 WHERE id IN ({ids})"
+            ),
+            values(),
+        )
+        .await?;
+    }
     Ok(())
 }

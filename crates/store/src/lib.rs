@@ -13,6 +13,7 @@ pub mod certificates;
 pub mod criteria;
 mod db;
 pub mod demo;
+pub mod directory;
 pub mod migrate;
 pub mod producers;
 pub mod products;

@@ -2,8 +2,9 @@
 //! restore, search. Every change is audited in its transaction.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_optional, now, word_start_pattern};
-use crate::{Page, Paged, Result, StoreError, Tx, units};
+use crate::db::{Conditions, execute, fetch_all, fetch_optional, insert_rows, now, word_start_pattern};
+use crate::directory::Directory;
+use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::Listing;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::{LegalType, SalesChannel};
@@ -13,6 +14,7 @@ use domain::text::{fold, sort_key};
 use domain::{FieldErrors, Invalid};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
 use time::Date;
 
 /// A stored producer, with the names of its places.
@@ -118,56 +120,11 @@ const SELECT: &str = "p.id, p.legal_type, p.name, p.tax_code, p.representative, 
     (SELECT COUNT(*) FROM product x WHERE x.producer_id = p.id AND x.deleted_at IS NULL) AS product_count";
 const FROM: &str = "producer p JOIN province pr ON pr.code = p.province_code JOIN commune c ON c.code = p.commune_code";
 
-/// Checks what only the database knows: the places exist and agree, the old address is real.
-async fn check_places(c: &impl ConnectionTrait, d: &ProducerDraft) -> Result<()> {
-    let mut errors = FieldErrors::new();
-    if units::province(c, d.province.as_str()).await?.is_none() {
-        errors.add("province", Invalid::new("invalid-province-unknown").with("code", &d.province));
-    }
-    match units::commune(c, d.commune.as_str()).await? {
-        None => errors.add("commune", Invalid::new("invalid-commune-unknown").with("code", &d.commune)),
-        Some(found) if found.province_code != d.province.as_str() => {
-            errors.add("commune", Invalid::new("invalid-commune-elsewhere").with("code", &d.commune));
-        }
-        Some(_) => {}
-    }
-    if let Some(old) = &d.old_commune {
-        match units::lookup_old_commune(c, old.as_str()).await? {
-            None => errors.add("old_commune", Invalid::new("invalid-old-commune-unknown").with("code", old)),
-            Some(found) => {
-                if let Some(district) = &d.old_district
-                    && !found.old.iter().any(|o| o.district_code == district.as_str())
-                {
-                    errors.add("old_district", Invalid::new("invalid-old-district-mismatch").with("code", district));
-                }
-            }
-        }
-    } else if let Some(district) = &d.old_district
-        && units::old_communes(c, district.as_str()).await?.is_empty()
-    {
-        errors.add("old_district", Invalid::new("invalid-old-district-unknown").with("code", district));
-    }
-    errors.into_result().map_err(StoreError::Invalid)
-}
-
-/// The text search matches: the names, the codes, and every place the producer is or was at.
-async fn search_text(c: &impl ConnectionTrait, d: &ProducerDraft) -> Result<String> {
-    let mut parts = vec![d.name.clone(), d.representative.clone(), d.street.clone()];
-    parts.extend(d.tax_code.as_ref().map(|t| t.to_string()));
-    parts.extend(units::commune(c, d.commune.as_str()).await?.map(|u| u.name));
-    parts.extend(units::province(c, d.province.as_str()).await?.map(|u| u.name));
-    if let Some(old) = &d.old_commune
-        && let Some(found) = units::lookup_old_commune(c, old.as_str()).await?
-        && let Some(first) = found.old.first()
-    {
-        parts.push(first.commune_name.clone());
-        parts.push(first.district_name.clone());
-    } else if let Some(district) = &d.old_district
-        && let Some(first) = units::old_communes(c, district.as_str()).await?.first()
-    {
-        parts.push(first.district_name.clone());
-    }
-    Ok(fold(&parts.join(" ")))
+/// Checks the places and returns the search text, from a directory of this producer's units.
+async fn checked_search_text(c: &impl ConnectionTrait, d: &ProducerDraft) -> Result<String> {
+    let directory = Directory::for_producer(c, d).await?;
+    directory.check(d).into_result().map_err(StoreError::Invalid)?;
+    Ok(directory.producer_search_text(d))
 }
 
 fn values(d: &ProducerDraft) -> Vec<Value> {
@@ -212,34 +169,68 @@ fn audited(p: &Producer) -> serde_json::Value {
 }
 
 pub async fn create(tx: &Tx, who: &Who, d: &ProducerDraft, demo: bool) -> Result<Producer> {
-    check_places(tx, d).await?;
+    let directory = Directory::for_producer(tx, d).await?;
+    directory.check(d).into_result().map_err(StoreError::Invalid)?;
+    let ids = create_many(tx, who, std::slice::from_ref(d), &directory, demo).await.map_err(duplicate_tax_code)?;
+    let id = ids.first().copied().ok_or(StoreError::NotFound)?;
+    get(tx, id).await?.ok_or(StoreError::NotFound)
+}
+
+/// Creates producers whose places the caller has checked against `directory`, with one audit
+/// entry each; returns their ids in order. Rows with a tax code go in multi-row inserts and are
+/// found again by it; the others are inserted one by one.
+pub async fn create_many(
+    tx: &Tx,
+    who: &Who,
+    drafts: &[ProducerDraft],
+    directory: &Directory,
+    demo: bool,
+) -> Result<Vec<i64>> {
+    const INSERT: &str = "INSERT INTO producer (legal_type, name, tax_code, representative, phone, email, province_code, \
+        commune_code, street, old_district_code, old_commune_code, established_on, members_count, sales_channels, demo, \
+        search_fold, sort_key, created_at, updated_at)";
     let t = now();
-    let mut v = values(d);
-    v.extend([demo.into(), search_text(tx, d).await?.into(), sort_key(&d.name).into(), t.into()]);
+    let row = |d: &ProducerDraft| {
+        let mut v = values(d);
+        v.extend([demo.into(), directory.producer_search_text(d).into(), sort_key(&d.name).into(), t.into(), t.into()]);
+        v
+    };
+    let with_tax: Vec<Vec<Value>> = drafts.iter().filter(|d| d.tax_code.is_some()).map(row).collect();
+    insert_rows(tx, INSERT, "", 19, with_tax).await?;
+    let codes: BTreeSet<String> = drafts.iter().filter_map(|d| d.tax_code.as_ref().map(ToString::to_string)).collect();
+    #[derive(FromQueryResult)]
+    struct Found {
+        id: i64,
+        tax_code: String,
+    }
+    let mut by_tax: HashMap<String, i64> = HashMap::new();
+    let listed: Vec<&String> = codes.iter().collect();
+    for chunk in listed.chunks(1000) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, tax_code FROM producer WHERE tax_code IN ({})", placeholders.join(", "));
+        let found = fetch_all::<Found>(tx, &sql, chunk.iter().map(|c| Value::from((*c).clone()))).await?;
+        by_tax.extend(found.into_iter().map(|f| (f.tax_code, f.id)));
+    }
     #[derive(FromQueryResult)]
     struct Id {
         id: i64,
     }
-    let id = fetch_optional::<Id>(
-        tx,
-        "INSERT INTO producer (legal_type, name, tax_code, representative, phone, email, province_code, commune_code, \
-         street, old_district_code, old_commune_code, established_on, members_count, sales_channels, demo, \
-         search_fold, sort_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
-        v,
-    )
-    .await
-    .map_err(duplicate_tax_code)?
-    .ok_or(StoreError::NotFound)?
-    .id;
-    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
-    audit::append(
-        tx,
-        who,
-        Change::new("producer.create", "producer", id).province(Some(&p.province_code)).after(&audited(&p)),
-    )
-    .await?;
-    Ok(p)
+    let mut ids = Vec::with_capacity(drafts.len());
+    let mut changes = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        let id = match &d.tax_code {
+            Some(tax) => by_tax.get(tax.as_str()).copied().ok_or(StoreError::NotFound)?,
+            None => {
+                let placeholders: Vec<String> = (1..=19).map(|i| format!("${i}")).collect();
+                let sql = format!("{INSERT} VALUES ({}) RETURNING id", placeholders.join(", "));
+                fetch_optional::<Id>(tx, &sql, row(d)).await?.ok_or(StoreError::NotFound)?.id
+            }
+        };
+        ids.push(id);
+        changes.push(Change::new("producer.create", "producer", id).province(Some(d.province.as_str())).after(d));
+    }
+    audit::append_many(tx, who, changes).await?;
+    Ok(ids)
 }
 
 /// A producer, deleted or not (callers decide who may see deleted ones).
@@ -280,15 +271,9 @@ pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &Prod
     if before.deleted_at.is_some() {
         return Err(StoreError::NotFound);
     }
-    check_places(tx, d).await?;
+    let search = checked_search_text(tx, d).await?;
     let mut v = values(d);
-    v.extend([
-        search_text(tx, d).await?.into(),
-        sort_key(&d.name).into(),
-        now().into(),
-        id.into(),
-        expected_version.into(),
-    ]);
+    v.extend([search.into(), sort_key(&d.name).into(), now().into(), id.into(), expected_version.into()]);
     let changed = execute(
         tx,
         "UPDATE producer SET legal_type = $1, name = $2, tax_code = $3, representative = $4, phone = $5, email = $6, \

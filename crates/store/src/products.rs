@@ -1,7 +1,7 @@
 //! Products (sản phẩm OCOP): their codes, details, current certificate, and search.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_all, fetch_optional, now};
+use crate::db::{Conditions, execute, fetch_all, fetch_optional, insert_rows, now};
 use crate::producers::{scope, words};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::FieldErrors;
@@ -14,8 +14,10 @@ use domain::producer::LegalType;
 use domain::product_code::ProductCode;
 use domain::registry::ProductDraft;
 use domain::text::{fold, sort_key};
+use sea_orm::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 use time::{Date, Duration};
 
 /// Where a new product's code comes from.
@@ -176,36 +178,55 @@ fn audited(p: &Product) -> serde_json::Value {
     })
 }
 
-/// The commune's next sequence number; safe under concurrent creation on both databases (the
-/// upsert takes the row's lock on PostgreSQL; SQLite's writer lock is already held).
-async fn next_sequence(tx: &Tx, commune: &str) -> Result<u32> {
+/// Reserves `n` consecutive sequence numbers of a commune and returns the first. Safe under
+/// concurrent creation on both databases: the upsert takes the row's lock on PostgreSQL, and
+/// SQLite's writer lock is already held.
+async fn reserve_sequence(tx: &Tx, commune: &str, n: u32) -> Result<u32> {
     #[derive(FromQueryResult)]
     struct Last {
         last_value: i64,
     }
     let last = fetch_optional::<Last>(
         tx,
-        "INSERT INTO product_sequence (commune_code, last_value) VALUES ($1, 1) \
-         ON CONFLICT (commune_code) DO UPDATE SET last_value = product_sequence.last_value + 1 RETURNING last_value",
-        [commune.into()],
+        "INSERT INTO product_sequence (commune_code, last_value) VALUES ($1, $2) \
+         ON CONFLICT (commune_code) DO UPDATE SET last_value = product_sequence.last_value + excluded.last_value \
+         RETURNING last_value",
+        [commune.into(), i64::from(n).into()],
     )
     .await?
     .ok_or(StoreError::NotFound)?;
-    u32::try_from(last.last_value).map_err(|e| StoreError::Corrupt { table: "product_sequence", detail: e.to_string() })
+    let last = u32::try_from(last.last_value)
+        .map_err(|e| StoreError::Corrupt { table: "product_sequence", detail: e.to_string() })?;
+    Ok(last + 1 - n)
 }
 
-/// Keeps the commune's counter above every sequence number already given, so that generated
+/// Keeps each commune's counter above every sequence number already given, so that generated
 /// codes never repeat an imported one.
-async fn raise_sequence(tx: &Tx, code: &ProductCode) -> Result<()> {
-    execute(
+async fn raise_sequences(tx: &Tx, codes: &[&ProductCode]) -> Result<()> {
+    let mut highest: BTreeMap<&str, u32> = BTreeMap::new();
+    for code in codes {
+        let e = highest.entry(code.commune.as_str()).or_insert(0);
+        *e = (*e).max(code.sequence);
+    }
+    let rows: Vec<Vec<Value>> = highest.into_iter().map(|(c, n)| vec![c.into(), i64::from(n).into()]).collect();
+    insert_rows(
         tx,
-        "INSERT INTO product_sequence (commune_code, last_value) VALUES ($1, $2) \
-         ON CONFLICT (commune_code) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < excluded.last_value \
+        "INSERT INTO product_sequence (commune_code, last_value)",
+        " ON CONFLICT (commune_code) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < excluded.last_value \
          THEN excluded.last_value ELSE product_sequence.last_value END",
-        [code.commune.as_str().into(), i64::from(code.sequence).into()],
+        2,
+        rows,
     )
-    .await?;
-    Ok(())
+    .await
+}
+
+/// A product to create at its producer's place.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub draft: ProductDraft,
+    pub code: CodeChoice,
+    pub province: String,
+    pub commune: String,
 }
 
 /// Creates a product at its producer's place.
@@ -224,37 +245,61 @@ pub async fn create(
             Invalid::new("invalid-producer-unknown").with("id", d.producer_id),
         )));
     };
-    let code = match code {
-        CodeChoice::Given(code) => {
-            raise_sequence(tx, &code).await?;
-            code
+    let row = NewProduct { draft: d.clone(), code, province: producer.province_code, commune: producer.commune_code };
+    let created = create_many(tx, who, vec![row], criteria_version, demo).await?;
+    let (id, _) = created.first().ok_or(StoreError::NotFound)?;
+    get(tx, *id).await?.ok_or(StoreError::NotFound)
+}
+
+/// Creates products in bulk with one audit entry each; returns `(id, code)` in order. Given
+/// codes raise their commune's counter first, then each commune reserves one block of numbers
+/// for the codes it generates.
+pub async fn create_many(
+    tx: &Tx,
+    who: &Who,
+    rows: Vec<NewProduct>,
+    criteria_version: &str,
+    demo: bool,
+) -> Result<Vec<(i64, String)>> {
+    let given: Vec<&ProductCode> =
+        rows.iter().filter_map(|r| if let CodeChoice::Given(c) = &r.code { Some(c) } else { None }).collect();
+    raise_sequences(tx, &given).await?;
+    let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
+    for r in &rows {
+        if matches!(r.code, CodeChoice::Next { .. }) {
+            *wanted.entry(r.commune.as_str()).or_insert(0) += 1;
         }
-        CodeChoice::Next { year } => {
-            let province = ProvinceCode::parse(&producer.province_code).map_err(|e| corrupt(e.key))?;
-            let commune = CommuneCode::parse(&producer.commune_code).map_err(|e| corrupt(e.key))?;
-            let sequence = next_sequence(tx, commune.as_str()).await?;
-            ProductCode::new(province, commune, sequence, year).map_err(|why| FieldErrors::single("code", why))?
-        }
-    };
-    let code = code.to_string();
-    let t = now();
-    #[derive(FromQueryResult)]
-    struct Id {
-        id: i64,
     }
-    let id = fetch_optional::<Id>(
-        tx,
-        "INSERT INTO product (producer_id, code, name, sheet_code, criteria_version, province_code, commune_code, gtin, \
-         description, ingredients, packaging, price_vnd, capacity, demo, search_fold, sort_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
-        [
+    let mut next: BTreeMap<String, u32> = BTreeMap::new();
+    for (commune, n) in wanted {
+        next.insert(commune.to_owned(), reserve_sequence(tx, commune, n).await?);
+    }
+    let t = now();
+    let mut codes = Vec::with_capacity(rows.len());
+    let mut values = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let code = match &r.code {
+            CodeChoice::Given(code) => code.clone(),
+            CodeChoice::Next { year } => {
+                let sequence = next.get_mut(&r.commune).ok_or(StoreError::NotFound)?;
+                let province = ProvinceCode::parse(&r.province).map_err(|e| corrupt(e.key))?;
+                let commune = CommuneCode::parse(&r.commune).map_err(|e| corrupt(e.key))?;
+                let code = ProductCode::new(province, commune, *sequence, *year)
+                    .map_err(|why| FieldErrors::single("code", why))?;
+                *sequence += 1;
+                code
+            }
+        }
+        .to_string();
+        let d = &r.draft;
+        values.push(vec![
             d.producer_id.into(),
             code.clone().into(),
             d.name.clone().into(),
             d.sheet_code.clone().into(),
             criteria_version.into(),
-            producer.province_code.clone().into(),
-            producer.commune_code.clone().into(),
+            r.province.clone().into(),
+            r.commune.clone().into(),
             d.gtin.as_ref().map(|g| g.to_string()).into(),
             d.description.clone().into(),
             d.ingredients.clone().into(),
@@ -265,20 +310,48 @@ pub async fn create(
             own_search_text(d, &code).into(),
             sort_key(&d.name).into(),
             t.into(),
-        ],
+            t.into(),
+        ]);
+        codes.push(code);
+    }
+    insert_rows(
+        tx,
+        "INSERT INTO product (producer_id, code, name, sheet_code, criteria_version, province_code, commune_code, gtin, \
+         description, ingredients, packaging, price_vnd, capacity, demo, search_fold, sort_key, created_at, updated_at)",
+        "",
+        18,
+        values,
     )
     .await
-    .map_err(duplicate)?
-    .ok_or(StoreError::NotFound)?
-    .id;
-    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
-    audit::append(
-        tx,
-        who,
-        Change::new("product.create", "product", id).province(Some(&p.province_code)).after(&audited(&p)),
-    )
-    .await?;
-    Ok(p)
+    .map_err(duplicate)?;
+    let ids = ids_by_code(tx, &codes).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut changes = Vec::with_capacity(rows.len());
+    for (r, code) in rows.iter().zip(codes) {
+        let id = ids.get(&code).copied().ok_or(StoreError::NotFound)?;
+        let after = serde_json::json!({ "code": code, "draft": r.draft });
+        changes.push(Change::new("product.create", "product", id).province(Some(&r.province)).after(&after));
+        out.push((id, code));
+    }
+    audit::append_many(tx, who, changes).await?;
+    Ok(out)
+}
+
+/// The ids of products by code.
+pub async fn ids_by_code(c: &impl ConnectionTrait, codes: &[String]) -> Result<HashMap<String, i64>> {
+    #[derive(FromQueryResult)]
+    struct Found {
+        id: i64,
+        code: String,
+    }
+    let mut out = HashMap::with_capacity(codes.len());
+    for chunk in codes.chunks(1000) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, code FROM product WHERE code IN ({})", placeholders.join(", "));
+        let found = fetch_all::<Found>(c, &sql, chunk.iter().map(|c| Value::from(c.clone()))).await?;
+        out.extend(found.into_iter().map(|f| (f.code, f.id)));
+    }
+    Ok(out)
 }
 
 fn corrupt(detail: &str) -> StoreError {

@@ -77,9 +77,24 @@ async fn places(tx: &crate::Tx) -> Result<Vec<Place>> {
 }
 
 #[derive(FromQueryResult)]
-struct Sequence {
-    commune_code: String,
-    last_value: i64,
+struct Coded {
+    code: String,
+}
+
+/// Each commune's highest sequence number among the products that remain once the old demo rows
+/// are gone, so that the same seed gives the same codes every time.
+async fn remaining_sequences(tx: &crate::Tx) -> Result<HashMap<String, u32>> {
+    let mut highest: HashMap<String, u32> = HashMap::new();
+    for row in fetch_all::<Coded>(tx, "SELECT code FROM product", []).await? {
+        if let Ok(code) = domain::product_code::ProductCode::parse(&row.code) {
+            let e = highest.entry(code.commune.to_string()).or_insert(0);
+            *e = (*e).max(code.sequence);
+        }
+    }
+    execute(tx, "DELETE FROM product_sequence", []).await?;
+    let rows: Vec<Vec<Value>> = highest.iter().map(|(c, n)| vec![c.clone().into(), i64::from(*n).into()]).collect();
+    insert_rows(tx, "INSERT INTO product_sequence (commune_code, last_value)", "", 2, rows).await?;
+    Ok(highest)
 }
 
 #[derive(FromQueryResult)]
@@ -100,12 +115,7 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     execute(&tx, "DELETE FROM producer WHERE demo = TRUE", []).await?;
 
     let places = places(&tx).await?;
-    let sequences: HashMap<String, u32> =
-        fetch_all::<Sequence>(&tx, "SELECT commune_code, last_value FROM product_sequence", [])
-            .await?
-            .into_iter()
-            .map(|s| (s.commune_code, u32::try_from(s.last_value).unwrap_or(0)))
-            .collect();
+    let sequences = remaining_sequences(&tx).await?;
     let plan = Plan::generate(seed, &places, sequences);
     let t = now();
 
@@ -161,7 +171,6 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     for x in &plan.products {
         let owner = &plan.producers[x.producer];
         let Some(&producer_id) = producer_ids.get(&owner.tax_code) else { continue };
-        let current = x.certificates.last();
         product_rows.push(vec![
             producer_id.into(),
             x.code.clone().into(),
@@ -174,10 +183,6 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
             x.description.clone().into(),
             x.packaging.into(),
             x.price.into(),
-            current.map(|c| i64::from(c.stars)).into(),
-            current.is_some_and(|c| c.stars == 5 && !c.central).into(),
-            Value::from(current.map(|c| c.expires_on)),
-            current.is_some_and(|c| c.revoked_on.is_some()).into(),
             true.into(),
             fold(&format!("{} {} {} {}", x.name, x.code, x.packaging, x.gtin.clone().unwrap_or_default())).into(),
             sort_key(&x.name).into(),
@@ -188,10 +193,9 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     insert_rows(
         &tx,
         "INSERT INTO product (producer_id, code, name, sheet_code, criteria_version, province_code, commune_code, gtin, \
-         description, packaging, price_vnd, stars, potential_five, certificate_expires_on, certificate_revoked, demo, \
-         search_fold, sort_key, created_at, updated_at)",
+         description, packaging, price_vnd, demo, search_fold, sort_key, created_at, updated_at)",
         "",
-        20,
+        16,
         product_rows,
     )
     .await?;
@@ -230,21 +234,9 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
         certificate_rows,
     )
     .await?;
-    // Each certificate is superseded by the product's next one; the product points at its last.
-    execute(
-        &tx,
-        "UPDATE certificate SET superseded_by = (SELECT c2.id FROM certificate c2 WHERE c2.product_id = certificate.product_id \
-         AND c2.issued_on > certificate.issued_on ORDER BY c2.issued_on LIMIT 1) WHERE source = 'demo'",
-        [],
-    )
-    .await?;
-    execute(
-        &tx,
-        "UPDATE product SET certificate_id = (SELECT c.id FROM certificate c WHERE c.product_id = product.id \
-         AND c.superseded_by IS NULL) WHERE demo = TRUE",
-        [],
-    )
-    .await?;
+    let mut demo_products: Vec<i64> = product_ids.values().copied().collect();
+    demo_products.sort_unstable();
+    crate::certificates::relink(&tx, &demo_products).await?;
     let counters: Vec<Vec<Value>> =
         plan.sequences.iter().map(|(commune, last)| vec![commune.clone().into(), i64::from(*last).into()]).collect();
     insert_rows(

@@ -1,0 +1,65 @@
+//! The demo data set on the backend under test.
+
+use store::testing::TestDb;
+
+#[derive(sea_orm::FromQueryResult)]
+struct N {
+    n: i64,
+}
+
+async fn count(t: &TestDb, sql: &str) -> i64 {
+    use sea_orm::{FromQueryResult, Statement};
+    let backend = t.db.conn().get_database_backend();
+    N::find_by_statement(Statement::from_string(backend, sql)).one(t.db.conn()).await.expect("query").expect("row").n
+}
+
+async fn codes(t: &TestDb) -> Vec<String> {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct C {
+        code: String,
+    }
+    let backend = t.db.conn().get_database_backend();
+    let sql = "SELECT code FROM product ORDER BY code";
+    C::find_by_statement(Statement::from_string(backend, sql))
+        .all(t.db.conn())
+        .await
+        .expect("codes")
+        .into_iter()
+        .map(|c| c.code)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_has_the_published_shape_and_reloads_identically() {
+    let t = TestDb::new().await;
+    let first = store::demo::load(&t.db, 2021).await.expect("load");
+    assert_eq!(first.end_2021, [4, 13, 1098, 534]);
+    assert_eq!(first.certified_by_mid_2025, 3460);
+    assert_eq!(count(&t, "SELECT COUNT(*) AS n FROM product WHERE demo = TRUE").await, first.products as i64);
+    // Counted in the database: products whose first certificate came by 30 June 2025.
+    let by_mid_2025 = count(
+        &t,
+        "SELECT COUNT(DISTINCT product_id) AS n FROM certificate WHERE source = 'demo' AND issued_on <= '2025-06-30'",
+    )
+    .await;
+    assert_eq!(by_mid_2025, 3460);
+    // Every product points at its newest certificate, and only that one is not superseded.
+    let current =
+        count(&t, "SELECT COUNT(*) AS n FROM certificate WHERE source = 'demo' AND superseded_by IS NULL").await;
+    assert_eq!(current, 3460);
+    let mismatched = count(
+        &t,
+        "SELECT COUNT(*) AS n FROM product p JOIN certificate c ON c.id = p.certificate_id WHERE p.stars <> c.stars",
+    )
+    .await;
+    assert_eq!(mismatched, 0);
+    let first_codes = codes(&t).await;
+
+    let second = store::demo::load(&t.db, 2021).await.expect("reload");
+    assert_eq!(first, second, "the same seed gives the same data");
+    assert_eq!(count(&t, "SELECT COUNT(*) AS n FROM product").await, first.products as i64, "reloading replaces");
+    assert_eq!(codes(&t).await, first_codes, "the same codes too");
+    let audit = store::audit::verify(t.db.conn()).await.expect("verify");
+    assert!(audit.broken.is_none() && audit.entries == 2, "one audit entry per load: {audit:?}");
+}
