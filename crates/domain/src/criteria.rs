@@ -4,6 +4,19 @@
 use crate::Invalid;
 use serde::Deserialize;
 
+/// The decision whose criteria applied on a day: QĐ 1048/2019 (with its 2020 amendment) until
+/// QĐ 148/2023 took over on 24 February 2023, and QĐ 26/2026 from 22 May 2026. Historical records
+/// without their own label are filed under the decision of their date.
+pub fn version_in_force(on: time::Date) -> &'static str {
+    if on < time::macros::date!(2023 - 02 - 24) {
+        "1048/QĐ-TTg"
+    } else if on < time::macros::date!(2026 - 05 - 22) {
+        "148/QĐ-TTg"
+    } else {
+        "26/2026/QĐ-TTg"
+    }
+}
+
 /// One sheet (bộ sản phẩm): the criteria a kind of product is scored on.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Sheet {

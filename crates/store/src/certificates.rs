@@ -3,14 +3,14 @@
 //! certificate's rank and dates for fast filtering; [`record`] keeps the two in step.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{execute, fetch_all, fetch_optional, insert_rows, now};
+use crate::db::{execute, fetch_all, fetch_in, fetch_optional, insert_rows, now};
 use crate::{Result, StoreError, Tx};
 use domain::certificate::{CertificateStatus, Stars};
 use domain::{FieldErrors, Invalid};
 use sea_orm::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use time::Date;
 
 /// Who recognised the product.
@@ -227,4 +227,15 @@ pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
         .await?;
     }
     Ok(())
+}
+
+/// Which of these certificate numbers are already recorded.
+pub async fn existing_numbers(c: &impl ConnectionTrait, numbers: &BTreeSet<String>) -> Result<HashSet<String>> {
+    #[derive(FromQueryResult)]
+    struct Number {
+        number: String,
+    }
+    let rows =
+        fetch_in::<Number, _>(c, "SELECT number FROM certificate WHERE number IN", numbers.iter().cloned()).await?;
+    Ok(rows.into_iter().map(|n| n.number).collect())
 }

@@ -281,6 +281,22 @@ pub(crate) async fn insert_rows(tx: &Tx, head: &str, tail: &str, width: usize, r
     Ok(())
 }
 
+/// `SELECT … WHERE column IN (…)` in chunks under the databases' parameter limits.
+pub(crate) async fn fetch_in<T: FromQueryResult, V: Into<Value>>(
+    c: &impl ConnectionTrait,
+    sql_head: &str,
+    codes: impl IntoIterator<Item = V>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    let codes: Vec<Value> = codes.into_iter().map(Into::into).collect();
+    for chunk in codes.chunks(1000) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{sql_head} ({})", placeholders.join(", "));
+        out.extend(fetch_all::<T>(c, &sql, chunk.to_vec()).await?);
+    }
+    Ok(out)
+}
+
 /// Builds a `WHERE` clause from optional filters, numbering the `$N` placeholders.
 ///
 /// Each condition is written with `?` where its value goes: `w.and("province_code = ?", code)`.

@@ -3,12 +3,12 @@
 //! is what makes importing a hundred thousand rows fast. The single-record paths use the same
 //! checks on a directory of just their own codes.
 
-use crate::db::fetch_all;
+use crate::db::fetch_in;
 use crate::{Result, units};
 use domain::registry::ProducerDraft;
 use domain::text::fold;
 use domain::{FieldErrors, Invalid};
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Default)]
@@ -46,23 +46,6 @@ struct MapRow {
     partly: bool,
 }
 
-/// `SELECT … WHERE column IN (…)` in chunks under the databases' parameter limits.
-async fn in_chunks<T: FromQueryResult>(
-    c: &impl ConnectionTrait,
-    sql_head: &str,
-    codes: &BTreeSet<String>,
-) -> Result<Vec<T>> {
-    let mut out = Vec::new();
-    let codes: Vec<&String> = codes.iter().collect();
-    for chunk in codes.chunks(1000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{sql_head} ({})", placeholders.join(", "));
-        let values: Vec<Value> = chunk.iter().map(|c| Value::from((*c).clone())).collect();
-        out.extend(fetch_all::<T>(c, &sql, values).await?);
-    }
-    Ok(out)
-}
-
 impl Directory {
     /// The units these codes name (unknown codes are simply absent).
     pub async fn load(
@@ -75,7 +58,7 @@ impl Directory {
         for p in units::provinces(c).await? {
             d.provinces.insert(p.code, p.name);
         }
-        let mapped: Vec<MapRow> = in_chunks(
+        let mapped: Vec<MapRow> = fetch_in(
             c,
             "SELECT old_commune_code, new_unit_code, partly FROM unit_mapping WHERE old_commune_code IN",
             old_communes,
@@ -84,7 +67,7 @@ impl Directory {
         let mut wanted_communes = communes.clone();
         wanted_communes.extend(mapped.iter().map(|m| m.new_unit_code.clone()));
         for r in
-            in_chunks::<CommuneRow>(c, "SELECT code, province_code, name FROM commune WHERE code IN", &wanted_communes)
+            fetch_in::<CommuneRow, _>(c, "SELECT code, province_code, name FROM commune WHERE code IN", wanted_communes)
                 .await?
         {
             d.communes.insert(r.code, (r.province_code, r.name));
@@ -93,11 +76,12 @@ impl Directory {
             d.mapping.entry(m.old_commune_code).or_default().push((m.new_unit_code, m.partly));
         }
         let old_sql = "SELECT district_code, district_name, commune_code, commune_name FROM old_unit WHERE";
-        for r in in_chunks::<OldRow>(c, &format!("{old_sql} commune_code IN"), old_communes).await? {
+        for r in fetch_in::<OldRow, _>(c, &format!("{old_sql} commune_code IN"), old_communes.iter().cloned()).await? {
             d.old_districts.insert(r.district_code.clone(), r.district_name.clone());
             d.old_communes.entry(r.commune_code).or_default().push((r.district_code, r.district_name, r.commune_name));
         }
-        for r in in_chunks::<OldRow>(c, &format!("{old_sql} district_code IN"), old_districts).await? {
+        for r in fetch_in::<OldRow, _>(c, &format!("{old_sql} district_code IN"), old_districts.iter().cloned()).await?
+        {
             d.old_districts.insert(r.district_code, r.district_name);
         }
         Ok(d)
@@ -117,6 +101,11 @@ impl Directory {
 
     pub fn commune_name(&self, code: &str) -> Option<&str> {
         self.communes.get(code).map(|(_, n)| n.as_str())
+    }
+
+    /// The district an old commune was in.
+    pub fn district_of_old(&self, old_commune: &str) -> Option<&str> {
+        self.old_communes.get(old_commune).and_then(|v| v.first()).map(|(code, _, _)| code.as_str())
     }
 
     /// The current unit an old commune went to, when the official table says so unambiguously

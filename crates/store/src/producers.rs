@@ -2,13 +2,13 @@
 //! restore, search. Every change is audited in its transaction.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_all, fetch_optional, insert_rows, now, word_start_pattern};
+use crate::db::{Conditions, execute, fetch_all, fetch_in, fetch_optional, insert_rows, now, word_start_pattern};
 use crate::directory::Directory;
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::Listing;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::{LegalType, SalesChannel};
-use domain::registry::ProducerDraft;
+use domain::registry::{ProducerDraft, ProducerInput};
 use domain::tax_code::TaxCode;
 use domain::text::{fold, sort_key};
 use domain::{FieldErrors, Invalid};
@@ -48,6 +48,28 @@ pub struct Producer {
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
     pub product_count: i64,
+}
+
+impl Producer {
+    /// The values this producer shows in a form, and compares by on re-import.
+    pub fn input(&self) -> ProducerInput {
+        ProducerInput {
+            legal_type: self.legal_type.clone(),
+            name: self.name.clone(),
+            tax_code: self.tax_code.clone().unwrap_or_default(),
+            representative: self.representative.clone(),
+            phone: self.phone.clone().unwrap_or_default(),
+            email: self.email.clone().unwrap_or_default(),
+            province: self.province_code.clone(),
+            commune: self.commune_code.clone(),
+            street: self.street.clone(),
+            old_district: self.old_district_code.clone().unwrap_or_default(),
+            old_commune: self.old_commune_code.clone().unwrap_or_default(),
+            established_on: self.established_on.map(|d| d.to_string()).unwrap_or_default(),
+            members_count: self.members_count.map(|n| n.to_string()).unwrap_or_default(),
+            sales_channels: self.sales_channels.clone(),
+        }
+    }
 }
 
 #[derive(FromQueryResult)]
@@ -453,4 +475,23 @@ pub async fn search(
         );
     }
     Ok(w.page::<Row>(c, SELECT, FROM, (&order.0, order.1), page).await?.map(Producer::from))
+}
+
+/// Producers by tax code, deleted ones included.
+pub async fn by_tax_codes(c: &impl ConnectionTrait, codes: &BTreeSet<String>) -> Result<HashMap<String, Producer>> {
+    let rows =
+        fetch_in::<Row, _>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE p.tax_code IN"), codes.iter().cloned())
+            .await?;
+    Ok(rows.into_iter().filter_map(|r| r.tax_code.clone().map(|t| (t, Producer::from(r)))).collect())
+}
+
+/// Producers without a tax code in these communes (they are recognised by name there).
+pub async fn untaxed_in(c: &impl ConnectionTrait, communes: &BTreeSet<String>) -> Result<Vec<Producer>> {
+    let rows = fetch_in::<Row, _>(
+        c,
+        &format!("SELECT {SELECT} FROM {FROM} WHERE p.tax_code IS NULL AND p.commune_code IN"),
+        communes.iter().cloned(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(Producer::from).collect())
 }

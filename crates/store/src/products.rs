@@ -1,7 +1,7 @@
 //! Products (sản phẩm OCOP): their codes, details, current certificate, and search.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_all, fetch_optional, insert_rows, now};
+use crate::db::{Conditions, execute, fetch_all, fetch_in, fetch_optional, insert_rows, now};
 use crate::producers::{scope, words};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::FieldErrors;
@@ -12,12 +12,12 @@ use domain::money::Vnd;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::LegalType;
 use domain::product_code::ProductCode;
-use domain::registry::ProductDraft;
+use domain::registry::{ProductDraft, ProductInput};
 use domain::text::{fold, sort_key};
 use sea_orm::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::{Date, Duration};
 
 /// Where a new product's code comes from.
@@ -66,6 +66,20 @@ pub struct Product {
 }
 
 impl Product {
+    /// The values this product shows in a form, and compares by on re-import.
+    pub fn input(&self) -> ProductInput {
+        ProductInput {
+            name: self.name.clone(),
+            sheet: self.sheet_code.clone(),
+            gtin: self.gtin.clone().unwrap_or_default(),
+            description: self.description.clone(),
+            ingredients: self.ingredients.clone(),
+            packaging: self.packaging.clone(),
+            price: self.price_vnd.map(|v| v.to_string()).unwrap_or_default(),
+            capacity: self.capacity.clone(),
+        }
+    }
+
     /// The certificate's status on `today`, or `None` for a product never certified.
     pub fn certificate_status(&self, today: Date) -> Option<CertificateStatus> {
         let expires = self.certificate_expires_on?;
@@ -227,6 +241,8 @@ pub struct NewProduct {
     pub code: CodeChoice,
     pub province: String,
     pub commune: String,
+    /// The decision whose criteria it is (to be) rated under.
+    pub criteria_version: String,
 }
 
 /// Creates a product at its producer's place.
@@ -245,8 +261,14 @@ pub async fn create(
             Invalid::new("invalid-producer-unknown").with("id", d.producer_id),
         )));
     };
-    let row = NewProduct { draft: d.clone(), code, province: producer.province_code, commune: producer.commune_code };
-    let created = create_many(tx, who, vec![row], criteria_version, demo).await?;
+    let row = NewProduct {
+        draft: d.clone(),
+        code,
+        province: producer.province_code,
+        commune: producer.commune_code,
+        criteria_version: criteria_version.to_owned(),
+    };
+    let created = create_many(tx, who, vec![row], demo).await?;
     let (id, _) = created.first().ok_or(StoreError::NotFound)?;
     get(tx, *id).await?.ok_or(StoreError::NotFound)
 }
@@ -254,13 +276,7 @@ pub async fn create(
 /// Creates products in bulk with one audit entry each; returns `(id, code)` in order. Given
 /// codes raise their commune's counter first, then each commune reserves one block of numbers
 /// for the codes it generates.
-pub async fn create_many(
-    tx: &Tx,
-    who: &Who,
-    rows: Vec<NewProduct>,
-    criteria_version: &str,
-    demo: bool,
-) -> Result<Vec<(i64, String)>> {
+pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) -> Result<Vec<(i64, String)>> {
     let given: Vec<&ProductCode> =
         rows.iter().filter_map(|r| if let CodeChoice::Given(c) = &r.code { Some(c) } else { None }).collect();
     raise_sequences(tx, &given).await?;
@@ -297,7 +313,7 @@ pub async fn create_many(
             code.clone().into(),
             d.name.clone().into(),
             d.sheet_code.clone().into(),
-            criteria_version.into(),
+            r.criteria_version.clone().into(),
             r.province.clone().into(),
             r.commune.clone().into(),
             d.gtin.as_ref().map(|g| g.to_string()).into(),
@@ -637,4 +653,33 @@ pub async fn search(
         status_condition(&mut w, status, today);
     }
     Ok(w.page::<Row>(c, SELECT, FROM, (&order.0, order.1), page).await?.map(Product::from))
+}
+
+/// Products by code, deleted ones included.
+pub async fn by_codes(c: &impl ConnectionTrait, codes: &BTreeSet<String>) -> Result<HashMap<String, Product>> {
+    let rows =
+        fetch_in::<Row, _>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE x.code IN"), codes.iter().cloned()).await?;
+    Ok(rows.into_iter().map(|r| (r.code.clone(), Product::from(r))).collect())
+}
+
+/// The products of these producers.
+pub async fn of_producers(c: &impl ConnectionTrait, producers: &BTreeSet<i64>) -> Result<Vec<Product>> {
+    let rows = fetch_in::<Row, _>(
+        c,
+        &format!("SELECT {SELECT} FROM {FROM} WHERE x.producer_id IN"),
+        producers.iter().copied(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(Product::from).collect())
+}
+
+/// Which product holds each of these GTINs.
+pub async fn gtin_owners(c: &impl ConnectionTrait, gtins: &BTreeSet<String>) -> Result<HashMap<String, i64>> {
+    #[derive(FromQueryResult)]
+    struct Owner {
+        id: i64,
+        gtin: String,
+    }
+    let rows = fetch_in::<Owner, _>(c, "SELECT id, gtin FROM product WHERE gtin IN", gtins.iter().cloned()).await?;
+    Ok(rows.into_iter().map(|o| (o.gtin, o.id)).collect())
 }

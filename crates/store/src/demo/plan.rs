@@ -5,6 +5,7 @@ use super::Summary;
 use super::rng::Rng;
 use super::words::{self, SHEETS};
 use domain::certificate::expiry;
+use domain::criteria::version_in_force;
 use domain::gtin::Gtin;
 use domain::producer::{LegalType, SalesChannel};
 use domain::tax_code::TaxCode;
@@ -91,17 +92,6 @@ const FIRST_CERTIFIED: [(i32, usize); 7] =
 const NOT_YET_RATED: usize = 180;
 /// End-2021 ranks: 5★ recognised centrally, potential 5★, 4★, 3★.
 const END_2021: [usize; 4] = [4, 13, 1098, 534];
-
-/// Which decision's criteria applied on a day.
-fn criteria_version(on: Date) -> &'static str {
-    if on < date!(2023 - 02 - 24) {
-        "1048/QĐ-TTg"
-    } else if on < date!(2026 - 05 - 22) {
-        "148/QĐ-TTg"
-    } else {
-        "26/2026/QĐ-TTg"
-    }
-}
 
 fn day_in(rng: &mut Rng, year: i32, months: (u8, u8)) -> Date {
     let month = Month::try_from(u8::try_from(rng.range(i64::from(months.0), i64::from(months.1))).unwrap_or(months.0))
@@ -213,7 +203,7 @@ impl Plan {
                     if year == 2025 { day_in(&mut rng, year, (1, 6)) } else { day_in(&mut rng, year, (8, 12)) };
                 Self::certificate_chain(&mut rng, &mut number, issued, stars, central, &mut certificates);
             }
-            let criteria = certificates.first().map_or(criteria_version(TODAY_FOR_DEMO), |c| c.criteria_version);
+            let criteria = certificates.first().map_or(version_in_force(TODAY_FOR_DEMO), |c| c.criteria_version);
             products.push(DemoProduct {
                 producer: owner,
                 description: format!(
@@ -350,7 +340,7 @@ impl Plan {
                 expires_on,
                 revoked_on,
                 revocation_ground: revoked_on.map(|_| rng.pick(words::REVOCATION_GROUNDS)),
-                criteria_version: criteria_version(issued),
+                criteria_version: version_in_force(issued),
             });
             // Re-rated within the window before expiry (about two in three), or left to lapse.
             let renewal = expires_on - Duration::days(rng.range(80, 120));

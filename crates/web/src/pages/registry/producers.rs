@@ -19,26 +19,6 @@ use serde::Deserialize;
 use store::producers::{self, Producer, ProducerFilter, ProducerSort};
 use store::{Page, StoreError, units};
 
-/// The values a stored producer shows in its form.
-pub fn input_of(p: &Producer) -> ProducerInput {
-    ProducerInput {
-        legal_type: p.legal_type.clone(),
-        name: p.name.clone(),
-        tax_code: p.tax_code.clone().unwrap_or_default(),
-        representative: p.representative.clone(),
-        phone: p.phone.clone().unwrap_or_default(),
-        email: p.email.clone().unwrap_or_default(),
-        province: p.province_code.clone(),
-        commune: p.commune_code.clone(),
-        street: p.street.clone(),
-        old_district: p.old_district_code.clone().unwrap_or_default(),
-        old_commune: p.old_commune_code.clone().unwrap_or_default(),
-        established_on: p.established_on.map(|d| d.to_string()).unwrap_or_default(),
-        members_count: p.members_count.map(|n| n.to_string()).unwrap_or_default(),
-        sales_channels: p.sales_channels.clone(),
-    }
-}
-
 // ------------------------------------------------------------------ list
 
 #[derive(Deserialize, Default)]
@@ -419,7 +399,7 @@ pub async fn edit_form(
     if p.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
-    Ok(render(&FormPage::new(&state, ctx, Some(id), Some(p.version), input_of(&p)).await?))
+    Ok(render(&FormPage::new(&state, ctx, Some(id), Some(p.version), p.input()).await?))
 }
 
 /// What differs between what the caller sent and what is stored now, labelled.
@@ -472,7 +452,7 @@ pub async fn update(
         Err(StoreError::Stale) => {
             drop(tx);
             let latest = producers::get(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-            let stored = input_of(&latest);
+            let stored = latest.input();
             let page = FormPage {
                 notice: Some(ctx.t.get("registry-stale")),
                 conflicts: conflicts(ctx.t, "producers-field", &posted.input, &stored),

@@ -32,19 +32,6 @@ fn sheets() -> AppResult<&'static CriteriaSet> {
     store::criteria::current().map_err(AppError::internal)
 }
 
-pub fn input_of(p: &Product) -> ProductInput {
-    ProductInput {
-        name: p.name.clone(),
-        sheet: p.sheet_code.clone(),
-        gtin: p.gtin.clone().unwrap_or_default(),
-        description: p.description.clone(),
-        ingredients: p.ingredients.clone(),
-        packaging: p.packaging.clone(),
-        price: p.price_vnd.map(|v| v.to_string()).unwrap_or_default(),
-        capacity: p.capacity.clone(),
-    }
-}
-
 fn status_label(t: crate::i18n::Tr, status: Option<CertificateStatus>) -> String {
     status.map_or_else(|| t.get("status-none"), |s| t.get(&format!("status-{}", s.as_str())))
 }
@@ -480,7 +467,7 @@ pub async fn edit_form(
     if p.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
-    let page = FormPage::new(ctx, (p.producer_id, p.producer_name.clone()), Some((&p, p.version)), input_of(&p))?;
+    let page = FormPage::new(ctx, (p.producer_id, p.producer_name.clone()), Some((&p, p.version)), p.input())?;
     Ok(render(&page))
 }
 
@@ -511,7 +498,7 @@ pub async fn update(
         Err(StoreError::Stale) => {
             drop(tx);
             let latest = products::get(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-            let stored = input_of(&latest);
+            let stored = latest.input();
             let page = FormPage {
                 notice: Some(ctx.t.get("registry-stale")),
                 conflicts: conflicts(ctx.t, "products-field", &form.input, &stored),

@@ -1,0 +1,194 @@
+//! Exports and templates: the same columns an import reads, so an exported file imports back
+//! unchanged. Code columns are text in the workbook so that Excel keeps their leading zeros.
+
+use crate::Kind;
+use crate::columns::{Cell, Column};
+use crate::sheet::Format;
+use domain::access::Listing;
+use rust_xlsxwriter::{Format as XlsxFormat, Workbook, XlsxError};
+use store::producers::{self, Producer, ProducerFilter};
+use store::products::{self, Product, ProductFilter};
+use store::{Db, Page, certificates};
+
+/// What went wrong writing a file.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("xlsx: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error("csv: {0}")]
+    Csv(String),
+}
+
+/// The header and values of a file.
+struct Table {
+    columns: &'static [Column],
+    rows: Vec<Vec<String>>,
+}
+
+fn write(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
+    match format {
+        Format::Xlsx => {
+            let mut workbook = Workbook::new();
+            let sheet = workbook.add_worksheet_with_constant_memory()?;
+            let text = XlsxFormat::new().set_num_format("@");
+            let bold = XlsxFormat::new().set_bold();
+            for (c, column) in table.columns.iter().enumerate() {
+                let c = u16::try_from(c).unwrap_or(u16::MAX);
+                if !matches!(column.cell, Cell::Number | Cell::Date) {
+                    sheet.set_column_format(c, &text)?;
+                }
+                sheet.set_column_width(c, 18)?;
+                sheet.write_string_with_format(0, c, column.vi, &bold)?;
+            }
+            for (r, row) in table.rows.iter().enumerate() {
+                let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+                for (c, value) in row.iter().enumerate() {
+                    if !value.is_empty() {
+                        sheet.write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), value, &text)?;
+                    }
+                }
+            }
+            Ok(workbook.save_to_buffer()?)
+        }
+        Format::Csv => {
+            let mut out = b"\xEF\xBB\xBF".to_vec();
+            {
+                let mut w = csv::Writer::from_writer(&mut out);
+                w.write_record(table.columns.iter().map(|c| c.vi)).map_err(|e| ExportError::Csv(e.to_string()))?;
+                for row in &table.rows {
+                    w.write_record(row).map_err(|e| ExportError::Csv(e.to_string()))?;
+                }
+                w.flush().map_err(|e| ExportError::Csv(e.to_string()))?;
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// An empty file with the columns of `kind`.
+pub fn template(kind: Kind, format: Format) -> Result<Vec<u8>, ExportError> {
+    write(&Table { columns: kind.columns(), rows: Vec::new() }, format)
+}
+
+fn producer_row(p: &Producer) -> Vec<String> {
+    let i = p.input();
+    vec![
+        i.tax_code,
+        i.name,
+        i.legal_type,
+        i.representative,
+        i.phone,
+        i.email,
+        i.province,
+        i.commune,
+        i.street,
+        i.old_district,
+        i.old_commune,
+        i.established_on,
+        i.members_count,
+        i.sales_channels,
+    ]
+}
+
+fn product_row(p: &Product, producer_tax: &str, certificate: Option<&certificates::Certificate>) -> Vec<String> {
+    let i = p.input();
+    let date = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let (rank, number, decision, decision_date, issued, expires, revoked, ground, version) = match certificate {
+        Some(c) => (
+            if c.potential_five() { "5p".to_owned() } else { c.stars.to_string() },
+            c.number.clone(),
+            c.decision_number.clone(),
+            date(c.decision_date),
+            c.issued_on.to_string(),
+            c.expires_on.to_string(),
+            date(c.revoked_on),
+            c.revocation_ground.clone().unwrap_or_default(),
+            c.criteria_version.clone(),
+        ),
+        None => Default::default(),
+    };
+    let year = p.code.rsplit('-').next().unwrap_or_default().to_owned();
+    vec![
+        p.code.clone(),
+        producer_tax.to_owned(),
+        i.name,
+        i.sheet,
+        i.gtin,
+        i.description,
+        i.ingredients,
+        i.packaging,
+        i.price,
+        i.capacity,
+        year,
+        rank,
+        number,
+        decision,
+        decision_date,
+        issued,
+        expires,
+        revoked,
+        ground,
+        version,
+    ]
+}
+
+/// Every producer the listing covers, in Vietnamese name order.
+pub async fn producers(db: &Db, listing: &Listing, format: Format) -> Result<Vec<u8>, ExportError> {
+    let mut rows = Vec::new();
+    let mut page = Page::new(1, Page::MAX_SIZE);
+    loop {
+        let found = producers::search(db.conn(), listing, &ProducerFilter::default(), page).await?;
+        rows.extend(found.items.iter().map(producer_row));
+        if i64::from(page.number) * i64::from(page.size) >= found.total {
+            break;
+        }
+        page = Page::new(page.number + 1, page.size);
+    }
+    write(&Table { columns: Kind::Producers.columns(), rows }, format)
+}
+
+/// Every product the listing and filter cover, with its current certificate. Products of
+/// producers without a tax code cannot be re-imported and are left out.
+pub async fn products(
+    db: &Db,
+    listing: &Listing,
+    filter: &ProductFilter,
+    today: time::Date,
+    format: Format,
+) -> Result<Vec<u8>, ExportError> {
+    let mut rows = Vec::new();
+    let mut page = Page::new(1, Page::MAX_SIZE);
+    loop {
+        let found = products::search(db.conn(), listing, filter, today, false, page).await?;
+        let ids: std::collections::BTreeSet<i64> = found.items.iter().map(|p| p.producer_id).collect();
+        let taxes = producer_taxes(db, &ids).await?;
+        for p in &found.items {
+            let Some(tax) = taxes.get(&p.producer_id) else { continue };
+            let current =
+                certificates::for_product(db.conn(), p.id).await?.into_iter().find(|c| c.superseded_by.is_none());
+            rows.push(product_row(p, tax, current.as_ref()));
+        }
+        if i64::from(page.number) * i64::from(page.size) >= found.total {
+            break;
+        }
+        page = Page::new(page.number + 1, page.size);
+    }
+    write(&Table { columns: Kind::Products.columns(), rows }, format)
+}
+
+async fn producer_taxes(
+    db: &Db,
+    ids: &std::collections::BTreeSet<i64>,
+) -> Result<std::collections::HashMap<i64, String>, ExportError> {
+    let mut out = std::collections::HashMap::new();
+    for id in ids {
+        if let Some(p) = producers::get(db.conn(), *id).await?
+            && let Some(tax) = p.tax_code
+        {
+            out.insert(*id, tax);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,254 @@
+//! Reading a spreadsheet into rows of text, one value per known column, with the cell quirks of
+//! Excel undone: numbers that were codes get their leading zeros back, serial dates become
+//! `yyyy-mm-dd`, `12.0` becomes `12`.
+
+use crate::columns::{Cell, Column, column_for};
+use calamine::{Data, Reader};
+use std::collections::HashMap;
+use std::io::Cursor;
+
+/// The largest file an import accepts, in rows.
+pub const MAX_ROWS: usize = 200_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+impl Format {
+    /// By content: a ZIP container is a workbook, anything else is read as CSV text.
+    pub fn sniff(bytes: &[u8]) -> Format {
+        if bytes.starts_with(b"PK\x03\x04") { Format::Xlsx } else { Format::Csv }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// A file that cannot be read as a whole; nothing is imported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("empty file")]
+    Empty,
+    #[error("unreadable: {0}")]
+    Unreadable(String),
+    #[error("missing columns: {0:?}")]
+    MissingColumns(Vec<&'static str>),
+    #[error("unknown columns: {0:?}")]
+    UnknownColumns(Vec<String>),
+    #[error("too many rows: {0}")]
+    TooManyRows(usize),
+}
+
+impl FileError {
+    /// The message key and its arguments, for the catalogues.
+    pub fn invalid(&self) -> domain::Invalid {
+        use domain::Invalid;
+        match self {
+            FileError::Empty => Invalid::new("import-empty"),
+            FileError::Unreadable(detail) => Invalid::new("import-unreadable").with("detail", detail),
+            FileError::MissingColumns(cols) => Invalid::new("import-missing-columns").with("columns", cols.join(", ")),
+            FileError::UnknownColumns(cols) => Invalid::new("import-unknown-columns").with("columns", cols.join(", ")),
+            FileError::TooManyRows(n) => Invalid::new("import-too-many-rows").with("max", MAX_ROWS).with("rows", n),
+        }
+    }
+}
+
+/// One data row: its number in the spreadsheet (the header is row 1) and its values by key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub number: usize,
+    pub values: HashMap<&'static str, String>,
+}
+
+impl Row {
+    pub fn get(&self, key: &str) -> &str {
+        self.values.get(key).map_or("", String::as_str)
+    }
+}
+
+/// Reads a whole file. The first non-empty row is the header.
+pub fn read(bytes: &[u8], columns: &'static [Column]) -> Result<Vec<Row>, FileError> {
+    let grid = match Format::sniff(bytes) {
+        Format::Xlsx => read_xlsx(bytes)?,
+        Format::Csv => read_csv(bytes)?,
+    };
+    let mut lines = grid.into_iter().filter(|(_, cells)| cells.iter().any(|c| !text_of(c).trim().is_empty()));
+    let (_, header) = lines.next().ok_or(FileError::Empty)?;
+    let mut mapped: Vec<Option<&'static Column>> = Vec::with_capacity(header.len());
+    let mut unknown = Vec::new();
+    for h in &header {
+        let name = text_of(h);
+        if name.trim().is_empty() {
+            mapped.push(None);
+            continue;
+        }
+        match column_for(columns, &name) {
+            Some(c) => mapped.push(Some(c)),
+            None => {
+                unknown.push(name.trim().to_owned());
+                mapped.push(None);
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(FileError::UnknownColumns(unknown));
+    }
+    let missing: Vec<&'static str> = columns
+        .iter()
+        .filter(|c| c.required && !mapped.iter().flatten().any(|m| m.key == c.key))
+        .map(|c| c.vi)
+        .collect();
+    if !missing.is_empty() {
+        return Err(FileError::MissingColumns(missing));
+    }
+    let mut rows = Vec::new();
+    for (number, cells) in lines {
+        if rows.len() >= MAX_ROWS {
+            return Err(FileError::TooManyRows(rows.len() + 1));
+        }
+        let mut values = HashMap::new();
+        for (cell, column) in cells.iter().zip(&mapped) {
+            if let Some(column) = column {
+                values.insert(column.key, normalise(cell, column.cell));
+            }
+        }
+        rows.push(Row { number, values });
+    }
+    Ok(rows)
+}
+
+/// Rows of cells, each with its 1-based row number in the file.
+type Grid = Vec<(usize, Vec<Data>)>;
+
+fn read_xlsx(bytes: &[u8]) -> Result<Grid, FileError> {
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| FileError::Unreadable(e.to_string()))?;
+    let range =
+        workbook.worksheet_range_at(0).ok_or(FileError::Empty)?.map_err(|e| FileError::Unreadable(e.to_string()))?;
+    // The used range may start below row 1.
+    let offset = range.start().map_or(0, |(row, _)| row as usize);
+    Ok(range.rows().enumerate().map(|(i, cells)| (offset + i + 1, cells.to_vec())).collect())
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Grid, FileError> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|_| FileError::Unreadable("not UTF-8".into()))?;
+    let first_line = text.lines().next().unwrap_or("");
+    // Spreadsheets in Vietnamese locales often save CSV with semicolons.
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut grid = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| FileError::Unreadable(e.to_string()))?;
+        // Count lines ourselves: a record after blank lines is positioned at the first of them.
+        let bytes = text.as_bytes();
+        let mut start = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0)).min(bytes.len());
+        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+            start += 1;
+        }
+        let line = bytes[..start].iter().filter(|b| **b == b'\n').count() + 1;
+        grid.push((line, record.iter().map(|s| Data::String(s.to_owned())).collect()));
+    }
+    Ok(grid)
+}
+
+fn text_of(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
+            let (y, m, day, ..) = d.to_ymd_hms_milli();
+            format!("{y:04}-{m:02}-{day:02}")
+        }
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn float_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { f.to_string() }
+}
+
+/// A cell as the text the parsers expect for its column.
+fn normalise(cell: &Data, kind: Cell) -> String {
+    let numeric = matches!(cell, Data::Int(_) | Data::Float(_));
+    let text = text_of(cell).trim().to_owned();
+    match kind {
+        Cell::Digits(len) if numeric && text.len() < len => format!("{text:0>len$}"),
+        // A 10-digit tax code loses its leading 0 (9 digits left); a 12-digit personal
+        // number starts 0 too (11 left).
+        Cell::TaxCode if numeric && (text.len() == 9 || text.len() == 11) => format!("0{text}"),
+        Cell::Phone if numeric && (text.len() == 9 || text.len() == 10) && !text.starts_with('0') => format!("0{text}"),
+        Cell::Date if numeric => match cell {
+            Data::Float(f) => excel_serial_date(*f).unwrap_or(text),
+            Data::Int(i) => excel_serial_date(*i as f64).unwrap_or(text),
+            _ => text,
+        },
+        _ => text,
+    }
+}
+
+/// Excel's day number (1900 system, with its phantom 29 February 1900) as `yyyy-mm-dd`.
+fn excel_serial_date(serial: f64) -> Option<String> {
+    if !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    let epoch = time::macros::date!(1899 - 12 - 30);
+    let date = epoch.checked_add(time::Duration::days(serial.trunc() as i64))?;
+    Some(date.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::columns::{PRODUCERS, PRODUCTS};
+
+    #[test]
+    fn csv_with_bom_semicolons_and_vietnamese_headers() {
+        let text = "\u{feff}Mã số thuế;Tên chủ thể;Loại hình;Mã xã\n0100233488;HTX Bát Tràng;HTX;00577\n\n;Hộ Lan;Hộ kinh doanh;577\n";
+        let rows = read(text.as_bytes(), PRODUCERS).expect("readable");
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].number, rows[0].get("name")), (2, "HTX Bát Tràng"));
+        assert_eq!(rows[1].number, 4, "row numbers count the blank line");
+        assert_eq!(rows[1].get("commune"), "577", "text cells are left as typed; the parser pads");
+    }
+
+    #[test]
+    fn headers_must_be_known_and_complete() {
+        assert_eq!(
+            read(b"ten chu the,loai hinh,cot la\nA,HTX,x\n", PRODUCERS),
+            Err(FileError::UnknownColumns(vec!["cot la".into()]))
+        );
+        assert_eq!(
+            read(b"Tax code\n0100233488\n", PRODUCERS),
+            Err(FileError::MissingColumns(vec!["Tên chủ thể", "Loại hình"]))
+        );
+        assert_eq!(read(b"", PRODUCTS), Err(FileError::Empty));
+    }
+
+    #[test]
+    fn numbers_that_were_codes_get_their_zeros_back() {
+        assert_eq!(normalise(&Data::Float(100_233_488.0), Cell::TaxCode), "0100233488");
+        assert_eq!(normalise(&Data::Int(577), Cell::Digits(5)), "00577");
+        assert_eq!(normalise(&Data::Float(912_345_678.0), Cell::Phone), "0912345678");
+        assert_eq!(normalise(&Data::Float(45_000.0), Cell::Number), "45000");
+        assert_eq!(normalise(&Data::Float(44_197.0), Cell::Date), "2021-01-01");
+        assert_eq!(normalise(&Data::String(" 0100233488 ".into()), Cell::TaxCode), "0100233488");
+    }
+}
