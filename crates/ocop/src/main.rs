@@ -1,6 +1,7 @@
 //! `ocop`: the platform's server and command line.
 
 mod config;
+mod exchange_cli;
 mod serve;
 mod users;
 
@@ -46,6 +47,29 @@ enum Command {
     User {
         #[command(subcommand)]
         action: users::UserAction,
+    },
+    /// Import producers or products from a .xlsx or .csv file.
+    Import {
+        /// `producers` or `products`.
+        kind: String,
+        file: std::path::PathBuf,
+        /// If some rows are bad, import the good ones (by default nothing is imported).
+        #[arg(long)]
+        good_rows: bool,
+        /// The year generated product codes carry (default: this year).
+        #[arg(long)]
+        year: Option<u16>,
+    },
+    /// Export producers or products, or an empty template, as .xlsx or .csv.
+    Export {
+        /// `producers` or `products`.
+        kind: String,
+        /// Where to write; the extension (.xlsx or .csv) decides the format.
+        #[arg(long, short)]
+        output: std::path::PathBuf,
+        /// Write an empty template with the import's columns instead.
+        #[arg(long)]
+        template: bool,
     },
     /// The audit log.
     Audit {
@@ -99,6 +123,10 @@ async fn main() -> ExitCode {
         }
         Command::User { action } => users::run(&cli.config, action).await,
         Command::Audit { action: AuditAction::Verify } => audit_verify(&cli.config).await,
+        Command::Import { kind, file, good_rows, year } => {
+            exchange_cli::import(&cli.config, &kind, &file, good_rows, year).await
+        }
+        Command::Export { kind, output, template } => exchange_cli::export(&cli.config, &kind, &output, template).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -164,11 +164,18 @@ mod tests {
             include_str!("../../store/src/products.rs"),
             include_str!("../../store/src/certificates.rs"),
             include_str!("../../domain/src/registry.rs"),
+            include_str!("../../store/src/directory.rs"),
+            include_str!("../../exchange/src/sheet.rs"),
+            include_str!("../../exchange/src/import/mod.rs"),
+            include_str!("../../exchange/src/import/producers.rs"),
+            include_str!("../../exchange/src/import/products.rs"),
         ];
         for source in sources {
-            for piece in source.split("\"invalid-").skip(1) {
-                let key = format!("invalid-{}", piece.split('"').next().unwrap_or_default());
-                assert!(vi.contains(&key), "no message for {key}");
+            for prefix in ["invalid-", "import-"] {
+                for piece in source.split(&format!("\"{prefix}")).skip(1) {
+                    let key = format!("{prefix}{}", piece.split('"').next().unwrap_or_default());
+                    assert!(vi.contains(&key), "no message for {key}");
+                }
             }
         }
     }

@@ -1,5 +1,8 @@
 -- The registry: producers (chủ thể), products, and their certificates as facts.
 
+-- Producers show their old district's name: look it up by code.
+CREATE INDEX old_unit_district ON old_unit(district_code);
+
 CREATE TABLE producer (
     id INTEGER PRIMARY KEY,
     legal_type TEXT NOT NULL,

@@ -375,3 +375,19 @@ invalid-old-district-unknown = There is no district { $code } in the pre-2025 li
 invalid-producer-deleted = The product's producer was deleted; restore the producer first.
 invalid-expiry-before-issue = The expiry date is before the issue date.
 invalid-certificate-taken = This certificate number already exists.
+invalid-old-commune-unmapped = The official conversion table does not list old commune { $code }; enter the current commune code.
+invalid-old-commune-split = Old commune { $code } was divided among several units ({ $units }); enter the current commune code for the address.
+
+## Import and export
+import-empty = The file holds no data.
+import-unreadable = The file cannot be read (use .xlsx or UTF-8 .csv): { $detail }
+import-missing-columns = Required columns are missing: { $columns }. Please use the template.
+import-unknown-columns = The file has columns that are not in the template: { $columns }.
+import-too-many-rows = The file is too large ({ $rows } rows); an import takes at most { $max } rows.
+import-duplicate-row = Same as row { $row } of this file.
+import-producer-unknown = There is no producer with tax code { $tax_code }; import the producers first.
+import-rank-not-recognised = Only 3★ to 5★ products are recorded.
+import-rank-potential = Only a 5★ result can be potential 5★.
+import-rank-required = Certificate details are given but the stars are missing.
+import-year = The evaluation year is { $first } or later.
+import-code-other-producer = This product code belongs to another producer.

@@ -375,3 +375,19 @@ invalid-old-district-unknown = Không có quận/huyện mã { $code } trong dan
 invalid-producer-deleted = Chủ thể của sản phẩm đã bị xóa; hãy khôi phục chủ thể trước.
 invalid-expiry-before-issue = Ngày hết hạn đứng trước ngày cấp.
 invalid-certificate-taken = Số giấy chứng nhận này đã tồn tại.
+invalid-old-commune-unmapped = Bảng chuyển đổi chính thức không có xã cũ { $code }; hãy nhập mã xã hiện hành.
+invalid-old-commune-split = Xã cũ { $code } được chia cho nhiều đơn vị ({ $units }); hãy nhập mã xã hiện hành theo địa chỉ cụ thể.
+
+## Nhập, xuất dữ liệu
+import-empty = Tệp không có dữ liệu.
+import-unreadable = Không đọc được tệp (cần .xlsx hoặc .csv UTF-8): { $detail }
+import-missing-columns = Tệp thiếu cột bắt buộc: { $columns }. Hãy dùng tệp mẫu.
+import-unknown-columns = Tệp có cột không thuộc mẫu: { $columns }.
+import-too-many-rows = Tệp quá lớn ({ $rows } dòng); mỗi lần nhập tối đa { $max } dòng.
+import-duplicate-row = Trùng với dòng { $row } trong cùng tệp.
+import-producer-unknown = Chưa có chủ thể mã số thuế { $tax_code }; hãy nhập danh sách chủ thể trước.
+import-rank-not-recognised = Chỉ ghi nhận sản phẩm 3 đến 5 sao.
+import-rank-potential = Chỉ sản phẩm 5 sao mới có thể là tiềm năng 5 sao.
+import-rank-required = Có thông tin giấy chứng nhận nhưng thiếu hạng sao.
+import-year = Năm đánh giá phải từ { $first } trở đi.
+import-code-other-producer = Mã sản phẩm này thuộc chủ thể khác.
