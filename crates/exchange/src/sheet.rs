@@ -152,15 +152,18 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, FileError> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut grid = Vec::new();
+    // Count lines ourselves, incrementally: a record after blank lines is positioned at the first
+    // of them, and the reader does not count those.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line) = (0usize, 1usize);
     for record in reader.records() {
         let record = record.map_err(|e| FileError::Unreadable(e.to_string()))?;
-        // Count lines ourselves: a record after blank lines is positioned at the first of them.
-        let bytes = text.as_bytes();
         let mut start = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0)).min(bytes.len());
         while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
             start += 1;
         }
-        let line = bytes[..start].iter().filter(|b| **b == b'\n').count() + 1;
+        line += bytes[counted_to.min(start)..start].iter().filter(|b| **b == b'\n').count();
+        counted_to = start;
         grid.push((line, record.iter().map(|s| Data::String(s.to_owned())).collect()));
     }
     Ok(grid)

@@ -3,7 +3,7 @@
 //! certificate's rank and dates for fast filtering; [`record`] keeps the two in step.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{execute, fetch_all, fetch_in, fetch_optional, insert_rows, now};
+use crate::db::{execute, fetch_all, fetch_in, fetch_optional, insert_rows, now, placeholders};
 use crate::{Result, StoreError, Tx};
 use domain::certificate::{CertificateStatus, Stars};
 use domain::{FieldErrors, Invalid};
@@ -161,19 +161,16 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
         number: String,
         province_code: String,
     }
-    let numbers: Vec<&str> = facts.iter().map(|(_, f)| f.number.as_str()).collect();
-    let mut placed: HashMap<String, (i64, String)> = HashMap::new();
-    for chunk in numbers.chunks(1000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT c.id, c.number, p.province_code FROM certificate c JOIN product p ON p.id = c.product_id \
-             WHERE c.number IN ({})",
-            placeholders.join(", ")
-        );
-        for r in fetch_all::<Placed>(tx, &sql, chunk.iter().map(|n| Value::from(*n))).await? {
-            placed.insert(r.number, (r.id, r.province_code));
-        }
-    }
+    let placed: HashMap<String, (i64, String)> = fetch_in::<Placed, _>(
+        tx,
+        "SELECT c.id, c.number, p.province_code FROM certificate c JOIN product p ON p.id = c.product_id \
+         WHERE c.number IN",
+        facts.iter().map(|(_, f)| f.number.clone()),
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r.number, (r.id, r.province_code)))
+    .collect();
     let changes = facts
         .iter()
         .filter_map(|(_, fact)| {
@@ -189,16 +186,17 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
 /// current certificate.
 pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
     for chunk in products.chunks(1000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let ids = placeholders.join(", ");
+        let ids = placeholders(tx.get_database_backend(), 1, chunk.len());
         let values = || chunk.iter().map(|id| Value::from(*id)).collect::<Vec<_>>();
+        // Only products holding several certificates have a chain to relink.
         execute(
             tx,
             &format!(
                 "UPDATE certificate SET superseded_by = (SELECT c2.id FROM certificate c2 \
                  WHERE c2.product_id = certificate.product_id AND (c2.issued_on > certificate.issued_on \
                  OR (c2.issued_on = certificate.issued_on AND c2.id > certificate.id)) ORDER BY c2.issued_on, c2.id LIMIT 1) \
-                 WHERE product_id IN ({ids})"
+                 WHERE product_id IN (SELECT product_id FROM certificate WHERE product_id IN ({ids}) \
+                 GROUP BY product_id HAVING COUNT(*) > 1)"
             ),
             values(),
         )
@@ -206,21 +204,10 @@ pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
         execute(
             tx,
             &format!(
-                "UPDATE product SET certificate_id = (SELECT c.id FROM certificate c WHERE c.product_id = product.id \
-                 AND c.superseded_by IS NULL) WHERE id IN ({ids})"
-            ),
-            values(),
-        )
-        .await?;
-        execute(
-            tx,
-            &format!(
-                "UPDATE product SET \
-                 stars = (SELECT c.stars FROM certificate c WHERE c.id = product.certificate_id), \
-                 potential_five = COALESCE((SELECT c.stars = 5 AND c.level = 'province' FROM certificate c WHERE c.id = product.certificate_id), FALSE), \
-                 certificate_expires_on = (SELECT c.expires_on FROM certificate c WHERE c.id = product.certificate_id), \
-                 certificate_revoked = COALESCE((SELECT c.revoked_on IS NOT NULL FROM certificate c WHERE c.id = product.certificate_id), FALSE) \
-                 WHERE id IN ({ids})"
+                "UPDATE product SET certificate_id = c.id, stars = c.stars, \
+                 potential_five = (c.stars = 5 AND c.level = 'province'), certificate_expires_on = c.expires_on, \
+                 certificate_revoked = (c.revoked_on IS NOT NULL) \
+                 FROM certificate c WHERE c.product_id = product.id AND c.superseded_by IS NULL AND product.id IN ({ids})"
             ),
             values(),
         )

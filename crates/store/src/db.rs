@@ -260,25 +260,68 @@ mod tests {
 /// Inserts rows in multi-row statements (a few thousand values each, under both databases'
 /// parameter limits).
 pub(crate) async fn insert_rows(tx: &Tx, head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Result<()> {
-    let per_statement = 8000 / width;
-    for chunk in rows.chunks(per_statement) {
-        let mut sql = String::from(head);
-        let mut values = Vec::with_capacity(chunk.len() * width);
-        for (i, row) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { " VALUES (" } else { ", (" });
-            for j in 0..width {
-                if j > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("${}", i * width + j + 1));
-            }
-            sql.push(')');
-            values.extend(row.iter().cloned());
-        }
-        sql.push_str(tail);
+    for (sql, values) in batches(tx.get_database_backend(), head, tail, width, rows) {
         execute(tx, &sql, values).await?;
     }
     Ok(())
+}
+
+/// Like [`insert_rows`], returning what `tail` asks for (`RETURNING id, code`).
+pub(crate) async fn insert_rows_returning<T: FromQueryResult>(
+    tx: &Tx,
+    head: &str,
+    tail: &str,
+    width: usize,
+    rows: Vec<Vec<Value>>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for (sql, values) in batches(tx.get_database_backend(), head, tail, width, rows) {
+        out.extend(fetch_all::<T>(tx, &sql, values).await?);
+    }
+    Ok(out)
+}
+
+/// The statements of a multi-row insert, moving the values rather than copying them.
+fn batches(
+    backend: sea_orm::DbBackend,
+    head: &str,
+    tail: &str,
+    width: usize,
+    rows: Vec<Vec<Value>>,
+) -> Vec<(String, Vec<Value>)> {
+    let per_statement = (8000 / width).max(1);
+    let mut out = Vec::with_capacity(rows.len() / per_statement + 1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = String::from(head);
+        let mut values = Vec::with_capacity(per_statement * width);
+        for (i, row) in rows.by_ref().take(per_statement).enumerate() {
+            sql.push_str(if i == 0 { " VALUES (" } else { ", (" });
+            sql.push_str(&placeholders(backend, i * width + 1, width));
+            sql.push(')');
+            values.extend(row);
+        }
+        sql.push_str(tail);
+        out.push((sql, values));
+    }
+    out
+}
+
+/// `count` placeholders from number `first`, for statements with many values. SQLite gets
+/// anonymous `?`: binding a numbered `$N` makes it look the name up in a list of all the
+/// statement's parameters, which turns a many-row insert quadratic.
+pub(crate) fn placeholders(backend: sea_orm::DbBackend, first: usize, count: usize) -> String {
+    let mut s = String::with_capacity(count * 6);
+    for n in first..first + count {
+        if n > first {
+            s.push_str(", ");
+        }
+        match backend {
+            sea_orm::DbBackend::Sqlite => s.push('?'),
+            _ => s.push_str(&format!("${n}")),
+        }
+    }
+    s
 }
 
 /// `SELECT … WHERE column IN (…)` in chunks under the databases' parameter limits.
@@ -290,8 +333,7 @@ pub(crate) async fn fetch_in<T: FromQueryResult, V: Into<Value>>(
     let mut out = Vec::new();
     let codes: Vec<Value> = codes.into_iter().map(Into::into).collect();
     for chunk in codes.chunks(1000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{sql_head} ({})", placeholders.join(", "));
+        let sql = format!("{sql_head} ({})", placeholders(c.get_database_backend(), 1, chunk.len()));
         out.extend(fetch_all::<T>(c, &sql, chunk.to_vec()).await?);
     }
     Ok(out)

@@ -2,7 +2,7 @@
 //! restore, search. Every change is audited in its transaction.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_all, fetch_in, fetch_optional, insert_rows, now, word_start_pattern};
+use crate::db::{Conditions, execute, fetch_in, fetch_optional, insert_rows, now, word_start_pattern};
 use crate::directory::Directory;
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::Listing;
@@ -225,14 +225,12 @@ pub async fn create_many(
         id: i64,
         tax_code: String,
     }
-    let mut by_tax: HashMap<String, i64> = HashMap::new();
-    let listed: Vec<&String> = codes.iter().collect();
-    for chunk in listed.chunks(1000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT id, tax_code FROM producer WHERE tax_code IN ({})", placeholders.join(", "));
-        let found = fetch_all::<Found>(tx, &sql, chunk.iter().map(|c| Value::from((*c).clone()))).await?;
-        by_tax.extend(found.into_iter().map(|f| (f.tax_code, f.id)));
-    }
+    let by_tax: HashMap<String, i64> =
+        fetch_in::<Found, _>(tx, "SELECT id, tax_code FROM producer WHERE tax_code IN", codes.iter().cloned())
+            .await?
+            .into_iter()
+            .map(|f| (f.tax_code, f.id))
+            .collect();
     #[derive(FromQueryResult)]
     struct Id {
         id: i64,
@@ -494,4 +492,28 @@ pub async fn untaxed_in(c: &impl ConnectionTrait, communes: &BTreeSet<String>) -
     )
     .await?;
     Ok(rows.into_iter().map(Producer::from).collect())
+}
+
+/// Where a producer is, for checking rows that name it by tax code.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Placed {
+    pub id: i64,
+    pub tax_code: String,
+    pub province_code: String,
+    pub commune_code: String,
+    pub deleted_at: Option<i64>,
+}
+
+/// The places of producers by tax code: a light query for imports that name many producers.
+pub async fn placed_by_tax_codes(
+    c: &impl ConnectionTrait,
+    codes: &BTreeSet<String>,
+) -> Result<HashMap<String, Placed>> {
+    let rows = fetch_in::<Placed, _>(
+        c,
+        "SELECT id, tax_code, province_code, commune_code, deleted_at FROM producer WHERE tax_code IN",
+        codes.iter().cloned(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|p| (p.tax_code.clone(), p)).collect())
 }

@@ -1,7 +1,7 @@
 //! Products (sản phẩm OCOP): their codes, details, current certificate, and search.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_all, fetch_in, fetch_optional, insert_rows, now};
+use crate::db::{Conditions, execute, fetch_all, fetch_in, fetch_optional, insert_rows, insert_rows_returning, now};
 use crate::producers::{scope, words};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::FieldErrors;
@@ -330,17 +330,24 @@ pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) 
         ]);
         codes.push(code);
     }
-    insert_rows(
+    #[derive(FromQueryResult)]
+    struct Inserted {
+        id: i64,
+        code: String,
+    }
+    let ids: HashMap<String, i64> = insert_rows_returning::<Inserted>(
         tx,
         "INSERT INTO product (producer_id, code, name, sheet_code, criteria_version, province_code, commune_code, gtin, \
          description, ingredients, packaging, price_vnd, capacity, demo, search_fold, sort_key, created_at, updated_at)",
-        "",
+        " RETURNING id, code",
         18,
         values,
     )
     .await
-    .map_err(duplicate)?;
-    let ids = ids_by_code(tx, &codes).await?;
+    .map_err(duplicate)?
+    .into_iter()
+    .map(|r| (r.code, r.id))
+    .collect();
     let mut out = Vec::with_capacity(rows.len());
     let mut changes = Vec::with_capacity(rows.len());
     for (r, code) in rows.iter().zip(codes) {
@@ -360,14 +367,8 @@ pub async fn ids_by_code(c: &impl ConnectionTrait, codes: &[String]) -> Result<H
         id: i64,
         code: String,
     }
-    let mut out = HashMap::with_capacity(codes.len());
-    for chunk in codes.chunks(1000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT id, code FROM product WHERE code IN ({})", placeholders.join(", "));
-        let found = fetch_all::<Found>(c, &sql, chunk.iter().map(|c| Value::from(c.clone()))).await?;
-        out.extend(found.into_iter().map(|f| (f.code, f.id)));
-    }
-    Ok(out)
+    let found = fetch_in::<Found, _>(c, "SELECT id, code FROM product WHERE code IN", codes.iter().cloned()).await?;
+    Ok(found.into_iter().map(|f| (f.code, f.id)).collect())
 }
 
 fn corrupt(detail: &str) -> StoreError {

@@ -169,6 +169,7 @@ mod tests {
             include_str!("../../exchange/src/import/mod.rs"),
             include_str!("../../exchange/src/import/producers.rs"),
             include_str!("../../exchange/src/import/products.rs"),
+            include_str!("pages/registry/exchange.rs"),
         ];
         for source in sources {
             for prefix in ["invalid-", "import-"] {

@@ -66,7 +66,8 @@ impl Default for Settings {
             login_max_failures_ip: 50,
             login_window: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
-            body_limit_bytes: 10 * 1024 * 1024,
+            // Spreadsheet uploads are the largest bodies; other routes keep axum's 2 MB limit.
+            body_limit_bytes: 33 * 1024 * 1024,
         }
     }
 }

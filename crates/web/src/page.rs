@@ -92,6 +92,9 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
         items.push(("/producers", "nav-producers"));
     }
     items.push(("/units", "nav-units"));
+    if may(Action::ManageRegistry) {
+        items.push(("/registry/import", "nav-import"));
+    }
     if may(Action::ManageUsers) {
         items.push(("/admin/users", "nav-users"));
     }

@@ -353,3 +353,75 @@ async fn registry_pages_miss_no_message_in_either_language() {
         }
     }
 }
+
+fn multipart(kind: &str, file: &[u8], good_rows: bool) -> (String, Vec<u8>) {
+    let boundary = "----ocop-test-boundary";
+    let mut body = Vec::new();
+    let mut part = |headers: &str, content: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part("Content-Disposition: form-data; name=\"kind\"", kind.as_bytes());
+    if good_rows {
+        part("Content-Disposition: form-data; name=\"good_rows\"", b"on");
+    }
+    part("Content-Disposition: form-data; name=\"file\"; filename=\"chu-the.csv\"\r\nContent-Type: text/csv", file);
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(c: &mut Client, kind: &str, file: &[u8], good_rows: bool) -> common::Reply {
+    let (content_type, body) = multipart(kind, file, good_rows);
+    let req = Request::builder()
+        .method("POST")
+        .uri("/registry/import")
+        .header(header::HOST, common::HOST)
+        .header(header::ORIGIN, format!("http://{}", common::HOST))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::COOKIE, format!("ocop_session={}", c.cookie("ocop_session").unwrap_or_default()))
+        .body(Body::from(body))
+        .expect("request");
+    c.send(req).await
+}
+
+#[tokio::test]
+async fn the_office_imports_a_spreadsheet_and_reads_the_report() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+    let csv = "Mã số thuế,Tên chủ thể,Loại hình,Mã tỉnh,Mã xã\n0100233488,HTX Gốm,HTX,01,00577\n0100233480,HTX Sai,HTX,01,00577\n";
+    let refused = upload(&mut c, "producers", csv.as_bytes(), false).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text.contains("<td>3</td><td>Mã số thuế</td><td>Mã số thuế sai chữ số kiểm tra"),
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("chưa nhập dòng nào"));
+    assert_eq!(store::users::count_all(app.db.db.conn()).await.expect("n"), 1);
+
+    let partly = upload(&mut c, "producers", csv.as_bytes(), true).await;
+    assert_eq!(partly.status, StatusCode::OK);
+    assert!(
+        partly.text.contains("2 dòng: 1 thêm mới, 0 cập nhật, 0 không đổi, 0 giấy chứng nhận, 1 dòng lỗi."),
+        "{}",
+        partly.text
+    );
+
+    let template = c.get("/registry/template/products.xlsx").await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert!(
+        template
+            .headers
+            .get("content-disposition")
+            .is_some_and(|v| v.to_str().is_ok_and(|v| v.contains("mau-products.xlsx")))
+    );
+    let export = c.get("/registry/export/producers.csv").await;
+    assert!(export.text.starts_with('\u{feff}') && export.text.contains("0100233488,HTX Gốm"), "{}", export.text);
+
+    // Producers and commune officers do not import.
+    let (mut officer, _) = app.signed_in(Role::CommuneOfficer).await;
+    assert_eq!(upload(&mut officer, "producers", csv.as_bytes(), true).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(officer.get("/registry/import").await.status, StatusCode::FORBIDDEN);
+}

@@ -15,7 +15,7 @@ use domain::text::fold;
 use std::collections::{BTreeSet, HashMap};
 use store::Db;
 use store::certificates::{self, CertificateFact, Level};
-use store::producers::{self, Producer};
+use store::producers::{self, Placed};
 use store::products::{self, CodeChoice, NewProduct, Product};
 
 fn input(row: &Row) -> ProductInput {
@@ -103,7 +103,7 @@ fn certificate(row: &Row) -> Result<Option<CertificateFact>, domain::FieldErrors
 }
 
 struct Checked {
-    producer: Producer,
+    producer: Placed,
     draft: ProductDraft,
     code: Option<ProductCode>,
     year: u16,
@@ -130,7 +130,7 @@ pub(super) async fn import(
     let set = store::criteria::current().map_err(|detail| store::StoreError::Corrupt { table: "criteria", detail })?;
     let taxes: BTreeSet<String> =
         rows.iter().filter_map(|r| TaxCode::parse(r.get("producer_tax_code")).ok().map(String::from)).collect();
-    let owners = producers::by_tax_codes(db.conn(), &taxes).await?;
+    let owners = producers::placed_by_tax_codes(db.conn(), &taxes).await?;
 
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut first_seen = |key: String, row: usize| seen.insert(key, row);

@@ -38,6 +38,14 @@ pub fn router() -> Router<AppState> {
         .route("/products/{id}/edit", get(registry::products::edit_form))
         .route("/products/{id}/delete", post(registry::products::delete))
         .route("/products/{id}/restore", post(registry::products::restore))
+        .route(
+            "/registry/import",
+            get(registry::exchange::page)
+                .post(registry::exchange::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(registry::exchange::MAX_UPLOAD)),
+        )
+        .route("/registry/template/{name}", get(registry::exchange::template))
+        .route("/registry/export/{name}", get(registry::exchange::export))
 }
 
 /// Display helpers shared by the page templates.

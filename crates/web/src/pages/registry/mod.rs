@@ -1,5 +1,6 @@
 //! The registry's pages: producers and products.
 
+pub mod exchange;
 pub mod producers;
 pub mod products;
 

@@ -1,0 +1,167 @@
+//! Nhập và xuất: the office uploads its spreadsheets, reads the report, and downloads templates
+//! and exports.
+
+use super::products::{ListQuery, today};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult};
+use crate::page::{PageCtx, render, render_status};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::Invalid;
+use domain::access::Action;
+use exchange::{Format, Kind, Report, export};
+
+/// The largest upload accepted (about 200,000 rows of a typical workbook).
+pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
+
+struct ErrorLine {
+    row: usize,
+    column: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "registry/import.html")]
+struct ImportPage {
+    ctx: PageCtx,
+    kind: String,
+    report: Option<Report>,
+    file_error: Option<String>,
+    errors: Vec<ErrorLine>,
+}
+
+impl ImportPage {
+    fn summary(&self, r: &Report) -> String {
+        self.ctx.t.args(
+            "import-summary",
+            &[
+                ("rows", &r.rows.to_string()),
+                ("created", &r.created.to_string()),
+                ("updated", &r.updated.to_string()),
+                ("unchanged", &r.unchanged.to_string()),
+                ("certificates", &r.certificates.to_string()),
+                ("bad", &r.bad_rows().to_string()),
+            ],
+        )
+    }
+}
+
+pub async fn page(caller: Caller, ctx: PageCtx) -> AppResult<Response> {
+    caller.listing(Action::ManageRegistry)?;
+    Ok(render(&ImportPage { ctx, kind: "producers".into(), report: None, file_error: None, errors: Vec::new() }))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    let scope = caller.listing(Action::ManageRegistry)?;
+    let me = caller.signed_in()?.clone();
+    let bad = |key: &'static str| AppError::BadRequest(Invalid::new(key));
+    let (mut kind, mut file, mut good_rows) = (None, None, false);
+    while let Some(field) = form.next_field().await.map_err(|_| bad("import-upload-failed"))? {
+        match field.name() {
+            Some("kind") => kind = Kind::parse(&field.text().await.map_err(|_| bad("import-upload-failed"))?),
+            Some("good_rows") => good_rows = true,
+            Some("file") => file = Some(field.bytes().await.map_err(|_| bad("import-upload-failed"))?),
+            _ => {}
+        }
+    }
+    let kind = kind.ok_or_else(|| bad("import-kind"))?;
+    let kind_name = kind.as_str().to_owned();
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        let page = ImportPage {
+            file_error: Some(ctx.t.get("import-no-file")),
+            ctx,
+            kind: kind_name,
+            report: None,
+            errors: Vec::new(),
+        };
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let options = exchange::Options {
+        import_good_rows: good_rows,
+        who: me.who(),
+        scope,
+        year: u16::try_from(today().year()).unwrap_or(2026),
+    };
+    let report = exchange::import::import(state.db(), kind, &bytes, &options, &|_, _, _| {}).await?;
+    let t = ctx.t;
+    let header = |key: &str| kind.columns().iter().find(|c| c.key == key).map_or(key.to_owned(), |c| c.vi.to_owned());
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| ErrorLine { row: e.row, column: header(&e.field), message: t.invalid(&e.why) })
+        .collect();
+    let status = if report.written { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ImportPage {
+        file_error: report.file_error.as_ref().map(|e| t.invalid(&e.invalid())),
+        report: Some(report),
+        errors,
+        kind: kind_name,
+        ctx,
+    };
+    Ok(render_status(status, &page))
+}
+
+/// `producers.xlsx` → (Producers, Xlsx).
+fn file_name(name: &str) -> AppResult<(Kind, Format)> {
+    let (stem, ext) = name.rsplit_once('.').ok_or(AppError::NotFound)?;
+    let kind = Kind::parse(stem).ok_or(AppError::NotFound)?;
+    let format = match ext {
+        "xlsx" => Format::Xlsx,
+        "csv" => Format::Csv,
+        _ => return Err(AppError::NotFound),
+    };
+    Ok((kind, format))
+}
+
+fn download(bytes: Vec<u8>, format: Format, name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(format.content_type())),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn template(caller: Caller, Path(name): Path<String>) -> AppResult<Response> {
+    caller.listing(Action::ManageRegistry)?;
+    let (kind, format) = file_name(&name)?;
+    let bytes = export::template(kind, format).map_err(AppError::internal)?;
+    Ok(download(bytes, format, &format!("mau-{}.{}", kind.as_str(), format.extension())))
+}
+
+/// Everything in the caller's scope (products: with the list's filters).
+pub async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let listing = caller.listing(Action::ReadRecords)?;
+    let (kind, format) = file_name(&name)?;
+    let bytes = match kind {
+        Kind::Producers => export::producers(state.db(), &listing, format).await,
+        Kind::Products => {
+            let set = store::criteria::current().map_err(AppError::internal)?;
+            export::products(state.db(), &listing, &q.filter(set, false), today(), format).await
+        }
+    };
+    let bytes = bytes.map_err(|e| match e {
+        export::ExportError::Store(s) => AppError::from(s),
+        other => AppError::internal(other),
+    })?;
+    Ok(download(bytes, format, &format!("{}-{}.{}", kind.as_str(), today(), format.extension())))
+}
