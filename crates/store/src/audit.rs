@@ -4,7 +4,7 @@
 //! its audit entry commit or vanish together. Appends are serialised (SQLite's write lock; a
 //! transaction-scoped advisory lock on PostgreSQL) because each entry hashes the one before.
 
-use crate::db::{Conditions, execute, fetch_all, insert_rows, like_escape, like_pattern, now};
+use crate::db::{Conditions, execute, execute_values, fetch_all, like_escape, like_pattern, now};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::audit::{Break, ChainVerifier, Entry, GENESIS};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
@@ -129,7 +129,7 @@ pub async fn append_many(tx: &Tx, who: &Who, changes: Vec<Change>) -> Result<i64
         ]);
         prev_hash = hash;
     }
-    insert_rows(
+    execute_values(
         tx,
         "INSERT INTO audit_log (seq, at, actor_id, actor, action, entity, entity_id, province_code, before_json, after_json, prev_hash, hash)",
         "",

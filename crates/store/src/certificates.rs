@@ -3,7 +3,7 @@
 //! certificate's rank and dates for fast filtering; [`record`] keeps the two in step.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{execute, fetch_all, fetch_in, fetch_optional, insert_rows, now, placeholders};
+use crate::db::{execute, execute_values, fetch_all, fetch_in, fetch_optional, fetch_values, now, placeholders};
 use crate::{Result, StoreError, Tx};
 use domain::certificate::{CertificateStatus, Stars};
 use domain::{FieldErrors, Invalid};
@@ -113,6 +113,30 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
         let why = Invalid::new("invalid-expiry-before-issue").with("number", &bad.number);
         return Err(StoreError::Invalid(FieldErrors::single("expires_on", why)));
     }
+    let mut product_ids: Vec<i64> = facts.iter().map(|(p, _)| *p).collect();
+    product_ids.sort_unstable();
+    product_ids.dedup();
+    // Products that already hold a certificate, or get several here, have a chain to relink;
+    // the others (most of a bulk import) simply take their one new certificate.
+    #[derive(FromQueryResult)]
+    struct Held {
+        product_id: i64,
+    }
+    let mut chained: HashSet<i64> = fetch_in::<Held, _>(
+        tx,
+        "SELECT DISTINCT product_id FROM certificate WHERE product_id IN",
+        product_ids.iter().copied(),
+    )
+    .await?
+    .into_iter()
+    .map(|h| h.product_id)
+    .collect();
+    let mut seen = HashSet::new();
+    for (p, _) in facts {
+        if !seen.insert(*p) {
+            chained.insert(*p);
+        }
+    }
     let t = now();
     let rows = facts
         .iter()
@@ -136,11 +160,16 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
             ]
         })
         .collect();
-    insert_rows(
+    #[derive(FromQueryResult)]
+    struct Inserted {
+        id: i64,
+        number: String,
+    }
+    let ids: HashMap<String, i64> = fetch_values::<Inserted>(
         tx,
         "INSERT INTO certificate (product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
          expires_on, revoked_on, revocation_ground, revocation_decision, criteria_version, source, created_at)",
-        "",
+        " RETURNING id, number",
         15,
         rows,
     )
@@ -150,32 +179,59 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
             StoreError::Invalid(FieldErrors::single("certificate_number", Invalid::new("invalid-certificate-taken")))
         }
         other => other,
-    })?;
-    let mut products: Vec<i64> = facts.iter().map(|(p, _)| *p).collect();
-    products.sort_unstable();
-    products.dedup();
-    relink(tx, &products).await?;
+    })?
+    .into_iter()
+    .map(|r| (r.number, r.id))
+    .collect();
+
+    let direct: Vec<Vec<Value>> = facts
+        .iter()
+        .filter(|(p, _)| !chained.contains(p))
+        .filter_map(|(p, f)| {
+            let id = *ids.get(&f.number)?;
+            let potential = f.stars.get() == 5 && f.level == Level::Province;
+            Some(vec![
+                (*p).into(),
+                id.into(),
+                i64::from(f.stars.get()).into(),
+                potential.into(),
+                f.expires_on.into(),
+                f.revoked_on.is_some().into(),
+            ])
+        })
+        .collect();
+    execute_values(
+        tx,
+        "UPDATE product SET certificate_id = v.column2, stars = v.column3, potential_five = v.column4, \
+         certificate_expires_on = v.column5, certificate_revoked = v.column6 FROM (",
+        ") AS v WHERE product.id = v.column1",
+        6,
+        direct,
+    )
+    .await?;
+    let chained: Vec<i64> = chained.into_iter().collect();
+    relink(tx, &chained).await?;
+
     #[derive(FromQueryResult)]
-    struct Placed {
+    struct Province {
         id: i64,
-        number: String,
         province_code: String,
     }
-    let placed: HashMap<String, (i64, String)> = fetch_in::<Placed, _>(
-        tx,
-        "SELECT c.id, c.number, p.province_code FROM certificate c JOIN product p ON p.id = c.product_id \
-         WHERE c.number IN",
-        facts.iter().map(|(_, f)| f.number.clone()),
-    )
-    .await?
-    .into_iter()
-    .map(|r| (r.number, (r.id, r.province_code)))
-    .collect();
+    let provinces: HashMap<i64, String> =
+        fetch_in::<Province, _>(tx, "SELECT id, province_code FROM product WHERE id IN", product_ids.iter().copied())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.province_code))
+            .collect();
     let changes = facts
         .iter()
-        .filter_map(|(_, fact)| {
-            let (id, province) = placed.get(&fact.number)?;
-            Some(Change::new("certificate.record", "certificate", id).province(Some(province)).after(fact))
+        .filter_map(|(p, fact)| {
+            let id = ids.get(&fact.number)?;
+            Some(
+                Change::new("certificate.record", "certificate", id)
+                    .province(provinces.get(p).map(String::as_str))
+                    .after(fact),
+            )
         })
         .collect();
     audit::append_many(tx, who, changes).await?;

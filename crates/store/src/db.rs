@@ -257,17 +257,18 @@ mod tests {
     }
 }
 
-/// Inserts rows in multi-row statements (a few thousand values each, under both databases'
-/// parameter limits).
-pub(crate) async fn insert_rows(tx: &Tx, head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Result<()> {
+/// Runs `head VALUES (…), (…), … tail` over the rows, in as many statements as the databases'
+/// parameter limits need (a few thousand values each): multi-row inserts, and updates from a
+/// `VALUES` list.
+pub(crate) async fn execute_values(tx: &Tx, head: &str, tail: &str, width: usize, rows: Vec<Vec<Value>>) -> Result<()> {
     for (sql, values) in batches(tx.get_database_backend(), head, tail, width, rows) {
         execute(tx, &sql, values).await?;
     }
     Ok(())
 }
 
-/// Like [`insert_rows`], returning what `tail` asks for (`RETURNING id, code`).
-pub(crate) async fn insert_rows_returning<T: FromQueryResult>(
+/// Like [`execute_values`], returning what `tail` asks for (`RETURNING id, code`).
+pub(crate) async fn fetch_values<T: FromQueryResult>(
     tx: &Tx,
     head: &str,
     tail: &str,

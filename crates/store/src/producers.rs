@@ -2,7 +2,7 @@
 //! restore, search. Every change is audited in its transaction.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_in, fetch_optional, insert_rows, now, word_start_pattern};
+use crate::db::{Conditions, execute, execute_values, fetch_in, fetch_optional, now, word_start_pattern};
 use crate::directory::Directory;
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::Listing;
@@ -218,7 +218,7 @@ pub async fn create_many(
         v
     };
     let with_tax: Vec<Vec<Value>> = drafts.iter().filter(|d| d.tax_code.is_some()).map(row).collect();
-    insert_rows(tx, INSERT, "", 19, with_tax).await?;
+    execute_values(tx, INSERT, "", 19, with_tax).await?;
     let codes: BTreeSet<String> = drafts.iter().filter_map(|d| d.tax_code.as_ref().map(ToString::to_string)).collect();
     #[derive(FromQueryResult)]
     struct Found {

@@ -1,7 +1,7 @@
 //! Products (sản phẩm OCOP): their codes, details, current certificate, and search.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, fetch_all, fetch_in, fetch_optional, insert_rows, insert_rows_returning, now};
+use crate::db::{Conditions, execute, execute_values, fetch_all, fetch_in, fetch_optional, fetch_values, now};
 use crate::producers::{scope, words};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::FieldErrors;
@@ -223,7 +223,7 @@ async fn raise_sequences(tx: &Tx, codes: &[&ProductCode]) -> Result<()> {
         *e = (*e).max(code.sequence);
     }
     let rows: Vec<Vec<Value>> = highest.into_iter().map(|(c, n)| vec![c.into(), i64::from(n).into()]).collect();
-    insert_rows(
+    execute_values(
         tx,
         "INSERT INTO product_sequence (commune_code, last_value)",
         " ON CONFLICT (commune_code) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < excluded.last_value \
@@ -335,7 +335,7 @@ pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) 
         id: i64,
         code: String,
     }
-    let ids: HashMap<String, i64> = insert_rows_returning::<Inserted>(
+    let ids: HashMap<String, i64> = fetch_values::<Inserted>(
         tx,
         "INSERT INTO product (producer_id, code, name, sheet_code, criteria_version, province_code, commune_code, gtin, \
          description, ingredients, packaging, price_vnd, capacity, demo, search_fold, sort_key, created_at, updated_at)",

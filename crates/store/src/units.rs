@@ -2,7 +2,7 @@
 //! units, and the official 2025 conversion table — copied from `data/admin/` into the binary and
 //! loaded into the database by `ocop migrate` whenever the files change.
 
-use crate::db::{execute, fetch_all, fetch_optional, insert_rows, now};
+use crate::db::{execute, execute_values, fetch_all, fetch_optional, now};
 use crate::{Db, Result, StoreError};
 use domain::text::fold;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
@@ -105,7 +105,7 @@ pub async fn ensure_loaded(db: &Db) -> Result<bool> {
             ]);
         }
     }
-    insert_rows(
+    execute_values(
         &tx,
         "INSERT INTO province (code, name, name_fold)",
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_fold = excluded.name_fold",
@@ -125,7 +125,7 @@ pub async fn ensure_loaded(db: &Db) -> Result<bool> {
             ]
         })
         .collect();
-    insert_rows(
+    execute_values(
         &tx,
         "INSERT INTO commune (code, province_code, name, kind, name_fold)",
         " ON CONFLICT (code) DO UPDATE SET province_code = excluded.province_code, name = excluded.name, \
@@ -157,7 +157,7 @@ pub async fn ensure_loaded(db: &Db) -> Result<bool> {
                 ]
             })
             .collect();
-        insert_rows(
+        execute_values(
             &tx,
             "INSERT INTO old_unit (edition, province_code, province_name, district_code, district_name, district_kind, \
              commune_code, commune_name, commune_kind, status)",
@@ -185,7 +185,7 @@ pub async fn ensure_loaded(db: &Db) -> Result<bool> {
             ]
         })
         .collect();
-    insert_rows(
+    execute_values(
         &tx,
         "INSERT INTO unit_mapping (old_province_code, old_district_code, old_district_name, old_commune_code, \
          old_commune_name, new_province_code, new_unit_code, partly, split_count)",

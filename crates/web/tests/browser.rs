@@ -178,3 +178,51 @@ async fn an_officer_signs_in_on_a_phone_and_meets_vietnamese_validation() {
     assert!(b.text().await.contains("Add account"));
     b.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_finds_dong_anh_without_accents_and_meets_a_gtin_error() {
+    let app = TestApp::new().await;
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "HTX Rau an toàn Vân Nội".into(),
+        province: "01".into(),
+        commune: "00430".into(),
+        old_district: "017".into(),
+        ..Default::default()
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    let p = store::producers::create(&tx, &store::audit::Who::system(), &input.parse().expect("valid"), false)
+        .await
+        .expect("producer");
+    tx.commit().await.expect("commit");
+    app.user("lan@hanoi.gov.vn", Role::ProvinceOffice, Scope::Province { province: common::province("01") }).await;
+    let b = Browser::start(&app, 390, 844).await;
+    b.open("/login").await;
+    b.fill("email", "lan@hanoi.gov.vn").await;
+    b.fill("password", PASSWORD).await;
+    b.submit("form[action='/login']").await;
+
+    b.open("/producers").await;
+    b.fill("q", "dong anh").await;
+    b.submit("form.filters").await;
+    let found = b.text().await;
+    assert!(found.contains("HTX Rau an toàn Vân Nội") && found.contains("Huyện Đông Anh"), "{found}");
+    b.screenshot("search-dong-anh-phone.png").await;
+
+    b.open(&format!("/products/new?producer={}", p.id)).await;
+    b.fill("name", "Mật ong hoa nhãn").await;
+    b.d()
+        .find(By::Css("select[name=sheet] option[value='04']"))
+        .await
+        .expect("sheet 04")
+        .click()
+        .await
+        .expect("choose");
+    b.fill("gtin", "8934563138166").await;
+    b.fill("price", "150.000").await;
+    b.submit("form.card").await;
+    let form = b.text().await;
+    assert!(form.contains("Mã GTIN sai chữ số kiểm tra (chữ số cuối phải là 5)."), "{form}");
+    b.screenshot("product-gtin-error-phone.png").await;
+    b.finish().await;
+}

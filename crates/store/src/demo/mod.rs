@@ -12,7 +12,7 @@ mod rng;
 mod words;
 
 use crate::audit::{self, Change, Who};
-use crate::db::{execute, fetch_all, insert_rows, now};
+use crate::db::{execute, execute_values, fetch_all, now};
 use crate::{Db, Result};
 use domain::text::{fold, sort_key};
 use plan::{Place, Plan};
@@ -93,7 +93,7 @@ async fn remaining_sequences(tx: &crate::Tx) -> Result<HashMap<String, u32>> {
     }
     execute(tx, "DELETE FROM product_sequence", []).await?;
     let rows: Vec<Vec<Value>> = highest.iter().map(|(c, n)| vec![c.clone().into(), i64::from(*n).into()]).collect();
-    insert_rows(tx, "INSERT INTO product_sequence (commune_code, last_value)", "", 2, rows).await?;
+    execute_values(tx, "INSERT INTO product_sequence (commune_code, last_value)", "", 2, rows).await?;
     Ok(highest)
 }
 
@@ -155,7 +155,7 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
             ]
         })
         .collect();
-    insert_rows(
+    execute_values(
         &tx,
         "INSERT INTO producer (legal_type, name, tax_code, representative, phone, province_code, commune_code, street, \
          old_district_code, old_commune_code, established_on, members_count, sales_channels, demo, search_fold, sort_key, \
@@ -190,7 +190,7 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
             t.into(),
         ]);
     }
-    insert_rows(
+    execute_values(
         &tx,
         "INSERT INTO product (producer_id, code, name, sheet_code, criteria_version, province_code, commune_code, gtin, \
          description, packaging, price_vnd, demo, search_fold, sort_key, created_at, updated_at)",
@@ -225,7 +225,7 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
         }
     }
     let certificates = certificate_rows.len();
-    insert_rows(
+    execute_values(
         &tx,
         "INSERT INTO certificate (product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
          expires_on, revoked_on, revocation_ground, revocation_decision, criteria_version, source, created_at)",
@@ -239,7 +239,7 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     crate::certificates::relink(&tx, &demo_products).await?;
     let counters: Vec<Vec<Value>> =
         plan.sequences.iter().map(|(commune, last)| vec![commune.clone().into(), i64::from(*last).into()]).collect();
-    insert_rows(
+    execute_values(
         &tx,
         "INSERT INTO product_sequence (commune_code, last_value)",
         " ON CONFLICT (commune_code) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < excluded.last_value \
