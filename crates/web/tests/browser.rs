@@ -204,7 +204,7 @@ async fn an_officer_finds_dong_anh_without_accents_and_meets_a_gtin_error() {
 
     b.open("/producers").await;
     b.fill("q", "dong anh").await;
-    b.submit("form.filters").await;
+    b.submit("form.search-form .search-row").await;
     let found = b.text().await;
     assert!(found.contains("HTX Rau an toàn Vân Nội") && found.contains("Huyện Đông Anh"), "{found}");
     b.screenshot("search-dong-anh-phone.png").await;

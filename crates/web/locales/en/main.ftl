@@ -248,6 +248,8 @@ invalid-sheet = The criteria sheet is a code from 01 to 26.
 ## Common
 nav-products = Products
 nav-producers = Producers
+search-submit = Search
+filter-more = More filters
 search-label = Search
 filter-any = Any
 filter-submit = Filter

@@ -248,6 +248,8 @@ invalid-sheet = Bộ tiêu chí phải là một mã từ 01 đến 26.
 ## Danh mục chung
 nav-products = Sản phẩm
 nav-producers = Chủ thể
+search-submit = Tìm
+filter-more = Lọc thêm
 search-label = Tìm kiếm
 filter-any = Tất cả
 filter-submit = Lọc
