@@ -33,6 +33,9 @@ pub enum UserAction {
         /// Commune code (5 digits), for commune officers.
         #[arg(long)]
         commune: Option<String>,
+        /// The producer's number, for producer accounts.
+        #[arg(long)]
+        producer: Option<i64>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -108,7 +111,7 @@ pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
     let db = open(config).await?;
     store::migrate::check(&db).await?;
     match action {
-        UserAction::Add { email, name, role, province, commune, password_stdin } => {
+        UserAction::Add { email, name, role, province, commune, producer, password_stdin } => {
             let mut errors = FieldErrors::new();
             let email = errors.check("email", Email::parse(&email));
             let role = errors.check("role", Role::parse(&role));
@@ -118,16 +121,26 @@ pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
             );
             let province = province.and_then(|p| errors.check("province", ProvinceCode::parse(&p)));
             let commune = commune.and_then(|c| errors.check("commune", CommuneCode::parse(&c)));
-            let scope = role.and_then(|role| match (ScopeInput { province, commune, producer: None }).for_role(role) {
+            let producer = match producer {
+                None => None,
+                Some(id) => match store::producers::get(db.conn(), id).await?.filter(|p| p.deleted_at.is_none()) {
+                    Some(p) => match (ProvinceCode::parse(&p.province_code), CommuneCode::parse(&p.commune_code)) {
+                        (Ok(pr), Ok(c)) => Some((p.id, pr, c)),
+                        _ => None,
+                    },
+                    None => {
+                        errors.add("producer", Invalid::new("invalid-producer-unknown").with("id", id));
+                        None
+                    }
+                },
+            };
+            let scope = role.and_then(|role| match (ScopeInput { province, commune, producer }).for_role(role) {
                 Ok(scope) => Some(scope),
                 Err(scope_errors) => {
                     scope_errors.iter().for_each(|(f, why)| errors.add(f.clone(), why.clone()));
                     None
                 }
             });
-            if role == Some(Role::Producer) {
-                errors.add("role", Invalid::new("invalid-producer-unknown").with("id", "-"));
-            }
             let (Some(email), Some(role), Some(display_name), Some(scope), true) =
                 (email, role, name, scope, errors.is_empty())
             else {

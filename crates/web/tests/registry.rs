@@ -425,3 +425,40 @@ async fn the_office_imports_a_spreadsheet_and_reads_the_report() {
     assert_eq!(upload(&mut officer, "producers", csv.as_bytes(), true).await.status, StatusCode::FORBIDDEN);
     assert_eq!(officer.get("/registry/import").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_office_gives_a_producer_an_account_for_its_own_records() {
+    let app = TestApp::new().await;
+    let p = producer(&app, "HTX Có tài khoản", "00577", "").await;
+    let (mut office, _) = app.signed_in(Role::ProvinceOffice).await;
+    let unknown = office
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "chu@htx.vn"),
+                ("display_name", "Chủ HTX"),
+                ("role", "producer"),
+                ("province", "01"),
+                ("producer", "999"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.text.contains("Không có chủ thể mã 999."));
+    let id = p.id.to_string();
+    let created = office
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "chu@htx.vn"),
+                ("display_name", "Chủ HTX"),
+                ("role", "producer"),
+                ("province", "01"),
+                ("producer", &id),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let user = store::users::find_for_login(app.db.db.conn(), "chu@htx.vn").await.expect("q").expect("created").0;
+    assert_eq!(user.scope, Scope::Producer { producer: p.id, province: province("01"), commune: commune("00577") });
+}

@@ -131,20 +131,29 @@ impl UserForm {
         }
     }
 
-    /// Every field checked; the errors name the field they belong to.
-    fn parse(&self, actor: &domain::access::Actor) -> Result<UserDraft, FieldErrors> {
+    /// Every field checked; the errors name the field they belong to. `producer` is the producer
+    /// the form's number names, as the store found it.
+    fn parse(
+        &self,
+        actor: &domain::access::Actor,
+        producer: Result<Option<(i64, ProvinceCode, CommuneCode)>, Invalid>,
+    ) -> Result<UserDraft, FieldErrors> {
         let mut errors = FieldErrors::new();
         let email = errors.check("email", Email::parse(&self.email));
         let display_name = errors.check("display_name", UserDraft::display_name(&self.display_name));
         let role = errors.check("role", Role::parse(&self.role));
         let optional = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-        let province = optional(&self.province).and_then(|p| errors.check("province", ProvinceCode::parse(&p)));
-        let commune = optional(&self.commune).and_then(|c| errors.check("commune", CommuneCode::parse(&c)));
-        if let Some(p) = optional(&self.producer) {
-            // Producer records arrive with the registry; until one exists, no account can be bound to it.
-            errors.add("producer", Invalid::new("invalid-producer-unknown").with("id", p));
-        }
-        let scope = role.and_then(|role| match (ScopeInput { province, commune, producer: None }).for_role(role) {
+        // A producer account's place is its producer's: the address fields are not its own.
+        let (province, commune) = if role == Some(Role::Producer) {
+            (None, None)
+        } else {
+            (
+                optional(&self.province).and_then(|p| errors.check("province", ProvinceCode::parse(&p))),
+                optional(&self.commune).and_then(|c| errors.check("commune", CommuneCode::parse(&c))),
+            )
+        };
+        let producer = errors.check("producer", producer).flatten();
+        let scope = role.and_then(|role| match (ScopeInput { province, commune, producer }).for_role(role) {
             Ok(scope) => Some(scope),
             Err(scope_errors) => {
                 for (field, why) in scope_errors.iter() {
@@ -205,6 +214,27 @@ impl FormPage {
     }
 }
 
+/// The producer a form's number names: its id and place, if it exists and is not deleted.
+async fn named_producer(
+    state: &AppState,
+    raw: &str,
+) -> AppResult<Result<Option<(i64, ProvinceCode, CommuneCode)>, Invalid>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(Ok(None));
+    }
+    let Ok(id) = raw.parse::<i64>() else { return Ok(Err(Invalid::new("invalid-number"))) };
+    let unknown = || Invalid::new("invalid-producer-unknown").with("id", id);
+    let found = store::producers::get(state.db().conn(), id).await?.filter(|p| p.deleted_at.is_none());
+    Ok(match found {
+        Some(p) => match (ProvinceCode::parse(&p.province_code), CommuneCode::parse(&p.commune_code)) {
+            (Ok(province), Ok(commune)) => Ok(Some((p.id, province, commune))),
+            _ => Err(unknown()),
+        },
+        None => Err(unknown()),
+    })
+}
+
 fn generate_password() -> password::Password {
     password::generate(rand::random::<u32>)
 }
@@ -235,7 +265,8 @@ pub async fn create(
     caller.listing(Action::ManageUsers)?;
     let me = caller.signed_in()?.clone();
     let actor = me.actor();
-    let draft = match form.parse(&actor) {
+    let producer = named_producer(&state, &form.producer).await?;
+    let draft = match form.parse(&actor, producer) {
         Ok(d) => d,
         Err(errors) => return Ok(invalid(FormPage { errors, ..FormPage::new(ctx, &actor, None, form) })),
     };
@@ -292,7 +323,8 @@ pub async fn update(
     let before = managed(&state, &caller, id).await?;
     let me = caller.signed_in()?.clone();
     let actor = me.actor();
-    let draft = match form.parse(&actor) {
+    let producer = named_producer(&state, &form.producer).await?;
+    let draft = match form.parse(&actor, producer) {
         Ok(d) => d,
         Err(errors) => return Ok(invalid(FormPage { errors, ..FormPage::new(ctx, &actor, Some(id), form) })),
     };
