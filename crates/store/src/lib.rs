@@ -15,6 +15,7 @@ mod db;
 pub mod demo;
 pub mod directory;
 pub mod migrate;
+pub mod photos;
 pub mod producers;
 pub mod products;
 pub mod reference;

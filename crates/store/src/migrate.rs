@@ -28,8 +28,10 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE: &[Migration] = migrations!("sqlite": (1, "0001", "foundation"), (2, "0002", "registry"));
-const POSTGRES: &[Migration] = migrations!("postgres": (1, "0001", "foundation"), (2, "0002", "registry"));
+const SQLITE: &[Migration] =
+    migrations!("sqlite": (1, "0001", "foundation"), (2, "0002", "registry"), (3, "0003", "photos"));
+const POSTGRES: &[Migration] =
+    migrations!("postgres": (1, "0001", "foundation"), (2, "0002", "registry"), (3, "0003", "photos"));
 
 /// Key of the PostgreSQL advisory lock held while migrating ("OCOP" in ASCII).
 const MIGRATION_LOCK: i64 = 0x4F43_4F50;

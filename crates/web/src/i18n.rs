@@ -170,6 +170,8 @@ mod tests {
             include_str!("../../exchange/src/import/producers.rs"),
             include_str!("../../exchange/src/import/products.rs"),
             include_str!("pages/registry/exchange.rs"),
+            include_str!("../../media/src/lib.rs"),
+            include_str!("../../store/src/photos.rs"),
         ];
         for source in sources {
             for prefix in ["invalid-", "import-"] {

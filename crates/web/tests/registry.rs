@@ -462,3 +462,81 @@ async fn an_office_gives_a_producer_an_account_for_its_own_records() {
     let user = store::users::find_for_login(app.db.db.conn(), "chu@htx.vn").await.expect("q").expect("created").0;
     assert_eq!(user.scope, Scope::Producer { producer: p.id, province: province("01"), commune: commune("00577") });
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::ImageBuffer::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90u8]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("png");
+    out
+}
+
+async fn upload_photos(c: &mut Client, product: i64, files: &[(&str, Vec<u8>)]) -> common::Reply {
+    let boundary = "----ocop-photo-boundary";
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{name}\"\r\nContent-Type: image/jpeg\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let req = Request::builder()
+        .method("POST")
+        .uri(format!("/products/{product}/photos"))
+        .header(header::HOST, common::HOST)
+        .header(header::ORIGIN, format!("http://{}", common::HOST))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::COOKIE, format!("ocop_session={}", c.cookie("ocop_session").unwrap_or_default()))
+        .body(Body::from(body))
+        .expect("request");
+    c.send(req).await
+}
+
+#[tokio::test]
+async fn photos_are_checked_by_content_thumbnailed_and_served_safely() {
+    let app = TestApp::new().await;
+    let p = producer(&app, "HTX Ảnh", "00577", "").await;
+    let certified = product(&app, p.id, "Bình gốm có ảnh", true).await;
+    let bare = product(&app, p.id, "Bình gốm chưa xếp hạng", false).await;
+    let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
+
+    // A script named like a photo is refused, by its content; nothing is stored.
+    let fake =
+        upload_photos(&mut c, certified.id, &[("anh.jpg", b"<html><script>alert(1)</script></html>".to_vec())]).await;
+    assert_eq!(fake.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(fake.text.contains("anh.jpg: Không phải ảnh JPEG, PNG hay WebP"), "{}", fake.text);
+    assert!(store::photos::of_product(app.db.db.conn(), certified.id).await.expect("q").is_empty());
+
+    let ok = upload_photos(&mut c, certified.id, &[("binh-gom.png", png(1200, 900))]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let photos = store::photos::of_product(app.db.db.conn(), certified.id).await.expect("q");
+    assert_eq!(photos.len(), 1);
+    assert_eq!((photos[0].content_type.as_str(), photos[0].width, photos[0].height), ("image/png", 1200, 900));
+    let page = c.get(&format!("/products/{}", certified.id)).await;
+    assert!(page.text.contains(&format!("/photos/{}/thumb", photos[0].id)));
+
+    // Anyone may see the photos of a certified product, with headers that keep them images.
+    let mut public = app.client();
+    let thumb = public.get(&format!("/photos/{}/thumb", photos[0].id)).await;
+    assert_eq!(thumb.status, StatusCode::OK);
+    assert_eq!(thumb.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("image/jpeg"));
+    assert_eq!(thumb.headers.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+    assert!(thumb.headers.get("content-security-policy").is_some());
+    let original = public.get(&format!("/photos/{}", photos[0].id)).await;
+    assert_eq!(original.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
+
+    // Not those of a product the public may not see.
+    let hidden = upload_photos(&mut c, bare.id, &[("a.png", png(20, 20))]).await;
+    assert_eq!(hidden.status, StatusCode::SEE_OTHER);
+    let hidden_id = store::photos::of_product(app.db.db.conn(), bare.id).await.expect("q")[0].id;
+    assert_ne!(public.get(&format!("/photos/{hidden_id}/thumb")).await.status, StatusCode::OK);
+
+    let deleted = c.post_form(&format!("/photos/{}/delete", photos[0].id), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert!(store::photos::of_product(app.db.db.conn(), certified.id).await.expect("q").is_empty());
+}

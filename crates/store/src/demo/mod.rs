@@ -111,6 +111,8 @@ async fn ids(tx: &crate::Tx, sql: &str) -> Result<HashMap<String, i64>> {
 pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     let tx = db.write().await?;
     execute(&tx, "DELETE FROM certificate WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", []).await?;
+    execute(&tx, "DELETE FROM product_photo WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", [])
+        .await?;
     execute(&tx, "DELETE FROM product WHERE demo = TRUE", []).await?;
     execute(&tx, "DELETE FROM producer WHERE demo = TRUE", []).await?;
 

@@ -415,3 +415,19 @@ export-title = Export
 import-no-file = Please choose a file.
 import-upload-failed = The upload did not arrive; please try again.
 import-kind = Choose the kind of data: producers or products.
+
+## Photos
+photos-title = Photos
+photos-none = No photos yet.
+photos-add = Add photos (JPEG, PNG, WebP)
+photos-hint = At most 5 MB each; at most { $max } photos per product.
+photos-upload = Upload
+photos-delete = Delete photo
+photos-added = { $n } photos added.
+photos-deleted = Photo deleted.
+photos-none-chosen = Choose at least one photo.
+invalid-photo-size = The photo is too large: at most { $max } MB.
+invalid-photo-type = Not a JPEG, PNG or WebP image (the type is read from the content).
+invalid-photo-corrupt = The image file is damaged or unreadable.
+invalid-photo-dimensions = The image is too large: at most { $max } pixels a side.
+invalid-photo-count = A product has at most { $max } photos.

@@ -415,3 +415,19 @@ export-title = Xuất dữ liệu
 import-no-file = Hãy chọn một tệp.
 import-upload-failed = Không nhận được tệp tải lên; vui lòng thử lại.
 import-kind = Hãy chọn loại dữ liệu: chủ thể hoặc sản phẩm.
+
+## Photos
+photos-title = Ảnh sản phẩm
+photos-none = Chưa có ảnh.
+photos-add = Thêm ảnh (JPEG, PNG, WebP)
+photos-hint = Mỗi ảnh tối đa 5 MB; mỗi sản phẩm tối đa { $max } ảnh.
+photos-upload = Tải ảnh lên
+photos-delete = Xóa ảnh
+photos-added = Đã thêm { $n } ảnh.
+photos-deleted = Đã xóa ảnh.
+photos-none-chosen = Hãy chọn ít nhất một ảnh.
+invalid-photo-size = Ảnh quá lớn: tối đa { $max } MB.
+invalid-photo-type = Không phải ảnh JPEG, PNG hay WebP (kiểu tệp được xác định theo nội dung).
+invalid-photo-corrupt = Tệp ảnh bị hỏng hoặc không đọc được.
+invalid-photo-dimensions = Ảnh quá lớn: mỗi chiều tối đa { $max } điểm ảnh.
+invalid-photo-count = Mỗi sản phẩm có tối đa { $max } ảnh.

@@ -44,6 +44,13 @@ pub fn router() -> Router<AppState> {
                 .post(registry::exchange::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(registry::exchange::MAX_UPLOAD)),
         )
+        .route(
+            "/products/{id}/photos",
+            post(registry::photos::upload).layer(axum::extract::DefaultBodyLimit::max(registry::photos::MAX_UPLOAD)),
+        )
+        .route("/photos/{id}", get(registry::photos::original))
+        .route("/photos/{id}/thumb", get(registry::photos::thumbnail))
+        .route("/photos/{id}/delete", post(registry::photos::delete))
         .route("/registry/template/{name}", get(registry::exchange::template))
         .route("/registry/export/{name}", get(registry::exchange::export))
 }

@@ -250,13 +250,17 @@ struct DetailPage {
     price: String,
     legal_type: String,
     certificates: Vec<CertRow>,
+    photos: Vec<store::photos::PhotoInfo>,
+    photo_errors: Vec<String>,
+    max_photos: i64,
+    status_code: StatusCode,
     may_edit: bool,
     may_manage: bool,
 }
 
 /// The product if the caller may read it: staff in scope, or anyone when its certificate is in
 /// force (the public view).
-async fn readable(state: &AppState, caller: &Caller, id: i64) -> AppResult<(Product, bool)> {
+pub(super) async fn readable(state: &AppState, caller: &Caller, id: i64) -> AppResult<(Product, bool)> {
     let p = products::get(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
     let target = product_target(&p);
     if caller.may(Action::ReadRecords, &target) {
@@ -280,12 +284,24 @@ pub async fn show(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let (p, public) = readable(&state, &caller, id).await?;
+    detail(&state, &caller, ctx, id, Vec::new()).await
+}
+
+/// The product page, with the problems of a photo upload if there were any.
+pub(super) async fn detail(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    photo_errors: Vec<String>,
+) -> AppResult<Response> {
+    let (p, public) = readable(state, caller, id).await?;
     let t = ctx.t;
     let set = sheets()?;
     let today = today();
     let status = p.certificate_status(today);
     let certs = if public { Vec::new() } else { certificates::for_product(state.db().conn(), p.id).await? };
+    let photos = store::photos::of_product(state.db().conn(), p.id).await?;
     let target = product_target(&p);
     let page = DetailPage {
         sheet: set.sheet(&p.sheet_code).map_or_else(|| p.sheet_code.clone(), |s| format!("{} · {}", s.code, s.name_vi)),
@@ -318,11 +334,15 @@ pub async fn show(
             .collect(),
         may_edit: !public && p.deleted_at.is_none() && caller.may(Action::EditRegistry, &target),
         may_manage: !public && caller.may(Action::ManageRegistry, &target),
+        status_code: if photo_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY },
+        photos,
+        photo_errors,
+        max_photos: store::photos::MAX_PER_PRODUCT,
         public,
         p,
         ctx,
     };
-    Ok(render(&page))
+    Ok(render_status(page.status_code, &page))
 }
 
 // ------------------------------------------------------------------ form
