@@ -6,6 +6,7 @@ use crate::columns::{Cell, Column};
 use crate::sheet::Format;
 use domain::access::Listing;
 use rust_xlsxwriter::{Format as XlsxFormat, Workbook, XlsxError};
+use std::collections::BTreeSet;
 use store::producers::{self, Producer, ProducerFilter};
 use store::products::{self, Product, ProductFilter};
 use store::{Db, Page, certificates};
@@ -162,13 +163,13 @@ pub async fn products(
     let mut page = Page::new(1, Page::MAX_SIZE);
     loop {
         let found = products::search(db.conn(), listing, filter, today, false, page).await?;
-        let ids: std::collections::BTreeSet<i64> = found.items.iter().map(|p| p.producer_id).collect();
-        let taxes = producer_taxes(db, &ids).await?;
+        let owners: BTreeSet<i64> = found.items.iter().map(|p| p.producer_id).collect();
+        let taxes = producers::tax_codes(db.conn(), &owners).await?;
+        let current: BTreeSet<i64> = found.items.iter().filter_map(|p| p.certificate_id).collect();
+        let certificates = certificates::by_ids(db.conn(), &current).await?;
         for p in &found.items {
             let Some(tax) = taxes.get(&p.producer_id) else { continue };
-            let current =
-                certificates::for_product(db.conn(), p.id).await?.into_iter().find(|c| c.superseded_by.is_none());
-            rows.push(product_row(p, tax, current.as_ref()));
+            rows.push(product_row(p, tax, p.certificate_id.and_then(|id| certificates.get(&id))));
         }
         if i64::from(page.number) * i64::from(page.size) >= found.total {
             break;
@@ -176,19 +177,4 @@ pub async fn products(
         page = Page::new(page.number + 1, page.size);
     }
     write(&Table { columns: Kind::Products.columns(), rows }, format)
-}
-
-async fn producer_taxes(
-    db: &Db,
-    ids: &std::collections::BTreeSet<i64>,
-) -> Result<std::collections::HashMap<i64, String>, ExportError> {
-    let mut out = std::collections::HashMap::new();
-    for id in ids {
-        if let Some(p) = producers::get(db.conn(), *id).await?
-            && let Some(tax) = p.tax_code
-        {
-            out.insert(*id, tax);
-        }
-    }
-    Ok(out)
 }

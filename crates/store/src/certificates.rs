@@ -94,6 +94,14 @@ pub async fn for_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Ve
     .await
 }
 
+/// Certificates by id (a page of products' current ones at once).
+pub async fn by_ids(c: &impl ConnectionTrait, ids: &BTreeSet<i64>) -> Result<HashMap<i64, Certificate>> {
+    let rows =
+        fetch_in::<Certificate, _>(c, &format!("SELECT {COLUMNS} FROM certificate WHERE id IN"), ids.iter().copied())
+            .await?;
+    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+}
+
 pub async fn find_by_number(c: &impl ConnectionTrait, number: &str) -> Result<Option<Certificate>> {
     fetch_optional(c, &format!("SELECT {COLUMNS} FROM certificate WHERE number = $1"), [number.into()]).await
 }

@@ -517,3 +517,19 @@ pub async fn placed_by_tax_codes(
     .await?;
     Ok(rows.into_iter().map(|p| (p.tax_code.clone(), p)).collect())
 }
+
+/// The tax codes of producers by id (those that have one).
+pub async fn tax_codes(c: &impl ConnectionTrait, ids: &BTreeSet<i64>) -> Result<HashMap<i64, String>> {
+    #[derive(FromQueryResult)]
+    struct Taxed {
+        id: i64,
+        tax_code: String,
+    }
+    let rows = fetch_in::<Taxed, _>(
+        c,
+        "SELECT id, tax_code FROM producer WHERE tax_code IS NOT NULL AND id IN",
+        ids.iter().copied(),
+    )
+    .await?;
+    Ok(rows.into_iter().map(|t| (t.id, t.tax_code)).collect())
+}

@@ -58,6 +58,8 @@ pub struct Product {
     #[schema(value_type = Option<String>, format = Date)]
     pub certificate_expires_on: Option<Date>,
     pub certificate_revoked: bool,
+    /// The current certificate, if any.
+    pub certificate_id: Option<i64>,
     pub demo: bool,
     pub version: i64,
     pub created_at: i64,
@@ -112,6 +114,7 @@ struct Row {
     potential_five: bool,
     certificate_expires_on: Option<Date>,
     certificate_revoked: bool,
+    certificate_id: Option<i64>,
     demo: bool,
     version: i64,
     created_at: i64,
@@ -145,6 +148,7 @@ impl From<Row> for Product {
             potential_five: r.potential_five,
             certificate_expires_on: r.certificate_expires_on,
             certificate_revoked: r.certificate_revoked,
+            certificate_id: r.certificate_id,
             demo: r.demo,
             version: r.version,
             created_at: r.created_at,
@@ -158,7 +162,7 @@ const SELECT: &str = "x.id, x.code, x.name, x.sheet_code, x.criteria_version, x.
     p.legal_type AS producer_legal_type, x.province_code, pr.name AS province_name, x.commune_code, c.name AS commune_name, \
     (SELECT MAX(o.district_name) FROM old_unit o WHERE o.district_code = p.old_district_code) AS old_district_name, \
     x.gtin, x.description, x.ingredients, x.packaging, x.price_vnd, x.capacity, x.stars, x.potential_five, \
-    x.certificate_expires_on, x.certificate_revoked, x.demo, x.version, x.created_at, x.updated_at, x.deleted_at";
+    x.certificate_expires_on, x.certificate_revoked, x.certificate_id, x.demo, x.version, x.created_at, x.updated_at, x.deleted_at";
 const FROM: &str = "product x JOIN producer p ON p.id = x.producer_id \
     JOIN province pr ON pr.code = x.province_code JOIN commune c ON c.code = x.commune_code";
 
