@@ -38,6 +38,11 @@ pub fn flash(message: &str, secure: bool) -> (header::HeaderName, HeaderValue) {
     (header::SET_COOKIE, cookies::set(FLASH_COOKIE, message, cookies::Lifetime::Seconds(120), secure))
 }
 
+/// Post/redirect/get: go to `path` and say `message` there once.
+pub fn redirect_with_flash(state: &AppState, message: &str, path: &str) -> Response {
+    ([flash(message, state.settings().secure_cookies)], Redirect::to(path)).into_response()
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {

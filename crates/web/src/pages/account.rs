@@ -3,14 +3,14 @@
 use super::{PlaceNames, view};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::auth::login::flash;
+use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::fmt;
 use crate::page::{PageCtx, field_error, render_status};
 use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use domain::FieldErrors;
 use domain::Invalid;
 use domain::password::{self, Password};
@@ -97,6 +97,5 @@ pub async fn change_password(
     let tx = state.db().write().await?;
     users::set_password(&tx, &user.who(), user.id, &hash, false, session_hash.as_deref()).await?;
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("account-password-changed"), secure)], Redirect::to("/account")).into_response())
+    Ok(redirect_with_flash(&state, &ctx.t.get("account-password-changed"), "/account"))
 }

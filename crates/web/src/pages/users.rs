@@ -3,13 +3,13 @@
 use super::{PlaceNames, view};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::auth::login::flash;
+use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::page::{Choice, PageCtx, field_error, render, render_status};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use domain::access::{self, Action, Place, Target};
 use domain::email::Email;
 use domain::place::{CommuneCode, ProvinceCode};
@@ -346,8 +346,7 @@ pub async fn update(
         Err(e) => return Err(e.into()),
     }
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("flash-saved"), secure)], Redirect::to("/admin/users")).into_response())
+    Ok(redirect_with_flash(&state, &ctx.t.get("flash-saved"), "/admin/users"))
 }
 
 pub async fn reset_password(

@@ -12,6 +12,13 @@ use domain::producer::{LegalType, SalesChannel};
 use store::producers::Producer;
 use store::products::Product;
 
+/// A delete button's form: the version the record was shown at.
+#[derive(serde::Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    pub version: i64,
+}
+
 pub fn producer_target(p: &Producer) -> Target {
     Target::at(Place {
         province: domain::place::ProvinceCode::parse(&p.province_code).ok(),

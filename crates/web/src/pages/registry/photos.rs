@@ -5,12 +5,12 @@ use super::product_target;
 use super::products::{detail, readable};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::auth::login::flash;
+use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::page::PageCtx;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use domain::Invalid;
 use domain::access::Action;
 use store::photos::{self, NewPhoto};
@@ -86,9 +86,7 @@ pub async fn upload(
         }
         Err(e) => return Err(e.into()),
     }
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&t.arg("photos-added", "n", &count.to_string()), secure)], Redirect::to(&format!("/products/{id}")))
-        .into_response())
+    Ok(redirect_with_flash(&state, &t.arg("photos-added", "n", &count.to_string()), &format!("/products/{id}")))
 }
 
 async fn serve(state: &AppState, caller: &Caller, headers: &HeaderMap, id: i64, thumb: bool) -> AppResult<Response> {
@@ -146,7 +144,5 @@ pub async fn delete(
     let tx = state.db().write().await?;
     photos::delete(&tx, &me.who(), id, &product.province_code).await?;
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("photos-deleted"), secure)], Redirect::to(&format!("/products/{}", product.id)))
-        .into_response())
+    Ok(redirect_with_flash(&state, &ctx.t.get("photos-deleted"), &format!("/products/{}", product.id)))
 }

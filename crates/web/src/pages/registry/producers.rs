@@ -1,15 +1,15 @@
 //! Chủ thể: list with search and filters, detail, create, edit, delete and restore.
 
-use super::{channel_choices, legal_type_choices, legal_type_label, producer_target, rank_label};
+use super::{VersionForm, channel_choices, legal_type_choices, legal_type_label, producer_target, rank_label};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::auth::login::flash;
+use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::page::{Choice, PageCtx, Pager, field_error, render, render_status};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use domain::access::{Action, Listing, Place, Target};
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::LegalType;
@@ -371,9 +371,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, ctx: PageCtx,
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("flash-saved"), secure)], Redirect::to(&format!("/producers/{}", created.id)))
-        .into_response())
+    Ok(redirect_with_flash(&state, &ctx.t.get("flash-saved"), &format!("/producers/{}", created.id)))
 }
 
 async fn invalid(
@@ -465,14 +463,7 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     }
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("flash-saved"), secure)], Redirect::to(&format!("/producers/{id}"))).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct VersionForm {
-    #[serde(default)]
-    version: i64,
+    Ok(redirect_with_flash(&state, &ctx.t.get("flash-saved"), &format!("/producers/{id}")))
 }
 
 pub async fn delete(
@@ -488,8 +479,7 @@ pub async fn delete(
     let tx = state.db().write().await?;
     producers::soft_delete(&tx, &me.who(), id, form.version).await?;
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.arg("producers-deleted", "name", &p.name), secure)], Redirect::to("/producers")).into_response())
+    Ok(redirect_with_flash(&state, &ctx.t.arg("producers-deleted", "name", &p.name), "/producers"))
 }
 
 pub async fn restore(
@@ -504,6 +494,5 @@ pub async fn restore(
     let tx = state.db().write().await?;
     producers::restore(&tx, &me.who(), id).await?;
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("flash-restored"), secure)], Redirect::to(&format!("/producers/{id}"))).into_response())
+    Ok(redirect_with_flash(&state, &ctx.t.get("flash-restored"), &format!("/producers/{id}")))
 }

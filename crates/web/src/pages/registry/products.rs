@@ -2,16 +2,16 @@
 //! certificates, create, edit, delete and restore.
 
 use super::producers::conflicts;
-use super::{legal_type_choices, legal_type_label, producer_target, product_target, rank_label};
+use super::{VersionForm, legal_type_choices, legal_type_label, producer_target, product_target, rank_label};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::auth::login::flash;
+use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::page::{Choice, PageCtx, Pager, field_error, render, render_status};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use domain::access::{Action, Listing};
 use domain::certificate::CertificateStatus;
 use domain::criteria::CriteriaSet;
@@ -471,9 +471,8 @@ pub async fn create(
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
     let message = ctx.t.arg("products-created", "code", &created.code);
-    Ok(([flash(&message, secure)], Redirect::to(&format!("/products/{}", created.id))).into_response())
+    Ok(redirect_with_flash(&state, &message, &format!("/products/{}", created.id)))
 }
 
 pub async fn edit_form(
@@ -533,14 +532,7 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     }
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("flash-saved"), secure)], Redirect::to(&format!("/products/{id}"))).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct VersionForm {
-    #[serde(default)]
-    version: i64,
+    Ok(redirect_with_flash(&state, &ctx.t.get("flash-saved"), &format!("/products/{id}")))
 }
 
 pub async fn delete(
@@ -556,9 +548,8 @@ pub async fn delete(
     let tx = state.db().write().await?;
     products::soft_delete(&tx, &me.who(), id, form.version).await?;
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
     let message = ctx.t.arg("products-deleted", "name", &p.name);
-    Ok(([flash(&message, secure)], Redirect::to(&format!("/producers/{}", p.producer_id))).into_response())
+    Ok(redirect_with_flash(&state, &message, &format!("/producers/{}", p.producer_id)))
 }
 
 pub async fn restore(
@@ -573,6 +564,5 @@ pub async fn restore(
     let tx = state.db().write().await?;
     products::restore(&tx, &me.who(), id).await?;
     tx.commit().await?;
-    let secure = state.settings().secure_cookies;
-    Ok(([flash(&ctx.t.get("flash-restored"), secure)], Redirect::to(&format!("/products/{id}"))).into_response())
+    Ok(redirect_with_flash(&state, &ctx.t.get("flash-restored"), &format!("/products/{id}")))
 }
