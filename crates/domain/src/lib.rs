@@ -18,6 +18,7 @@ pub mod producer;
 pub mod product_code;
 pub mod registry;
 pub mod role;
+pub mod scoring;
 pub mod tax_code;
 pub mod text;
 

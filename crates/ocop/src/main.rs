@@ -1,6 +1,7 @@
 //! `ocop`: the platform's server and command line.
 
 mod config;
+mod criteria_cli;
 mod exchange_cli;
 mod serve;
 mod users;
@@ -71,6 +72,11 @@ enum Command {
         #[arg(long)]
         template: bool,
     },
+    /// The criteria sets and offline scoring (self-assessment).
+    Criteria {
+        #[command(subcommand)]
+        action: criteria_cli::CriteriaAction,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -114,6 +120,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.config);
     let result = match cli.command {
+        Command::Criteria { action } => criteria_cli::run(action),
         Command::Serve { no_migrate, demo } => serve::run(&cli.config, no_migrate, demo).await,
         Command::Demo { seed } => serve::demo(&cli.config, seed).await,
         Command::Migrate => serve::migrate(&cli.config).await,

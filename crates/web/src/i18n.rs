@@ -159,6 +159,9 @@ mod tests {
             include_str!("../../domain/src/producer.rs"),
             include_str!("../../domain/src/certificate.rs"),
             include_str!("../../domain/src/criteria.rs"),
+            include_str!("../../domain/src/scoring.rs"),
+            include_str!("../../domain/src/scoring/input.rs"),
+            include_str!("../../ocop/src/criteria_cli.rs"),
             include_str!("../../store/src/users.rs"),
             include_str!("../../store/src/producers.rs"),
             include_str!("../../store/src/products.rs"),
@@ -174,7 +177,7 @@ mod tests {
             include_str!("../../store/src/photos.rs"),
         ];
         for source in sources {
-            for prefix in ["invalid-", "import-"] {
+            for prefix in ["invalid-", "import-", "score-"] {
                 for piece in source.split(&format!("\"{prefix}")).skip(1) {
                     let key = format!("{prefix}{}", piece.split('"').next().unwrap_or_default());
                     assert!(vi.contains(&key), "no message for {key}");

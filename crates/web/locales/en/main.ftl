@@ -431,3 +431,23 @@ invalid-photo-type = Not a JPEG, PNG or WebP image (the type is read from the co
 invalid-photo-corrupt = The image file is damaged or unreadable.
 invalid-photo-dimensions = The image is too large: at most { $max } pixels a side.
 invalid-photo-count = A product has at most { $max } photos.
+
+## Scoring on a criteria sheet
+score-json = The answers file is not valid JSON: { $detail }
+score-json-shape = The answers file must be a JSON object with "sheet" and either "answers" (one assessor) or "members" (a council, each with "member" and "answers").
+score-unknown-field = The field «{ $field }» is not used in an answers file.
+score-member-name = Member number { $position } has no name ("member").
+score-answer-type = Criterion { $criterion }: an answer is an option's index (0, 1, 2…) or true/false.
+score-no-sheet = Name the criteria sheet (--sheet 01 or "sheet" in the file).
+score-sheet-mismatch = --sheet { $flag } differs from sheet { $file } named in the file.
+score-unknown-sheet = There is no criteria sheet «{ $sheet }» (sheets are 01 to 26).
+score-no-members = There is no scorecard.
+score-duplicate-member = Member { $member } has two scorecards.
+score-unknown-criterion = Criterion { $criterion } is not on criteria sheet { $sheet }.
+score-group-answered = { $criterion } is a group heading: score its sub-criteria, not the group.
+score-missing = Criterion { $criterion } is not scored.
+score-out-of-range = Criterion { $criterion }: there is no option { $index } (it has { $count } options, numbered from 0).
+score-needs-choice = Criterion { $criterion }: choose an option (its index), not met/not met.
+score-needs-met = Criterion { $criterion } lists no options: answer met (true) or not met (false).
+score-mixed-variants = Criterion { $criterion }: the option belongs to { $variant }, not the case chosen at criterion { $other }.
+score-no-knock-out = Criterion { $criterion } has no condition that stops the evaluation.

@@ -431,3 +431,23 @@ invalid-photo-type = Không phải ảnh JPEG, PNG hay WebP (kiểu tệp đư�
 invalid-photo-corrupt = Tệp ảnh bị hỏng hoặc không đọc được.
 invalid-photo-dimensions = Ảnh quá lớn: mỗi chiều tối đa { $max } điểm ảnh.
 invalid-photo-count = Mỗi sản phẩm có tối đa { $max } ảnh.
+
+## Chấm điểm theo bộ tiêu chí
+score-json = Tệp câu trả lời không phải JSON hợp lệ: { $detail }
+score-json-shape = Tệp câu trả lời phải là một đối tượng JSON có "sheet" và "answers" (một người chấm) hoặc "members" (hội đồng, mỗi thành viên có "member" và "answers").
+score-unknown-field = Trường «{ $field }» không được dùng trong tệp câu trả lời.
+score-member-name = Thành viên thứ { $position } chưa có tên ("member").
+score-answer-type = Tiêu chí { $criterion }: câu trả lời phải là số thứ tự phương án (0, 1, 2…) hoặc true/false.
+score-no-sheet = Hãy cho biết bộ tiêu chí (--sheet 01 hoặc "sheet" trong tệp).
+score-sheet-mismatch = --sheet { $flag } khác với bộ tiêu chí { $file } ghi trong tệp.
+score-unknown-sheet = Không có bộ tiêu chí số «{ $sheet }» (có các bộ 01 đến 26).
+score-no-members = Chưa có phiếu chấm nào.
+score-duplicate-member = Thành viên { $member } có hai phiếu chấm.
+score-unknown-criterion = Tiêu chí { $criterion } không có trong bộ tiêu chí số { $sheet }.
+score-group-answered = { $criterion } là nhóm tiêu chí: hãy chấm các tiêu chí con của nhóm, không chấm nhóm.
+score-missing = Chưa chấm tiêu chí { $criterion }.
+score-out-of-range = Tiêu chí { $criterion }: không có phương án số { $index } (có { $count } phương án, đánh số từ 0).
+score-needs-choice = Tiêu chí { $criterion }: hãy chọn một phương án (số thứ tự), không phải đạt/không đạt.
+score-needs-met = Tiêu chí { $criterion } không có phương án liệt kê: chỉ trả lời đạt (true) hoặc không đạt (false).
+score-mixed-variants = Tiêu chí { $criterion }: phương án thuộc { $variant }, khác trường hợp đã chọn ở tiêu chí { $other }.
+score-no-knock-out = Tiêu chí { $criterion } không có điều kiện dừng đánh giá.
