@@ -8,6 +8,7 @@ pub mod audit;
 pub mod certificate;
 pub mod criteria;
 pub mod email;
+pub mod evaluation;
 pub mod gtin;
 pub mod invalid;
 pub mod money;
@@ -21,5 +22,11 @@ pub mod role;
 pub mod scoring;
 pub mod tax_code;
 pub mod text;
+pub mod workdays;
 
 pub use invalid::{FieldErrors, Invalid};
+
+/// A date as Vietnamese documents write it: `dd/mm/yyyy`.
+pub fn fmt_date(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}

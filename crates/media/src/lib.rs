@@ -2,6 +2,8 @@
 //! must decode within size limits, and a JPEG thumbnail is made for lists and phones.
 //! CPU-bound: callers on an async runtime run [`prepare`] on a blocking thread.
 
+pub mod evidence;
+
 use domain::Invalid;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};

@@ -14,7 +14,9 @@ pub mod criteria;
 mod db;
 pub mod demo;
 pub mod directory;
+pub mod evaluation;
 pub mod migrate;
+pub mod notifications;
 pub mod photos;
 pub mod producers;
 pub mod products;
@@ -44,6 +46,12 @@ pub enum StoreError {
     Stale,
     #[error("invalid: {0}")]
     Invalid(FieldErrors),
+    /// The step is not allowed now: wrong state, outside a window, quorum not reached (409).
+    #[error("refused: {0}")]
+    Refused(domain::Invalid),
+    /// The caller may read the record but this step is someone else's (403), e.g. not the chair.
+    #[error("not allowed: {0}")]
+    NotAllowed(domain::Invalid),
     /// A stored value that our own types refuse: a bug or a manual edit of the database.
     #[error("corrupt data in {table}: {detail}")]
     Corrupt { table: &'static str, detail: String },

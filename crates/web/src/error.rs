@@ -20,6 +20,10 @@ pub enum AppError {
     NotFound,
     /// 409: someone else changed the record since the caller read it.
     Conflict,
+    /// 409: the step is not possible now (wrong state, outside a window); the message says why.
+    Refused(Invalid),
+    /// 403 with a reason: the step belongs to someone else (e.g. the council chair).
+    NotYours(Invalid),
     /// 422: the submitted fields are invalid, each with its reason.
     Invalid(FieldErrors),
     /// 429: too many attempts; the message key says which.
@@ -37,7 +41,8 @@ impl AppError {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Conflict | AppError::Refused(_) => StatusCode::CONFLICT,
+            AppError::NotYours(_) => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -66,6 +71,8 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Stale => AppError::Conflict,
             StoreError::Invalid(fields) => AppError::Invalid(fields),
+            StoreError::Refused(why) => AppError::Refused(why),
+            StoreError::NotAllowed(why) => AppError::NotYours(why),
             StoreError::Duplicate(what) => AppError::Internal(format!("unexpected duplicate: {what}")),
             StoreError::Db(e @ (sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_))) => {
                 AppError::Unavailable(e.to_string())
@@ -103,7 +110,9 @@ impl IntoResponse for AppError {
         match self {
             AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
             AppError::Unavailable(detail) => tracing::error!(%detail, "database unavailable"),
-            AppError::BadRequest(why) => info.message = Some((why.key, why.args)),
+            AppError::BadRequest(why) | AppError::Refused(why) | AppError::NotYours(why) => {
+                info.message = Some((why.key, why.args))
+            }
             AppError::Invalid(fields) => info.fields = fields,
             AppError::TooMany { key, retry_after_seconds } => {
                 let minutes = (retry_after_seconds + 59) / 60;

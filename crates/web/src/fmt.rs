@@ -23,7 +23,7 @@ pub fn datetime(ts: i64) -> String {
 
 /// `dd/mm/yyyy`.
 pub fn date(d: Date) -> String {
-    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+    domain::fmt_date(d)
 }
 
 /// Unix seconds at the start of a day in Vietnam.

@@ -162,6 +162,13 @@ mod tests {
             include_str!("../../domain/src/scoring.rs"),
             include_str!("../../domain/src/scoring/input.rs"),
             include_str!("../../ocop/src/criteria_cli.rs"),
+            include_str!("../../domain/src/evaluation.rs"),
+            include_str!("../../media/src/evidence.rs"),
+            include_str!("../../store/src/evaluation/rounds.rs"),
+            include_str!("../../store/src/evaluation/dossiers.rs"),
+            include_str!("../../store/src/evaluation/councils.rs"),
+            include_str!("../../store/src/evaluation/decisions.rs"),
+            include_str!("../../store/src/evaluation/reminders.rs"),
             include_str!("../../store/src/users.rs"),
             include_str!("../../store/src/producers.rs"),
             include_str!("../../store/src/products.rs"),
@@ -177,7 +184,7 @@ mod tests {
             include_str!("../../store/src/photos.rs"),
         ];
         for source in sources {
-            for prefix in ["invalid-", "import-", "score-"] {
+            for prefix in ["invalid-", "import-", "score-", "notify-"] {
                 for piece in source.split(&format!("\"{prefix}")).skip(1) {
                     let key = format!("{prefix}{}", piece.split('"').next().unwrap_or_default());
                     assert!(vi.contains(&key), "no message for {key}");

@@ -107,6 +107,30 @@ fn card(object: &Map<String, Value>, member: Option<String>) -> Result<Scorecard
     Ok(card)
 }
 
+/// Answers as stored and sent by the web scorecards: `{"1.1": 2, "2.4": true}`.
+pub fn answers_to_json(answers: &std::collections::BTreeMap<String, Answer>) -> String {
+    let map: Map<String, Value> = answers
+        .iter()
+        .map(|(code, a)| {
+            let v = match a {
+                Answer::Choice(i) => json!(i),
+                Answer::Met(b) => json!(b),
+            };
+            (code.clone(), v)
+        })
+        .collect();
+    Value::Object(map).to_string()
+}
+
+/// Reads stored or posted answers; each must be an option index or true/false.
+pub fn answers_from_json(text: &str) -> Result<std::collections::BTreeMap<String, Answer>, Invalid> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| Invalid::new("score-json").with("detail", e.to_string()))?;
+    let mut object = Map::new();
+    object.insert("answers".into(), value);
+    card(&object, None).map(|c| c.answers).map_err(|e| e.why)
+}
+
 /// Two decimals, as the report prints them.
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
@@ -190,6 +214,13 @@ mod tests {
         assert_eq!(e.why.key, "score-member-name");
         let e = parse(r#"{"answers":{},"members":[]}"#).expect_err("both");
         assert_eq!(e.why.key, "score-json-shape");
+    }
+
+    #[test]
+    fn stored_answers_round_trip() {
+        let answers = answers_from_json(r#"{"1.1":2,"2.4":false}"#).expect("answers");
+        assert_eq!(answers_from_json(&answers_to_json(&answers)), Ok(answers));
+        assert_eq!(answers_from_json("[1]").map_err(|e| e.key), Err("score-json-shape"));
     }
 
     #[test]

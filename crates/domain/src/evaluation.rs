@@ -1,0 +1,357 @@
+//! The evaluation cycle's rules (QĐ 26/2026/QĐ-TTg, Điều 4–8): registration kinds and windows,
+//! the states a registration moves through and the only transitions allowed between them.
+
+use crate::Invalid;
+use crate::certificate::{RERATING_OPENS_DAYS, Stars};
+use time::{Date, Duration};
+
+/// The commune screens a dossier within this many working days (Điều 7.2).
+pub const SCREENING_WORKING_DAYS: u32 = 15;
+/// A re-rating may be filed no later than this many days before expiry (Điều 7.6).
+pub const RERATING_CLOSES_DAYS: i64 = 120;
+/// A re-rating is finished within this many days of a complete dossier (Điều 7.6.đ).
+pub const RERATING_LIMIT_DAYS: i64 = 45;
+/// Samples sent with a dossier (Điều 6.2), except for tourism services (sheet 26).
+pub const SAMPLES: u32 = 5;
+
+/// Lần đăng ký: Lần đầu / Nâng hạng / Đánh giá lại (Mẫu 01).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    First,
+    Upgrade,
+    Rerating,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::First, Kind::Upgrade, Kind::Rerating];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::First => "first",
+            Kind::Upgrade => "upgrade",
+            Kind::Rerating => "rerating",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Kind, Invalid> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or_else(|| Invalid::new("invalid-registration-kind"))
+    }
+}
+
+/// The certificate a product holds when it registers, as far as the filing rules care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub stars: Stars,
+    pub expires_on: Date,
+    /// Revoked, superseded or expired certificates do not count.
+    pub in_force: bool,
+}
+
+/// The re-rating window of a certificate expiring on `expires`: from 180 to 120 days before.
+pub fn rerating_window(expires: Date) -> (Date, Date) {
+    (expires - Duration::days(RERATING_OPENS_DAYS), expires - Duration::days(RERATING_CLOSES_DAYS))
+}
+
+/// Whether a product may register as `kind` on `today`, given what it holds.
+pub fn may_file(kind: Kind, held: Option<Held>, today: Date) -> Result<(), Invalid> {
+    let held = held.filter(|h| h.in_force);
+    match (kind, held) {
+        (Kind::First, None) => Ok(()),
+        (Kind::First, Some(_)) => Err(Invalid::new("invalid-first-but-certified")),
+        (Kind::Upgrade | Kind::Rerating, None) => Err(Invalid::new("invalid-needs-certificate")),
+        (Kind::Upgrade, Some(h)) if h.stars.get() >= 5 => Err(Invalid::new("invalid-upgrade-five")),
+        (Kind::Upgrade, Some(_)) => Ok(()),
+        (Kind::Rerating, Some(h)) => {
+            let (opens, closes) = rerating_window(h.expires_on);
+            if today < opens || today > closes {
+                Err(Invalid::new("invalid-rerating-window")
+                    .with("opens", crate::fmt_date(opens))
+                    .with("closes", crate::fmt_date(closes)))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Where a registration is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// The producer is preparing it; editable.
+    Draft,
+    /// Filed at the commune; locked.
+    Submitted,
+    /// The commune sent it back with reasons; the producer may correct and submit again.
+    Returned,
+    /// The commune accepted it (Mẫu 03) and forwarded it to the province.
+    Accepted,
+    /// Before the provincial council.
+    Council,
+    /// The provincial result is approved: 3★/4★ await the recognition decision, a potential
+    /// 5★ awaits forwarding.
+    Approved,
+    /// Sent to the central council for 5★.
+    Forwarded,
+    /// The central council's result is approved and is 5★: awaits the Ministry's decision.
+    CentralApproved,
+    /// The central council found less than 5★: back to the province, which may recognise 3★/4★.
+    CentralReturned,
+    /// Recognised by a decision; the certificate is issued.
+    Recognised,
+    /// Not recognised (1★/2★, knocked out or disqualified).
+    NotRecognised,
+}
+
+impl State {
+    pub const ALL: [State; 11] = [
+        State::Draft,
+        State::Submitted,
+        State::Returned,
+        State::Accepted,
+        State::Council,
+        State::Approved,
+        State::Forwarded,
+        State::CentralApproved,
+        State::CentralReturned,
+        State::Recognised,
+        State::NotRecognised,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::Submitted => "submitted",
+            State::Returned => "returned",
+            State::Accepted => "accepted",
+            State::Council => "council",
+            State::Approved => "approved",
+            State::Forwarded => "forwarded",
+            State::CentralApproved => "central_approved",
+            State::CentralReturned => "central_returned",
+            State::Recognised => "recognised",
+            State::NotRecognised => "not_recognised",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The producer may still change the dossier.
+    pub fn editable(self) -> bool {
+        matches!(self, State::Draft | State::Returned)
+    }
+
+    /// Finished: nothing more happens to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Recognised | State::NotRecognised)
+    }
+}
+
+/// What someone does to a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Submit,
+    Accept,
+    Return,
+    AssignCouncil,
+    /// The provincial council's result is approved; `recognisable` = 3★–5★ and not stopped.
+    Approve {
+        recognisable: bool,
+    },
+    Forward,
+    /// The central council's result is approved; `five` = it is 5★.
+    CentralApprove {
+        five: bool,
+    },
+    Recognise,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Submit => "submit",
+            Step::Accept => "accept",
+            Step::Return => "return",
+            Step::AssignCouncil => "assign_council",
+            Step::Approve { .. } => "approve",
+            Step::Forward => "forward",
+            Step::CentralApprove { .. } => "central_approve",
+            Step::Recognise => "recognise",
+        }
+    }
+}
+
+/// The transition table. Anything not listed is refused, naming the step and the state.
+pub fn next(state: State, step: Step) -> Result<State, Invalid> {
+    use State::*;
+    let to = match (state, step) {
+        (Draft | Returned, Step::Submit) => Submitted,
+        (Submitted, Step::Accept) => Accepted,
+        (Submitted, Step::Return) => Returned,
+        (Accepted, Step::AssignCouncil) => Council,
+        (Council, Step::Approve { recognisable: true }) => Approved,
+        (Council, Step::Approve { recognisable: false }) => NotRecognised,
+        (Approved, Step::Forward) => Forwarded,
+        (Forwarded, Step::CentralApprove { five: true }) => CentralApproved,
+        (Forwarded, Step::CentralApprove { five: false }) => CentralReturned,
+        (Approved | CentralApproved | CentralReturned, Step::Recognise) => Recognised,
+        _ => {
+            return Err(Invalid::new("invalid-transition").with("step", step.name()).with("state", state.as_str()));
+        }
+    };
+    Ok(to)
+}
+
+/// Grounds for revoking a certificate (Điều 8.1, a–e).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RevocationGround {
+    /// a) false information or a forged dossier.
+    Forged,
+    /// b) no longer meets the criteria, per an inspection conclusion.
+    NoLongerMeets,
+    /// c) violations of law on quality, food safety, environment, IP, labelling…
+    Violation,
+    /// d) misuse of the OCOP mark.
+    MarkMisuse,
+    /// đ) the owner no longer produces the product.
+    Discontinued,
+    /// e) other cases concluded by a competent authority.
+    Other,
+}
+
+impl RevocationGround {
+    pub const ALL: [RevocationGround; 6] = [
+        RevocationGround::Forged,
+        RevocationGround::NoLongerMeets,
+        RevocationGround::Violation,
+        RevocationGround::MarkMisuse,
+        RevocationGround::Discontinued,
+        RevocationGround::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationGround::Forged => "forged",
+            RevocationGround::NoLongerMeets => "no_longer_meets",
+            RevocationGround::Violation => "violation",
+            RevocationGround::MarkMisuse => "mark_misuse",
+            RevocationGround::Discontinued => "discontinued",
+            RevocationGround::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<RevocationGround, Invalid> {
+        RevocationGround::ALL
+            .into_iter()
+            .find(|g| g.as_str() == s.trim())
+            .ok_or_else(|| Invalid::new("invalid-revocation-ground"))
+    }
+}
+
+/// Phiếu số …/PĐK-(Mã tỉnh)-(Mã xã)-(Năm) (Mẫu 01).
+pub fn registration_number(sequence: u32, province: &str, commune: &str, year: i32) -> String {
+    format!("{sequence:03}/PĐK-{province}-{commune}-{year}")
+}
+
+/// A certificate number: `OCOP-(issuer)-(year)-(sequence)`, issuer = province code or `TW`
+/// (central). Safe in a URL path.
+pub fn certificate_number(issuer: &str, year: i32, sequence: u32) -> String {
+    let issuer = if issuer == "central" { "TW" } else { issuer };
+    format!("OCOP-{issuer}-{year}-{sequence:05}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn held(stars: u8, expires: Date) -> Option<Held> {
+        Some(Held { stars: Stars::new(stars).expect("stars"), expires_on: expires, in_force: true })
+    }
+
+    #[test]
+    fn rerating_is_filed_180_to_120_days_before_expiry() {
+        let expires = date!(2027 - 06 - 30);
+        let (opens, closes) = rerating_window(expires);
+        assert_eq!((opens, closes), (date!(2027 - 01 - 01), date!(2027 - 03 - 02)));
+        assert!(may_file(Kind::Rerating, held(4, expires), opens).is_ok());
+        assert!(may_file(Kind::Rerating, held(4, expires), closes).is_ok());
+        let early = may_file(Kind::Rerating, held(4, expires), opens - Duration::days(1)).expect_err("early");
+        assert_eq!(early.key, "invalid-rerating-window");
+        assert_eq!(early.args, [("opens", "01/01/2027".to_owned()), ("closes", "02/03/2027".to_owned())]);
+        assert!(may_file(Kind::Rerating, held(4, expires), closes + Duration::days(1)).is_err());
+    }
+
+    #[test]
+    fn each_kind_needs_the_right_certificate() {
+        let today = date!(2026 - 11 - 29);
+        let expires = date!(2028 - 01 - 01);
+        assert!(may_file(Kind::First, None, today).is_ok());
+        assert_eq!(
+            may_file(Kind::First, held(3, expires), today).map_err(|e| e.key),
+            Err("invalid-first-but-certified")
+        );
+        assert_eq!(may_file(Kind::Upgrade, None, today).map_err(|e| e.key), Err("invalid-needs-certificate"));
+        assert!(may_file(Kind::Upgrade, held(3, expires), today).is_ok());
+        assert_eq!(may_file(Kind::Upgrade, held(5, expires), today).map_err(|e| e.key), Err("invalid-upgrade-five"));
+        let lapsed = Some(Held { in_force: false, ..held(4, expires).expect("held") });
+        assert!(may_file(Kind::First, lapsed, today).is_ok(), "a revoked or expired product starts again");
+    }
+
+    #[test]
+    fn the_happy_paths_go_through() {
+        use State::*;
+        let province = [Step::Submit, Step::Accept, Step::AssignCouncil, Step::Approve { recognisable: true }];
+        let mut s = Draft;
+        for step in province {
+            s = next(s, step).expect("allowed");
+        }
+        assert_eq!(s, Approved);
+        assert_eq!(next(s, Step::Recognise), Ok(Recognised));
+        let s = next(s, Step::Forward).expect("forward");
+        assert_eq!(next(s, Step::CentralApprove { five: true }), Ok(CentralApproved));
+        let back = next(s, Step::CentralApprove { five: false }).expect("back");
+        assert_eq!(next(back, Step::Recognise), Ok(Recognised));
+        assert_eq!(next(Council, Step::Approve { recognisable: false }), Ok(NotRecognised));
+        assert_eq!(next(Returned, Step::Submit), Ok(Submitted));
+    }
+
+    #[test]
+    fn every_other_transition_is_refused_with_its_names() {
+        let steps = [
+            Step::Submit,
+            Step::Accept,
+            Step::Return,
+            Step::AssignCouncil,
+            Step::Approve { recognisable: true },
+            Step::Approve { recognisable: false },
+            Step::Forward,
+            Step::CentralApprove { five: true },
+            Step::CentralApprove { five: false },
+            Step::Recognise,
+        ];
+        let allowed = 13;
+        let mut ok = 0;
+        for state in State::ALL {
+            for step in steps {
+                match next(state, step) {
+                    Ok(_) => ok += 1,
+                    Err(e) => {
+                        assert_eq!(e.key, "invalid-transition");
+                        assert_eq!(e.args, [("step", step.name().to_owned()), ("state", state.as_str().to_owned())]);
+                    }
+                }
+            }
+            assert!(!state.is_final() || steps.iter().all(|s| next(state, *s).is_err()), "{state:?} is final");
+        }
+        assert_eq!(ok, allowed, "the table has exactly the documented transitions");
+    }
+
+    #[test]
+    fn numbers_follow_the_forms() {
+        assert_eq!(registration_number(7, "01", "00004", 2026), "007/PĐK-01-00004-2026");
+        assert_eq!(certificate_number("01", 2026, 12), "OCOP-01-2026-00012");
+        assert_eq!(certificate_number("central", 2027, 3), "OCOP-TW-2027-00003");
+    }
+}

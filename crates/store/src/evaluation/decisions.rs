@@ -1,0 +1,304 @@
+//! Decisions: recognition (3★/4★ by the province, 5★ by the Ministry) with the certificates they
+//! issue, forwarding potential 5★ products to the central council, and revocation.
+
+use super::dossiers::Registration;
+use super::{refused, step};
+use crate::audit::{self, Change, Who};
+use crate::certificates::{self, Certificate, CertificateFact, Level};
+use crate::db::{execute, fetch_one, fetch_optional, now};
+use crate::{Result, StoreError, Tx};
+use domain::certificate::{CertificateStatus, Stars, expiry};
+use domain::evaluation::{RevocationGround, State, Step, certificate_number};
+use domain::text::clean;
+use domain::{FieldErrors, Invalid};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::Serialize;
+use time::Date;
+
+/// Who signs: a province's People's Committee chairman, or the Minister.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issuer {
+    Province(String),
+    Central,
+}
+
+impl Issuer {
+    pub fn code(&self) -> &str {
+        match self {
+            Issuer::Province(p) => p,
+            Issuer::Central => "central",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, Serialize)]
+pub struct Decision {
+    pub id: i64,
+    pub issuer: String,
+    pub kind: String,
+    pub number: String,
+    pub signed_on: Date,
+    pub signer: String,
+    pub created_at: i64,
+}
+
+/// A decision as typed: its number (e.g. `1234/QĐ-UBND`), signing date and signer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct DecisionInput {
+    pub number: String,
+    pub signed_on: String,
+    pub signer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionDraft {
+    pub number: String,
+    pub signed_on: Date,
+    pub signer: String,
+}
+
+impl DecisionInput {
+    pub fn parse(&self, today: Date) -> Result<DecisionDraft, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let number = clean(&self.number);
+        if number.is_empty() {
+            e.add("number", Invalid::new("invalid-required"));
+        } else if number.chars().count() > 60 {
+            e.add("number", Invalid::new("invalid-too-long").with("max", 60));
+        }
+        let signed_on = e.check("signed_on", domain::registry::parse_date(&self.signed_on));
+        if signed_on.is_some_and(|d| d > today) {
+            e.add("signed_on", Invalid::new("invalid-future-date"));
+        }
+        let signer = clean(&self.signer);
+        if signer.is_empty() {
+            e.add("signer", Invalid::new("invalid-required"));
+        }
+        match signed_on {
+            Some(signed_on) if e.is_empty() => Ok(DecisionDraft { number, signed_on, signer }),
+            _ => Err(e),
+        }
+    }
+}
+
+pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Decision>> {
+    fetch_optional(
+        c,
+        "SELECT id, issuer, kind, number, signed_on, signer, created_at FROM decision WHERE id = $1",
+        [id.into()],
+    )
+    .await
+}
+
+async fn insert(tx: &Tx, who: &Who, issuer: &Issuer, kind: &str, d: &DecisionDraft) -> Result<Decision> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let row: Id = fetch_one(
+        tx,
+        "INSERT INTO decision (issuer, kind, number, signed_on, signer, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        [
+            issuer.code().into(),
+            kind.into(),
+            d.number.clone().into(),
+            d.signed_on.into(),
+            d.signer.clone().into(),
+            who.user_id.into(),
+            now().into(),
+        ],
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Duplicate(_) => {
+            StoreError::Invalid(FieldErrors::single("number", Invalid::new("invalid-decision-taken")))
+        }
+        other => other,
+    })?;
+    get(tx, row.id).await?.ok_or(StoreError::NotFound)
+}
+
+async fn next_certificate_number(tx: &Tx, issuer: &Issuer, year: i32) -> Result<String> {
+    #[derive(FromQueryResult)]
+    struct Seq {
+        last_value: i64,
+    }
+    let seq: Seq = fetch_one(
+        tx,
+        "INSERT INTO certificate_sequence (issuer, year, last_value) VALUES ($1, $2, 1) \
+         ON CONFLICT (issuer, year) DO UPDATE SET last_value = certificate_sequence.last_value + 1 RETURNING last_value",
+        [issuer.code().into(), i64::from(year).into()],
+    )
+    .await?;
+    Ok(certificate_number(issuer.code(), year, u32::try_from(seq.last_value).unwrap_or(u32::MAX)))
+}
+
+/// What the issuer may recognise: the province 3★/4★ results it approved (or got back from the
+/// central council); the Ministry the 5★ results of the central council.
+fn recognisable(issuer: &Issuer, g: &Registration) -> Result<Stars> {
+    let stars = g.stars.and_then(|s| u8::try_from(s).ok()).and_then(|s| Stars::new(s).ok());
+    let state = g.state();
+    let fits = match (issuer, state, stars.map(Stars::get)) {
+        (Issuer::Province(p), State::Approved | State::CentralReturned, Some(3 | 4)) => p == &g.province_code,
+        (Issuer::Province(_), State::Approved, Some(5)) => {
+            return Err(refused(
+                Invalid::new("invalid-must-forward").with("number", g.number.clone().unwrap_or_default()),
+            ));
+        }
+        (Issuer::Central, State::CentralApproved, Some(5)) => true,
+        _ => false,
+    };
+    match stars {
+        Some(s) if fits => Ok(s),
+        _ => Err(refused(
+            Invalid::new("invalid-not-recognisable")
+                .with("number", g.number.clone().unwrap_or_default())
+                .with("state", &g.state),
+        )),
+    }
+}
+
+/// Issues a recognition decision for these registrations, a certificate for each (valid 36
+/// months from the signing date), superseding the product's previous one.
+pub async fn recognise(
+    tx: &Tx,
+    who: &Who,
+    issuer: &Issuer,
+    d: &DecisionDraft,
+    registration_ids: &[i64],
+) -> Result<(Decision, Vec<Certificate>)> {
+    if registration_ids.is_empty() {
+        return Err(StoreError::Invalid(FieldErrors::single("registrations", Invalid::new("invalid-none-chosen"))));
+    }
+    let decision = insert(tx, who, issuer, "recognition", d).await?;
+    let mut issued = Vec::new();
+    for id in registration_ids {
+        let g = super::dossiers::get(tx, *id).await?.ok_or(StoreError::NotFound)?;
+        let stars = recognisable(issuer, &g)?;
+        let number = next_certificate_number(tx, issuer, d.signed_on.year()).await?;
+        let fact = CertificateFact {
+            number,
+            stars,
+            level: if *issuer == Issuer::Central { Level::Central } else { Level::Province },
+            decision_number: d.number.clone(),
+            decision_date: Some(d.signed_on),
+            signer: d.signer.clone(),
+            issued_on: d.signed_on,
+            expires_on: expiry(d.signed_on),
+            revoked_on: None,
+            revocation_ground: None,
+            revocation_decision: None,
+            criteria_version: g.criteria_version.clone(),
+            source: "evaluation",
+        };
+        let certificate = certificates::record(tx, who, g.product_id, &fact).await?;
+        execute(tx, "UPDATE certificate SET registration_id = $1 WHERE id = $2", [g.id.into(), certificate.id.into()])
+            .await?;
+        step(tx, g.id, &g.state, Step::Recognise).await?;
+        execute(
+            tx,
+            "UPDATE registration SET decision_id = $1, certificate_id = $2 WHERE id = $3",
+            [decision.id.into(), certificate.id.into(), g.id.into()],
+        )
+        .await?;
+        audit::append(
+            tx,
+            who,
+            Change::new("registration.recognise", "registration", g.id).province(Some(&g.province_code)).after(
+                &serde_json::json!({"decision": decision, "certificate": certificate.number, "stars": stars.get()}),
+            ),
+        )
+        .await?;
+        issued.push(certificate);
+    }
+    Ok((decision, issued))
+}
+
+/// Sends approved potential-5★ registrations to the central council.
+pub async fn forward(tx: &Tx, who: &Who, province: &str, registration_ids: &[i64]) -> Result<usize> {
+    for id in registration_ids {
+        let g = super::dossiers::get(tx, *id).await?.ok_or(StoreError::NotFound)?;
+        if g.province_code != province {
+            return Err(StoreError::NotFound);
+        }
+        if g.stars != Some(5) {
+            return Err(refused(
+                Invalid::new("invalid-not-potential-five").with("number", g.number.clone().unwrap_or_default()),
+            ));
+        }
+        step(tx, g.id, &g.state, Step::Forward).await?;
+        audit::append(
+            tx,
+            who,
+            Change::new("registration.forward", "registration", g.id)
+                .province(Some(&g.province_code))
+                .after(&serde_json::json!({"state": "forwarded"})),
+        )
+        .await?;
+    }
+    Ok(registration_ids.len())
+}
+
+/// Revokes a certificate in force on a legal ground, by a decision of the competent issuer
+/// (the province for 3★/4★, the Ministry for 5★). The product shows it at once: its copy of the
+/// certificate is updated in the same transaction.
+pub async fn revoke(
+    tx: &Tx,
+    who: &Who,
+    issuer: &Issuer,
+    certificate_id: i64,
+    ground: RevocationGround,
+    d: &DecisionDraft,
+    today: Date,
+) -> Result<Certificate> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let cert = fetch_optional::<Id>(tx, "SELECT id FROM certificate WHERE id = $1", [certificate_id.into()])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let cert = certificates::by_ids(tx, &[cert.id].into_iter().collect())
+        .await?
+        .remove(&certificate_id)
+        .ok_or(StoreError::NotFound)?;
+    let competent = match issuer {
+        Issuer::Central => cert.level == Level::Central.as_str(),
+        Issuer::Province(_) => cert.level == Level::Province.as_str(),
+    };
+    if !competent {
+        return Err(StoreError::NotAllowed(Invalid::new("invalid-revocation-competence")));
+    }
+    if !matches!(cert.status(today), CertificateStatus::Valid | CertificateStatus::Expiring) {
+        return Err(refused(Invalid::new("invalid-not-in-force").with("number", &cert.number)));
+    }
+    let decision = insert(tx, who, issuer, "revocation", d).await?;
+    execute(
+        tx,
+        "UPDATE certificate SET revoked_on = $1, revocation_ground = $2, revocation_decision = $3 WHERE id = $4",
+        [d.signed_on.into(), ground.as_str().into(), decision.number.clone().into(), certificate_id.into()],
+    )
+    .await?;
+    execute(
+        tx,
+        "UPDATE product SET certificate_revoked = $1 WHERE certificate_id = $2",
+        [true.into(), certificate_id.into()],
+    )
+    .await?;
+    let after = certificates::by_ids(tx, &[certificate_id].into_iter().collect())
+        .await?
+        .remove(&certificate_id)
+        .ok_or(StoreError::NotFound)?;
+    let province = crate::products::get(tx, after.product_id).await?.map(|p| p.province_code);
+    audit::append(
+        tx,
+        who,
+        Change::new("certificate.revoke", "certificate", certificate_id)
+            .province(province.as_deref())
+            .before(&cert)
+            .after(&after),
+    )
+    .await?;
+    Ok(after)
+}

@@ -1,0 +1,571 @@
+//! Registrations (Mẫu 01), self-assessments (Mẫu 02), evidence, submission, and the commune's
+//! screening (Mẫu 03).
+
+use super::{calendar, refused, step};
+use crate::audit::{self, Change, Who};
+use crate::db::{Conditions, execute, fetch_all, fetch_one, fetch_optional, now};
+use crate::{Page, Paged, Result, StoreError, Tx};
+use domain::access::{Listing, Place};
+use domain::certificate::{CertificateStatus, Stars};
+use domain::criteria::CriteriaSet;
+use domain::evaluation::{self, Held, Kind, SAMPLES, SCREENING_WORKING_DAYS, State, Step};
+use domain::place::{CommuneCode, ProvinceCode};
+use domain::scoring::{self, Answer, Scorecard};
+use domain::text::clean;
+use domain::{FieldErrors, Invalid};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::Date;
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
+pub struct Registration {
+    pub id: i64,
+    pub round_id: i64,
+    pub round_name: String,
+    pub product_id: i64,
+    pub product_name: String,
+    pub product_code: String,
+    pub producer_id: i64,
+    pub producer_name: String,
+    pub province_code: String,
+    pub commune_code: String,
+    pub commune_name: String,
+    pub kind: String,
+    pub number: Option<String>,
+    pub sheet_code: String,
+    pub criteria_version: String,
+    pub samples: i64,
+    pub self_answers: String,
+    pub self_total: Option<i64>,
+    pub previous_certificate_id: Option<i64>,
+    pub state: String,
+    pub submitted_at: Option<i64>,
+    pub screening_due: Option<Date>,
+    pub screened_at: Option<i64>,
+    pub form03: String,
+    pub return_reasons: String,
+    pub stars: Option<i64>,
+    pub total_x100: Option<i64>,
+    pub decision_id: Option<i64>,
+    pub certificate_id: Option<i64>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Registration {
+    pub fn state(&self) -> State {
+        State::parse(&self.state).unwrap_or(State::Draft)
+    }
+
+    pub fn place(&self) -> Place {
+        Place {
+            province: ProvinceCode::parse(&self.province_code).ok(),
+            commune: CommuneCode::parse(&self.commune_code).ok(),
+            producer: Some(self.producer_id),
+        }
+    }
+
+    /// The self-assessment's answers (an unreadable stored value reads as none).
+    pub fn answers(&self) -> BTreeMap<String, Answer> {
+        scoring::input::answers_from_json(&self.self_answers).unwrap_or_default()
+    }
+
+    pub fn form03(&self) -> Form03 {
+        serde_json::from_str(&self.form03).unwrap_or_default()
+    }
+
+    /// The commune is late: still unscreened after its 15 working days.
+    pub fn screening_overdue(&self, today: Date) -> bool {
+        self.state() == State::Submitted && self.screening_due.is_some_and(|due| today > due)
+    }
+}
+
+const COLUMNS: &str = "g.id, g.round_id, r.name AS round_name, g.product_id, p.name AS product_name, \
+    p.code AS product_code, g.producer_id, o.name AS producer_name, g.province_code, g.commune_code, \
+    c.name AS commune_name, g.kind, g.number, g.sheet_code, g.criteria_version, g.samples, g.self_answers, \
+    g.self_total, g.previous_certificate_id, g.state, g.submitted_at, g.screening_due, g.screened_at, g.form03, \
+    g.return_reasons, g.stars, g.total_x100, g.decision_id, g.certificate_id, g.version, g.created_at, g.updated_at";
+const FROM: &str = "registration g JOIN round r ON r.id = g.round_id JOIN product p ON p.id = g.product_id \
+    JOIN producer o ON o.id = g.producer_id JOIN commune c ON c.code = g.commune_code";
+
+pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Registration>> {
+    fetch_optional(c, &format!("SELECT {COLUMNS} FROM {FROM} WHERE g.id = $1"), [id.into()]).await
+}
+
+async fn load(tx: &Tx, id: i64) -> Result<Registration> {
+    get(tx, id).await?.ok_or(StoreError::NotFound)
+}
+
+/// What a list of registrations may be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationFilter {
+    pub round_id: Option<i64>,
+    pub states: Vec<State>,
+    pub product_id: Option<i64>,
+    /// Only submitted registrations past their screening deadline on this day.
+    pub overdue_on: Option<Date>,
+}
+
+pub async fn search(
+    c: &impl ConnectionTrait,
+    listing: &Listing,
+    filter: &RegistrationFilter,
+    page: Page,
+) -> Result<Paged<Registration>> {
+    let mut w = Conditions::default();
+    match listing {
+        Listing::All => {}
+        Listing::Province(p) => {
+            w.and("g.province_code = ?", p.as_str());
+        }
+        Listing::Commune(p, x) => {
+            w.and("g.province_code = ?", p.as_str()).and("g.commune_code = ?", x.as_str());
+        }
+        Listing::Producer(id) => {
+            w.and("g.producer_id = ?", *id);
+        }
+        Listing::AssignedTo(user) => {
+            w.and(
+                "EXISTS (SELECT 1 FROM evaluation e JOIN council_member m ON m.council_id = e.council_id \
+                 WHERE e.registration_id = g.id AND m.user_id = ?)",
+                *user,
+            );
+        }
+    }
+    if let Some(r) = filter.round_id {
+        w.and("g.round_id = ?", r);
+    }
+    if let Some(p) = filter.product_id {
+        w.and("g.product_id = ?", p);
+    }
+    if !filter.states.is_empty() {
+        w.and_in("g.state", filter.states.iter().map(|s| s.as_str()));
+    }
+    if let Some(day) = filter.overdue_on {
+        w.and("g.state = ?", "submitted").and("g.screening_due < ?", day);
+    }
+    w.page(c, COLUMNS, FROM, ("g.updated_at DESC, g.id DESC", Vec::new()), page).await
+}
+
+fn held(product: &crate::products::Product, today: Date) -> Option<Held> {
+    let expires = product.certificate_expires_on?;
+    let stars = Stars::new(u8::try_from(product.stars?).ok()?).ok()?;
+    let status = CertificateStatus::on(today, expires, product.certificate_revoked, false);
+    Some(Held {
+        stars,
+        expires_on: expires,
+        in_force: matches!(status, CertificateStatus::Valid | CertificateStatus::Expiring),
+    })
+}
+
+/// Registers a product in a round: the round must be open and of the product's province, and
+/// the kind must fit the certificate the product holds (re-rating only in its window).
+pub async fn create(
+    tx: &Tx,
+    who: &Who,
+    product_id: i64,
+    round_id: i64,
+    kind: Kind,
+    today: Date,
+) -> Result<Registration> {
+    let product = crate::products::get(tx, product_id).await?.ok_or(StoreError::NotFound)?;
+    if product.deleted_at.is_some() {
+        return Err(StoreError::NotFound);
+    }
+    let round = super::rounds::get(tx, round_id).await?.ok_or(StoreError::NotFound)?;
+    if round.province_code != product.province_code {
+        return Err(StoreError::Invalid(FieldErrors::single("round_id", Invalid::new("invalid-round-province"))));
+    }
+    if !round.open_on(today) {
+        let why = Invalid::new("invalid-round-closed")
+            .with("opens", domain::fmt_date(round.opens_on))
+            .with("closes", domain::fmt_date(round.commune_deadline));
+        return Err(StoreError::Invalid(FieldErrors::single("round_id", why)));
+    }
+    evaluation::may_file(kind, held(&product, today), today)
+        .map_err(|why| StoreError::Invalid(FieldErrors::single("kind", why)))?;
+    let samples = if product.sheet_code == "26" { 0 } else { i64::from(SAMPLES) };
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let t = now();
+    let previous = if kind == Kind::First { None } else { product.certificate_id };
+    let row: Id = fetch_one(
+        tx,
+        "INSERT INTO registration (round_id, product_id, producer_id, province_code, commune_code, kind, sheet_code, \
+         criteria_version, samples, previous_certificate_id, state, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'draft', $11, $12, $12) RETURNING id",
+        [
+            round_id.into(),
+            product_id.into(),
+            product.producer_id.into(),
+            product.province_code.clone().into(),
+            product.commune_code.clone().into(),
+            kind.as_str().into(),
+            product.sheet_code.clone().into(),
+            round.criteria_version.clone().into(),
+            samples.into(),
+            previous.into(),
+            who.user_id.into(),
+            t.into(),
+        ],
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Duplicate(_) => {
+            StoreError::Invalid(FieldErrors::single("round_id", Invalid::new("invalid-already-registered")))
+        }
+        other => other,
+    })?;
+    let g = load(tx, row.id).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("registration.create", "registration", g.id).province(Some(&g.province_code)).after(&g),
+    )
+    .await?;
+    Ok(g)
+}
+
+fn editable(g: &Registration) -> Result<()> {
+    if g.state().editable() {
+        Ok(())
+    } else {
+        Err(refused(Invalid::new("invalid-dossier-locked").with("state", &g.state)))
+    }
+}
+
+/// Saves the self-assessment as the producer clicks: each answer must fit its criterion; the
+/// total is kept once every criterion is answered.
+pub async fn save_self_assessment(
+    tx: &Tx,
+    who: &Who,
+    set: &CriteriaSet,
+    id: i64,
+    answers: BTreeMap<String, Answer>,
+) -> Result<Registration> {
+    let g = load(tx, id).await?;
+    editable(&g)?;
+    let sheet =
+        set.sheet(&g.sheet_code).ok_or(StoreError::Corrupt { table: "registration", detail: g.sheet_code.clone() })?;
+    for (code, answer) in &answers {
+        let criterion = sheet.criterion(code).ok_or_else(|| {
+            StoreError::Invalid(FieldErrors::single(
+                code.clone(),
+                Invalid::new("score-unknown-criterion").with("criterion", code).with("sheet", &sheet.code),
+            ))
+        })?;
+        scoring::points(criterion, *answer)
+            .map_err(|why| StoreError::Invalid(FieldErrors::single(code.clone(), why)))?;
+    }
+    let card = Scorecard { answers: answers.clone(), ..Scorecard::default() };
+    let total = scoring::tally(sheet, &card).ok().map(|t| i64::from(t.total));
+    execute(
+        tx,
+        "UPDATE registration SET self_answers = $1, self_total = $2, updated_at = $3 WHERE id = $4",
+        [scoring::input::answers_to_json(&answers).into(), total.into(), now().into(), id.into()],
+    )
+    .await?;
+    let after = load(tx, id).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("registration.self_assess", "registration", id)
+            .province(Some(&after.province_code))
+            .before(&serde_json::json!({"self_total": g.self_total}))
+            .after(&serde_json::json!({"self_answers": after.self_answers, "self_total": after.self_total})),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Evidence on file for a product.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, Serialize)]
+pub struct Evidence {
+    pub id: i64,
+    pub product_id: i64,
+    pub label: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub created_at: i64,
+    /// Some submitted registration was filed with it: it can no longer be withdrawn.
+    pub filed: bool,
+}
+
+const EVIDENCE: &str = "SELECT e.id, e.product_id, e.label, e.file_name, e.content_type, e.size, e.sha256, e.created_at, \
+    EXISTS (SELECT 1 FROM registration_evidence l WHERE l.evidence_id = e.id) AS filed FROM evidence e";
+
+/// The product's evidence not withdrawn: what a new registration (first, upgrade, re-rating) reuses.
+pub async fn evidence_of_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Vec<Evidence>> {
+    fetch_all(
+        c,
+        &format!("{EVIDENCE} WHERE e.product_id = $1 AND e.withdrawn_at IS NULL ORDER BY e.id"),
+        [product_id.into()],
+    )
+    .await
+}
+
+/// The evidence a submitted registration was filed with; a draft shows the product's current files.
+pub async fn evidence_of(c: &impl ConnectionTrait, g: &Registration) -> Result<Vec<Evidence>> {
+    if g.submitted_at.is_none() {
+        return evidence_of_product(c, g.product_id).await;
+    }
+    fetch_all(
+        c,
+        &format!(
+            "{EVIDENCE} JOIN registration_evidence l2 ON l2.evidence_id = e.id WHERE l2.registration_id = $1 ORDER BY e.id"
+        ),
+        [g.id.into()],
+    )
+    .await
+}
+
+/// One file's bytes, with what the web layer needs to serve it safely.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct EvidenceFile {
+    pub id: i64,
+    pub product_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn evidence_file(c: &impl ConnectionTrait, id: i64) -> Result<Option<EvidenceFile>> {
+    fetch_optional(
+        c,
+        "SELECT id, product_id, file_name, content_type, sha256, bytes FROM evidence WHERE id = $1",
+        [id.into()],
+    )
+    .await
+}
+
+/// A file checked by `media::evidence::check`.
+pub struct NewEvidence<'a> {
+    pub label: &'a str,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub bytes: Vec<u8>,
+}
+
+/// Adds evidence to the dossier of an editable registration (it belongs to the product, so the
+/// next registration of the same product finds it on file).
+pub async fn add_evidence(tx: &Tx, who: &Who, id: i64, file: NewEvidence<'_>) -> Result<Evidence> {
+    let g = load(tx, id).await?;
+    editable(&g)?;
+    let label = clean(file.label);
+    if label.is_empty() {
+        return Err(StoreError::Invalid(FieldErrors::single("label", Invalid::new("invalid-required"))));
+    }
+    let name: String = clean(file.file_name).chars().filter(|c| !matches!(c, '/' | '\\' | '"')).take(120).collect();
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
+    let row: Id = fetch_one(
+        tx,
+        "INSERT INTO evidence (product_id, label, file_name, content_type, size, sha256, bytes, uploaded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        [
+            g.product_id.into(),
+            label.clone().into(),
+            name.into(),
+            file.content_type.into(),
+            size.into(),
+            file.sha256.into(),
+            file.bytes.into(),
+            who.user_id.into(),
+            now().into(),
+        ],
+    )
+    .await?;
+    let e: Evidence = fetch_one(tx, &format!("{EVIDENCE} WHERE e.id = $1"), [row.id.into()]).await?;
+    audit::append(tx, who, Change::new("evidence.add", "evidence", e.id).province(Some(&g.province_code)).after(&e))
+        .await?;
+    Ok(e)
+}
+
+/// Withdraws a file no submission used yet (a filed one stays: the dossier is a record).
+pub async fn withdraw_evidence(tx: &Tx, who: &Who, id: i64, evidence_id: i64) -> Result<()> {
+    let g = load(tx, id).await?;
+    editable(&g)?;
+    let e: Evidence = fetch_optional(
+        tx,
+        &format!("{EVIDENCE} WHERE e.id = $1 AND e.product_id = $2"),
+        [evidence_id.into(), g.product_id.into()],
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    if e.filed {
+        return Err(refused(Invalid::new("invalid-evidence-filed")));
+    }
+    execute(tx, "UPDATE evidence SET withdrawn_at = $1 WHERE id = $2", [now().into(), evidence_id.into()]).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("evidence.withdraw", "evidence", evidence_id).province(Some(&g.province_code)).before(&e),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Files the dossier at the commune: the self-assessment must be complete and at least one
+/// evidence file on record. It gets its number and a screening deadline, and is locked.
+pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date) -> Result<Registration> {
+    let g = load(tx, id).await?;
+    editable(&g)?;
+    let sheet =
+        set.sheet(&g.sheet_code).ok_or(StoreError::Corrupt { table: "registration", detail: g.sheet_code.clone() })?;
+    let card = Scorecard { answers: g.answers(), ..Scorecard::default() };
+    if let Err(why) = scoring::tally(sheet, &card) {
+        return Err(StoreError::Invalid(FieldErrors::single("self_answers", why)));
+    }
+    let files = evidence_of_product(tx, g.product_id).await?;
+    if files.is_empty() {
+        return Err(StoreError::Invalid(FieldErrors::single("evidence", Invalid::new("invalid-evidence-missing"))));
+    }
+    step(tx, id, &g.state, Step::Submit).await?;
+    let number = match &g.number {
+        Some(n) => n.clone(),
+        None => {
+            #[derive(FromQueryResult)]
+            struct Seq {
+                last_value: i64,
+            }
+            let seq: Seq = fetch_one(
+                tx,
+                "INSERT INTO registration_sequence (commune_code, year, last_value) VALUES ($1, $2, 1) \
+                 ON CONFLICT (commune_code, year) DO UPDATE SET last_value = registration_sequence.last_value + 1 \
+                 RETURNING last_value",
+                [g.commune_code.clone().into(), i64::from(today.year()).into()],
+            )
+            .await?;
+            evaluation::registration_number(
+                u32::try_from(seq.last_value).unwrap_or(u32::MAX),
+                &g.province_code,
+                &g.commune_code,
+                today.year(),
+            )
+        }
+    };
+    let due = calendar()?.add_working_days(today, SCREENING_WORKING_DAYS);
+    execute(
+        tx,
+        "UPDATE registration SET number = $1, submitted_at = $2, screening_due = $3, return_reasons = '' WHERE id = $4",
+        [number.into(), now().into(), due.into(), id.into()],
+    )
+    .await?;
+    execute(tx, "DELETE FROM registration_evidence WHERE registration_id = $1", [id.into()]).await?;
+    for f in &files {
+        execute(
+            tx,
+            "INSERT INTO registration_evidence (registration_id, evidence_id) VALUES ($1, $2)",
+            [id.into(), f.id.into()],
+        )
+        .await?;
+    }
+    let after = load(tx, id).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("registration.submit", "registration", id)
+            .province(Some(&after.province_code))
+            .before(&serde_json::json!({"state": g.state}))
+            .after(
+                &serde_json::json!({"state": after.state, "number": after.number, "screening_due": after.screening_due,
+                "evidence": files.iter().map(|f| &f.sha256).collect::<Vec<_>>()}),
+            ),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Mẫu 03: the commune's findings on the four topics of Điều 7.2.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Form03 {
+    /// Sử dụng nguyên liệu địa phương.
+    pub materials: String,
+    /// Sử dụng lao động địa phương.
+    pub labour: String,
+    /// Nguồn gốc ý tưởng sản phẩm.
+    pub idea: String,
+    /// Bản sắc / trí tuệ địa phương.
+    pub identity: String,
+}
+
+impl Form03 {
+    pub const FIELDS: [&'static str; 4] = ["materials", "labour", "idea", "identity"];
+
+    fn cleaned(&self) -> Result<Form03, FieldErrors> {
+        let f = Form03 {
+            materials: clean(&self.materials),
+            labour: clean(&self.labour),
+            idea: clean(&self.idea),
+            identity: clean(&self.identity),
+        };
+        let mut e = FieldErrors::new();
+        for (name, value) in Self::FIELDS.iter().zip([&f.materials, &f.labour, &f.idea, &f.identity]) {
+            if value.is_empty() {
+                e.add(*name, Invalid::new("invalid-required"));
+            } else if value.chars().count() > 4000 {
+                e.add(*name, Invalid::new("invalid-too-long").with("max", 4000));
+            }
+        }
+        if e.is_empty() { Ok(f) } else { Err(e) }
+    }
+}
+
+/// The commune's answer to a submitted dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screening {
+    Accept(Form03),
+    Return { reasons: String },
+}
+
+/// Accepts (with Mẫu 03) or returns (with reasons) a submitted dossier.
+pub async fn screen(tx: &Tx, who: &Who, id: i64, screening: Screening) -> Result<Registration> {
+    let g = load(tx, id).await?;
+    let (action, set_sql, values): (&str, &str, Vec<sea_orm::Value>) = match &screening {
+        Screening::Accept(form) => {
+            let form = form.cleaned().map_err(StoreError::Invalid)?;
+            let json = serde_json::to_string(&form)
+                .map_err(|e| StoreError::Corrupt { table: "registration", detail: e.to_string() })?;
+            ("registration.accept", "form03 = $1", vec![json.into()])
+        }
+        Screening::Return { reasons } => {
+            let reasons = clean(reasons);
+            if reasons.is_empty() {
+                return Err(StoreError::Invalid(FieldErrors::single("reasons", Invalid::new("invalid-required"))));
+            }
+            ("registration.return", "return_reasons = $1", vec![reasons.into()])
+        }
+    };
+    let step_taken = if matches!(screening, Screening::Accept(_)) { Step::Accept } else { Step::Return };
+    step(tx, id, &g.state, step_taken).await?;
+    let mut values = values;
+    values.extend([now().into(), who.user_id.into(), id.into()]);
+    execute(
+        tx,
+        &format!("UPDATE registration SET {set_sql}, screened_at = $2, screened_by = $3 WHERE id = $4"),
+        values,
+    )
+    .await?;
+    let after = load(tx, id).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new(action, "registration", id)
+            .province(Some(&after.province_code))
+            .before(&serde_json::json!({"state": g.state}))
+            .after(&serde_json::json!({"state": after.state, "form03": after.form03, "return_reasons": after.return_reasons})),
+    )
+    .await?;
+    Ok(after)
+}

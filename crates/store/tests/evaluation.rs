@@ -1,0 +1,576 @@
+//! The evaluation cycle in storage, on the backend under test: every step, and every refusal.
+
+use domain::criteria::{CriteriaSet, Kind as CriterionKind};
+use domain::evaluation::{Kind, RevocationGround, State};
+use domain::place::{CommuneCode, ProvinceCode};
+use domain::producer::LegalType;
+use domain::registry::{ProducerDraft, ProductDraft};
+use domain::role::{Role, Scope};
+use domain::scoring::{Answer, Level};
+use domain::tax_code::TaxCode;
+use std::collections::{BTreeMap, BTreeSet};
+use store::audit::Who;
+use store::evaluation::councils::{self, CardSave, CouncilDraft};
+use store::evaluation::decisions::{self, DecisionDraft, Issuer};
+use store::evaluation::dossiers::{self, Form03, NewEvidence, Screening};
+use store::evaluation::reminders;
+use store::evaluation::rounds::{self, RoundDraft};
+use store::products::{self, CodeChoice};
+use store::testing::TestDb;
+use store::users::{self, User, UserDraft};
+use store::{Db, StoreError, producers};
+use time::macros::date;
+use time::{Date, Duration};
+
+const TODAY: Date = date!(2026 - 11 - 02);
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+fn set() -> &'static CriteriaSet {
+    store::criteria::current().expect("criteria")
+}
+
+/// The best option of every criterion of a sheet, but the worst for the codes in `lower` and
+/// the second best for codes written `~code`.
+fn answers(sheet: &str, lower: &[&str]) -> BTreeMap<String, Answer> {
+    let sheet = set().sheet(sheet).expect("sheet");
+    sheet
+        .scored()
+        .map(|c| {
+            let low = lower.contains(&c.code.as_str());
+            let second = lower.contains(&format!("~{}", c.code).as_str());
+            let answer = match c.kind {
+                CriterionKind::MetOrNot => Answer::Met(!low && !second),
+                _ => {
+                    let mut by_points: Vec<usize> = (0..c.options.len()).collect();
+                    by_points.sort_by_key(|&i| c.options[i].points);
+                    let n = by_points.len();
+                    Answer::Choice(if low {
+                        by_points[0]
+                    } else if second {
+                        by_points[n - 2]
+                    } else {
+                        by_points[n - 1]
+                    })
+                }
+            };
+            (c.code.clone(), answer)
+        })
+        .collect()
+}
+
+struct World {
+    db: Db,
+    office: User,
+    officer: User,
+    producer: User,
+    members: Vec<User>,
+    product_id: i64,
+    round_id: i64,
+}
+
+async fn user(db: &Db, email: &str, role: Role, scope: Scope) -> User {
+    let tx = db.write().await.expect("begin");
+    let draft = UserDraft {
+        email: domain::email::Email::parse(email).expect("email"),
+        display_name: email.split('@').next().unwrap_or(email).to_owned(),
+        role,
+        scope,
+    };
+    let u = users::create(&tx, &Who::system(), &draft, "x", false).await.expect("user");
+    tx.commit().await.expect("commit");
+    u
+}
+
+async fn world(t: &TestDb) -> World {
+    let db = t.db.clone();
+    let hanoi = ProvinceCode::parse("01").expect("p");
+    let commune = CommuneCode::parse("00577").expect("c");
+    let tx = db.write().await.expect("begin");
+    let producer = producers::create(
+        &tx,
+        &Who::system(),
+        &ProducerDraft {
+            legal_type: LegalType::Cooperative,
+            name: "HTX Mật ong Bát Tràng".into(),
+            tax_code: Some(TaxCode::parse("0100233488").expect("tax")),
+            representative: "Nguyễn Văn An".into(),
+            phone: None,
+            email: None,
+            province: hanoi.clone(),
+            commune: commune.clone(),
+            street: String::new(),
+            old_district: None,
+            old_commune: None,
+            established_on: None,
+            members_count: Some(9),
+            sales_channels: vec![],
+        },
+        false,
+    )
+    .await
+    .expect("producer");
+    let product = products::create(
+        &tx,
+        &Who::system(),
+        &ProductDraft {
+            producer_id: producer.id,
+            name: "Mật ong hoa nhãn".into(),
+            sheet_code: "04".into(),
+            gtin: None,
+            description: String::new(),
+            ingredients: String::new(),
+            packaging: String::new(),
+            price: None,
+            capacity: String::new(),
+        },
+        CodeChoice::Next { year: 2026 },
+        "26/2026/QĐ-TTg",
+        false,
+    )
+    .await
+    .expect("product");
+    let round = rounds::create(
+        &tx,
+        &Who::system(),
+        &hanoi,
+        &RoundDraft {
+            name: "Đợt 2 năm 2026".into(),
+            opens_on: date!(2026 - 07 - 01),
+            commune_deadline: date!(2026 - 11 - 30),
+            closes_on: date!(2026 - 12 - 30),
+            plan_count: 400,
+        },
+    )
+    .await
+    .expect("round");
+    tx.commit().await.expect("commit");
+    let office =
+        user(&db, "office@hanoi.gov.vn", Role::ProvinceOffice, Scope::Province { province: hanoi.clone() }).await;
+    let officer = user(
+        &db,
+        "xa@battrang.gov.vn",
+        Role::CommuneOfficer,
+        Scope::Commune { province: hanoi.clone(), commune: commune.clone() },
+    )
+    .await;
+    let producer_user = user(
+        &db,
+        "htx@battrang.vn",
+        Role::Producer,
+        Scope::Producer { producer: producer.id, province: hanoi.clone(), commune },
+    )
+    .await;
+    let mut members = Vec::new();
+    for name in ["chu-tich", "thanh-vien-a", "thanh-vien-b"] {
+        members.push(
+            user(
+                &db,
+                &format!("{name}@hanoi.gov.vn"),
+                Role::CouncilMember,
+                Scope::Province { province: hanoi.clone() },
+            )
+            .await,
+        );
+    }
+    World { db, office, officer, producer: producer_user, members, product_id: product.id, round_id: round.id }
+}
+
+async fn write<T>(db: &Db, f: impl AsyncFnOnce(&store::Tx) -> store::Result<T>) -> store::Result<T> {
+    let tx = db.write().await.expect("begin");
+    let out = f(&tx).await;
+    if out.is_ok() {
+        tx.commit().await.expect("commit");
+    }
+    out
+}
+
+fn key(e: StoreError) -> &'static str {
+    match e {
+        StoreError::Refused(why) | StoreError::NotAllowed(why) => why.key,
+        StoreError::Invalid(fields) => fields.iter().next().map(|(_, why)| why.key).unwrap_or("?"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// Registers, self-assesses, uploads and submits; returns the registration id.
+async fn filed(w: &World) -> i64 {
+    let who = w.producer.who();
+    let g = write(&w.db, async |tx| dossiers::create(tx, &who, w.product_id, w.round_id, Kind::First, TODAY).await)
+        .await
+        .expect("registered");
+    write(&w.db, async |tx| dossiers::save_self_assessment(tx, &who, set(), g.id, answers("04", &[])).await)
+        .await
+        .expect("self-assessed");
+    let file = || NewEvidence {
+        label: "Giấy chứng nhận ATTP",
+        file_name: "attp.pdf",
+        content_type: "application/pdf",
+        sha256: "ab",
+        bytes: PDF.to_vec(),
+    };
+    write(&w.db, async |tx| dossiers::add_evidence(tx, &who, g.id, file()).await).await.expect("evidence");
+    let g = write(&w.db, async |tx| dossiers::submit(tx, &who, set(), g.id, TODAY).await).await.expect("submitted");
+    g.id
+}
+
+fn form03() -> Form03 {
+    Form03 {
+        materials: "100% hoa nhãn trên địa bàn xã".into(),
+        labour: "9 lao động địa phương".into(),
+        idea: "Ý tưởng của HTX".into(),
+        identity: "Nghề nuôi ong truyền thống".into(),
+    }
+}
+
+async fn council(w: &World) -> i64 {
+    let who = w.office.who();
+    let draft = CouncilDraft {
+        name: "Hội đồng OCOP thành phố Hà Nội 2026".into(),
+        level: Level::Province,
+        province: Some(ProvinceCode::parse("01").expect("p")),
+        round_id: Some(w.round_id),
+        members: w.members.iter().map(|m| m.id).collect(),
+        chair: w.members[0].id,
+        quorum_percent: 75,
+        spread_limit: 10,
+    };
+    write(&w.db, async |tx| councils::create(tx, &who, &draft).await).await.expect("council").id
+}
+
+async fn score(
+    w: &World,
+    evaluation: i64,
+    member: &User,
+    lower: &[&str],
+    revision: i64,
+) -> store::Result<councils::Card> {
+    let save = CardSave { answers: answers("04", lower), knock_outs: BTreeSet::new(), disqualified: false, revision };
+    let who = member.who();
+    write(&w.db, async |tx| councils::save_card(tx, &who, set(), evaluation, member.id, &save).await).await?;
+    write(&w.db, async |tx| councils::submit_card(tx, &who, set(), evaluation, member.id).await).await
+}
+
+#[tokio::test]
+async fn a_dossier_is_filed_screened_and_locked() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let who = w.producer.who();
+    // A closed round refuses; so does an upgrade of a product without a certificate.
+    let late = date!(2026 - 12 - 01);
+    let e =
+        write(&w.db, async |tx| dossiers::create(tx, &who, w.product_id, w.round_id, Kind::First, late).await).await;
+    assert_eq!(key(e.expect_err("closed")), "invalid-round-closed");
+    let e =
+        write(&w.db, async |tx| dossiers::create(tx, &who, w.product_id, w.round_id, Kind::Upgrade, TODAY).await).await;
+    assert_eq!(key(e.expect_err("upgrade")), "invalid-needs-certificate");
+
+    let g = write(&w.db, async |tx| dossiers::create(tx, &who, w.product_id, w.round_id, Kind::First, TODAY).await)
+        .await
+        .expect("registered");
+    assert_eq!((g.state(), g.samples, g.criteria_version.as_str()), (State::Draft, 5, "26/2026/QĐ-TTg"));
+    let again =
+        write(&w.db, async |tx| dossiers::create(tx, &who, w.product_id, w.round_id, Kind::First, TODAY).await).await;
+    assert_eq!(key(again.expect_err("twice")), "invalid-already-registered");
+
+    // Incomplete: no answers, no evidence.
+    let e = write(&w.db, async |tx| dossiers::submit(tx, &who, set(), g.id, TODAY).await).await;
+    assert_eq!(key(e.expect_err("incomplete")), "score-missing");
+    let mut bad = answers("04", &[]);
+    bad.insert("1.1".into(), Answer::Choice(9));
+    let e = write(&w.db, async |tx| dossiers::save_self_assessment(tx, &who, set(), g.id, bad).await).await;
+    assert_eq!(key(e.expect_err("out of range")), "score-out-of-range");
+    let saved =
+        write(&w.db, async |tx| dossiers::save_self_assessment(tx, &who, set(), g.id, answers("04", &[])).await)
+            .await
+            .expect("saved");
+    assert_eq!(saved.self_total, Some(100));
+    let e = write(&w.db, async |tx| dossiers::submit(tx, &who, set(), g.id, TODAY).await).await;
+    assert_eq!(key(e.expect_err("no evidence")), "invalid-evidence-missing");
+    let file = NewEvidence {
+        label: "ATTP",
+        file_name: "a/../b.pdf",
+        content_type: "application/pdf",
+        sha256: "ab",
+        bytes: PDF.to_vec(),
+    };
+    let ev = write(&w.db, async |tx| dossiers::add_evidence(tx, &who, g.id, file).await).await.expect("evidence");
+    assert!(!ev.file_name.contains('/'));
+
+    let g = write(&w.db, async |tx| dossiers::submit(tx, &who, set(), g.id, TODAY).await).await.expect("submitted");
+    assert_eq!(g.state(), State::Submitted);
+    assert_eq!(g.number.as_deref(), Some("001/PĐK-01-00577-2026"));
+    // Monday 2/11/2026 + 15 working days.
+    assert_eq!(g.screening_due, Some(date!(2026 - 11 - 23)));
+    assert!(g.screening_overdue(date!(2026 - 11 - 24)) && !g.screening_overdue(date!(2026 - 11 - 23)));
+    // Locked: no more answers, files or withdrawals.
+    let e =
+        write(&w.db, async |tx| dossiers::save_self_assessment(tx, &who, set(), g.id, answers("04", &["1.1"])).await)
+            .await;
+    assert_eq!(key(e.expect_err("locked")), "invalid-dossier-locked");
+    let e = write(&w.db, async |tx| dossiers::withdraw_evidence(tx, &who, g.id, ev.id).await).await;
+    assert_eq!(key(e.expect_err("locked")), "invalid-dossier-locked");
+
+    // The commune returns it with reasons; the producer corrects and submits again.
+    let clerk = w.officer.who();
+    let e =
+        write(&w.db, async |tx| dossiers::screen(tx, &clerk, g.id, Screening::Return { reasons: "  ".into() }).await)
+            .await;
+    assert_eq!(key(e.expect_err("reasons")), "invalid-required");
+    let back = write(&w.db, async |tx| {
+        dossiers::screen(tx, &clerk, g.id, Screening::Return { reasons: "Thiếu phiếu kiểm nghiệm".into() }).await
+    })
+    .await
+    .expect("returned");
+    assert_eq!((back.state(), back.return_reasons.as_str()), (State::Returned, "Thiếu phiếu kiểm nghiệm"));
+    let e = write(&w.db, async |tx| dossiers::screen(tx, &clerk, g.id, Screening::Accept(form03())).await).await;
+    assert_eq!(key(e.expect_err("not submitted")), "invalid-transition");
+    let g = write(&w.db, async |tx| dossiers::submit(tx, &who, set(), g.id, TODAY).await).await.expect("again");
+    assert_eq!(g.number.as_deref(), Some("001/PĐK-01-00577-2026"), "the number stays");
+    let e =
+        write(&w.db, async |tx| dossiers::screen(tx, &clerk, g.id, Screening::Accept(Form03::default())).await).await;
+    assert_eq!(key(e.expect_err("form 03")), "invalid-required");
+    let g = write(&w.db, async |tx| dossiers::screen(tx, &clerk, g.id, Screening::Accept(form03())).await)
+        .await
+        .expect("accepted");
+    assert_eq!((g.state(), g.form03().idea.as_str()), (State::Accepted, "Ý tưởng của HTX"));
+    let round = rounds::get(w.db.conn(), w.round_id).await.expect("round").expect("round");
+    assert_eq!((round.plan_count, round.received, round.accepted), (400, 1, 1));
+}
+
+#[tokio::test]
+async fn a_council_scores_discusses_approves_and_the_office_recognises() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let g = filed(&w).await;
+    let clerk = w.officer.who();
+    write(&w.db, async |tx| dossiers::screen(tx, &clerk, g, Screening::Accept(form03())).await)
+        .await
+        .expect("accepted");
+
+    // Two members are not a council.
+    let short = CouncilDraft {
+        name: "Hội đồng".into(),
+        level: Level::Province,
+        province: Some(ProvinceCode::parse("01").expect("p")),
+        round_id: None,
+        members: vec![w.members[0].id, w.members[1].id],
+        chair: w.members[0].id,
+        quorum_percent: 75,
+        spread_limit: 10,
+    };
+    let office = w.office.who();
+    let e = write(&w.db, async |tx| councils::create(tx, &office, &short).await).await;
+    assert_eq!(key(e.expect_err("too small")), "invalid-council-size");
+    let k = council(&w).await;
+    write(&w.db, async |tx| councils::assign(tx, &office, k, &[g]).await).await.expect("assigned");
+    let e = write(&w.db, async |tx| councils::assign(tx, &office, k, &[g]).await).await;
+    assert_eq!(key(e.expect_err("twice")), "invalid-transition");
+    let ev = councils::evaluations_of_council(w.db.conn(), k).await.expect("list").remove(0);
+    assert_eq!((ev.state.as_str(), ev.cards), ("scoring", 3));
+
+    let (chair, a, b) = (&w.members[0], &w.members[1], &w.members[2]);
+    // A late save with an older revision changes nothing.
+    let save = |rev, lower: &[&str]| CardSave {
+        answers: answers("04", lower),
+        knock_outs: BTreeSet::new(),
+        disqualified: false,
+        revision: rev,
+    };
+    let who = a.who();
+    write(&w.db, async |tx| councils::save_card(tx, &who, set(), ev.id, a.id, &save(5, &[])).await).await.expect("v5");
+    let stale = write(&w.db, async |tx| councils::save_card(tx, &who, set(), ev.id, a.id, &save(4, &["1.1"])).await)
+        .await
+        .expect("ignored");
+    assert_eq!(stale.revision, 5);
+    assert_eq!(stale.scorecard().answers, answers("04", &[]));
+    // An incomplete card cannot be submitted.
+    let partial = CardSave { answers: BTreeMap::from([("1.1".to_owned(), Answer::Choice(0))]), ..save(6, &[]) };
+    let whob = b.who();
+    write(&w.db, async |tx| councils::save_card(tx, &whob, set(), ev.id, b.id, &partial).await).await.expect("partial");
+    let e = write(&w.db, async |tx| councils::submit_card(tx, &whob, set(), ev.id, b.id).await).await;
+    assert_eq!(key(e.expect_err("incomplete")), "score-missing");
+
+    // Member A gives full marks, B far less: quorum first, then the spread blocks approval.
+    score(&w, ev.id, a, &[], 7).await.expect("a");
+    let low = ["1.1", "1.2", "1.3", "1.4", "1.5", "2.2"];
+    score(&w, ev.id, b, &low, 7).await.expect("b");
+    let chair_who = chair.who();
+    let e = write(&w.db, async |tx| councils::close(tx, &whob, set(), ev.id, b.id).await).await;
+    assert_eq!(key(e.expect_err("not the chair")), "invalid-not-chair");
+    let e = write(&w.db, async |tx| councils::close(tx, &chair_who, set(), ev.id, chair.id).await).await;
+    assert_eq!(key(e.expect_err("quorum")), "invalid-quorum");
+    score(&w, ev.id, chair, &[], 1).await.expect("chair");
+    let closed =
+        write(&w.db, async |tx| councils::close(tx, &chair_who, set(), ev.id, chair.id).await).await.expect("closed");
+    assert_eq!(closed.outcome().map(|o| o["spread_exceeded"].clone()), Some(serde_json::json!(true)));
+    let e = write(&w.db, async |tx| councils::approve(tx, &chair_who, set(), ev.id, chair.id).await).await;
+    assert_eq!(key(e.expect_err("spread")), "invalid-spread");
+    // Discussion, re-scoring, approval: 4★ because 1.5 (the lower median) misses its 5★ tag.
+    let e = write(&w.db, async |tx| councils::reopen(tx, &chair_who, ev.id, chair.id, " ").await).await;
+    assert_eq!(key(e.expect_err("note")), "invalid-required");
+    write(&w.db, async |tx| councils::reopen(tx, &chair_who, ev.id, chair.id, "Thảo luận lại tiêu chí 1.x").await)
+        .await
+        .expect("reopened");
+    score(&w, ev.id, a, &["~1.5"], 8).await.expect("a again");
+    score(&w, ev.id, b, &["~1.5"], 8).await.expect("b again");
+    score(&w, ev.id, chair, &[], 2).await.expect("chair again");
+    write(&w.db, async |tx| councils::close(tx, &chair_who, set(), ev.id, chair.id).await).await.expect("closed");
+    let approved = write(&w.db, async |tx| councils::approve(tx, &chair_who, set(), ev.id, chair.id).await)
+        .await
+        .expect("approved");
+    assert_eq!((approved.state.as_str(), approved.stars, approved.rescored), ("approved", Some(4), 1));
+    let reg = dossiers::get(w.db.conn(), g).await.expect("get").expect("g");
+    assert_eq!((reg.state(), reg.stars), (State::Approved, Some(4)));
+
+    // The decision issues the certificate; the product shows it at once.
+    let d = DecisionDraft {
+        number: "5123/QĐ-UBND".into(),
+        signed_on: date!(2026 - 11 - 20),
+        signer: "Chủ tịch UBND".into(),
+    };
+    let hanoi = Issuer::Province("01".into());
+    let e = write(&w.db, async |tx| decisions::recognise(tx, &office, &Issuer::Central, &d, &[g]).await).await;
+    assert_eq!(key(e.expect_err("central cannot")), "invalid-not-recognisable");
+    let (decision, certs) =
+        write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await.expect("recognised");
+    assert_eq!(decision.number, "5123/QĐ-UBND");
+    let cert = &certs[0];
+    assert_eq!((cert.number.as_str(), cert.stars, cert.expires_on), ("OCOP-01-2026-00001", 4, date!(2029 - 11 - 20)));
+    let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
+    assert_eq!((product.stars, product.certificate_id), (Some(4), Some(cert.id)));
+    let e = write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await;
+    assert_eq!(key(e.expect_err("decision number again")), "invalid-decision-taken");
+
+    // Revocation: the Ministry is not competent for a provincial certificate; the province is.
+    let r =
+        DecisionDraft {
+            number: "77/QĐ-UBND".into(), signed_on: date!(2026 - 11 - 25), signer: "Chủ tịch UBND".into()
+        };
+    let e = write(&w.db, async |tx| {
+        decisions::revoke(tx, &office, &Issuer::Central, cert.id, RevocationGround::MarkMisuse, &r, TODAY).await
+    })
+    .await;
+    assert_eq!(key(e.expect_err("competence")), "invalid-revocation-competence");
+    write(&w.db, async |tx| {
+        decisions::revoke(tx, &office, &hanoi, cert.id, RevocationGround::MarkMisuse, &r, TODAY).await
+    })
+    .await
+    .expect("revoked");
+    let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
+    assert!(product.certificate_revoked);
+    assert_eq!(product.certificate_status(TODAY), Some(domain::certificate::CertificateStatus::Revoked));
+}
+
+#[tokio::test]
+async fn a_potential_five_star_goes_to_the_central_council() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let g = filed(&w).await;
+    let clerk = w.officer.who();
+    write(&w.db, async |tx| dossiers::screen(tx, &clerk, g, Screening::Accept(form03())).await)
+        .await
+        .expect("accepted");
+    let office = w.office.who();
+    let k = council(&w).await;
+    write(&w.db, async |tx| councils::assign(tx, &office, k, &[g]).await).await.expect("assigned");
+    let ev = councils::evaluations_of_council(w.db.conn(), k).await.expect("list").remove(0);
+    for (i, m) in w.members.iter().enumerate() {
+        score(&w, ev.id, m, &[], i64::try_from(i).unwrap_or(0) + 1).await.expect("scored");
+    }
+    let chair = &w.members[0];
+    let cw = chair.who();
+    write(&w.db, async |tx| councils::close(tx, &cw, set(), ev.id, chair.id).await).await.expect("closed");
+    write(&w.db, async |tx| councils::approve(tx, &cw, set(), ev.id, chair.id).await).await.expect("approved");
+    let hanoi = Issuer::Province("01".into());
+    let d =
+        DecisionDraft { number: "1/QĐ-UBND".into(), signed_on: date!(2026 - 11 - 01), signer: "Chủ tịch".into() };
+    let e = write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await;
+    assert_eq!(key(e.expect_err("must forward")), "invalid-must-forward");
+    write(&w.db, async |tx| decisions::forward(tx, &office, "01", &[g]).await).await.expect("forwarded");
+
+    // The central council: members of no province.
+    let mut central = Vec::new();
+    for name in ["tw-1", "tw-2", "tw-3"] {
+        central.push(user(&w.db, &format!("{name}@mae.gov.vn"), Role::CouncilMember, Scope::National).await);
+    }
+    let ministry = user(&w.db, "ocop@mae.gov.vn", Role::CentralOffice, Scope::National).await.who();
+    let draft = CouncilDraft {
+        name: "Hội đồng cấp trung ương".into(),
+        level: Level::Central,
+        province: None,
+        round_id: None,
+        members: central.iter().map(|m| m.id).collect(),
+        chair: central[0].id,
+        quorum_percent: 75,
+        spread_limit: 10,
+    };
+    let kc = write(&w.db, async |tx| councils::create(tx, &ministry, &draft).await).await.expect("central").id;
+    write(&w.db, async |tx| councils::assign(tx, &ministry, kc, &[g]).await).await.expect("assigned centrally");
+    let evc = councils::evaluations_of_council(w.db.conn(), kc).await.expect("list").remove(0);
+    assert_eq!(evc.level, "central");
+    for (i, m) in central.iter().enumerate() {
+        score(&w, evc.id, m, &[], i64::try_from(i).unwrap_or(0) + 1).await.expect("scored");
+    }
+    let cw = central[0].who();
+    write(&w.db, async |tx| councils::close(tx, &cw, set(), evc.id, central[0].id).await).await.expect("closed");
+    let approved =
+        write(&w.db, async |tx| councils::approve(tx, &cw, set(), evc.id, central[0].id).await).await.expect("ok");
+    assert_eq!(approved.outcome().map(|o| o["potential_5_star"].clone()), Some(serde_json::json!(false)));
+    assert_eq!(dossiers::get(w.db.conn(), g).await.expect("g").expect("g").state(), State::CentralApproved);
+    let d =
+        DecisionDraft {
+            number: "900/QĐ-BNNMT".into(), signed_on: date!(2026 - 11 - 01), signer: "Bộ trưởng".into()
+        };
+    let e = write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await;
+    assert_eq!(key(e.expect_err("province cannot")), "invalid-not-recognisable");
+    let (_, certs) = write(&w.db, async |tx| decisions::recognise(tx, &ministry, &Issuer::Central, &d, &[g]).await)
+        .await
+        .expect("5★");
+    assert_eq!(
+        (certs[0].stars, certs[0].level.as_str(), certs[0].number.as_str()),
+        (5, "central", "OCOP-TW-2026-00001")
+    );
+}
+
+#[tokio::test]
+async fn reminders_run_once_per_day_and_notify_once_per_subject() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    // A dossier nobody screened in time.
+    filed(&w).await;
+    // A certificate expiring in 150 days is inside the re-rating window.
+    let day = TODAY;
+    let fact = store::certificates::CertificateFact {
+        number: "OCOP-01-2023-00999".into(),
+        stars: domain::certificate::Stars::new(3).expect("3"),
+        level: store::certificates::Level::Province,
+        decision_number: "1/QĐ".into(),
+        decision_date: None,
+        signer: String::new(),
+        issued_on: day + Duration::days(150) - Duration::days(365 * 3),
+        expires_on: day + Duration::days(150),
+        revoked_on: None,
+        revocation_ground: None,
+        revocation_decision: None,
+        criteria_version: "148/QĐ-TTg".into(),
+        source: "import",
+    };
+    write(&w.db, async |tx| store::certificates::record(tx, &Who::system(), w.product_id, &fact).await)
+        .await
+        .expect("cert");
+    let later = day + Duration::days(30);
+    let first = reminders::run(&w.db, later).await.expect("run");
+    assert!(first.ran);
+    assert_eq!((first.rerating, first.overdue), (1, 1));
+    let second = reminders::run(&t.another_instance().await, later).await.expect("again");
+    assert!(!second.ran, "the day was claimed");
+    let next_day = reminders::run(&w.db, later + Duration::days(1)).await.expect("next day");
+    assert!(next_day.ran);
+    let producer_notes = store::notifications::of_user(w.db.conn(), w.producer.id, 10).await.expect("notes");
+    assert_eq!(producer_notes.len(), 1, "one per subject, however often the job runs");
+    assert_eq!(producer_notes[0].message_key, "notify-rerating");
+    let officer_notes = store::notifications::of_user(w.db.conn(), w.officer.id, 10).await.expect("notes");
+    assert_eq!(officer_notes.iter().map(|n| n.message_key.as_str()).collect::<Vec<_>>(), ["notify-screening-overdue"]);
+    let office_notes = store::notifications::of_user(w.db.conn(), w.office.id, 10).await.expect("notes");
+    assert_eq!(office_notes.len(), 2, "a digest per day");
+}
