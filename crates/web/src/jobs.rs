@@ -1,5 +1,7 @@
-//! Housekeeping in the background: expired sessions and old sign-in failures are deleted every
-//! few minutes. The deletes are idempotent, so several instances may run them at once.
+//! Work in the background. Housekeeping: expired sessions and old sign-in failures are deleted
+//! every few minutes (idempotent deletes, so several instances may run them at once). Reminders:
+//! once a day (Vietnam's date) certificates entering the re-rating window and overdue screenings
+//! are notified; the day is claimed in the database, so one instance of many does it.
 
 use crate::AppState;
 use std::time::Duration;
@@ -26,6 +28,26 @@ pub async fn housekeeping(state: AppState, stop: CancellationToken) {
                     tracing::warn!(error = %e, "removing old sign-in failures failed");
                 }
             }
+        }
+    }
+}
+
+/// How often an instance checks whether today's reminders have run.
+const REMINDERS_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// Runs the daily reminders until `stop` is cancelled.
+pub async fn reminders(state: AppState, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(REMINDERS_EVERY);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            _ = tick.tick() => match store::evaluation::reminders::run_today(state.db()).await {
+                Ok(r) if r.ran => tracing::info!(
+                    rerating = r.rerating, overdue = r.overdue, notifications = r.notifications, "daily reminders sent"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "daily reminders failed; the next tick retries"),
+            },
         }
     }
 }

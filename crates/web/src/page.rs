@@ -91,6 +91,13 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     if may(Action::ReadRecords) {
         items.push(("/producers", "nav-producers"));
     }
+    let evaluates = [Action::ManageEvaluation, Action::ScreenDossier, Action::ScoreProduct, Action::EvaluateCentral]
+        .into_iter()
+        .any(&may)
+        || actor.as_ref().is_some_and(|a| a.role == domain::role::Role::Producer);
+    if evaluates {
+        items.push(("/evaluation", "nav-evaluation"));
+    }
     items.push(("/units", "nav-units"));
     if may(Action::ManageRegistry) {
         items.push(("/registry/import", "nav-import"));
@@ -100,6 +107,9 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     }
     if may(Action::ViewAudit) {
         items.push(("/admin/audit", "nav-audit"));
+    }
+    if actor.is_some() {
+        items.push(("/notifications", "nav-notifications"));
     }
     items.push(("/api/docs/", "nav-api-docs"));
     items

@@ -42,3 +42,189 @@
     });
   });
 })();
+
+// Criteria sheets: the total (and per part) follows each click; for a council scorecard every
+// change is saved at once, kept in this device's storage until the server confirms it, and
+// retried until it does, so a flaky connection loses no answer.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-live-score]");
+  if (!form) return;
+  var stateTag = document.getElementById("card-state");
+  var card = stateTag ? JSON.parse(stateTag.textContent) : null;
+  var totalOut = form.querySelector("[data-total]");
+  var bandOut = form.querySelector("[data-band]");
+  var unansweredOut = form.querySelector("[data-unanswered]");
+
+  function pointsOf(code) {
+    // Answers on this screen, else (scorecards) those stored for other parts.
+    var checked = form.querySelector('input[type=radio][name="a_' + CSS.escape(code) + '"]:checked');
+    if (checked) return Number(checked.getAttribute("data-points")) || 0;
+    return null;
+  }
+  function recount() {
+    var parts = {};
+    var total = 0;
+    var unanswered = 0;
+    form.querySelectorAll("fieldset[data-criterion]").forEach(function (fs) {
+      var code = fs.getAttribute("data-criterion");
+      var p = pointsOf(code);
+      fs.classList.toggle("unanswered", p === null);
+      if (p === null) { unanswered += 1; p = 0; }
+      var part = fs.getAttribute("data-part");
+      parts[part] = (parts[part] || 0) + p;
+    });
+    Object.keys(parts).forEach(function (k) {
+      total += parts[k];
+      var out = form.querySelector('[data-part-total="' + k + '"]');
+      if (out) out.textContent = "· " + parts[k];
+    });
+    if (card && card.total_elsewhere !== undefined) total += card.total_elsewhere;
+    if (totalOut) totalOut.textContent = String(total);
+    if (bandOut) {
+      var stars = total >= 90 ? 5 : total >= 70 ? 4 : total >= 50 ? 3 : total >= 30 ? 2 : 1;
+      bandOut.textContent = "★★★★★".slice(0, stars);
+    }
+    if (unansweredOut) unansweredOut.textContent = unanswered ? "(" + unanswered + " ?)" : "";
+  }
+
+  if (!card) {
+    form.addEventListener("change", recount);
+    recount();
+    return;
+  }
+
+  // Scorecards: the points of the other parts come from the stored card.
+  var onScreen = {};
+  form.querySelectorAll("fieldset[data-criterion]").forEach(function (fs) { onScreen[fs.getAttribute("data-criterion")] = true; });
+  var key = "ocop-card-" + card.evaluation + "-" + card.user;
+  var status = form.querySelector("[data-save-state]");
+  var labels = document.documentElement.lang === "en"
+    ? { saving: "Saving…", saved: "Saved", failed: "Not saved yet — retrying" }
+    : { saving: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — đang thử lại" };
+  var sent = card.revision;
+  var inflight = null;
+  var retry = null;
+  var delay = 2000;
+
+  try {
+    var local = JSON.parse(window.localStorage.getItem(key) || "null");
+    if (local && local.revision > card.revision && card.editable) {
+      card.answers = local.answers; card.knock_outs = local.knock_outs; card.disqualified = local.disqualified;
+      card.revision = local.revision; sent = -1;
+    }
+  } catch (e) { /* storage unavailable: the server copy stands */ }
+
+  function show(kind) {
+    if (!status) return;
+    status.className = "save-state " + (kind === "saved" ? "" : kind);
+    status.textContent = labels[kind] + (kind === "saved" ? " " + new Date().toLocaleTimeString(document.documentElement.lang) : "");
+  }
+  function applyToInputs() {
+    Object.keys(card.answers).forEach(function (code) {
+      var v = card.answers[code];
+      var input = form.querySelector('input[type=radio][name="a_' + CSS.escape(code) + '"][value="' + String(v) + '"]');
+      if (input) input.checked = true;
+    });
+    form.querySelectorAll("input[type=checkbox][name^=ko_]").forEach(function (box) {
+      box.checked = card.knock_outs.indexOf(box.name.slice(3)) >= 0;
+    });
+    var dq = form.querySelector("input[name=disqualified]");
+    if (dq) dq.checked = !!card.disqualified;
+  }
+  function elsewhere() {
+    var sum = 0;
+    var data = card.points || {};
+    Object.keys(card.answers).forEach(function (code) {
+      if (!onScreen[code] && data[code] !== undefined) sum += data[code][String(card.answers[code])] || 0;
+    });
+    return sum;
+  }
+  function readInputs() {
+    form.querySelectorAll("input[type=radio][name^=a_]:checked").forEach(function (input) {
+      var v = input.value;
+      card.answers[input.name.slice(2)] = v === "true" ? true : v === "false" ? false : Number(v);
+    });
+    var kos = card.knock_outs.filter(function (code) { return !form.querySelector('input[name="ko_' + CSS.escape(code) + '"]'); });
+    form.querySelectorAll("input[type=checkbox][name^=ko_]:checked").forEach(function (box) { kos.push(box.name.slice(3)); });
+    card.knock_outs = kos;
+    var dq = form.querySelector("input[name=disqualified]");
+    if (dq) card.disqualified = dq.checked;
+  }
+  function remember() {
+    try {
+      window.localStorage.setItem(key, JSON.stringify({ revision: card.revision, answers: card.answers, knock_outs: card.knock_outs, disqualified: card.disqualified }));
+    } catch (e) { /* full or disabled storage: saving to the server still works */ }
+  }
+  function save() {
+    if (!card.editable || sent >= card.revision) return Promise.resolve();
+    if (inflight) return inflight.then(save);
+    var body = JSON.stringify({ answers: card.answers, knock_outs: card.knock_outs, disqualified: card.disqualified, revision: card.revision });
+    var revision = card.revision;
+    show("pending");
+    inflight = fetch("/evaluation/scorecards/" + card.evaluation + "/save", {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: body
+    }).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    }).then(function () {
+      sent = Math.max(sent, revision);
+      delay = 2000;
+      if (sent >= card.revision) { try { window.localStorage.removeItem(key); } catch (e) {} }
+      show("saved");
+    }).catch(function () {
+      show("failed");
+      clearTimeout(retry);
+      retry = setTimeout(function () { save(); }, delay);
+      delay = Math.min(delay * 2, 30000);
+    }).then(function () { inflight = null; });
+    return inflight;
+  }
+  function counts() {
+    var per = {};
+    Object.keys(card.parts || {}).forEach(function (code) {
+      var p = card.parts[code];
+      per[p] = per[p] || [0, 0];
+      per[p][1] += 1;
+      if (card.answers[code] !== undefined) per[p][0] += 1;
+    });
+    Object.keys(per).forEach(function (p) {
+      var el = document.querySelector('[data-tab-count="' + p + '"]');
+      if (el) el.textContent = per[p][0] + "/" + per[p][1];
+    });
+  }
+  function changed() {
+    readInputs();
+    counts();
+    card.revision = Math.max(card.revision + 1, Date.now());
+    remember();
+    card.total_elsewhere = elsewhere();
+    recount();
+    save();
+  }
+  applyToInputs();
+  counts();
+  card.total_elsewhere = elsewhere();
+  recount();
+  if (card.editable) {
+    form.addEventListener("change", changed);
+    window.addEventListener("online", save);
+    if (sent < card.revision) save();
+    // Leave the screen or submit only once the last change is on the server.
+    document.querySelectorAll("a[data-flush], form[data-flush-form]").forEach(function (el) {
+      el.addEventListener(el.tagName === "FORM" ? "submit" : "click", function (ev) {
+        if (sent >= card.revision) return;
+        ev.preventDefault();
+        save().then(function () {
+          if (sent < card.revision) return;
+          if (el.tagName === "FORM") el.submit(); else window.location.href = el.href;
+        });
+      });
+    });
+    form.addEventListener("submit", function (ev) {
+      if (sent >= card.revision) return;
+      ev.preventDefault();
+      save().then(function () { if (sent >= card.revision) window.location.href = form.querySelector("input[name=next]") ? "?part=" + form.querySelector("input[name=next]").value : window.location.href; });
+    });
+  }
+})();

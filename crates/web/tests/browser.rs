@@ -226,3 +226,236 @@ async fn an_officer_finds_dong_anh_without_accents_and_meets_a_gtin_error() {
     b.screenshot("product-gtin-error-phone.png").await;
     b.finish().await;
 }
+
+impl Browser {
+    async fn sign_in(&self, email: &str) {
+        self.d().delete_all_cookies().await.expect("sign out");
+        self.open("/login").await;
+        self.fill("email", email).await;
+        self.fill("password", PASSWORD).await;
+        self.submit("form[action='/login']").await;
+        assert_eq!(self.path().await, "/", "{email} signed in");
+    }
+
+    /// Ticks, in every criterion on the page, its best option (or the second best for the
+    /// codes in `second`), as a person clicking would: each click fires the page's change events.
+    async fn tick(&self, second: &[&str]) {
+        let script = r#"
+            const second = arguments[0];
+            document.querySelectorAll('fieldset[data-criterion]').forEach(fs => {
+                const inputs = Array.from(fs.querySelectorAll('input[type=radio]'));
+                inputs.sort((a, b) => Number(b.dataset.points) - Number(a.dataset.points));
+                const pick = second.includes(fs.dataset.criterion) && inputs.length > 1 ? inputs[1] : inputs[0];
+                pick.click();
+            });
+        "#;
+        self.d().execute(script, vec![serde_json::json!(second)]).await.expect("tick options");
+    }
+
+    async fn wait_for_text(&self, selector: &str, wanted: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.d().find(By::Css(selector)).await.expect("element").text().await.expect("text");
+            if text.contains(wanted) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{selector} never showed «{wanted}»: «{text}»");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn click(&self, selector: &str) {
+        let el = self.d().find(By::Css(selector)).await.unwrap_or_else(|_| panic!("{selector}"));
+        self.navigating(el.click()).await;
+    }
+}
+
+/// The whole cycle in a browser: the producer registers and self-assesses, the commune accepts,
+/// three council members score on a tablet, the chair approves, the office decides, and the
+/// certificate PDF downloads with its Vietnamese text intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_product_goes_from_registration_to_a_certificate() {
+    let app = TestApp::new().await;
+    let world = common::evaluation_world(&app).await;
+    let hanoi = || Scope::Province { province: common::province("01") };
+    app.user(
+        "htx@battrang.vn",
+        Role::Producer,
+        Scope::Producer {
+            producer: world.producer_id,
+            province: common::province("01"),
+            commune: common::commune("00577"),
+        },
+    )
+    .await;
+    app.user(
+        "xa@battrang.gov.vn",
+        Role::CommuneOfficer,
+        Scope::Commune { province: common::province("01"), commune: common::commune("00577") },
+    )
+    .await;
+    app.user("ocop@hanoi.gov.vn", Role::ProvinceOffice, hanoi()).await;
+    let members = ["chutich@hanoi.gov.vn", "uyvien.a@hanoi.gov.vn", "uyvien.b@hanoi.gov.vn"];
+    let mut member_ids = Vec::new();
+    for m in members {
+        member_ids.push(app.user(m, Role::CouncilMember, hanoi()).await.id);
+    }
+    // A tablet in portrait, as council members use.
+    let b = Browser::start(&app, 820, 1180).await;
+
+    // 1. The producer registers the product and scores it, watching the total.
+    b.sign_in("htx@battrang.vn").await;
+    b.open(&format!("/products/{}", world.product_id)).await;
+    b.click("#register-product").await;
+    b.submit("form[action='/evaluation/registrations']").await;
+    assert!(b.path().await.ends_with("/self-assessment"));
+    b.tick(&[]).await;
+    b.wait_for_text("[data-total]", "100").await;
+    b.screenshot("self-assessment-tablet.png").await;
+    b.click("#save-self-assessment").await;
+    let page = b.text().await;
+    assert!(page.contains("Đã lưu phiếu tự chấm: 100/100 điểm."), "{page}");
+    let registration = b.path().await;
+
+    let pdf_path = std::env::temp_dir().join(format!("attp-{}.pdf", std::process::id()));
+    std::fs::write(&pdf_path, common::PDF).expect("sample evidence");
+    b.fill("label", "Giấy chứng nhận cơ sở đủ điều kiện ATTP").await;
+    let file = b.d().find(By::Css("input[type=file][name=file]")).await.expect("file input");
+    file.send_keys(pdf_path.to_string_lossy()).await.expect("choose file");
+    b.submit("form[enctype='multipart/form-data']").await;
+    assert!(b.text().await.contains("Đã thêm minh chứng."));
+    b.click("#submit-dossier").await;
+    let page = b.text().await;
+    assert!(page.contains("Đã nộp hồ sơ số 001/PĐK-01-00577-"), "{page}");
+    assert!(b.d().find(By::Css("#submit-dossier")).await.is_err(), "a submitted dossier is locked");
+
+    // 2. The commune accepts it with form 03.
+    b.sign_in("xa@battrang.gov.vn").await;
+    b.open("/evaluation").await;
+    assert!(b.text().await.contains("Mật ong hoa nhãn Đông Anh"));
+    b.open(&registration).await;
+    b.fill("materials", "100% mật ong từ đàn ong nuôi tại xã").await;
+    b.fill("labour", "12 lao động địa phương").await;
+    b.fill("idea", "Ý tưởng của hợp tác xã").await;
+    b.fill("identity", "Nghề nuôi ong truyền thống ven sông Hồng").await;
+    b.submit("#accept-form").await;
+    assert!(b.text().await.contains("Đã chấp nhận hồ sơ và chuyển lên tỉnh."));
+
+    // 3. The office sets up the council and assigns the product.
+    b.sign_in("ocop@hanoi.gov.vn").await;
+    b.open("/evaluation/councils").await;
+    b.fill("name", "Hội đồng đánh giá sản phẩm OCOP thành phố Hà Nội").await;
+    for id in &member_ids {
+        b.d()
+            .find(By::Css(&format!("input[name=members][value='{id}']")))
+            .await
+            .expect("member")
+            .click()
+            .await
+            .expect("tick");
+    }
+    b.d()
+        .find(By::Css(&format!("select[name=chair] option[value='{}']", member_ids[0])))
+        .await
+        .expect("chair")
+        .click()
+        .await
+        .expect("choose chair");
+    b.submit("#council-form").await;
+    assert!(b.text().await.contains("Đã thành lập hội đồng."));
+    b.d()
+        .find(By::Css("#assign-form input[name=registrations]"))
+        .await
+        .expect("candidate")
+        .click()
+        .await
+        .expect("tick");
+    b.submit("#assign-form").await;
+    assert!(b.text().await.contains("Đã giao 1 sản phẩm cho hội đồng."));
+    let evaluation =
+        b.d().find(By::Css("table.list a[href^='/evaluation/evaluations/']")).await.expect("evaluation link");
+    let evaluation = evaluation.attr("href").await.expect("href").expect("href");
+
+    // 4. Each member scores, part by part; answers are saved as they click.
+    for m in members {
+        b.sign_in(m).await;
+        b.open(&evaluation).await;
+        b.click("#my-scorecard").await;
+        for (i, part) in ["A", "B", "C"].iter().enumerate() {
+            b.tick(&["1.5"]).await;
+            b.wait_for_text("[data-save-state]", "Đã lưu").await;
+            if i == 0 && m == members[0] {
+                b.screenshot("scorecard-tablet.png").await;
+            }
+            let next = if *part == "C" { "summary".to_owned() } else { ["B", "C"][i].to_owned() };
+            b.click(&format!("nav.tabs a[href$='part={next}']")).await;
+        }
+        let summary = b.text().await;
+        assert!(summary.contains("Đã chấm đủ mọi tiêu chí."), "{summary}");
+        b.click("#submit-scorecard").await;
+        assert!(b.text().await.contains("Đã nộp phiếu chấm."));
+    }
+
+    // 5. The chair closes scoring and approves: 1.5 misses its 5★ tag, so 4★.
+    b.sign_in(members[0]).await;
+    b.open(&evaluation).await;
+    b.click("#close-scoring").await;
+    let result = b.text().await;
+    assert!(result.contains("99") && result.contains("1.5"), "{result}");
+    b.click("#approve-result").await;
+    assert!(b.text().await.contains("Đã phê duyệt kết quả đánh giá."));
+    b.screenshot("evaluation-approved-tablet.png").await;
+
+    // 6. The office issues the decision; the certificate exists and its PDF downloads.
+    b.sign_in("ocop@hanoi.gov.vn").await;
+    b.open("/evaluation/decisions").await;
+    b.fill("number", "5123/QĐ-UBND").await;
+    b.fill("signer", "Trần Sỹ Thanh").await;
+    b.submit("#decision-form").await;
+    let flash = b.text().await;
+    assert!(flash.contains("Đã ban hành quyết định 5123/QĐ-UBND") && flash.contains("OCOP-01-"), "{flash}");
+    b.open(&registration).await;
+    assert!(b.text().await.contains("Đã công nhận"));
+    let href = b
+        .d()
+        .find(By::Css("#certificate-pdf"))
+        .await
+        .expect("pdf link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("href");
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        fetch(arguments[0], { credentials: 'same-origin' })
+          .then(r => r.arrayBuffer())
+          .then(b => done(Array.from(new Uint8Array(b)).map(x => x.toString(16).padStart(2, '0')).join('')));
+    "#;
+    let hexed = b.d().execute_async(script, vec![serde_json::json!(href)]).await.expect("download");
+    let bytes = hex::decode(hexed.json().as_str().expect("hex")).expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let pdf = artifacts().join("certificate-from-browser.pdf");
+    std::fs::write(&pdf, &bytes).expect("save pdf");
+    let text = Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    for wanted in [
+        "GIẤY CHỨNG NHẬN",
+        "Mật ong hoa nhãn Đông Anh",
+        "Hợp tác xã Mật ong Bát Tràng",
+        "Xã Bát Tràng",
+        "5123/QĐ-UBND",
+        "HẠNG 4 SAO",
+        "Trần Sỹ Thanh",
+    ] {
+        assert!(text.contains(wanted), "«{wanted}» missing from the PDF text:\n{text}");
+    }
+    // The public verification page the QR leads to shows it as valid, for anyone.
+    b.d().delete_all_cookies().await.expect("sign out");
+    let number = href.trim_start_matches("/certificates/").trim_end_matches("/pdf").to_owned();
+    b.open(&format!("/verify/certificate/{number}")).await;
+    let verify = b.text().await;
+    assert!(verify.contains("Còn hiệu lực") && verify.contains("Mật ong hoa nhãn Đông Anh"), "{verify}");
+    b.screenshot("verify-certificate-tablet.png").await;
+    let _ = std::fs::remove_file(&pdf_path);
+    b.finish().await;
+}

@@ -489,6 +489,7 @@ pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date)
 
 /// Mẫu 03: the commune's findings on the four topics of Điều 7.2.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Form03 {
     /// Sử dụng nguyên liệu địa phương.
     pub materials: String,

@@ -2,6 +2,7 @@
 
 mod account;
 mod audit;
+pub mod evaluation;
 mod home;
 pub mod registry;
 mod units;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/photos/{id}/delete", post(registry::photos::delete))
         .route("/registry/template/{name}", get(registry::exchange::template))
         .route("/registry/export/{name}", get(registry::exchange::export))
+        .merge(evaluation::router())
 }
 
 /// Display helpers shared by the page templates.

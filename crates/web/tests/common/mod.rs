@@ -201,3 +201,67 @@ fn encode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A producer in Xã Bát Tràng with one product on sheet 04 (honey), and a round of Hà Nội open
+/// for registration today.
+pub struct EvaluationWorld {
+    pub producer_id: i64,
+    pub product_id: i64,
+    pub round_id: i64,
+}
+
+pub async fn evaluation_world(app: &TestApp) -> EvaluationWorld {
+    let today = store::evaluation::today();
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "Hợp tác xã Mật ong Bát Tràng".into(),
+        tax_code: "0100233488".into(),
+        representative: "Nguyễn Văn Đức".into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    let producer = store::producers::create(&tx, &Who::system(), &input.parse().expect("producer"), false)
+        .await
+        .expect("producer");
+    let product = store::products::create(
+        &tx,
+        &Who::system(),
+        &domain::registry::ProductDraft {
+            producer_id: producer.id,
+            name: "Mật ong hoa nhãn Đông Anh".into(),
+            sheet_code: "04".into(),
+            gtin: None,
+            description: String::new(),
+            ingredients: String::new(),
+            packaging: String::new(),
+            price: None,
+            capacity: String::new(),
+        },
+        store::products::CodeChoice::Next { year: 2026 },
+        "26/2026/QĐ-TTg",
+        false,
+    )
+    .await
+    .expect("product");
+    let round = store::evaluation::rounds::create(
+        &tx,
+        &Who::system(),
+        &province("01"),
+        &store::evaluation::rounds::RoundDraft {
+            name: "Đợt 2 năm 2026".into(),
+            opens_on: today - time::Duration::days(30),
+            commune_deadline: today + time::Duration::days(30),
+            closes_on: today + time::Duration::days(60),
+            plan_count: 400,
+        },
+    )
+    .await
+    .expect("round");
+    tx.commit().await.expect("commit");
+    EvaluationWorld { producer_id: producer.id, product_id: product.id, round_id: round.id }
+}
+
+/// A minimal valid PDF.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";

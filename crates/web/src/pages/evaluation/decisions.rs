@@ -1,0 +1,475 @@
+//! Decisions and certificates: recognition (3★/4★ by the province, 5★ by the Ministry),
+//! forwarding potential 5★ products, the certificate page and PDF, revocation, and the public
+//! verification page.
+
+use super::{criteria, points, province_target, stars_text, state_label};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::auth::login::redirect_with_flash;
+use crate::error::{AppError, AppResult};
+use crate::fmt;
+use crate::page::{Choice, PageCtx, render_status};
+use crate::pages::registry::product_target;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::access::{Action, Listing};
+use domain::certificate::CertificateStatus;
+use domain::evaluation::{RevocationGround, State as RegState};
+use domain::place::ProvinceCode;
+use domain::role::Role;
+use serde::Deserialize;
+use store::certificates::Certificate;
+use store::evaluation::decisions::{self as store_decisions, DecisionInput, Issuer};
+use store::evaluation::dossiers::{self as store_dossiers, Registration, RegistrationFilter};
+use store::evaluation::today;
+use store::{Page, StoreError};
+
+fn issuer(caller: &Caller) -> AppResult<Issuer> {
+    let me = caller.signed_in()?;
+    match (me.role, me.scope.province()) {
+        (Role::ProvinceOffice, Some(p)) => {
+            caller.require(Action::ManageEvaluation, &province_target(p.as_str()))?;
+            Ok(Issuer::Province(p.as_str().to_owned()))
+        }
+        (Role::CentralOffice, _) => {
+            caller.listing(Action::EvaluateCentral)?;
+            Ok(Issuer::Central)
+        }
+        _ => {
+            caller.listing(Action::ManageEvaluation)?;
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+struct Ready {
+    id: i64,
+    number: String,
+    product: String,
+    producer: String,
+    result: String,
+    state: String,
+}
+
+fn ready(t: crate::i18n::Tr, g: Registration) -> Ready {
+    Ready {
+        id: g.id,
+        number: g.number.clone().unwrap_or_default(),
+        result: match (g.stars, g.total_x100) {
+            (s, Some(x)) => format!("{} · {}", points(x), stars_text(s)),
+            (s, None) => stars_text(s),
+        },
+        state: state_label(t, &g.state),
+        product: g.product_name,
+        producer: g.producer_name,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/decisions.html")]
+struct DecisionsPage {
+    ctx: PageCtx,
+    central: bool,
+    ready: Vec<Ready>,
+    potential: Vec<Ready>,
+    waiting: Vec<Ready>,
+    input: DecisionInput,
+    errors: Vec<String>,
+}
+
+async fn page_with(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    input: DecisionInput,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let issuer = issuer(caller)?;
+    let conn = state.db().conn();
+    let t = ctx.t;
+    let all = Page::new(1, Page::MAX_SIZE);
+    let search = async |listing: &Listing, states: Vec<RegState>| {
+        let filter = RegistrationFilter { states, ..RegistrationFilter::default() };
+        store_dossiers::search(conn, listing, &filter, all).await.map(|p| p.items)
+    };
+    let (ready_list, potential, waiting) = match &issuer {
+        Issuer::Province(p) => {
+            let listing = Listing::Province(ProvinceCode::parse(p).map_err(|_| AppError::Forbidden)?);
+            let approved = search(&listing, vec![RegState::Approved, RegState::CentralReturned]).await?;
+            let (five, rest): (Vec<_>, Vec<_>) =
+                approved.into_iter().partition(|g| g.stars == Some(5) && g.state() == RegState::Approved);
+            let rest = rest.into_iter().filter(|g| matches!(g.stars, Some(3 | 4))).collect::<Vec<_>>();
+            (rest, five, search(&listing, vec![RegState::Forwarded]).await?)
+        }
+        Issuer::Central => {
+            let approved = search(&Listing::All, vec![RegState::CentralApproved]).await?;
+            (approved, Vec::new(), search(&Listing::All, vec![RegState::Forwarded]).await?)
+        }
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = DecisionsPage {
+        central: issuer == Issuer::Central,
+        ready: ready_list.into_iter().map(|g| ready(t, g)).collect(),
+        potential: potential.into_iter().map(|g| ready(t, g)).collect(),
+        waiting: waiting.into_iter().map(|g| ready(t, g)).collect(),
+        input,
+        errors,
+        ctx,
+    };
+    Ok(render_status(status, &page))
+}
+
+pub async fn page(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
+    let input = DecisionInput { signed_on: fmt::date(today()), ..DecisionInput::default() };
+    page_with(&state, &caller, ctx, input, Vec::new()).await
+}
+
+fn chosen(fields: &[(String, String)]) -> Vec<i64> {
+    fields.iter().filter(|(k, _)| k == "registrations").filter_map(|(_, v)| v.parse().ok()).collect()
+}
+
+fn field(fields: &[(String, String)], name: &str) -> String {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+pub async fn recognise(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let issuer = issuer(&caller)?;
+    let me = caller.signed_in()?.clone();
+    let t = ctx.t;
+    let input = DecisionInput {
+        number: field(&fields, "number"),
+        signed_on: field(&fields, "signed_on"),
+        signer: field(&fields, "signer"),
+    };
+    let draft = match input.parse(today()) {
+        Ok(d) => d,
+        Err(errors) => {
+            let errors = errors
+                .iter()
+                .map(|(f, why)| format!("{}: {}", t.get(&format!("decision-{f}")), t.invalid(why)))
+                .collect();
+            return page_with(&state, &caller, ctx, input, errors).await;
+        }
+    };
+    let tx = state.db().write().await?;
+    match store_decisions::recognise(&tx, &me.who(), &issuer, &draft, &chosen(&fields)).await {
+        Ok((decision, certificates)) => {
+            tx.commit().await?;
+            let numbers: Vec<&str> = certificates.iter().map(|c| c.number.as_str()).collect();
+            let message =
+                t.args("decision-issued", &[("number", &decision.number), ("certificates", &numbers.join(", "))]);
+            Ok(redirect_with_flash(&state, &message, "/evaluation/decisions"))
+        }
+        Err(StoreError::Invalid(errors)) => {
+            drop(tx);
+            let errors = errors.iter().map(|(_, why)| t.invalid(why)).collect();
+            page_with(&state, &caller, ctx, input, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let Issuer::Province(province) = issuer(&caller)? else {
+        return Err(AppError::Forbidden);
+    };
+    let me = caller.signed_in()?.clone();
+    let ids = chosen(&fields);
+    if ids.is_empty() {
+        return Err(AppError::Refused(domain::Invalid::new("invalid-none-chosen")));
+    }
+    let tx = state.db().write().await?;
+    let n = store_decisions::forward(&tx, &me.who(), &province, &ids).await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(&state, &ctx.t.arg("decision-forwarded", "n", &n.to_string()), "/evaluation/decisions"))
+}
+
+/// A certificate and the product it belongs to, if the caller may read the product's records.
+async fn certificate_for(
+    state: &AppState,
+    caller: &Caller,
+    number: &str,
+) -> AppResult<(Certificate, store::products::Product)> {
+    let cert = store::certificates::find_by_number(state.db().conn(), number).await?.ok_or(AppError::NotFound)?;
+    let product = store::products::get(state.db().conn(), cert.product_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::ReadRecords, &product_target(&product))?;
+    Ok((cert, product))
+}
+
+fn status_class(s: CertificateStatus) -> &'static str {
+    match s {
+        CertificateStatus::Valid => "on",
+        CertificateStatus::Expiring => "warn",
+        CertificateStatus::Revoked | CertificateStatus::Expired => "bad",
+        CertificateStatus::Superseded => "off",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/certificate.html")]
+struct CertificatePage {
+    ctx: PageCtx,
+    c: Certificate,
+    product: store::products::Product,
+    status: String,
+    status_class: &'static str,
+    issued: String,
+    expires: String,
+    decision_date: String,
+    revoked: String,
+    ground: String,
+    may_revoke: bool,
+    grounds: Vec<Choice>,
+    today: String,
+    errors: Vec<String>,
+}
+
+fn ground_label(t: crate::i18n::Tr, g: &str) -> String {
+    t.get(&format!("ground-{g}"))
+}
+
+async fn certificate_page(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    number: &str,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let (c, product) = certificate_for(state, caller, number).await?;
+    let t = ctx.t;
+    let status = c.status(today());
+    let may_revoke = matches!(status, CertificateStatus::Valid | CertificateStatus::Expiring)
+        && match c.level.as_str() {
+            "central" => caller.may_list(Action::EvaluateCentral),
+            _ => caller.may(Action::ManageEvaluation, &province_target(&product.province_code)),
+        };
+    let page = CertificatePage {
+        status: t.get(&format!("status-{}", status.as_str())),
+        status_class: status_class(status),
+        issued: fmt::date(c.issued_on),
+        expires: fmt::date(c.expires_on),
+        decision_date: c.decision_date.map(fmt::date).unwrap_or_default(),
+        revoked: c.revoked_on.map(fmt::date).unwrap_or_default(),
+        ground: c.revocation_ground.as_deref().map(|g| ground_label(t, g)).unwrap_or_default(),
+        may_revoke,
+        grounds: RevocationGround::ALL
+            .iter()
+            .map(|g| Choice { value: g.as_str().to_owned(), label: ground_label(t, g.as_str()), selected: false })
+            .collect(),
+        today: fmt::date(today()),
+        errors,
+        c,
+        product,
+        ctx,
+    };
+    let code = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(render_status(code, &page))
+}
+
+pub async fn certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    certificate_page(&state, &caller, ctx, &number, Vec::new()).await
+}
+
+/// `https://ocop.example` from the configuration, else from the request's Host.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.settings().public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn short_place(name: &str) -> String {
+    ["Thành phố ", "Tỉnh "].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name).to_owned()
+}
+
+pub async fn pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    let (c, product) = certificate_for(&state, &caller, &number).await?;
+    let set = criteria()?;
+    let province = store::units::province(state.db().conn(), &product.province_code).await?;
+    let province_name = province.map(|p| p.name).unwrap_or_else(|| product.province_name.clone());
+    let central = c.level == "central";
+    let doc = documents::Certificate {
+        number: c.number.clone(),
+        issuer: if central {
+            "Bộ Nông nghiệp và Môi trường".into()
+        } else {
+            format!("Ủy ban nhân dân {province_name}")
+        },
+        stars: u8::try_from(c.stars).unwrap_or(3),
+        product_name: product.name.clone(),
+        product_code: product.code.clone(),
+        sheet: set.sheet(&product.sheet_code).map(|s| format!("{} · {}", s.code, s.name_vi)).unwrap_or_default(),
+        producer_name: product.producer_name.clone(),
+        producer_address: format!("{}, {}", product.commune_name, product.province_name),
+        decision_number: c.decision_number.clone(),
+        decision_date: c.decision_date.map(fmt::date).unwrap_or_else(|| fmt::date(c.issued_on)),
+        issued_on: fmt::date(c.issued_on),
+        expires_on: fmt::date(c.expires_on),
+        criteria_version: c.criteria_version.clone(),
+        place: if central { "Hà Nội".into() } else { short_place(&province_name) },
+        signer_title: if central { "BỘ TRƯỞNG".into() } else { "CHỦ TỊCH".into() },
+        signer: c.signer.clone(),
+        verify_url: format!("{}/verify/certificate/{}", base_url(&state, &headers), c.number),
+    };
+    let bytes = tokio::task::spawn_blocking(move || documents::certificate_pdf(&doc))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let disposition = format!("attachment; filename=\"{}.pdf\"", c.number);
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    pub ground: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub signed_on: String,
+    #[serde(default)]
+    pub signer: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(number): Path<String>,
+    Form(form): Form<RevokeForm>,
+) -> AppResult<Response> {
+    let (c, product) = certificate_for(&state, &caller, &number).await?;
+    let me = caller.signed_in()?.clone();
+    let issuer = match c.level.as_str() {
+        "central" => {
+            caller.listing(Action::EvaluateCentral)?;
+            Issuer::Central
+        }
+        _ => {
+            caller.require(Action::ManageEvaluation, &province_target(&product.province_code))?;
+            Issuer::Province(product.province_code.clone())
+        }
+    };
+    let t = ctx.t;
+    let mut errors = Vec::new();
+    let ground = RevocationGround::parse(&form.ground).map_err(|why| errors.push(t.invalid(&why))).ok();
+    let input = DecisionInput { number: form.number, signed_on: form.signed_on, signer: form.signer };
+    let draft = input
+        .parse(today())
+        .map_err(|e| {
+            errors.extend(e.iter().map(|(f, why)| format!("{}: {}", t.get(&format!("decision-{f}")), t.invalid(why))))
+        })
+        .ok();
+    let (Some(ground), Some(draft)) = (ground, draft) else {
+        return certificate_page(&state, &caller, ctx, &number, errors).await;
+    };
+    let tx = state.db().write().await?;
+    match store_decisions::revoke(&tx, &me.who(), &issuer, c.id, ground, &draft, today()).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(redirect_with_flash(&state, &t.get("certificate-revoked"), &format!("/certificates/{number}")))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            certificate_page(&state, &caller, ctx, &number, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/verify.html")]
+struct VerifyPage {
+    ctx: PageCtx,
+    number: String,
+    found: Option<VerifyView>,
+}
+
+struct VerifyView {
+    product: String,
+    product_id: i64,
+    code: String,
+    producer: String,
+    place: String,
+    stars: String,
+    level: String,
+    decision: String,
+    issued: String,
+    expires: String,
+    status: String,
+    status_class: &'static str,
+    revoked: String,
+    ground: String,
+}
+
+/// The public verification page a certificate's QR code leads to: its live status.
+pub async fn verify(State(state): State<AppState>, ctx: PageCtx, Path(number): Path<String>) -> AppResult<Response> {
+    let t = ctx.t;
+    let number = number.trim().to_owned();
+    let cert = store::certificates::find_by_number(state.db().conn(), &number).await?;
+    let found = match cert {
+        Some(c) => {
+            let p = store::products::get(state.db().conn(), c.product_id).await?.ok_or(AppError::NotFound)?;
+            let status = c.status(today());
+            Some(VerifyView {
+                product: p.name.clone(),
+                product_id: p.id,
+                code: p.code.clone(),
+                producer: p.producer_name.clone(),
+                place: format!("{}, {}", p.commune_name, p.province_name),
+                stars: stars_text(Some(c.stars)),
+                level: if c.potential_five() {
+                    t.get("rank-potential-five")
+                } else {
+                    t.get(&format!("council-level-{}", c.level))
+                },
+                decision: format!("{} · {}", c.decision_number, c.decision_date.map(fmt::date).unwrap_or_default()),
+                issued: fmt::date(c.issued_on),
+                expires: fmt::date(c.expires_on),
+                status: t.get(&format!("status-{}", status.as_str())),
+                status_class: status_class(status),
+                revoked: c.revoked_on.map(fmt::date).unwrap_or_default(),
+                ground: c.revocation_ground.as_deref().map(|g| ground_label(t, g)).unwrap_or_default(),
+            })
+        }
+        None => None,
+    };
+    let code = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    Ok(render_status(code, &VerifyPage { ctx, number, found }))
+}

@@ -1,0 +1,549 @@
+//! Registration (Mẫu 01), self-assessment (Mẫu 02), evidence, submission, commune screening
+//! (Mẫu 03).
+
+use super::sheet::{self, SheetView};
+use super::{criteria, kind_label, points, readable, stars_text, state_class, state_label};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::auth::login::redirect_with_flash;
+use crate::error::{AppError, AppResult};
+use crate::fmt;
+use crate::page::{Choice, PageCtx, render_status};
+use crate::pages::registry::product_target;
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::Invalid;
+use domain::access::{Action, Target};
+use domain::evaluation::{Kind, State as RegState};
+use domain::role::Role;
+use domain::scoring::{self, Scorecard};
+use serde::Deserialize;
+use store::StoreError;
+use store::evaluation::councils as store_councils;
+use store::evaluation::dossiers::{self as store_dossiers, Evidence, Form03, NewEvidence, Registration, Screening};
+use store::evaluation::{rounds as store_rounds, today};
+
+/// The largest evidence upload request.
+pub const MAX_UPLOAD: usize = media::evidence::MAX_BYTES + 64 * 1024;
+
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    pub product: i64,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/register.html")]
+struct RegisterPage {
+    ctx: PageCtx,
+    product_id: i64,
+    product_name: String,
+    product_code: String,
+    rounds: Vec<Choice>,
+    kinds: Vec<Choice>,
+    errors: Vec<String>,
+}
+
+async fn register_page(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    product_id: i64,
+    form: &RegisterForm,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let product = store::products::get(state.db().conn(), product_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::EditRegistry, &product_target(&product))?;
+    let t = ctx.t;
+    let rounds = store_rounds::open(state.db().conn(), &product.province_code, today()).await?;
+    let rounds = rounds
+        .iter()
+        .map(|r| Choice {
+            value: r.id.to_string(),
+            label: t.args("reg-round-choice", &[("name", &r.name), ("closes", &fmt::date(r.commune_deadline))]),
+            selected: form.round.as_deref() == Some(r.id.to_string().as_str()),
+        })
+        .collect();
+    let kinds = Kind::ALL
+        .iter()
+        .map(|k| Choice {
+            value: k.as_str().to_owned(),
+            label: kind_label(t, k.as_str()),
+            selected: form.kind.as_deref().unwrap_or("first") == k.as_str(),
+        })
+        .collect();
+    let page =
+        RegisterPage { ctx, product_id, product_name: product.name, product_code: product.code, rounds, kinds, errors };
+    Ok(render_status(status, &page))
+}
+
+pub async fn register_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Query(q): Query<RegisterQuery>,
+) -> AppResult<Response> {
+    let form = RegisterForm { product: q.product, round: None, kind: None };
+    register_page(&state, &caller, ctx, q.product, &form, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    pub product: i64,
+    pub round: Option<String>,
+    pub kind: Option<String>,
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Form(form): Form<RegisterForm>,
+) -> AppResult<Response> {
+    let product = store::products::get(state.db().conn(), form.product).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::EditRegistry, &product_target(&product))?;
+    let me = caller.signed_in()?.clone();
+    let t = ctx.t;
+    let mut errors = Vec::new();
+    let round = form.round.as_deref().and_then(|r| r.parse::<i64>().ok());
+    if round.is_none() {
+        errors.push(t.invalid(&Invalid::new("invalid-round-choose")));
+    }
+    let kind = Kind::parse(form.kind.as_deref().unwrap_or_default());
+    if let Err(why) = &kind {
+        errors.push(t.invalid(why));
+    }
+    if let (Some(round), Ok(kind)) = (round, kind) {
+        let tx = state.db().write().await?;
+        match store_dossiers::create(&tx, &me.who(), product.id, round, kind, today()).await {
+            Ok(g) => {
+                tx.commit().await?;
+                let path = format!("/evaluation/registrations/{}/self-assessment", g.id);
+                return Ok(redirect_with_flash(&state, &t.get("reg-created"), &path));
+            }
+            Err(StoreError::Invalid(fields)) => errors.extend(fields.iter().map(|(_, why)| t.invalid(why))),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    register_page(&state, &caller, ctx, form.product, &form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+struct EvidenceRow {
+    e: Evidence,
+    size: String,
+    when: String,
+    short: String,
+}
+
+struct EvaluationRow {
+    id: i64,
+    council: String,
+    level: String,
+    state: String,
+    result: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/registration.html")]
+struct DetailPage {
+    ctx: PageCtx,
+    g: Registration,
+    state: String,
+    state_class: &'static str,
+    kind: String,
+    sheet: String,
+    submitted: String,
+    screening_due: String,
+    overdue: bool,
+    self_total: String,
+    evidence: Vec<EvidenceRow>,
+    evaluations: Vec<EvaluationRow>,
+    result: String,
+    certificate: Option<String>,
+    may_edit: bool,
+    may_screen: bool,
+    form03: Form03,
+    screened: bool,
+    errors: Vec<String>,
+    reasons: String,
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+pub(super) async fn detail(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    errors: Vec<String>,
+    form03: Option<Form03>,
+    reasons: String,
+) -> AppResult<Response> {
+    let (g, target) = readable(state, caller, id).await?;
+    let t = ctx.t;
+    let set = criteria()?;
+    let conn = state.db().conn();
+    let evidence = store_dossiers::evidence_of(conn, &g)
+        .await?
+        .into_iter()
+        .map(|e| EvidenceRow {
+            size: size_label(e.size),
+            when: fmt::datetime(e.created_at),
+            short: e.sha256.chars().take(12).collect(),
+            e,
+        })
+        .collect();
+    let evaluations = store_councils::evaluations_of_registration(conn, g.id)
+        .await?
+        .into_iter()
+        .map(|e| EvaluationRow {
+            id: e.id,
+            council: e.council_name.clone(),
+            level: t.get(&format!("council-level-{}", e.level)),
+            state: t.get(&format!("evaluation-state-{}", e.state)),
+            result: match (e.state.as_str(), e.total_x100) {
+                ("approved", Some(x)) => {
+                    format!("{} {} · {}", points(x), t.get("sheet-points"), stars_text(e.stars))
+                }
+                _ => String::new(),
+            },
+        })
+        .collect();
+    let certificate = match g.certificate_id {
+        Some(cid) => {
+            store::certificates::by_ids(conn, &[cid].into_iter().collect()).await?.remove(&cid).map(|c| c.number)
+        }
+        None => None,
+    };
+    let reg_state = g.state();
+    let may_edit = reg_state.editable() && caller.may(Action::EditRegistry, &target);
+    let may_screen = reg_state == RegState::Submitted && caller.may(Action::ScreenDossier, &target);
+    let result = match (g.stars, g.total_x100) {
+        (Some(s), Some(x)) => {
+            let label = if s == 5 && reg_state == RegState::Approved {
+                t.get("rank-potential-five")
+            } else {
+                t.arg("reg-result-stars", "stars", &s.to_string())
+            };
+            format!("{} {} · {label}", points(x), t.get("sheet-points"))
+        }
+        _ => String::new(),
+    };
+    let page = DetailPage {
+        state: state_label(t, &g.state),
+        state_class: state_class(&g.state),
+        kind: kind_label(t, &g.kind),
+        sheet: set.sheet(&g.sheet_code).map(|s| format!("{} · {}", s.code, s.name_vi)).unwrap_or_default(),
+        submitted: g.submitted_at.map(fmt::datetime).unwrap_or_default(),
+        screening_due: g.screening_due.map(fmt::date).unwrap_or_default(),
+        overdue: g.screening_overdue(today()),
+        self_total: g.self_total.map(|n| n.to_string()).unwrap_or_default(),
+        evidence,
+        evaluations,
+        result,
+        certificate,
+        may_edit,
+        may_screen,
+        form03: form03.unwrap_or_else(|| g.form03()),
+        screened: g.screened_at.is_some(),
+        errors,
+        reasons,
+        ctx,
+        g,
+    };
+    Ok(render_status(if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    detail(&state, &caller, ctx, id, Vec::new(), None, String::new()).await
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/self_assessment.html")]
+struct SelfAssessmentPage {
+    ctx: PageCtx,
+    g: Registration,
+    sheet: SheetView,
+    editable: bool,
+    declare: bool,
+    errors: Vec<String>,
+    total: String,
+}
+
+async fn self_assessment_page(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    answers: Option<std::collections::BTreeMap<String, scoring::Answer>>,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let (g, target) = readable(state, caller, id).await?;
+    let set = criteria()?;
+    let sh = set.sheet(&g.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
+    let card = Scorecard { answers: answers.unwrap_or_else(|| g.answers()), ..Scorecard::default() };
+    let view = sheet::view(ctx.t, set, sh, &card, None);
+    let editable = g.state().editable() && caller.may(Action::EditRegistry, &target);
+    let page = SelfAssessmentPage {
+        sheet: view,
+        editable,
+        declare: false,
+        total: g.self_total.map(|n| n.to_string()).unwrap_or_default(),
+        errors,
+        ctx,
+        g,
+    };
+    Ok(render_status(if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
+}
+
+pub async fn self_assessment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    self_assessment_page(&state, &caller, ctx, id, None, Vec::new()).await
+}
+
+pub async fn save_self_assessment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (_, target) = readable(&state, &caller, id).await?;
+    caller.require(Action::EditRegistry, &target)?;
+    let me = caller.signed_in()?.clone();
+    let t = ctx.t;
+    let (answers, _, _) = sheet::read_form(&fields);
+    let tx = state.db().write().await?;
+    match store_dossiers::save_self_assessment(&tx, &me.who(), criteria()?, id, answers.clone()).await {
+        Ok(g) => {
+            tx.commit().await?;
+            let message = match g.self_total {
+                Some(total) => t.arg("reg-self-saved-complete", "total", &total.to_string()),
+                None => t.get("reg-self-saved-partial"),
+            };
+            Ok(redirect_with_flash(&state, &message, &format!("/evaluation/registrations/{id}")))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            self_assessment_page(&state, &caller, ctx, id, Some(answers), errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    let (_, target) = readable(&state, &caller, id).await?;
+    caller.require(Action::EditRegistry, &target)?;
+    let me = caller.signed_in()?.clone();
+    let t = ctx.t;
+    let mut label = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("label") => label = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("tep").to_owned();
+                match field.bytes().await {
+                    Ok(bytes) if !bytes.is_empty() => file = Some((name, bytes.to_vec())),
+                    Ok(_) => {}
+                    Err(_) => {
+                        let errors = vec![t.invalid(&Invalid::new("import-upload-failed"))];
+                        return detail(&state, &caller, ctx, id, errors, None, String::new()).await;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file else {
+        let errors = vec![t.invalid(&Invalid::new("invalid-evidence-empty"))];
+        return detail(&state, &caller, ctx, id, errors, None, String::new()).await;
+    };
+    let checked = match media::evidence::check(&bytes) {
+        Ok(c) => c,
+        Err(why) => {
+            let errors = vec![format!("{name}: {}", t.invalid(&why))];
+            return detail(&state, &caller, ctx, id, errors, None, String::new()).await;
+        }
+    };
+    let label = if label.trim().is_empty() { name.clone() } else { label };
+    let tx = state.db().write().await?;
+    let new = NewEvidence {
+        label: &label,
+        file_name: &name,
+        content_type: checked.content_type,
+        sha256: &checked.sha256,
+        bytes,
+    };
+    match store_dossiers::add_evidence(&tx, &me.who(), id, new).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(redirect_with_flash(&state, &t.get("evidence-added"), &format!("/evaluation/registrations/{id}")))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            detail(&state, &caller, ctx, id, errors, None, String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn withdraw_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path((id, evidence)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let (_, target) = readable(&state, &caller, id).await?;
+    caller.require(Action::EditRegistry, &target)?;
+    let me = caller.signed_in()?.clone();
+    let tx = state.db().write().await?;
+    store_dossiers::withdraw_evidence(&tx, &me.who(), id, evidence).await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(&state, &ctx.t.get("evidence-withdrawn"), &format!("/evaluation/registrations/{id}")))
+}
+
+/// Serves an evidence file as a download that no browser will run or render as a page.
+pub async fn evidence_file(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
+    let file = store_dossiers::evidence_file(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
+    let product = store::products::get(state.db().conn(), file.product_id).await?.ok_or(AppError::NotFound)?;
+    let target = product_target(&product);
+    let seated = match caller.user() {
+        Some(u) if u.role == Role::CouncilMember => {
+            let filter = store_dossiers::RegistrationFilter { product_id: Some(product.id), ..Default::default() };
+            let listing = domain::access::Listing::AssignedTo(u.id);
+            store_dossiers::search(state.db().conn(), &listing, &filter, store::Page::new(1, 1)).await?.total > 0
+        }
+        _ => false,
+    };
+    caller.require(Action::ReadRecords, &Target { assigned: seated, ..target })?;
+    let ascii: String =
+        file.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(&file.file_name, percent_encoding::NON_ALPHANUMERIC);
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, value(&file.content_type)),
+            (header::CONTENT_DISPOSITION, value(&disposition)),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (header::ETAG, value(&format!("\"{}\"", file.sha256))),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (_, target) = readable(&state, &caller, id).await?;
+    caller.require(Action::EditRegistry, &target)?;
+    let me = caller.signed_in()?.clone();
+    let t = ctx.t;
+    let tx = state.db().write().await?;
+    match store_dossiers::submit(&tx, &me.who(), criteria()?, id, today()).await {
+        Ok(g) => {
+            tx.commit().await?;
+            let message = t.args(
+                "reg-submitted",
+                &[
+                    ("number", g.number.as_deref().unwrap_or_default()),
+                    ("due", &g.screening_due.map(fmt::date).unwrap_or_default()),
+                ],
+            );
+            Ok(redirect_with_flash(&state, &message, &format!("/evaluation/registrations/{id}")))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            detail(&state, &caller, ctx, id, errors, None, String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn screen(state: &AppState, caller: &Caller, ctx: PageCtx, id: i64, screening: Screening) -> AppResult<Response> {
+    let (_, target) = readable(state, caller, id).await?;
+    caller.require(Action::ScreenDossier, &target)?;
+    let me = caller.signed_in()?.clone();
+    let t = ctx.t;
+    let (form03, reasons) = match &screening {
+        Screening::Accept(f) => (Some(f.clone()), String::new()),
+        Screening::Return { reasons } => (None, reasons.clone()),
+    };
+    let accepted = matches!(screening, Screening::Accept(_));
+    let tx = state.db().write().await?;
+    match store_dossiers::screen(&tx, &me.who(), id, screening).await {
+        Ok(_) => {
+            tx.commit().await?;
+            let key = if accepted { "reg-accepted" } else { "reg-returned" };
+            Ok(redirect_with_flash(state, &t.get(key), &format!("/evaluation/registrations/{id}")))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = fields
+                .iter()
+                .map(|(field, why)| format!("{}: {}", t.get(&format!("form03-{field}")), t.invalid(why)))
+                .collect();
+            detail(state, caller, ctx, id, errors, form03, reasons).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<Form03>,
+) -> AppResult<Response> {
+    screen(&state, &caller, ctx, id, Screening::Accept(form)).await
+}
+
+#[derive(Deserialize)]
+pub struct ReturnForm {
+    #[serde(default)]
+    pub reasons: String,
+}
+
+pub async fn send_back(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReturnForm>,
+) -> AppResult<Response> {
+    screen(&state, &caller, ctx, id, Screening::Return { reasons: form.reasons }).await
+}

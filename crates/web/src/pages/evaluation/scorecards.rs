@@ -1,0 +1,553 @@
+//! The council at work: a member's scorecard (one screen per part, saved as they click, safe on
+//! a flaky connection), the evaluation page with the chair's controls, and the result.
+
+use super::sheet::{self, SheetView};
+use super::{criteria, points, province_target, stars_text};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::auth::login::redirect_with_flash;
+use crate::error::{AppError, AppResult};
+use crate::page::{PageCtx, render, render_status};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use domain::access::{Action, Target};
+use domain::criteria::Part;
+use domain::scoring::{self, Answer, Level};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use store::StoreError;
+use store::evaluation::councils::{self as store_councils, CardSave, Council, Evaluation};
+use store::users::User;
+
+/// Who the caller is to this evaluation.
+struct Standing {
+    e: Evaluation,
+    council: Council,
+    /// `Some(is_chair)` for a member.
+    seat: Option<bool>,
+}
+
+async fn standing(state: &AppState, caller: &Caller, id: i64) -> AppResult<Standing> {
+    let conn = state.db().conn();
+    let e = store_councils::evaluation(conn, id).await?.ok_or(AppError::NotFound)?;
+    let council = store_councils::get(conn, e.council_id).await?.ok_or(AppError::NotFound)?;
+    let seat = match caller.user() {
+        Some(u) => store_councils::seat(conn, e.council_id, u.id).await?,
+        None => None,
+    };
+    if seat.is_none() {
+        let office = match council.level() {
+            Level::Central => caller.may_list(Action::EvaluateCentral),
+            Level::Province => caller.may(Action::ManageEvaluation, &province_target(&e.province_code)),
+        };
+        if !office {
+            // Logs the refusal; answers 401, 403 or 404 as the caller's scope decides.
+            caller.require(
+                Action::ScoreProduct,
+                &Target { place: super::province_target(&e.province_code).place, assigned: false },
+            )?;
+            return Err(AppError::NotFound);
+        }
+    } else {
+        let target = Target { place: super::province_target(&e.province_code).place, assigned: true };
+        caller.require(Action::ScoreProduct, &target)?;
+    }
+    Ok(Standing { e, council, seat })
+}
+
+fn member(caller: &Caller, s: &Standing) -> AppResult<User> {
+    match s.seat {
+        Some(_) => Ok(caller.signed_in()?.clone()),
+        None => Err(AppError::Forbidden),
+    }
+}
+
+struct MemberRow {
+    name: String,
+    chair: bool,
+    submitted: bool,
+    total: String,
+}
+
+struct Unmet {
+    criterion: String,
+    text: String,
+    for_stars: String,
+    required: String,
+    got: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/evaluation.html")]
+struct EvaluationPage {
+    ctx: PageCtx,
+    e: Evaluation,
+    council: Council,
+    state: String,
+    sheet: String,
+    members: Vec<MemberRow>,
+    is_member: bool,
+    is_chair: bool,
+    my_submitted: bool,
+    outcome: Option<OutcomeView>,
+    discussion: Vec<String>,
+}
+
+struct OutcomeView {
+    total: String,
+    parts: Vec<(String, String)>,
+    band: String,
+    stars: String,
+    verdict: String,
+    unmet: Vec<Unmet>,
+    spread: String,
+    spread_exceeded: bool,
+    stopped: String,
+}
+
+fn outcome_view(t: crate::i18n::Tr, e: &Evaluation, set: &domain::criteria::CriteriaSet) -> Option<OutcomeView> {
+    let o = e.outcome()?;
+    let sheet = set.sheet(&e.sheet_code);
+    let num = |v: &serde_json::Value| v.as_f64().map(|x| points((x * 100.0).round() as i64)).unwrap_or_default();
+    let stars = o["stars"].as_i64();
+    let verdict = if o["potential_5_star"].as_bool() == Some(true) {
+        t.get("rank-potential-five")
+    } else if o["recognised"].as_bool() == Some(true) {
+        t.arg("reg-result-stars", "stars", &stars.unwrap_or(0).to_string())
+    } else {
+        t.get("outcome-not-recognised")
+    };
+    let unmet = o["capped_by"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|u| {
+                    let code = u["criterion"].as_str().unwrap_or_default().to_owned();
+                    Unmet {
+                        text: sheet.and_then(|s| s.criterion(&code)).map(|c| c.text_vi.clone()).unwrap_or_default(),
+                        criterion: code,
+                        for_stars: format!("{}★", u["for_stars"]),
+                        required: u["required_points"].to_string(),
+                        got: u["got_points"].to_string(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let stopped = match o["stopped"]["reason"].as_str() {
+        Some("knock_out") => t.args(
+            "outcome-knock-out",
+            &[
+                ("criterion", o["stopped"]["criterion"].as_str().unwrap_or_default()),
+                ("note", o["stopped"]["note"].as_str().unwrap_or_default()),
+            ],
+        ),
+        Some("disqualified") => t.get("outcome-disqualified"),
+        _ => String::new(),
+    };
+    Some(OutcomeView {
+        total: num(&o["total"]),
+        parts: ["A", "B", "C"].iter().map(|p| ((*p).to_owned(), num(&o["parts"][*p]))).collect(),
+        band: stars_text(o["band_stars"].as_i64()),
+        stars: stars_text(stars),
+        verdict,
+        unmet,
+        spread: o["spread"].to_string(),
+        spread_exceeded: o["spread_exceeded"].as_bool() == Some(true),
+        stopped,
+    })
+}
+
+pub async fn evaluation(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let s = standing(&state, &caller, id).await?;
+    let t = ctx.t;
+    let set = criteria()?;
+    let cards = store_councils::cards(state.db().conn(), id).await?;
+    let open = s.e.state == "scoring";
+    let sheet = set.sheet(&s.e.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
+    let members = cards
+        .iter()
+        .map(|c| MemberRow {
+            name: c.display_name.clone(),
+            chair: c.is_chair,
+            submitted: c.submitted_at.is_some(),
+            // Members see each other's totals only once the chair has closed scoring.
+            total: if open {
+                String::new()
+            } else {
+                scoring::tally(sheet, &c.scorecard()).map(|x| x.total.to_string()).unwrap_or_default()
+            },
+        })
+        .collect();
+    let me = caller.user().map(|u| u.id);
+    let my_submitted = cards.iter().any(|c| Some(c.user_id) == me && c.submitted_at.is_some());
+    let page = EvaluationPage {
+        state: t.get(&format!("evaluation-state-{}", s.e.state)),
+        sheet: format!("{} · {}", sheet.code, sheet.name_vi),
+        members,
+        is_member: s.seat.is_some(),
+        is_chair: s.seat == Some(true),
+        my_submitted,
+        outcome: outcome_view(t, &s.e, set),
+        discussion: s.e.discussion.lines().map(str::to_owned).collect(),
+        council: s.council,
+        e: s.e,
+        ctx,
+    };
+    Ok(render(&page))
+}
+
+async fn chair_step(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    step: &str,
+    note: &str,
+) -> AppResult<Response> {
+    let s = standing(state, caller, id).await?;
+    let me = member(caller, &s)?;
+    let set = criteria()?;
+    let tx = state.db().write().await?;
+    let who = me.who();
+    match step {
+        "close" => store_councils::close(&tx, &who, set, id, me.id).await?,
+        "reopen" => store_councils::reopen(&tx, &who, id, me.id, note).await?,
+        _ => store_councils::approve(&tx, &who, set, id, me.id).await?,
+    };
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        state,
+        &ctx.t.get(&format!("evaluation-{step}-done")),
+        &format!("/evaluation/evaluations/{id}"),
+    ))
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    chair_step(&state, &caller, ctx, id, "close", "").await
+}
+
+#[derive(Deserialize)]
+pub struct ReopenForm {
+    #[serde(default)]
+    pub discussion: String,
+}
+
+pub async fn reopen(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReopenForm>,
+) -> AppResult<Response> {
+    chair_step(&state, &caller, ctx, id, "reopen", &form.discussion).await
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    chair_step(&state, &caller, ctx, id, "approve", "").await
+}
+
+#[derive(Deserialize, Default)]
+pub struct CardQuery {
+    #[serde(default)]
+    pub part: String,
+}
+
+struct Tab {
+    key: &'static str,
+    label: String,
+    answered: usize,
+    count: usize,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/scorecard.html")]
+struct CardPage {
+    ctx: PageCtx,
+    e: Evaluation,
+    sheet: SheetView,
+    tabs: Vec<Tab>,
+    part: &'static str,
+    next: &'static str,
+    editable: bool,
+    declare: bool,
+    summary: bool,
+    disqualified: bool,
+    disqualification: String,
+    total: u32,
+    missing: Vec<String>,
+    errors: Vec<String>,
+    state_json: String,
+}
+
+fn part_of(key: &str) -> Option<Part> {
+    match key {
+        "A" => Some(Part::A),
+        "B" => Some(Part::B),
+        "C" => Some(Part::C),
+        _ => None,
+    }
+}
+
+async fn card_page(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    part: &str,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let s = standing(state, caller, id).await?;
+    let me = member(caller, &s)?;
+    let set = criteria()?;
+    let sh = set.sheet(&s.e.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
+    let stored = store_councils::card(state.db().conn(), id, me.id).await?.ok_or(AppError::NotFound)?;
+    let card = stored.scorecard();
+    let editable = s.e.state == "scoring" && stored.submitted_at.is_none();
+    let (key, only) = match part_of(part) {
+        Some(p) => (p.letter(), Some(p)),
+        None if part == "summary" => ("summary", None),
+        None => ("A", Some(Part::A)),
+    };
+    let t = ctx.t;
+    let mut tabs: Vec<Tab> = Part::ALL
+        .iter()
+        .map(|p| {
+            let codes: Vec<&str> = sh.scored().filter(|c| c.part == *p).map(|c| c.code.as_str()).collect();
+            Tab {
+                key: p.letter(),
+                label: format!("{} {}", t.get("sheet-part"), p.letter()),
+                answered: codes.iter().filter(|c| card.answers.contains_key(**c)).count(),
+                count: codes.len(),
+                current: key == p.letter(),
+            }
+        })
+        .collect();
+    tabs.push(Tab {
+        key: "summary",
+        label: t.get("scorecard-summary"),
+        answered: 0,
+        count: 0,
+        current: key == "summary",
+    });
+    let next = match key {
+        "A" => "B",
+        "B" => "C",
+        _ => "summary",
+    };
+    let total: u32 =
+        sh.scored().filter_map(|c| card.answers.get(&c.code).and_then(|a| scoring::points(c, *a).ok())).sum();
+    let missing = sh.scored().filter(|c| !card.answers.contains_key(&c.code)).map(|c| c.code.clone()).collect();
+    // Each option's points, so the device can total the parts not on this screen.
+    let points_table: serde_json::Map<String, serde_json::Value> = sh
+        .scored()
+        .map(|c| {
+            let mut m = serde_json::Map::new();
+            if c.options.is_empty() {
+                m.insert("true".into(), c.max_points.into());
+                m.insert("false".into(), 0.into());
+            }
+            for (i, o) in c.options.iter().enumerate() {
+                m.insert(i.to_string(), o.points.into());
+            }
+            (c.code.clone(), serde_json::Value::Object(m))
+        })
+        .collect();
+    let parts_table: serde_json::Map<String, serde_json::Value> =
+        sh.scored().map(|c| (c.code.clone(), c.part.letter().into())).collect();
+    let state_json = serde_json::json!({
+        "points": points_table,
+        "parts": parts_table,
+        "evaluation": id,
+        "user": me.id,
+        "revision": stored.revision,
+        "answers": serde_json::from_str::<serde_json::Value>(&stored.answers).unwrap_or_default(),
+        "knock_outs": serde_json::from_str::<serde_json::Value>(&stored.knock_outs).unwrap_or_default(),
+        "disqualified": stored.disqualified,
+        "editable": editable,
+    })
+    .to_string()
+    .replace("</", "<\\/");
+    let page = CardPage {
+        sheet: sheet::view(t, set, sh, &card, only.or(Some(Part::A)).filter(|_| key != "summary")),
+        tabs,
+        part: key,
+        next,
+        editable,
+        declare: true,
+        summary: key == "summary",
+        disqualified: stored.disqualified,
+        disqualification: sh.disqualification_vi.clone().unwrap_or_default(),
+        total,
+        missing,
+        errors,
+        state_json,
+        e: s.e,
+        ctx,
+    };
+    Ok(render_status(if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
+}
+
+pub async fn card(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<CardQuery>,
+) -> AppResult<Response> {
+    card_page(&state, &caller, ctx, id, &q.part, Vec::new()).await
+}
+
+/// The form fallback (no JavaScript): the posted part replaces that part of the stored card.
+pub async fn save_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Query(q): Query<CardQuery>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let s = standing(&state, &caller, id).await?;
+    let me = member(&caller, &s)?;
+    let set = criteria()?;
+    let sh = set.sheet(&s.e.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
+    let stored = store_councils::card(state.db().conn(), id, me.id).await?.ok_or(AppError::NotFound)?;
+    let mut card = stored.scorecard();
+    let (answers, knock_outs, disqualified) = sheet::read_form(&fields);
+    let part = part_of(&q.part);
+    card.answers.extend(answers);
+    if let Some(p) = part {
+        for c in sh.scored().filter(|c| c.part == p) {
+            card.knock_outs.remove(&c.code);
+        }
+    }
+    card.knock_outs.extend(knock_outs);
+    if q.part == "summary" {
+        card.disqualified = disqualified;
+    }
+    let save = CardSave {
+        answers: card.answers,
+        knock_outs: card.knock_outs,
+        disqualified: card.disqualified,
+        revision: stored.revision + 1,
+    };
+    let t = ctx.t;
+    let tx = state.db().write().await?;
+    match store_councils::save_card(&tx, &me.who(), set, id, me.id, &save).await {
+        Ok(_) => tx.commit().await?,
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            return card_page(&state, &caller, ctx, id, &q.part, errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let next = fields.iter().find(|(k, _)| k == "next").map_or("summary", |(_, v)| match v.as_str() {
+        "A" => "A",
+        "B" => "B",
+        "C" => "C",
+        _ => "summary",
+    });
+    Ok(redirect_with_flash(&state, &t.get("scorecard-saved"), &format!("/evaluation/scorecards/{id}?part={next}")))
+}
+
+/// What a member's device sends as they click.
+#[derive(Deserialize)]
+pub struct CardJson {
+    #[serde(default)]
+    pub answers: serde_json::Value,
+    #[serde(default)]
+    pub knock_outs: Vec<String>,
+    #[serde(default)]
+    pub disqualified: bool,
+    pub revision: i64,
+}
+
+/// Autosave: the whole card with the device's revision; an older revision arriving late is
+/// answered with the stored one and changes nothing.
+pub async fn save_json(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Json(body): Json<CardJson>,
+) -> AppResult<Response> {
+    let s = standing(&state, &caller, id).await?;
+    let me = member(&caller, &s)?;
+    let set = criteria()?;
+    let answers: BTreeMap<String, Answer> =
+        scoring::input::answers_from_json(&body.answers.to_string()).map_err(AppError::BadRequest)?;
+    let save = CardSave {
+        answers,
+        knock_outs: body.knock_outs.into_iter().collect::<BTreeSet<_>>(),
+        disqualified: body.disqualified,
+        revision: body.revision,
+    };
+    let tx = state.db().write().await?;
+    match store_councils::save_card(&tx, &me.who(), set, id, me.id, &save).await {
+        Ok(c) => {
+            tx.commit().await?;
+            let sheet = set.sheet(&s.e.sheet_code);
+            let total: u32 = sheet
+                .map(|sh| {
+                    let card = c.scorecard();
+                    sh.scored()
+                        .filter_map(|k| card.answers.get(&k.code).and_then(|a| scoring::points(k, *a).ok()))
+                        .sum()
+                })
+                .unwrap_or(0);
+            Ok(Json(serde_json::json!({"revision": c.revision, "total": total, "saved_at": c.updated_at}))
+                .into_response())
+        }
+        Err(StoreError::Invalid(fields)) => {
+            let t = ctx.t;
+            let message: Vec<String> = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({"error": message.join(" ")})))
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let s = standing(&state, &caller, id).await?;
+    let me = member(&caller, &s)?;
+    let t = ctx.t;
+    let tx = state.db().write().await?;
+    match store_councils::submit_card(&tx, &me.who(), criteria()?, id, me.id).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(redirect_with_flash(&state, &t.get("scorecard-submitted"), &format!("/evaluation/evaluations/{id}")))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            card_page(&state, &caller, ctx, id, "summary", errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
