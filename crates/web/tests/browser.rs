@@ -347,7 +347,7 @@ async fn one_product_goes_from_registration_to_a_certificate() {
     b.fill("name", "Hội đồng đánh giá sản phẩm OCOP thành phố Hà Nội").await;
     for id in &member_ids {
         b.d()
-            .find(By::Css(&format!("input[name=members][value='{id}']")))
+            .find(By::Css(format!("input[name=members][value='{id}']")))
             .await
             .expect("member")
             .click()
@@ -355,7 +355,7 @@ async fn one_product_goes_from_registration_to_a_certificate() {
             .expect("tick");
     }
     b.d()
-        .find(By::Css(&format!("select[name=chair] option[value='{}']", member_ids[0])))
+        .find(By::Css(format!("select[name=chair] option[value='{}']", member_ids[0])))
         .await
         .expect("chair")
         .click()

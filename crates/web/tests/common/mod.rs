@@ -187,6 +187,47 @@ impl Client {
         self.send(req).await
     }
 
+    /// A same-origin POST with any body (JSON from a page's script, a multipart upload).
+    pub async fn post_body(&mut self, uri: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let req = self
+            .builder(Method::POST, uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::ORIGIN, HeaderValue::from_str(&format!("http://{HOST}")).expect("origin"))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ACCEPT, "application/json, text/html")
+            .body(Body::from(body))
+            .expect("req");
+        self.send(req).await
+    }
+
+    /// A one-file multipart form.
+    pub async fn upload(
+        &mut self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let boundary = "----ocop-upload-boundary";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.post_body(uri, &format!("multipart/form-data; boundary={boundary}"), body).await
+    }
+
     pub async fn login(&mut self, email: &str, password: &str) -> Reply {
         self.post_form("/login", &[("email", email), ("password", password), ("next", "/")]).await
     }

@@ -253,7 +253,7 @@ async fn certificate_page(
     let may_revoke = matches!(status, CertificateStatus::Valid | CertificateStatus::Expiring)
         && match c.level.as_str() {
             "central" => caller.may_list(Action::EvaluateCentral),
-            _ => caller.may(Action::ManageEvaluation, &province_target(&product.province_code)),
+            _ => caller.may(Action::ManageEvaluation, &product_target(&product)),
         };
     let page = CertificatePage {
         status: t.get(&format!("status-{}", status.as_str())),
@@ -381,7 +381,7 @@ pub async fn revoke(
             Issuer::Central
         }
         _ => {
-            caller.require(Action::ManageEvaluation, &province_target(&product.province_code))?;
+            caller.require(Action::ManageEvaluation, &product_target(&product))?;
             Issuer::Province(product.province_code.clone())
         }
     };

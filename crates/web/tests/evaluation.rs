@@ -1,0 +1,444 @@
+//! The evaluation cycle over HTTP: every step a role may not take is refused with a clear
+//! message, and a refused step changes nothing.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Client, EvaluationWorld, PASSWORD, TestApp, commune, province};
+use domain::role::{Role, Scope};
+use store::evaluation::dossiers;
+
+struct Cast {
+    producer: Client,
+    officer: Client,
+    other_officer: Client,
+    office: Client,
+    other_office: Client,
+    members: Vec<(Client, i64)>,
+    outsider: Client,
+}
+
+async fn client(app: &TestApp, email: &str, role: Role, scope: Scope) -> (Client, i64) {
+    let u = app.user(email, role, scope).await;
+    let mut c = app.client();
+    let r = c.login(email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{email}: {}", r.text);
+    (c, u.id)
+}
+
+async fn cast(app: &TestApp, w: &EvaluationWorld) -> Cast {
+    let hanoi = || Scope::Province { province: province("01") };
+    let producer = Scope::Producer { producer: w.producer_id, province: province("01"), commune: commune("00577") };
+    let mut members = Vec::new();
+    for m in ["chair", "a", "b"] {
+        members.push(client(app, &format!("{m}@council.vn"), Role::CouncilMember, hanoi()).await);
+    }
+    Cast {
+        producer: client(app, "htx@battrang.vn", Role::Producer, producer).await.0,
+        officer: client(
+            app,
+            "xa@battrang.gov.vn",
+            Role::CommuneOfficer,
+            Scope::Commune { province: province("01"), commune: commune("00577") },
+        )
+        .await
+        .0,
+        other_officer: client(
+            app,
+            "xa@vannoi.gov.vn",
+            Role::CommuneOfficer,
+            Scope::Commune { province: province("01"), commune: commune("00430") },
+        )
+        .await
+        .0,
+        office: client(app, "ocop@hanoi.gov.vn", Role::ProvinceOffice, hanoi()).await.0,
+        other_office: client(
+            app,
+            "ocop@hue.gov.vn",
+            Role::ProvinceOffice,
+            Scope::Province { province: province("46") },
+        )
+        .await
+        .0,
+        outsider: client(app, "outsider@council.vn", Role::CouncilMember, hanoi()).await.0,
+        members,
+    }
+}
+
+/// The best option of every criterion on sheet 04, as form fields `a_<code>`.
+fn best_answers(second: &[&str]) -> Vec<(String, String)> {
+    let set = store::criteria::current().expect("criteria");
+    set.sheet("04")
+        .expect("04")
+        .scored()
+        .map(|c| {
+            let value = if c.options.is_empty() {
+                "true".to_owned()
+            } else {
+                let mut idx: Vec<usize> = (0..c.options.len()).collect();
+                idx.sort_by_key(|&i| std::cmp::Reverse(c.options[i].points));
+                let pick = if second.contains(&c.code.as_str()) { idx[1] } else { idx[0] };
+                pick.to_string()
+            };
+            (format!("a_{}", c.code), value)
+        })
+        .collect()
+}
+
+fn fields(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+}
+
+async fn state_of(app: &TestApp, id: i64) -> String {
+    dossiers::get(app.db.db.conn(), id).await.expect("get").expect("registration").state
+}
+
+/// Registers, self-assesses, uploads a PDF and submits, as the producer; returns the id.
+async fn submitted(app: &TestApp, w: &EvaluationWorld, c: &mut Cast) -> i64 {
+    let r = c
+        .producer
+        .post_form(
+            "/evaluation/registrations",
+            &[("product", &w.product_id.to_string()), ("round", &w.round_id.to_string()), ("kind", "first")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let id: i64 = r.location().split('/').nth(3).and_then(|s| s.parse().ok()).expect("registration id");
+    let answers = best_answers(&[]);
+    let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/self-assessment"), &fields(&answers)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = c
+        .producer
+        .upload(
+            &format!("/evaluation/registrations/{id}/evidence"),
+            &[("label", "ATTP")],
+            "file",
+            "attp.pdf",
+            common::PDF,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/submit"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(state_of(app, id).await, "submitted");
+    id
+}
+
+fn form03() -> [(&'static str, &'static str); 4] {
+    [
+        ("materials", "Nguyên liệu tại xã"),
+        ("labour", "Lao động tại xã"),
+        ("idea", "Của HTX"),
+        ("identity", "Truyền thống"),
+    ]
+}
+
+#[tokio::test]
+async fn screening_belongs_to_the_commune_officer_of_that_commune() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let mut c = cast(&app, &w).await;
+    let id = submitted(&app, &w, &mut c).await;
+    let accept = format!("/evaluation/registrations/{id}/accept");
+
+    // The producer may read the dossier but not screen it.
+    let r = c.producer.post_form(&accept, &form03()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Another commune's officer does not learn it exists.
+    assert_eq!(c.other_officer.get(&format!("/evaluation/registrations/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.other_officer.post_form(&accept, &form03()).await.status, StatusCode::NOT_FOUND);
+    // The province office reads it but screening is the commune's.
+    assert_eq!(c.office.post_form(&accept, &form03()).await.status, StatusCode::FORBIDDEN);
+    // The producer can no longer change a submitted dossier: 409 with the reason.
+    let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/submit"), &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("Hồ sơ đã nộp nên không sửa được"), "{}", r.text);
+    assert_eq!(state_of(&app, id).await, "submitted", "refusals changed nothing");
+
+    // An incomplete form 03 names the missing topic and changes nothing.
+    let r =
+        c.officer.post_form(&accept, &[("materials", "Có"), ("labour", ""), ("idea", "Có"), ("identity", "Có")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Sử dụng lao động địa phương: Trường này là bắt buộc."), "{}", r.text);
+    assert_eq!(state_of(&app, id).await, "submitted");
+    let r = c.officer.post_form(&accept, &form03()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(state_of(&app, id).await, "accepted");
+    // A second answer is refused by state.
+    let r =
+        c.officer.post_form(&format!("/evaluation/registrations/{id}/return"), &[("reasons", "Thiếu giấy tờ")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("Không thể thực hiện bước «return» khi hồ sơ đang ở trạng thái «accepted»"), "{}", r.text);
+}
+
+#[tokio::test]
+async fn registration_is_refused_outside_the_round_and_for_other_producers() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let mut c = cast(&app, &w).await;
+    // A round that closed yesterday.
+    let today = store::evaluation::today();
+    let tx = app.db.db.write().await.expect("begin");
+    let closed = store::evaluation::rounds::create(
+        &tx,
+        &store::audit::Who::system(),
+        &province("01"),
+        &store::evaluation::rounds::RoundDraft {
+            name: "Đợt 1".into(),
+            opens_on: today - time::Duration::days(90),
+            commune_deadline: today - time::Duration::days(1),
+            closes_on: today + time::Duration::days(30),
+            plan_count: 10,
+        },
+    )
+    .await
+    .expect("round");
+    tx.commit().await.expect("commit");
+    let r = c
+        .producer
+        .post_form(
+            "/evaluation/registrations",
+            &[("product", &w.product_id.to_string()), ("round", &closed.id.to_string()), ("kind", "first")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Đợt này chỉ nhận đăng ký từ"), "{}", r.text);
+    // A re-rating needs a certificate in its window.
+    let r = c
+        .producer
+        .post_form(
+            "/evaluation/registrations",
+            &[("product", &w.product_id.to_string()), ("round", &w.round_id.to_string()), ("kind", "rerating")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("chỉ dành cho sản phẩm đang có giấy chứng nhận"), "{}", r.text);
+    // Nobody else's producer account may register this product.
+    let (mut stranger, _) = client(
+        &app,
+        "khac@vannoi.vn",
+        Role::Producer,
+        Scope::Producer { producer: 999, province: province("01"), commune: commune("00430") },
+    )
+    .await;
+    let r = stranger
+        .post_form(
+            "/evaluation/registrations",
+            &[("product", &w.product_id.to_string()), ("round", &w.round_id.to_string()), ("kind", "first")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let n =
+        dossiers::search(app.db.db.conn(), &domain::access::Listing::All, &Default::default(), store::Page::default())
+            .await
+            .expect("search")
+            .total;
+    assert_eq!(n, 0, "no registration was left behind");
+}
+
+#[tokio::test]
+async fn evidence_is_checked_and_served_as_a_download() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let mut c = cast(&app, &w).await;
+    let r = c
+        .producer
+        .post_form(
+            "/evaluation/registrations",
+            &[("product", &w.product_id.to_string()), ("round", &w.round_id.to_string()), ("kind", "first")],
+        )
+        .await;
+    let id: i64 = r.location().split('/').nth(3).and_then(|s| s.parse().ok()).expect("id");
+    let url = format!("/evaluation/registrations/{id}/evidence");
+    let r = c
+        .producer
+        .upload(&url, &[("label", "Giả")], "file", "giay-phep.pdf", b"<html><script>alert(1)</script></html>")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Chỉ nhận tệp PDF, JPEG hoặc PNG"), "{}", r.text);
+    let r = c.producer.upload(&url, &[("label", "Phiếu kiểm nghiệm")], "file", "kiểm nghiệm.pdf", common::PDF).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let g = dossiers::get(app.db.db.conn(), id).await.expect("get").expect("g");
+    let files = dossiers::evidence_of(app.db.db.conn(), &g).await.expect("files");
+    assert_eq!(files.len(), 1);
+    let r = c.producer.get(&format!("/evidence/{}", files[0].id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    assert!(r.headers["content-disposition"].to_str().expect("ascii").starts_with("attachment;"));
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert!(r.headers["content-security-policy"].to_str().expect("ascii").contains("sandbox"));
+    assert_eq!(files[0].sha256.len(), 64);
+    // Another commune's officer may not fetch it.
+    assert_eq!(c.other_officer.get(&format!("/evidence/{}", files[0].id)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let mut c = cast(&app, &w).await;
+    let id = submitted(&app, &w, &mut c).await;
+    c.officer.post_form(&format!("/evaluation/registrations/{id}/accept"), &form03()).await;
+    let ids: Vec<String> = c.members.iter().map(|(_, id)| id.to_string()).collect();
+    let mut council =
+        vec![("name", "Hội đồng Hà Nội"), ("chair", ids[0].as_str()), ("quorum_percent", "75"), ("spread_limit", "10")];
+    for m in &ids {
+        council.push(("members", m.as_str()));
+    }
+    // Another province's office cannot assign Hà Nội's dossier to its council.
+    let r = c.office.post_form("/evaluation/councils", &council).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let council_url = r.location().to_owned();
+    assert_eq!(
+        c.other_office.post_form(&format!("{council_url}/assign"), &[("registrations", &id.to_string())]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(c.producer.get("/evaluation/councils").await.status, StatusCode::FORBIDDEN);
+    let r = c.office.post_form(&format!("{council_url}/assign"), &[("registrations", &id.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let evaluation =
+        store::evaluation::councils::evaluations_of_registration(app.db.db.conn(), id).await.expect("e").remove(0).id;
+
+    // A council member of another council does not see it.
+    assert_eq!(c.outsider.get(&format!("/evaluation/evaluations/{evaluation}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.outsider.get(&format!("/evaluation/scorecards/{evaluation}")).await.status, StatusCode::NOT_FOUND);
+
+    // Autosave: a newer revision wins; a late older one changes nothing.
+    let save = |rev: i64, answers: serde_json::Value| {
+        serde_json::json!({"answers": answers, "knock_outs": [], "disqualified": false, "revision": rev})
+            .to_string()
+            .into_bytes()
+    };
+    let full: serde_json::Map<String, serde_json::Value> = best_answers(&["1.5"])
+        .into_iter()
+        .map(|(k, v)| {
+            let v =
+                if v == "true" { serde_json::json!(true) } else { serde_json::json!(v.parse::<u64>().expect("index")) };
+            (k.trim_start_matches("a_").to_owned(), v)
+        })
+        .collect();
+    let url = format!("/evaluation/scorecards/{evaluation}/save");
+    let (member_a, _) = &mut c.members[1];
+    let r = member_a.post_body(&url, "application/json", save(10, serde_json::Value::Object(full.clone()))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["revision"], 10);
+    let r = member_a.post_body(&url, "application/json", save(9, serde_json::json!({"1.1": 0}))).await;
+    assert_eq!(r.json()["revision"], 10, "the late save was ignored");
+    let r = member_a.post_body(&url, "application/json", save(11, serde_json::json!({"1.1": 7}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"].as_str().expect("message").contains("Tiêu chí 1.1: không có phương án số 7"));
+    // Members see only their own card while scoring is open.
+    let page = member_a.get(&format!("/evaluation/evaluations/{evaluation}")).await.text;
+    assert!(page.contains("Trong khi chấm, mỗi thành viên chỉ thấy phiếu của mình"));
+
+    for (client, _) in c.members.iter_mut() {
+        let r = client.post_body(&url, "application/json", save(20, serde_json::Value::Object(full.clone()))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = client.post_form(&format!("/evaluation/scorecards/{evaluation}/submit"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    // Once submitted, a card is locked.
+    let (member_a, _) = &mut c.members[1];
+    let r = member_a.post_body(&url, "application/json", save(30, serde_json::Value::Object(full.clone()))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Only the chair closes and approves; the office cannot either.
+    let close = format!("/evaluation/evaluations/{evaluation}/close");
+    let r = member_a.post_form(&close, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("Chỉ chủ tịch hội đồng mới được làm việc này."), "{}", r.text);
+    assert_eq!(c.office.post_form(&close, &[]).await.status, StatusCode::FORBIDDEN);
+    let (chair, _) = &mut c.members[0];
+    let approve = format!("/evaluation/evaluations/{evaluation}/approve");
+    let r = chair.post_form(&approve, &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "approval before closing");
+    assert_eq!(chair.post_form(&close, &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(chair.post_form(&approve, &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(state_of(&app, id).await, "approved");
+
+    // The decision: not by another province; a future date is refused; then issued.
+    let decide = [
+        ("registrations", id.to_string()),
+        ("number", "5123/QĐ-UBND".into()),
+        ("signed_on", "01/01/2099".into()),
+        ("signer", "Chủ tịch".into()),
+    ];
+    let as_fields: Vec<(&str, &str)> = decide.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = c.office.post_form("/evaluation/decisions", &as_fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Ngày này chưa đến."), "{}", r.text);
+    let today = domain::fmt_date(store::evaluation::today());
+    let mut ok = as_fields.clone();
+    ok[2] = ("signed_on", today.as_str());
+    let r = c.other_office.post_form("/evaluation/decisions", &ok).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "Huế's office cannot recognise a Hà Nội dossier");
+    let r = c.office.post_form("/evaluation/decisions", &ok).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(state_of(&app, id).await, "recognised");
+
+    // Revocation shows everywhere at once: the verification page and the product page.
+    let g = dossiers::get(app.db.db.conn(), id).await.expect("g").expect("g");
+    let cert = store::certificates::by_ids(app.db.db.conn(), &[g.certificate_id.expect("cert")].into_iter().collect())
+        .await
+        .expect("c")
+        .into_values()
+        .next()
+        .expect("c");
+    let mut public = app.client();
+    assert!(public.get(&format!("/verify/certificate/{}", cert.number)).await.text.contains("Còn hiệu lực"));
+    let revoke = format!("/certificates/{}/revoke", cert.number);
+    let r = c
+        .producer
+        .post_form(&revoke, &[("ground", "mark_misuse"), ("number", "9/QĐ"), ("signed_on", &today), ("signer", "X")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .office
+        .post_form(
+            &revoke,
+            &[("ground", "nonsense"), ("number", "9/QĐ-UBND"), ("signed_on", &today), ("signer", "Chủ tịch")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Hãy chọn căn cứ thu hồi theo Điều 8."), "{}", r.text);
+    let r = c
+        .office
+        .post_form(
+            &revoke,
+            &[("ground", "mark_misuse"), ("number", "9/QĐ-UBND"), ("signed_on", &today), ("signer", "Chủ tịch")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let verify = public.get(&format!("/verify/certificate/{}", cert.number)).await.text;
+    assert!(verify.contains("Đã thu hồi") && verify.contains("Sử dụng nhãn hiệu OCOP không đúng quy định"), "{verify}");
+    let product = public.get(&format!("/products/{}", w.product_id)).await;
+    assert_eq!(
+        product.status,
+        StatusCode::SEE_OTHER,
+        "a revoked product leaves the public catalogue: sign in to see it"
+    );
+    let product = c.office.get(&format!("/products/{}", w.product_id)).await.text;
+    assert!(product.contains("Đã thu hồi"));
+    // An unknown number says plainly that it is not genuine.
+    let fake = public.get("/verify/certificate/OCOP-01-2026-99999").await;
+    assert_eq!(fake.status, StatusCode::NOT_FOUND);
+    assert!(fake.text.contains("giấy chứng nhận này không có thật"));
+}
+
+#[tokio::test]
+async fn criteria_messages_follow_the_language() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let mut c = cast(&app, &w).await;
+    let r = c
+        .producer
+        .post_form(
+            "/evaluation/registrations",
+            &[("product", &w.product_id.to_string()), ("round", &w.round_id.to_string()), ("kind", "first")],
+        )
+        .await;
+    let id: i64 = r.location().split('/').nth(3).and_then(|s| s.parse().ok()).expect("id");
+    let _ = c.producer.get("/lang/en?next=/").await;
+    let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/self-assessment"), &[("a_1.1", "9")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Criterion 1.1: there is no option 9"), "{}", r.text);
+}
