@@ -441,6 +441,44 @@ async fn a_council_scores_discusses_approves_and_the_office_recognises() {
     let e = write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await;
     assert_eq!(key(e.expect_err("decision number again")), "invalid-decision-taken");
 
+    // An upgrade in a later round reuses the evidence on file: it submits without a new upload.
+    let next_round = write(&w.db, async |tx| {
+        rounds::create(
+            tx,
+            &office,
+            &ProvinceCode::parse("01").expect("p"),
+            &RoundDraft {
+                name: "Đợt 1 năm 2027".into(),
+                opens_on: date!(2026 - 11 - 01),
+                commune_deadline: date!(2027 - 04 - 30),
+                closes_on: date!(2027 - 06 - 30),
+                plan_count: 300,
+            },
+        )
+        .await
+    })
+    .await
+    .expect("round");
+    let producer = w.producer.who();
+    let e =
+        write(&w.db, async |tx| dossiers::create(tx, &producer, w.product_id, next_round.id, Kind::First, TODAY).await)
+            .await;
+    assert_eq!(key(e.expect_err("certified")), "invalid-first-but-certified");
+    let up = write(&w.db, async |tx| {
+        dossiers::create(tx, &producer, w.product_id, next_round.id, Kind::Upgrade, TODAY).await
+    })
+    .await
+    .expect("upgrade");
+    assert_eq!(up.previous_certificate_id, Some(cert.id));
+    assert_eq!(dossiers::evidence_of(w.db.conn(), &up).await.expect("files").len(), 1, "the evidence on file");
+    write(&w.db, async |tx| dossiers::save_self_assessment(tx, &producer, set(), up.id, answers("04", &[])).await)
+        .await
+        .expect("self-assessed");
+    let up =
+        write(&w.db, async |tx| dossiers::submit(tx, &producer, set(), up.id, TODAY).await).await.expect("submitted");
+    assert_eq!(dossiers::evidence_of(w.db.conn(), &up).await.expect("files").len(), 1);
+    assert_eq!(up.number.as_deref(), Some("002/PĐK-01-00577-2026"));
+
     // Revocation: the Ministry is not competent for a provincial certificate; the province is.
     let r =
         DecisionDraft {

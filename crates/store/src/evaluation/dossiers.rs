@@ -76,6 +76,22 @@ impl Registration {
         serde_json::from_str(&self.form03).unwrap_or_default()
     }
 
+    /// A re-rating is finished within 45 days of the dossier (Điều 7.6): the day it is due, counted
+    /// from submission.
+    pub fn rerating_due(&self) -> Option<Date> {
+        if self.kind != Kind::Rerating.as_str() {
+            return None;
+        }
+        let submitted = time::OffsetDateTime::from_unix_timestamp(self.submitted_at?).ok()?;
+        let offset = time::UtcOffset::from_hms(7, 0, 0).ok()?;
+        Some(submitted.to_offset(offset).date() + time::Duration::days(evaluation::RERATING_LIMIT_DAYS))
+    }
+
+    /// A re-rating still open past its 45 days.
+    pub fn rerating_overdue(&self, today: Date) -> bool {
+        !self.state().is_final() && self.rerating_due().is_some_and(|due| today > due)
+    }
+
     /// The commune is late: still unscreened after its 15 working days.
     pub fn screening_overdue(&self, today: Date) -> bool {
         self.state() == State::Submitted && self.screening_due.is_some_and(|due| today > due)

@@ -579,6 +579,7 @@ reg-form03 = Commune screening report (form 03)
 reg-samples = Product samples
 reg-submitted-at = Submitted
 reg-screening-due = Commune screening due
+reg-rerating-due = Re-rating due (45 days)
 reg-overdue = Overdue
 reg-overdue-list = Dossiers past the commune screening deadline
 reg-result = Result

@@ -579,6 +579,7 @@ reg-form03 = Báo cáo thẩm định của UBND xã (Mẫu 03)
 reg-samples = Số mẫu sản phẩm
 reg-submitted-at = Ngày nộp
 reg-screening-due = Hạn thẩm định của xã
+reg-rerating-due = Hạn hoàn thành đánh giá lại (45 ngày)
 reg-overdue = Quá hạn
 reg-overdue-list = Hồ sơ quá hạn thẩm định ở cấp xã
 reg-result = Kết quả
