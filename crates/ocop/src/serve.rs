@@ -120,6 +120,7 @@ async fn load_demo(db: &Db, seed: u64) -> anyhow::Result<()> {
         s.revoked,
         s.not_yet_rated
     );
+    println!("  Đợt đánh giá mẫu: {} hồ sơ đăng ký (đợt 2/2026: kế hoạch 400, đã nhận 488).", s.registrations);
     Ok(())
 }
 

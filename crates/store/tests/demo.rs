@@ -36,6 +36,12 @@ async fn the_demo_has_the_published_shape_and_reloads_identically() {
     let first = store::demo::load(&t.db, 2021).await.expect("load");
     assert_eq!(first.end_2021, [4, 13, 1098, 534]);
     assert_eq!(first.certified_by_mid_2025, 3460);
+    // The closed round of 2026: 488 dossiers received against a plan of 400, plus drafts.
+    let received = count(&t, "SELECT COUNT(*) AS n FROM registration r JOIN round o ON o.id = r.round_id WHERE o.demo = TRUE AND r.state <> 'draft'").await;
+    assert_eq!(received, 488);
+    let round = store::evaluation::rounds::list(t.db.conn(), Some("01")).await.expect("rounds");
+    assert!(round.iter().any(|r| r.plan_count == 400 && r.received == 488), "the round page shows 488 of 400");
+    assert_eq!(first.registrations, 488 + 24);
     assert_eq!(count(&t, "SELECT COUNT(*) AS n FROM product WHERE demo = TRUE").await, first.products as i64);
     // Counted in the database: products whose first certificate came by 30 June 2025.
     let by_mid_2025 = count(

@@ -9,6 +9,7 @@
 
 mod plan;
 mod rng;
+mod rounds;
 mod words;
 
 use crate::audit::{self, Change, Who};
@@ -34,6 +35,8 @@ pub struct Summary {
     pub certified_by_mid_2025: usize,
     pub revoked: usize,
     pub not_yet_rated: usize,
+    /// Registrations in the demo's evaluation rounds.
+    pub registrations: usize,
 }
 
 #[derive(FromQueryResult)]
@@ -110,6 +113,7 @@ async fn ids(tx: &crate::Tx, sql: &str) -> Result<HashMap<String, i64>> {
 /// Replaces the demo rows with the data set of `seed`.
 pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     let tx = db.write().await?;
+    rounds::clear(&tx).await?;
     execute(&tx, "DELETE FROM certificate WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", []).await?;
     execute(&tx, "DELETE FROM product_photo WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", [])
         .await?;
@@ -251,7 +255,8 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     )
     .await?;
 
-    let summary = plan.summary(certificates);
+    let registrations = rounds::load(&tx, seed, &plan, &product_ids, &producer_ids, t).await?;
+    let summary = Summary { registrations, ..plan.summary(certificates) };
     audit::append(&tx, &Who::cli(), Change::new("demo.load", "dataset", "demo").province(Some("01")).after(&summary))
         .await?;
     tx.commit().await?;
