@@ -459,3 +459,112 @@ async fn one_product_goes_from_registration_to_a_certificate() {
     let _ = std::fs::remove_file(&pdf_path);
     b.finish().await;
 }
+
+/// A council member's tablet loses its connection while scoring: nothing chosen is lost, whether
+/// the connection comes back on the same page or the tab is closed and reopened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scorecard_survives_a_flaky_connection() {
+    use store::evaluation::{councils, dossiers};
+    let app = TestApp::new().await;
+    let world = common::evaluation_world(&app).await;
+    let hanoi = Scope::Province { province: common::province("01") };
+    let mut members = Vec::new();
+    for m in ["chutich@hanoi.gov.vn", "a@hanoi.gov.vn", "b@hanoi.gov.vn"] {
+        members.push(app.user(m, Role::CouncilMember, hanoi.clone()).await);
+    }
+    // A dossier before the council, set up through the store.
+    let db = &app.db.db;
+    let who = store::audit::Who::system();
+    let set = store::criteria::current().expect("criteria");
+    let today = store::evaluation::today();
+    let tx = db.write().await.expect("begin");
+    let g = dossiers::create(&tx, &who, world.product_id, world.round_id, domain::evaluation::Kind::First, today)
+        .await
+        .expect("registration");
+    let answers = set
+        .sheet("04")
+        .expect("04")
+        .scored()
+        .map(|c| {
+            let a = if c.options.is_empty() {
+                domain::scoring::Answer::Met(true)
+            } else {
+                domain::scoring::Answer::Choice(0)
+            };
+            (c.code.clone(), a)
+        })
+        .collect();
+    dossiers::save_self_assessment(&tx, &who, set, g.id, answers).await.expect("self");
+    let file = dossiers::NewEvidence {
+        label: "ATTP",
+        file_name: "attp.pdf",
+        content_type: "application/pdf",
+        sha256: "00",
+        bytes: common::PDF.to_vec(),
+    };
+    dossiers::add_evidence(&tx, &who, g.id, file).await.expect("evidence");
+    dossiers::submit(&tx, &who, set, g.id, today).await.expect("submit");
+    let form = dossiers::Form03 { materials: "x".into(), labour: "x".into(), idea: "x".into(), identity: "x".into() };
+    dossiers::screen(&tx, &who, g.id, dossiers::Screening::Accept(form)).await.expect("accept");
+    let council = councils::create(
+        &tx,
+        &who,
+        &councils::CouncilDraft {
+            name: "Hội đồng".into(),
+            level: domain::scoring::Level::Province,
+            province: Some(common::province("01")),
+            round_id: None,
+            members: members.iter().map(|m| m.id).collect(),
+            chair: members[0].id,
+            quorum_percent: 75,
+            spread_limit: 10,
+        },
+    )
+    .await
+    .expect("council");
+    councils::assign(&tx, &who, council.id, &[g.id]).await.expect("assign");
+    tx.commit().await.expect("commit");
+    let evaluation = councils::evaluations_of_council(db.conn(), council.id).await.expect("e").remove(0).id;
+    let stored = async || {
+        councils::card(db.conn(), evaluation, members[1].id)
+            .await
+            .expect("card")
+            .expect("card")
+            .scorecard()
+            .answers
+            .len()
+    };
+    let part = |p: domain::criteria::Part| set.sheet("04").expect("04").scored().filter(|c| c.part == p).count();
+
+    let b = Browser::start(&app, 820, 1180).await;
+    b.sign_in("a@hanoi.gov.vn").await;
+    b.open(&format!("/evaluation/scorecards/{evaluation}?part=A")).await;
+    let offline = r#"
+        window.__offline = true;
+        const real = window.fetch.bind(window);
+        window.fetch = (url, options) => window.__offline ? Promise.reject(new TypeError('offline')) : real(url, options);
+    "#;
+    b.d().execute(offline, Vec::new()).await.expect("go offline");
+    b.tick(&[]).await;
+    b.wait_for_text("[data-save-state]", "Chưa lưu được").await;
+    assert_eq!(stored().await, 0, "nothing reached the server");
+    b.screenshot("scorecard-offline-tablet.png").await;
+
+    // The tab is closed and reopened: the answers kept on the device go to the server.
+    b.open(&format!("/evaluation/scorecards/{evaluation}?part=A")).await;
+    b.wait_for_text("[data-save-state]", "Đã lưu").await;
+    assert_eq!(stored().await, part(domain::criteria::Part::A));
+
+    // Offline again on part B; the connection returns while the page is open.
+    b.open(&format!("/evaluation/scorecards/{evaluation}?part=B")).await;
+    b.d().execute(offline, Vec::new()).await.expect("go offline");
+    b.tick(&[]).await;
+    b.wait_for_text("[data-save-state]", "Chưa lưu được").await;
+    b.d()
+        .execute("window.__offline = false; window.dispatchEvent(new Event('online'));", Vec::new())
+        .await
+        .expect("back online");
+    b.wait_for_text("[data-save-state]", "Đã lưu").await;
+    assert_eq!(stored().await, part(domain::criteria::Part::A) + part(domain::criteria::Part::B));
+    b.finish().await;
+}
