@@ -134,6 +134,16 @@ pub fn render_status(status: StatusCode, template: &impl Template) -> Response {
     }
 }
 
+/// A page that shows a form: 422 when it carries errors, 200 otherwise.
+pub fn render_form(has_errors: bool, template: &impl Template) -> Response {
+    render_status(if has_errors { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }, template)
+}
+
+/// Every refused field's message, in the caller's language.
+pub fn messages(t: Tr, errors: &domain::FieldErrors) -> Vec<String> {
+    errors.iter().map(|(_, why)| t.invalid(why)).collect()
+}
+
 /// A form field's error message, if it has one, for templates.
 pub fn field_error(t: Tr, errors: &domain::FieldErrors, field: &str) -> Option<String> {
     errors.get(field).map(|why| t.invalid(why))

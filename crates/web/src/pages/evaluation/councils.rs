@@ -6,10 +6,9 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
-use crate::page::{Choice, PageCtx, render, render_status};
+use crate::page::{Choice, PageCtx, render, render_form};
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::access::{Action, Listing, Target};
 use domain::evaluation::State as RegState;
@@ -138,8 +137,8 @@ async fn list_page(
         .iter()
         .map(|r| Choice { value: r.id.to_string(), label: r.name.clone(), selected: form.round == r.id.to_string() })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok(render_status(status, &ListPage { ctx, central, councils, rounds, members, chairs, form, errors }))
+    let has_errors = !errors.is_empty();
+    Ok(render_form(has_errors, &ListPage { ctx, central, councils, rounds, members, chairs, form, errors }))
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::fmt;
-use crate::page::{Choice, PageCtx, render_status};
+use crate::page::{Choice, PageCtx, messages, render_form, render_status};
 use crate::pages::registry::product_target;
 use askama::Template;
 use axum::extract::{Form, Path, State};
@@ -108,7 +108,6 @@ async fn page_with(
             (approved, Vec::new(), search(&Listing::All, vec![RegState::Forwarded]).await?)
         }
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = DecisionsPage {
         central: issuer == Issuer::Central,
         ready: ready_list.into_iter().map(|g| ready(t, g)).collect(),
@@ -118,7 +117,7 @@ async fn page_with(
         errors,
         ctx,
     };
-    Ok(render_status(status, &page))
+    Ok(render_form(!page.errors.is_empty(), &page))
 }
 
 pub async fn page(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
@@ -169,7 +168,7 @@ pub async fn recognise(
         }
         Err(StoreError::Invalid(errors)) => {
             drop(tx);
-            let errors = errors.iter().map(|(_, why)| t.invalid(why)).collect();
+            let errors = messages(t, &errors);
             page_with(&state, &caller, ctx, input, errors).await
         }
         Err(e) => Err(e.into()),
@@ -274,8 +273,7 @@ async fn certificate_page(
         product,
         ctx,
     };
-    let code = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok(render_status(code, &page))
+    Ok(render_form(!page.errors.is_empty(), &page))
 }
 
 pub async fn certificate(
@@ -406,7 +404,7 @@ pub async fn revoke(
         }
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
-            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            let errors = messages(t, &fields);
             certificate_page(&state, &caller, ctx, &number, errors).await
         }
         Err(e) => Err(e.into()),

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::fmt;
-use crate::page::{Choice, PageCtx, render_status};
+use crate::page::{Choice, PageCtx, messages, render_form, render_status};
 use crate::pages::registry::product_target;
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, Query, State};
@@ -123,7 +123,7 @@ pub async fn register(
                 let path = format!("/evaluation/registrations/{}/self-assessment", g.id);
                 return Ok(redirect_with_flash(&state, &t.get("reg-created"), &path));
             }
-            Err(StoreError::Invalid(fields)) => errors.extend(fields.iter().map(|(_, why)| t.invalid(why))),
+            Err(StoreError::Invalid(fields)) => errors.extend(messages(t, &fields)),
             Err(e) => return Err(e.into()),
         }
     }
@@ -263,7 +263,7 @@ pub(super) async fn detail(
         ctx,
         g,
     };
-    Ok(render_status(if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
+    Ok(render_form(!page.errors.is_empty(), &page))
 }
 
 pub async fn show(
@@ -310,7 +310,7 @@ async fn self_assessment_page(
         ctx,
         g,
     };
-    Ok(render_status(if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
+    Ok(render_form(!page.errors.is_empty(), &page))
 }
 
 pub async fn self_assessment(
@@ -346,7 +346,7 @@ pub async fn save_self_assessment(
         }
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
-            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            let errors = messages(t, &fields);
             self_assessment_page(&state, &caller, ctx, id, Some(answers), errors).await
         }
         Err(e) => Err(e.into()),
@@ -410,7 +410,7 @@ pub async fn upload_evidence(
         }
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
-            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            let errors = messages(t, &fields);
             detail(&state, &caller, ctx, id, errors, None, String::new()).await
         }
         Err(e) => Err(e.into()),
@@ -490,7 +490,7 @@ pub async fn submit(
         }
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
-            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            let errors = messages(t, &fields);
             detail(&state, &caller, ctx, id, errors, None, String::new()).await
         }
         Err(e) => Err(e.into()),

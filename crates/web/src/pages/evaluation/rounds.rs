@@ -7,10 +7,9 @@ use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::fmt;
-use crate::page::{PageCtx, field_error, render, render_status};
+use crate::page::{PageCtx, field_error, render, render_form};
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldErrors;
 use domain::access::{Action, Listing};
@@ -67,9 +66,8 @@ async fn list_page(
         _ => store_rounds::list(state.db().conn(), province.as_deref()).await?,
     };
     let may_create = caller.may_list(Action::ManageEvaluation) && province.is_some();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ListPage { ctx, rounds: rounds.into_iter().map(row).collect(), may_create, input, errors };
-    Ok(render_status(status, &page))
+    Ok(render_form(!page.errors.is_empty(), &page))
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
-use crate::page::{PageCtx, render, render_status};
+use crate::page::{PageCtx, messages, render, render_form};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Form, Path, Query, State};
@@ -404,7 +404,7 @@ async fn card_page(
         e: s.e,
         ctx,
     };
-    Ok(render_status(if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }, &page))
+    Ok(render_form(!page.errors.is_empty(), &page))
 }
 
 pub async fn card(
@@ -456,7 +456,7 @@ pub async fn save_form(
         Ok(_) => tx.commit().await?,
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
-            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            let errors = messages(t, &fields);
             return card_page(&state, &caller, ctx, id, &q.part, errors).await;
         }
         Err(e) => return Err(e.into()),
@@ -545,7 +545,7 @@ pub async fn submit(
         }
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
-            let errors = fields.iter().map(|(_, why)| t.invalid(why)).collect();
+            let errors = messages(t, &fields);
             card_page(&state, &caller, ctx, id, "summary", errors).await
         }
         Err(e) => Err(e.into()),
