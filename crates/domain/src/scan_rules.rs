@@ -1,0 +1,145 @@
+//! When a label's scans look like a copied label: configurable rules over one serial's scans
+//! (more than N scans, more than K distinct places, travel faster than possible between two
+//! scans). Places are coarse: latitude and longitude rounded to 0.1° (about 11 km).
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rules {
+    pub max_scans: u32,
+    pub max_places: u32,
+    /// Faster than this between two located scans is impossible for one physical label.
+    pub max_speed_kmh: f64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self { max_scans: 20, max_places: 3, max_speed_kmh: 300.0 }
+    }
+}
+
+/// A coarse place: tenths of a degree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Cell {
+    pub lat10: i32,
+    pub lon10: i32,
+}
+
+impl Cell {
+    /// From a phone's position; `None` when out of range.
+    pub fn from_degrees(lat: f64, lon: f64) -> Option<Cell> {
+        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) || lat.is_nan() || lon.is_nan() {
+            return None;
+        }
+        Some(Cell { lat10: (lat * 10.0).round() as i32, lon10: (lon * 10.0).round() as i32 })
+    }
+
+    pub fn lat(self) -> f64 {
+        f64::from(self.lat10) / 10.0
+    }
+
+    pub fn lon(self) -> f64 {
+        f64::from(self.lon10) / 10.0
+    }
+
+    /// Great-circle distance in km.
+    pub fn km_to(self, other: Cell) -> f64 {
+        let (la1, lo1, la2, lo2) =
+            (self.lat().to_radians(), self.lon().to_radians(), other.lat().to_radians(), other.lon().to_radians());
+        let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+        2.0 * 6371.0 * h.sqrt().asin()
+    }
+}
+
+/// One scan as the rules see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scan {
+    /// Unix seconds.
+    pub at: i64,
+    pub cell: Option<Cell>,
+}
+
+/// Why a serial looks copied, with the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Finding {
+    TooManyScans { scans: u32, limit: u32 },
+    TooManyPlaces { places: u32, limit: u32 },
+    ImpossibleTravel { km: f64, minutes: f64, kmh: f64, from: Cell, to: Cell, at: i64 },
+}
+
+impl Finding {
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Finding::TooManyScans { .. } => "too_many_scans",
+            Finding::TooManyPlaces { .. } => "too_many_places",
+            Finding::ImpossibleTravel { .. } => "impossible_travel",
+        }
+    }
+}
+
+/// The findings for one serial's scans (any order).
+pub fn assess(scans: &[Scan], rules: Rules) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let count = u32::try_from(scans.len()).unwrap_or(u32::MAX);
+    if count > rules.max_scans {
+        found.push(Finding::TooManyScans { scans: count, limit: rules.max_scans });
+    }
+    let mut cells: Vec<Cell> = scans.iter().filter_map(|s| s.cell).collect();
+    cells.sort_unstable();
+    cells.dedup();
+    let places = u32::try_from(cells.len()).unwrap_or(u32::MAX);
+    if places > rules.max_places {
+        found.push(Finding::TooManyPlaces { places, limit: rules.max_places });
+    }
+    let mut located: Vec<(i64, Cell)> = scans.iter().filter_map(|s| s.cell.map(|c| (s.at, c))).collect();
+    located.sort_by_key(|(at, _)| *at);
+    for w in located.windows(2) {
+        let ((t1, c1), (t2, c2)) = (w[0], w[1]);
+        let km = c1.km_to(c2);
+        // Neighbouring cells are noise of the rounding, not travel.
+        if km < 30.0 {
+            continue;
+        }
+        let hours = ((t2 - t1) as f64 / 3600.0).max(1.0 / 60.0);
+        let kmh = km / hours;
+        if kmh > rules.max_speed_kmh {
+            found.push(Finding::ImpossibleTravel { km, minutes: hours * 60.0, kmh, from: c1, to: c2, at: t2 });
+            break;
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minutes: i64, lat: f64, lon: f64) -> Scan {
+        Scan { at: minutes * 60, cell: Cell::from_degrees(lat, lon) }
+    }
+
+    #[test]
+    fn a_label_scanned_at_home_is_fine() {
+        let scans: Vec<Scan> = (0..5).map(|m| at(m * 600, 21.03, 105.85)).collect();
+        assert!(assess(&scans, Rules::default()).is_empty());
+    }
+
+    #[test]
+    fn copies_show_in_counts_places_and_speed() {
+        let many: Vec<Scan> = (0..21).map(|m| Scan { at: m, cell: None }).collect();
+        assert_eq!(assess(&many, Rules::default()), [Finding::TooManyScans { scans: 21, limit: 20 }]);
+        // Hà Nội, then Hồ Chí Minh City 30 minutes later: about 1,140 km.
+        let found = assess(&[at(0, 21.03, 105.85), at(30, 10.78, 106.70)], Rules::default());
+        match &found[..] {
+            [Finding::ImpossibleTravel { km, kmh, .. }] => assert!(*km > 1000.0 && *kmh > 2000.0, "{km} {kmh}"),
+            other => panic!("{other:?}"),
+        }
+        // The same trip over two days is a plausible journey.
+        assert!(assess(&[at(0, 21.03, 105.85), at(2 * 24 * 60, 10.78, 106.70)], Rules::default()).is_empty());
+        let towns = [(21.0, 105.8), (20.4, 106.3), (21.6, 105.8), (20.9, 106.7)];
+        let spread: Vec<Scan> = towns.iter().enumerate().map(|(i, (la, lo))| at(i as i64 * 3000, *la, *lo)).collect();
+        assert_eq!(assess(&spread, Rules::default()), [Finding::TooManyPlaces { places: 4, limit: 3 }]);
+        assert_eq!(Cell::from_degrees(91.0, 0.0), None);
+    }
+}
