@@ -127,7 +127,8 @@ mod tests {
         assert_eq!(l.lot.as_deref(), Some("L2026-07"));
         let l = DigitalLink::parse("/01/8934563138165/21/ABCD1234").expect("serial");
         assert_eq!(l.serial.as_deref(), Some("ABCD1234"));
-        let l = DigitalLink::parse("https://ocop.example/01/08934563138165/10/LOT%2F7/21/X1?linkType=all").expect("both");
+        let l =
+            DigitalLink::parse("https://ocop.example/01/08934563138165/10/LOT%2F7/21/X1?linkType=all").expect("both");
         assert_eq!((l.lot.as_deref(), l.serial.as_deref()), (Some("LOT/7"), Some("X1")));
         assert_eq!(l.path(), "/01/08934563138165/10/LOT%2F7/21/X1");
     }

@@ -96,8 +96,8 @@ impl ObjectEvent {
             return Err(Invalid::new("epcis-bad-field").with("field", "eventID"));
         }
         let time = string(o, "eventTime").ok_or_else(|| Invalid::new("epcis-missing").with("field", "eventTime"))?;
-        let event_time =
-            OffsetDateTime::parse(&time, &Rfc3339).map_err(|_| Invalid::new("epcis-bad-field").with("field", "eventTime"))?;
+        let event_time = OffsetDateTime::parse(&time, &Rfc3339)
+            .map_err(|_| Invalid::new("epcis-bad-field").with("field", "eventTime"))?;
         let offset = string(o, "eventTimeZoneOffset")
             .ok_or_else(|| Invalid::new("epcis-missing").with("field", "eventTimeZoneOffset"))?;
         let valid_offset = offset.len() == 6
@@ -119,15 +119,20 @@ impl ObjectEvent {
             .ok_or_else(|| Invalid::new("epcis-bad-biz-step").with("allowed", BIZ_STEPS.join(", ")))?;
         let disposition = match string(o, "disposition") {
             None => None,
-            Some(d) => Some(vocabulary(&d, "Disp", &DISPOSITIONS).ok_or_else(|| {
-                Invalid::new("epcis-bad-disposition").with("value", d.clone())
-            })?),
+            Some(d) => Some(
+                vocabulary(&d, "Disp", &DISPOSITIONS)
+                    .ok_or_else(|| Invalid::new("epcis-bad-disposition").with("value", d.clone()))?,
+            ),
         };
         let epc_list = match o.get("epcList") {
             None => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|i| i.as_str().map(str::to_owned).ok_or_else(|| Invalid::new("epcis-bad-field").with("field", "epcList")))
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| Invalid::new("epcis-bad-field").with("field", "epcList"))
+                })
                 .collect::<Result<_, _>>()?,
             Some(_) => return Err(Invalid::new("epcis-bad-field").with("field", "epcList")),
         };
@@ -136,7 +141,8 @@ impl ObjectEvent {
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|i| {
-                    let q = i.as_object().ok_or_else(|| Invalid::new("epcis-bad-field").with("field", "quantityList"))?;
+                    let q =
+                        i.as_object().ok_or_else(|| Invalid::new("epcis-bad-field").with("field", "quantityList"))?;
                     let epc_class = string(q, "epcClass")
                         .ok_or_else(|| Invalid::new("epcis-missing").with("field", "quantityList.epcClass"))?;
                     let quantity = q
@@ -271,13 +277,24 @@ mod tests {
             (e.key, e.args.first().map(|a| a.1.clone()).unwrap_or_default())
         };
         assert_eq!(key(&|v| v["type"] = json!("AggregationEvent")).0, "epcis-unsupported-type");
-        assert_eq!(key(&|v| { v.as_object_mut().map(|o| o.remove("eventID")); }), ("epcis-missing", "eventID".into()));
+        assert_eq!(
+            key(&|v| {
+                v.as_object_mut().map(|o| o.remove("eventID"));
+            }),
+            ("epcis-missing", "eventID".into())
+        );
         assert_eq!(key(&|v| v["eventTime"] = json!("20/11/2026")), ("epcis-bad-field", "eventTime".into()));
         assert_eq!(key(&|v| v["eventTimeZoneOffset"] = json!("+7")), ("epcis-bad-field", "eventTimeZoneOffset".into()));
         assert_eq!(key(&|v| v["action"] = json!("MOVE")), ("epcis-bad-field", "action".into()));
         assert_eq!(key(&|v| v["bizStep"] = json!("dancing")).0, "epcis-bad-biz-step");
         assert_eq!(key(&|v| v["disposition"] = json!("lost")).0, "epcis-bad-disposition");
-        assert_eq!(key(&|v| { v.as_object_mut().map(|o| o.remove("epcList")); }).0, "epcis-no-objects");
+        assert_eq!(
+            key(&|v| {
+                v.as_object_mut().map(|o| o.remove("epcList"));
+            })
+            .0,
+            "epcis-no-objects"
+        );
         assert_eq!(key(&|v| v["readPoint"] = json!("somewhere")), ("epcis-bad-field", "readPoint".into()));
     }
 }

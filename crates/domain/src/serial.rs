@@ -3,7 +3,8 @@
 //! Why randomness rather than a MAC over a counter: a serial is valid only if the platform issued
 //! it and stored it, so a forger must guess one of the issued values among 2^100; there is no key
 //! to keep secret, rotate or leak, and a stolen database does not let anyone mint new serials
-//! that the database would accept. The generator is the operating system's CSPRNG (in the store).
+//! that the database would accept. The store draws the bytes from a CSPRNG (`rand`'s ThreadRng,
+//! ChaCha12 seeded from the operating system).
 
 use crate::Invalid;
 use std::fmt;
@@ -78,7 +79,11 @@ mod tests {
         assert_eq!(Serial::parse("0o1l-aaaa-bbbb-cccc-dddd").map(|s| s.0), Ok("0011AAAABBBBCCCCDDDD".to_owned()));
         assert_eq!(Serial::parse("short").map_err(|e| e.key), Err("invalid-serial"));
         assert_eq!(Serial::parse("ÀAAAAAAAAAAAAAAAAAAA").map_err(|e| e.key), Err("invalid-serial"));
-        assert_eq!(Serial::parse("UUUUUUUUUUUUUUUUUUUU").map_err(|e| e.key), Err("invalid-serial"), "U is not Crockford");
+        assert_eq!(
+            Serial::parse("UUUUUUUUUUUUUUUUUUUU").map_err(|e| e.key),
+            Err("invalid-serial"),
+            "U is not Crockford"
+        );
     }
 
     proptest! {
