@@ -23,6 +23,7 @@ pub mod products;
 pub mod reference;
 pub mod sessions;
 pub mod throttle;
+pub mod trace;
 pub mod units;
 pub mod users;
 

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod jobs;
 mod page;
 mod pages;
+pub mod scanlog;
 
 pub use api::openapi;
 pub use error::{AppError, AppResult};
@@ -53,6 +54,10 @@ pub struct Settings {
     pub login_window: Duration,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
+    /// The scan log's buffer and the anomaly rules.
+    pub scans: scanlog::ScanSettings,
+    /// Issue label orders at once instead of waiting for the office's approval.
+    pub stamps_auto_approve: bool,
 }
 
 impl Default for Settings {
@@ -68,6 +73,8 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             // Spreadsheet uploads are the largest bodies; other routes keep axum's 2 MB limit.
             body_limit_bytes: 33 * 1024 * 1024,
+            scans: scanlog::ScanSettings::default(),
+            stamps_auto_approve: false,
         }
     }
 }
@@ -82,11 +89,18 @@ struct Inner {
     db: Db,
     settings: Settings,
     metrics: PrometheusHandle,
+    scans: Arc<scanlog::ScanLog>,
 }
 
 impl AppState {
+    /// The application's state; starts the scan log's writer (so it needs a Tokio runtime).
     pub fn new(db: Db, settings: Settings) -> Self {
-        Self { inner: Arc::new(Inner { db, settings, metrics: health::metrics_handle() }) }
+        let scans = scanlog::ScanLog::start(db.clone(), settings.scans);
+        Self { inner: Arc::new(Inner { db, settings, metrics: health::metrics_handle(), scans }) }
+    }
+
+    pub fn scan_log(&self) -> &scanlog::ScanLog {
+        &self.inner.scans
     }
 
     pub fn db(&self) -> &Db {
@@ -148,8 +162,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = build_app(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let app = build_app(state.clone());
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    // Requests are done: write the scans still buffered before the process ends.
+    state.scan_log().shutdown().await;
+    served
 }

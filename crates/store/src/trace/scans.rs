@@ -1,0 +1,174 @@
+//! The scan log: batches of scans written at once, the labels' counters kept in step, and the
+//! anomaly rules run on every label a batch touched.
+
+use crate::db::{execute, execute_values, fetch_all, now};
+use crate::{Db, Result};
+use domain::scan_rules::{self, Cell, Rules, Scan};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One scan, as the page saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanRecord {
+    pub at: i64,
+    pub product_id: i64,
+    pub lot_id: Option<i64>,
+    pub serial: Option<String>,
+    pub cell: Option<Cell>,
+    /// `mobile`, `desktop`, `bot` or `other`.
+    pub agent: &'static str,
+}
+
+/// What a flush did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flushed {
+    pub scans: usize,
+    pub labels: usize,
+    pub new_alerts: u64,
+}
+
+/// Writes a batch in one transaction.
+pub async fn flush(db: &Db, batch: &[ScanRecord], rules: Rules) -> Result<Flushed> {
+    if batch.is_empty() {
+        return Ok(Flushed::default());
+    }
+    let tx = db.write().await?;
+    let rows = batch
+        .iter()
+        .map(|s| {
+            vec![
+                s.at.into(),
+                s.product_id.into(),
+                s.lot_id.into(),
+                s.serial.clone().into(),
+                s.cell.map(|c| i64::from(c.lat10)).into(),
+                s.cell.map(|c| i64::from(c.lon10)).into(),
+                s.agent.into(),
+            ]
+        })
+        .collect();
+    execute_values(&tx, "INSERT INTO scan (scanned_at, product_id, lot_id, serial, lat10, lon10, agent)", "", 7, rows)
+        .await?;
+    let mut per_serial: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
+    for s in batch {
+        if let Some(serial) = s.serial.as_deref() {
+            let e = per_serial.entry(serial).or_insert((0, s.at, s.at));
+            e.0 += 1;
+            e.1 = e.1.min(s.at);
+            e.2 = e.2.max(s.at);
+        }
+    }
+    let mut flushed = Flushed { scans: batch.len(), labels: per_serial.len(), new_alerts: 0 };
+    for (serial, (n, first, last)) in &per_serial {
+        execute(
+            &tx,
+            "UPDATE stamp SET scans = scans + $1, \
+             first_scanned_at = CASE WHEN first_scanned_at IS NULL OR first_scanned_at > $2 THEN $2 ELSE first_scanned_at END, \
+             last_scanned_at = CASE WHEN last_scanned_at IS NULL OR last_scanned_at < $3 THEN $3 ELSE last_scanned_at END \
+             WHERE serial = $4",
+            [(*n).into(), (*first).into(), (*last).into(), (*serial).into()],
+        )
+        .await?;
+        flushed.new_alerts += assess(&tx, serial, rules).await?;
+    }
+    tx.commit().await?;
+    Ok(flushed)
+}
+
+/// Runs the rules over one label's scans; records new findings and marks it suspicious.
+async fn assess(tx: &crate::Tx, serial: &str, rules: Rules) -> Result<u64> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        scanned_at: i64,
+        lat10: Option<i64>,
+        lon10: Option<i64>,
+    }
+    let rows: Vec<Row> = fetch_all(
+        tx,
+        "SELECT scanned_at, lat10, lon10 FROM scan WHERE serial = $1 ORDER BY scanned_at DESC LIMIT 1000",
+        [serial.into()],
+    )
+    .await?;
+    let scans: Vec<Scan> = rows
+        .iter()
+        .map(|r| Scan {
+            at: r.scanned_at,
+            cell: match (r.lat10, r.lon10) {
+                (Some(a), Some(o)) => Some(Cell { lat10: a as i32, lon10: o as i32 }),
+                _ => None,
+            },
+        })
+        .collect();
+    let findings = scan_rules::assess(&scans, rules);
+    if findings.is_empty() {
+        return Ok(0);
+    }
+    let mut new = 0;
+    for f in &findings {
+        let evidence = serde_json::to_string(f).unwrap_or_default();
+        new += execute(
+            tx,
+            "INSERT INTO scan_alert (serial, product_id, province_code, rule, evidence, created_at) \
+             SELECT s.serial, s.product_id, p.province_code, $1, $2, $3 FROM stamp s JOIN product p ON p.id = s.product_id \
+             WHERE s.serial = $4 ON CONFLICT (serial, rule) DO NOTHING",
+            [f.rule().into(), evidence.into(), now().into(), serial.into()],
+        )
+        .await?;
+    }
+    execute(tx, "UPDATE stamp SET suspicious = TRUE WHERE serial = $1", [serial.into()]).await?;
+    Ok(new)
+}
+
+#[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
+pub struct Alert {
+    pub id: i64,
+    pub serial: String,
+    pub product_id: i64,
+    pub product_name: String,
+    pub rule: String,
+    pub evidence: String,
+    pub created_at: i64,
+    pub scans: i64,
+    pub resolved_at: Option<i64>,
+}
+
+/// Open alerts of a province (every province for `None`), newest first.
+pub async fn alerts(c: &impl ConnectionTrait, province: Option<&str>) -> Result<Vec<Alert>> {
+    let head = "SELECT a.id, a.serial, a.product_id, p.name AS product_name, a.rule, a.evidence, a.created_at, s.scans, \
+                a.resolved_at FROM scan_alert a JOIN product p ON p.id = a.product_id JOIN stamp s ON s.serial = a.serial \
+                WHERE a.resolved_at IS NULL";
+    match province {
+        Some(p) => {
+            fetch_all(c, &format!("{head} AND a.province_code = $1 ORDER BY a.created_at DESC LIMIT 500"), [p.into()])
+                .await
+        }
+        None => fetch_all(c, &format!("{head} ORDER BY a.created_at DESC LIMIT 500"), []).await,
+    }
+}
+
+/// The located scans of one label, for the alert's evidence page.
+pub async fn places_of(c: &impl ConnectionTrait, serial: &str) -> Result<Vec<(i64, Option<Cell>, String)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        scanned_at: i64,
+        lat10: Option<i64>,
+        lon10: Option<i64>,
+        agent: String,
+    }
+    Ok(fetch_all::<Row>(
+        c,
+        "SELECT scanned_at, lat10, lon10, agent FROM scan WHERE serial = $1 ORDER BY scanned_at DESC LIMIT 200",
+        [serial.into()],
+    )
+    .await?
+    .into_iter()
+    .map(|r| {
+        let cell = match (r.lat10, r.lon10) {
+            (Some(a), Some(o)) => Some(Cell { lat10: a as i32, lon10: o as i32 }),
+            _ => None,
+        };
+        (r.scanned_at, cell, r.agent)
+    })
+    .collect())
+}

@@ -1,0 +1,171 @@
+//! The scan log without slowing the page: a scan is handed to a bounded in-process buffer and
+//! the page is served at once; a background task writes the buffer in batches. A full buffer
+//! drops the scan (counted in `ocop_scans_dropped_total`) and never delays or fails the page. On
+//! a graceful shutdown the task writes whatever is buffered before the process ends.
+
+use domain::scan_rules::Rules;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use store::Db;
+use store::trace::scans::{self, ScanRecord};
+use tokio::sync::{Mutex, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How the buffer behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScanSettings {
+    /// Scans held in memory at most.
+    pub capacity: usize,
+    /// Scans written per transaction at most.
+    pub batch: usize,
+    /// How long a batch waits to fill before it is written.
+    pub flush_every: Duration,
+    pub rules: Rules,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        Self { capacity: 50_000, batch: 1_000, flush_every: Duration::from_millis(200), rules: Rules::default() }
+    }
+}
+
+pub struct ScanLog {
+    sender: mpsc::Sender<ScanRecord>,
+    accepted: AtomicU64,
+    dropped: AtomicU64,
+    paused: watch::Sender<bool>,
+    stop: CancellationToken,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl ScanLog {
+    /// Starts the writer task (needs a Tokio runtime).
+    pub fn start(db: Db, settings: ScanSettings) -> Arc<ScanLog> {
+        let (sender, receiver) = mpsc::channel(settings.capacity.max(1));
+        let (paused, paused_rx) = watch::channel(false);
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(writer(db, settings, receiver, paused_rx, stop.clone()));
+        Arc::new(ScanLog {
+            sender,
+            accepted: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            paused,
+            stop,
+            task: Mutex::new(Some(task)),
+        })
+    }
+
+    /// Hands a scan over without waiting; `false` when the buffer was full and the scan dropped.
+    pub fn record(&self, scan: ScanRecord) -> bool {
+        match self.sender.try_send(scan) {
+            Ok(()) => {
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(_) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("ocop_scans_dropped_total").increment(1);
+                false
+            }
+        }
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Holds the writer (maintenance, tests); scans keep buffering up to the capacity.
+    pub fn pause(&self) {
+        let _ = self.paused.send(true);
+    }
+
+    pub fn resume(&self) {
+        let _ = self.paused.send(false);
+    }
+
+    /// Writes what is buffered and stops the writer. Idempotent.
+    pub async fn shutdown(&self) {
+        self.resume();
+        self.stop.cancel();
+        if let Some(task) = self.task.lock().await.take()
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "the scan writer ended badly");
+        }
+    }
+}
+
+async fn write(db: &Db, batch: &mut Vec<ScanRecord>, rules: Rules) {
+    if batch.is_empty() {
+        return;
+    }
+    // A failed write is retried a few times (a busy database, a lost connection) before the
+    // batch is given up and counted.
+    for attempt in 0..5u32 {
+        match scans::flush(db, batch, rules).await {
+            Ok(done) => {
+                metrics::counter!("ocop_scans_written_total").increment(done.scans as u64);
+                if done.new_alerts > 0 {
+                    tracing::warn!(alerts = done.new_alerts, "labels look copied");
+                }
+                batch.clear();
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "writing scans failed");
+                tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;
+            }
+        }
+    }
+    metrics::counter!("ocop_scans_lost_total").increment(batch.len() as u64);
+    tracing::error!(scans = batch.len(), "scans could not be written");
+    batch.clear();
+}
+
+async fn writer(
+    db: Db,
+    settings: ScanSettings,
+    mut receiver: mpsc::Receiver<ScanRecord>,
+    mut paused: watch::Receiver<bool>,
+    stop: CancellationToken,
+) {
+    let mut batch: Vec<ScanRecord> = Vec::with_capacity(settings.batch);
+    loop {
+        while *paused.borrow() && !stop.is_cancelled() {
+            tokio::select! {
+                () = stop.cancelled() => {}
+                _ = paused.changed() => {}
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            first = receiver.recv() => match first {
+                Some(scan) => batch.push(scan),
+                None => break,
+            },
+        }
+        let deadline = tokio::time::Instant::now() + settings.flush_every;
+        while batch.len() < settings.batch {
+            match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                Ok(Some(scan)) => batch.push(scan),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        write(&db, &mut batch, settings.rules).await;
+    }
+    // Shutting down: take in everything still buffered and write it.
+    receiver.close();
+    while let Some(scan) = receiver.recv().await {
+        batch.push(scan);
+        if batch.len() >= settings.batch {
+            write(&db, &mut batch, settings.rules).await;
+        }
+    }
+    write(&db, &mut batch, settings.rules).await;
+}
