@@ -3,6 +3,8 @@
 //! page. Kept in its own crate because typst is the heaviest part of the build: editing a page
 //! does not recompile it.
 
+pub mod labels;
+
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use std::sync::LazyLock;

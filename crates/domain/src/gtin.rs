@@ -42,6 +42,17 @@ impl Gtin {
         format!("{:0>14}", self.0)
     }
 
+    /// The forms the same GTIN may have been typed in (GTIN-14, -13, -12, -8: the 14-digit form
+    /// with leading zeros dropped), to find a product whose GTIN was stored as given.
+    pub fn forms(&self) -> Vec<String> {
+        let full = self.gtin14();
+        [14, 13, 12, 8]
+            .into_iter()
+            .filter(|len| full[..14 - len].bytes().all(|b| b == b'0'))
+            .map(|len| full[14 - len..].to_owned())
+            .collect()
+    }
+
     /// A valid GTIN-13 from its first twelve digits (for generated data).
     pub fn from_twelve(twelve: &[u8; 12]) -> Gtin {
         let digits: Vec<u8> = twelve.iter().map(|d| d % 10).collect();
@@ -73,6 +84,16 @@ impl From<Gtin> for String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn forms_drop_only_leading_zeros() {
+        let g = Gtin::parse("08934563138165").expect("valid GTIN");
+        assert_eq!(g.forms(), vec!["08934563138165", "8934563138165"]);
+        let upc = Gtin::parse("012345678905").expect("valid GTIN");
+        assert_eq!(upc.forms(), vec!["00012345678905", "0012345678905", "012345678905"]);
+        let eight = Gtin::parse("96385074").expect("valid GTIN");
+        assert_eq!(eight.forms(), vec!["00000096385074", "0000096385074", "000096385074", "96385074"]);
+    }
 
     #[test]
     fn known_vectors() {

@@ -51,6 +51,21 @@ impl Cell {
     }
 }
 
+/// The kind of client from its `User-Agent`: `bot`, `mobile`, `desktop` or `other`.
+pub fn agent_class(user_agent: &str) -> &'static str {
+    let ua = user_agent.to_ascii_lowercase();
+    const BOTS: [&str; 8] = ["bot", "crawl", "spider", "slurp", "facebookexternalhit", "preview", "curl", "wget"];
+    if BOTS.iter().any(|b| ua.contains(b)) {
+        "bot"
+    } else if ["mobile", "android", "iphone", "ipad"].iter().any(|m| ua.contains(m)) {
+        "mobile"
+    } else if ["windows", "macintosh", "x11", "cros"].iter().any(|d| ua.contains(d)) {
+        "desktop"
+    } else {
+        "other"
+    }
+}
+
 /// One scan as the rules see it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scan {
@@ -114,6 +129,20 @@ pub fn assess(scans: &[Scan], rules: Rules) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agent_classes() {
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+        assert_eq!(agent_class(iphone), "mobile");
+        assert_eq!(
+            agent_class("Mozilla/5.0 (Linux; Android 14; SM-A155F) Chrome/126.0 Mobile Safari/537.36"),
+            "mobile"
+        );
+        assert_eq!(agent_class("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0"), "desktop");
+        assert_eq!(agent_class("Googlebot/2.1 (+http://www.google.com/bot.html)"), "bot");
+        assert_eq!(agent_class("facebookexternalhit/1.1"), "bot");
+        assert_eq!(agent_class(""), "other");
+    }
 
     fn at(minutes: i64, lat: f64, lon: f64) -> Scan {
         Scan { at: minutes * 60, cell: Cell::from_degrees(lat, lon) }

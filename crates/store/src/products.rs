@@ -391,6 +391,18 @@ pub async fn find_by_code(c: &impl ConnectionTrait, code: &str) -> Result<Option
         .map(Product::from))
 }
 
+/// The live product holding a GTIN, however its digits were stored (GTIN-8/12/13/14).
+pub async fn find_by_gtin(c: &impl ConnectionTrait, gtin: &domain::gtin::Gtin) -> Result<Option<Product>> {
+    let forms = gtin.forms();
+    let sql = format!(
+        "SELECT {SELECT} FROM {FROM} WHERE x.gtin IN ({}) AND x.deleted_at IS NULL",
+        (1..=forms.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+    );
+    Ok(fetch_optional::<Row>(c, &sql, forms.into_iter().map(Into::into).collect::<Vec<sea_orm::Value>>())
+        .await?
+        .map(Product::from))
+}
+
 /// Changes a product if nobody changed it since `expected_version`. Its code stays.
 pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &ProductDraft) -> Result<Product> {
     let before = get(tx, id).await?.ok_or(StoreError::NotFound)?;

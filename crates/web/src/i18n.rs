@@ -182,9 +182,18 @@ mod tests {
             include_str!("pages/registry/exchange.rs"),
             include_str!("../../media/src/lib.rs"),
             include_str!("../../store/src/photos.rs"),
+            include_str!("../../domain/src/digital_link.rs"),
+            include_str!("../../domain/src/serial.rs"),
+            include_str!("../../domain/src/epcis.rs"),
+            include_str!("../../store/src/trace/lots.rs"),
+            include_str!("../../store/src/trace/stamps.rs"),
+            include_str!("../../store/src/trace/epcis.rs"),
+            include_str!("api/epcis.rs"),
+            include_str!("pages/trace/labels.rs"),
+            include_str!("pages/trace/public.rs"),
         ];
         for source in sources {
-            for prefix in ["invalid-", "import-", "score-", "notify-"] {
+            for prefix in ["invalid-", "import-", "score-", "notify-", "dl-", "epcis-"] {
                 for piece in source.split(&format!("\"{prefix}")).skip(1) {
                     let key = format!("{prefix}{}", piece.split('"').next().unwrap_or_default());
                     assert!(vi.contains(&key), "no message for {key}");

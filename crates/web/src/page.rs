@@ -102,6 +102,9 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     if may(Action::ManageRegistry) {
         items.push(("/registry/import", "nav-import"));
     }
+    if may(Action::ManageRegistry) {
+        items.push(("/traceability/alerts", "nav-alerts"));
+    }
     if may(Action::ManageUsers) {
         items.push(("/admin/users", "nav-users"));
     }
@@ -189,4 +192,14 @@ impl Choice {
             .map(|(value, label)| Choice { selected: value == selected, value: value.to_owned(), label })
             .collect()
     }
+}
+
+/// The address the public reaches this server at: the configured public URL, or this request's
+/// host (for links printed on certificates and labels, and linksets).
+pub fn base_url(state: &crate::AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(url) = &state.settings().public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
 }

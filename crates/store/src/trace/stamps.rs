@@ -132,23 +132,26 @@ pub async fn decide(tx: &Tx, who: &Who, order_id: i64, approve: bool, note: &str
 
 /// Makes the serials of an order from the operating system's random generator.
 async fn issue(tx: &Tx, o: &Order) -> Result<()> {
-    // ThreadRng: ChaCha12, seeded and periodically reseeded from the operating system (a CSPRNG).
-    let mut rng = rand::rng();
     let t = now();
-    let rows: Vec<Vec<sea_orm::Value>> = (0..o.quantity)
-        .map(|position| {
-            let mut bytes = [0u8; 13];
-            rng.fill_bytes(&mut bytes);
-            vec![
-                Serial::from_random(bytes).as_str().to_owned().into(),
-                o.id.into(),
-                o.product_id.into(),
-                o.lot_id.into(),
-                position.into(),
-                t.into(),
-            ]
-        })
-        .collect();
+    // ThreadRng: ChaCha12, seeded and periodically reseeded from the operating system (a CSPRNG).
+    // It is not `Send`, so it lives only while the serials are drawn, not across an await.
+    let rows: Vec<Vec<sea_orm::Value>> = {
+        let mut rng = rand::rng();
+        (0..o.quantity)
+            .map(|position| {
+                let mut bytes = [0u8; 13];
+                rng.fill_bytes(&mut bytes);
+                vec![
+                    Serial::from_random(bytes).as_str().to_owned().into(),
+                    o.id.into(),
+                    o.product_id.into(),
+                    o.lot_id.into(),
+                    position.into(),
+                    t.into(),
+                ]
+            })
+            .collect()
+    };
     execute_values(tx, "INSERT INTO stamp (serial, order_id, product_id, lot_id, position, issued_at)", "", 6, rows)
         .await
 }

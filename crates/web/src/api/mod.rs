@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document it generates.
 
+mod epcis;
 mod me;
 mod registry;
 mod units;
@@ -25,7 +26,8 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "units", description = "Đơn vị hành chính hiện hành và trước năm 2025"),
         (name = "account", description = "Tài khoản đang đăng nhập"),
-        (name = "registry", description = "Chủ thể và sản phẩm OCOP")
+        (name = "registry", description = "Chủ thể và sản phẩm OCOP"),
+        (name = "traceability", description = "Truy xuất nguồn gốc: sự kiện EPCIS 2.0, bộ dữ liệu tối thiểu")
     )
 )]
 struct ApiDoc;
@@ -42,6 +44,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(registry::get_product, registry::update_product))
         .routes(routes!(registry::list_producers, registry::create_producer))
         .routes(routes!(registry::get_producer, registry::update_producer))
+        .routes(routes!(epcis::capture, epcis::query))
+        .routes(routes!(epcis::export))
+        .routes(routes!(epcis::dataset))
 }
 
 /// The OpenAPI document of the whole API.

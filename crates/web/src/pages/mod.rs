@@ -5,6 +5,7 @@ mod audit;
 pub mod evaluation;
 mod home;
 pub mod registry;
+pub mod trace;
 mod units;
 mod users;
 
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/registry/template/{name}", get(registry::exchange::template))
         .route("/registry/export/{name}", get(registry::exchange::export))
         .merge(evaluation::router())
+        .merge(trace::router())
 }
 
 /// Display helpers shared by the page templates.

@@ -286,14 +286,6 @@ pub async fn certificate(
 }
 
 /// `https://ocop.example` from the configuration, else from the request's Host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.settings().public_url {
-        return url.trim_end_matches('/').to_owned();
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 fn short_place(name: &str) -> String {
     ["Thành phố ", "Tỉnh "].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name).to_owned()
 }
@@ -330,7 +322,7 @@ pub async fn pdf(
         place: if central { "Hà Nội".into() } else { short_place(&province_name) },
         signer_title: if central { "BỘ TRƯỞNG".into() } else { "CHỦ TỊCH".into() },
         signer: c.signer.clone(),
-        verify_url: format!("{}/verify/certificate/{}", base_url(&state, &headers), c.number),
+        verify_url: format!("{}/verify/certificate/{}", crate::page::base_url(&state, &headers), c.number),
     };
     let bytes = tokio::task::spawn_blocking(move || documents::certificate_pdf(&doc))
         .await

@@ -1,0 +1,584 @@
+//! The consumer's side of a label: the GS1 Digital Link resolver (`/01/{gtin}[/10/{lot}][/21/{serial}]`),
+//! the product's public page (`/p/{code}`), linksets (RFC 9264) and the resolver description.
+//! A browser gets the verification page at once (no redirect, no JavaScript needed); the scan is
+//! handed to the scan log's buffer and never waits for the database.
+
+use crate::AppState;
+use crate::error::AppResult;
+use crate::fmt;
+use crate::i18n::Tr;
+use crate::page::{PageCtx, base_url, render_status};
+use crate::pages::evaluation::stars_text;
+use crate::pages::registry::products::today;
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::Invalid;
+use domain::certificate::CertificateStatus;
+use domain::digital_link::{DigitalLink, encode};
+use domain::scan_rules::{Cell, agent_class};
+use domain::serial::Serial;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use store::products::Product;
+use store::trace::scans::ScanRecord;
+use store::trace::{epcis, lots, stamps};
+
+pub const LINKSET_TYPE: &str = "application/linkset+json";
+/// GS1 Web vocabulary link types the resolver serves.
+const GS1: &str = "https://gs1.org/voc/";
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkQuery {
+    #[serde(rename = "linkType")]
+    link_type: Option<String>,
+    /// `lat,lon` when the phone shares its place; kept only to 0.1°.
+    geo: Option<String>,
+    /// For `/p/{code}`: the lot and label of products without a GTIN.
+    lot: Option<String>,
+    serial: Option<String>,
+}
+
+/// What the caller asked the resolver for.
+enum Wanted {
+    Page,
+    Linkset,
+    /// A link type, e.g. `gs1:certificationInfo`.
+    Link(String),
+}
+
+fn wanted(headers: &HeaderMap, link_type: Option<&str>) -> Wanted {
+    match link_type.map(str::trim).filter(|l| !l.is_empty()) {
+        Some("linkset" | "all") => Wanted::Linkset,
+        Some(l) => Wanted::Link(l.to_owned()),
+        None => {
+            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if accept.contains(LINKSET_TYPE) && !accept.contains("text/html") { Wanted::Linkset } else { Wanted::Page }
+        }
+    }
+}
+
+/// `/01/…`: a Digital Link URI.
+pub async fn digital_link(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<LinkQuery>,
+) -> AppResult<Response> {
+    resolve(state, ctx, headers, uri.path(), q, false).await
+}
+
+/// `/verify/01/…`: the verification page of a Digital Link URI, whatever the client accepts
+/// (the target of `gs1:verificationService`).
+pub async fn verification_service(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(q): Query<LinkQuery>,
+) -> AppResult<Response> {
+    let path = uri.path().strip_prefix("/verify").unwrap_or(uri.path()).to_owned();
+    resolve(state, ctx, headers, &path, q, true).await
+}
+
+async fn resolve(
+    state: AppState,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    path: &str,
+    q: LinkQuery,
+    page_only: bool,
+) -> AppResult<Response> {
+    let link = match DigitalLink::parse(path) {
+        Ok(link) => link,
+        Err(why) => return Ok(bad_link(ctx, path, &why)),
+    };
+    let Some(product) = store::products::find_by_gtin(state.db().conn(), &link.gtin).await? else {
+        let what = ctx.t.arg("trace-unknown-gtin", "gtin", link.gtin.as_str());
+        return Ok(not_found(ctx, what));
+    };
+    let base = base_url(&state, &headers);
+    let wanted = if page_only { Wanted::Page } else { wanted(&headers, q.link_type.as_deref()) };
+    match wanted {
+        Wanted::Page => {
+            let target = Target { product, lot: link.lot.clone(), serial: link.serial.clone(), anchor: link.path() };
+            verification_page(&state, ctx, &headers, target, q.geo.as_deref()).await
+        }
+        Wanted::Linkset => {
+            let links = Links::of(&state, ctx.t, &base, &product, &link).await?;
+            let mut r = (StatusCode::OK, Json(links.linkset())).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(LINKSET_TYPE));
+            Ok(r)
+        }
+        Wanted::Link(kind) => {
+            let links = Links::of(&state, ctx.t, &base, &product, &link).await?;
+            // An unknown or absent link type goes to the default link (GS1 resolver standard).
+            let href = links.find(&kind).unwrap_or_else(|| links.default_link.clone());
+            Ok(Redirect::temporary(&href).into_response())
+        }
+    }
+}
+
+/// `/p/{code}`: the public page of any product by its OCOP code (labels of products without a
+/// GTIN point here, with `?lot=` and `?serial=`).
+pub async fn product_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<LinkQuery>,
+) -> AppResult<Response> {
+    let product =
+        store::products::find_by_code(state.db().conn(), code.trim()).await?.filter(|p| p.deleted_at.is_none());
+    let Some(product) = product else {
+        let what = ctx.t.arg("trace-unknown-code", "code", code.trim());
+        return Ok(not_found(ctx, what));
+    };
+    let lot = q.lot.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
+    let serial = q.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let anchor = label_path(&product, lot.as_deref(), serial.as_deref());
+    verification_page(&state, ctx, &headers, Target { product, lot, serial, anchor }, q.geo.as_deref()).await
+}
+
+/// The path a label of this product (and lot, and serial) carries in its QR code: a Digital Link
+/// when the product has a GTIN, its public page otherwise.
+pub fn label_path(product: &Product, lot: Option<&str>, serial: Option<&str>) -> String {
+    match product.gtin.as_deref().and_then(|g| domain::gtin::Gtin::parse(g).ok()) {
+        Some(gtin) => {
+            let mut p = format!("/01/{}", gtin.gtin14());
+            if let Some(l) = lot {
+                p.push_str(&format!("/10/{}", encode(l)));
+            }
+            if let Some(s) = serial {
+                p.push_str(&format!("/21/{}", encode(s)));
+            }
+            p
+        }
+        None => {
+            let mut p = format!("/p/{}", product.code);
+            let mut sep = '?';
+            for (k, v) in [("lot", lot), ("serial", serial)] {
+                if let Some(v) = v {
+                    p.push_str(&format!("{sep}{k}={}", encode(v)));
+                    sep = '&';
+                }
+            }
+            p
+        }
+    }
+}
+
+struct Target {
+    product: Product,
+    lot: Option<String>,
+    serial: Option<String>,
+    /// The path this page answers for (canonical form).
+    anchor: String,
+}
+
+#[derive(Template)]
+#[template(path = "trace/bad_link.html")]
+struct BadLinkPage {
+    ctx: PageCtx,
+    path: String,
+    reason: String,
+}
+
+fn bad_link(ctx: PageCtx, path: &str, why: &Invalid) -> Response {
+    let reason = ctx.t.invalid(why);
+    render_status(StatusCode::BAD_REQUEST, &BadLinkPage { ctx, path: path.to_owned(), reason })
+}
+
+#[derive(Template)]
+#[template(path = "trace/not_found.html")]
+struct NotFoundPage {
+    ctx: PageCtx,
+    what: String,
+}
+
+fn not_found(ctx: PageCtx, what: String) -> Response {
+    render_status(StatusCode::NOT_FOUND, &NotFoundPage { ctx, what })
+}
+
+/// What a label's scan found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The product (and lot and label, when named) are on record.
+    Genuine,
+    /// The URL names a lot this product never had.
+    UnknownLot,
+    /// The URL names a serial the platform never issued for this product.
+    UnknownSerial,
+    /// The label was issued and later voided.
+    Voided,
+}
+
+impl Outcome {
+    fn status(self) -> StatusCode {
+        match self {
+            Outcome::Genuine => StatusCode::OK,
+            Outcome::UnknownLot | Outcome::UnknownSerial => StatusCode::NOT_FOUND,
+            Outcome::Voided => StatusCode::GONE,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "trace/product.html")]
+struct ProductPage {
+    ctx: PageCtx,
+    v: View,
+}
+
+struct View {
+    outcome: Outcome,
+    name: String,
+    code: String,
+    stars: String,
+    stars_label: String,
+    producer: String,
+    place: String,
+    old_district: String,
+    description: String,
+    packaging: String,
+    price: String,
+    photos: Vec<i64>,
+    cert: CertView,
+    channels: Vec<String>,
+    lot: Option<LotView>,
+    label: Option<LabelView>,
+    serial_typed: String,
+    timeline: Vec<(String, String)>,
+    url: String,
+    image: String,
+    summary: String,
+    linkset: String,
+}
+
+struct CertView {
+    status: String,
+    class: &'static str,
+    detail: String,
+    href: String,
+}
+
+struct LotView {
+    code: String,
+    produced: String,
+    expires: String,
+    quantity: String,
+    recalled: bool,
+}
+
+struct LabelView {
+    serial: String,
+    suspicious: bool,
+    scans: String,
+    void_reason: String,
+}
+
+async fn verification_page(
+    state: &AppState,
+    ctx: PageCtx,
+    headers: &HeaderMap,
+    target: Target,
+    geo: Option<&str>,
+) -> AppResult<Response> {
+    let t = ctx.t;
+    let conn = state.db().conn();
+    let p = &target.product;
+    let mut outcome = Outcome::Genuine;
+
+    // The label first: it may name the lot.
+    let stamp = match &target.serial {
+        Some(raw) => match Serial::parse(raw) {
+            Ok(s) => stamps::find(conn, s.as_str()).await?.filter(|st| st.product_id == p.id),
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let lot_code = target.lot.clone().or_else(|| stamp.as_ref().and_then(|s| s.lot_code.clone()));
+    let lot = match &lot_code {
+        Some(code) => lots::find(conn, p.id, code).await?,
+        None => None,
+    };
+    if lot_code.is_some() && lot.is_none() {
+        outcome = Outcome::UnknownLot;
+    }
+    let stamp = stamp.filter(|s| target.lot.is_none() || s.lot_id == lot.as_ref().map(|l| l.id));
+    if target.serial.is_some() {
+        match &stamp {
+            None => outcome = Outcome::UnknownSerial,
+            Some(s) if s.voided_at.is_some() => outcome = Outcome::Voided,
+            Some(_) => {}
+        }
+    }
+
+    // Hand the scan to the buffer (never waits); a label never issued is counted on the product.
+    let agent = agent_class(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""));
+    state.scan_log().record(ScanRecord {
+        at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        product_id: p.id,
+        lot_id: lot.as_ref().map(|l| l.id),
+        serial: stamp.as_ref().map(|s| s.serial.clone()),
+        cell: geo.and_then(parse_geo),
+        agent,
+    });
+
+    let today = today();
+    let certificate = match p.certificate_id {
+        Some(id) => store::certificates::for_product(conn, p.id).await?.into_iter().find(|c| c.id == id),
+        None => None,
+    };
+    let status = match &certificate {
+        Some(c) => Some(c.status(today)),
+        None => p.certificate_status(today),
+    };
+    let cert = cert_view(t, status, certificate.as_ref(), p);
+    let in_force = status.is_some_and(CertificateStatus::in_force);
+    let photos = if in_force {
+        store::photos::of_product(conn, p.id).await?.into_iter().map(|ph| ph.id).collect()
+    } else {
+        Vec::new()
+    };
+    let channels = match store::producers::get(conn, p.producer_id).await? {
+        Some(producer) => producer
+            .sales_channels
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| t.get(&format!("channel-{c}")))
+            .collect(),
+        None => Vec::new(),
+    };
+    let recalled = match &lot {
+        Some(l) => epcis::recalled(conn, l.id).await?,
+        None => false,
+    };
+    let timeline = epcis::timeline(conn, p.id, lot.as_ref().map(|l| l.id), 8)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let mut what = t.get(&format!("bizstep-{}", e.biz_step));
+            if let Some(d) = &e.disposition {
+                what.push_str(" · ");
+                what.push_str(&t.get(&format!("disposition-{d}")));
+            }
+            (fmt::datetime(e.event_time), what)
+        })
+        .collect();
+
+    let base = base_url(state, headers);
+    let stars = stars_text(p.stars.filter(|_| in_force));
+    let stars_label = match p.stars.filter(|_| in_force) {
+        Some(n) => t.arg("trace-stars", "stars", &n.to_string()),
+        None => String::new(),
+    };
+    let place = format!("{}, {}", p.commune_name, p.province_name);
+    let summary = if cert.detail.is_empty() {
+        format!("{} · {} · {}", p.producer_name, place, cert.status)
+    } else {
+        format!("{} · {} · {} {}", p.producer_name, place, cert.status, cert.detail)
+    };
+    let label = stamp.as_ref().map(|s| LabelView {
+        serial: Serial::parse(&s.serial).map(|x| x.grouped()).unwrap_or_else(|_| s.serial.clone()),
+        suspicious: s.suspicious,
+        scans: match s.first_scanned_at {
+            Some(first) if s.scans > 0 => {
+                t.args("trace-scans", &[("first", &fmt::datetime(first)), ("count", &(s.scans + 1).to_string())])
+            }
+            _ => t.get("trace-first-scan"),
+        },
+        void_reason: s.void_reason.clone().unwrap_or_default(),
+    });
+    let v = View {
+        outcome,
+        name: p.name.clone(),
+        code: p.code.clone(),
+        stars,
+        stars_label,
+        producer: p.producer_name.clone(),
+        place,
+        old_district: p.old_district_name.clone().unwrap_or_default(),
+        description: p.description.clone(),
+        packaging: [p.packaging.as_str(), p.capacity.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" · "),
+        price: p.price_vnd.map(|v| format!("{} đ", fmt::thousands(v))).unwrap_or_default(),
+        image: photos_first_url(&base, &photos),
+        photos,
+        cert,
+        channels,
+        lot: lot.as_ref().map(|l| LotView {
+            code: l.code.clone(),
+            produced: l.produced_on.map(fmt::date).unwrap_or_default(),
+            expires: l.expires_on.map(fmt::date).unwrap_or_default(),
+            quantity: l
+                .quantity
+                .map(|q| format!("{} {}", fmt::thousands(q), l.unit).trim().to_owned())
+                .unwrap_or_default(),
+            recalled,
+        }),
+        label,
+        serial_typed: target.serial.clone().unwrap_or_default(),
+        timeline,
+        url: format!("{base}{}", target.anchor),
+        summary,
+        linkset: format!("{}?linkType=linkset", target.anchor),
+    };
+    let status = v.outcome.status();
+    let mut response = render_status(status, &ProductPage { ctx, v });
+    if target.anchor.starts_with("/01/")
+        && let Ok(link) = HeaderValue::from_str(&format!(
+            "<{}?linkType=linkset>; rel=\"linkset\"; type=\"{LINKSET_TYPE}\"",
+            target.anchor
+        ))
+    {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    // The page is live (certificate status, scans): never cached by a shared cache.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn photos_first_url(base: &str, photos: &[i64]) -> String {
+    photos.first().map(|id| format!("{base}/photos/{id}")).unwrap_or_default()
+}
+
+fn cert_view(
+    t: Tr,
+    status: Option<CertificateStatus>,
+    certificate: Option<&store::certificates::Certificate>,
+    p: &Product,
+) -> CertView {
+    let Some(status) = status else {
+        return CertView {
+            status: t.get("trace-not-certified"),
+            class: "off",
+            detail: String::new(),
+            href: String::new(),
+        };
+    };
+    let class = match status {
+        CertificateStatus::Valid => "on",
+        CertificateStatus::Expiring => "warn",
+        CertificateStatus::Expired | CertificateStatus::Revoked | CertificateStatus::Superseded => "bad",
+    };
+    let expires = certificate.map(|c| c.expires_on).or(p.certificate_expires_on);
+    let detail = match (status, expires) {
+        (CertificateStatus::Valid | CertificateStatus::Expiring, Some(d)) => {
+            t.arg("trace-valid-until", "date", &fmt::date(d))
+        }
+        (CertificateStatus::Expired, Some(d)) => t.arg("trace-expired-on", "date", &fmt::date(d)),
+        (CertificateStatus::Revoked, _) => match certificate.and_then(|c| c.revoked_on) {
+            Some(d) => t.arg("trace-revoked-on", "date", &fmt::date(d)),
+            None => String::new(),
+        },
+        _ => String::new(),
+    };
+    CertView {
+        status: t.get(&format!("status-{}", status.as_str())),
+        class,
+        detail,
+        href: certificate.map(|c| format!("/verify/certificate/{}", c.number)).unwrap_or_default(),
+    }
+}
+
+/// `lat,lon` in degrees → a 0.1° cell; anything else is ignored (the place is optional).
+fn parse_geo(raw: &str) -> Option<Cell> {
+    let (lat, lon) = raw.split_once(',')?;
+    Cell::from_degrees(lat.trim().parse().ok()?, lon.trim().parse().ok()?)
+}
+
+/// The links a Digital Link URI resolves to.
+struct Links {
+    anchor: String,
+    /// (link type without prefix, href, media type, title)
+    items: Vec<(&'static str, String, &'static str, String)>,
+    default_link: String,
+}
+
+impl Links {
+    async fn of(state: &AppState, t: Tr, base: &str, p: &Product, link: &DigitalLink) -> AppResult<Links> {
+        let path = link.path();
+        let mut pip = format!("{base}/p/{}", p.code);
+        if let Some(l) = &link.lot {
+            pip.push_str(&format!("?lot={}", encode(l)));
+        }
+        let verification = format!("{base}/verify{path}");
+        let mut items = vec![
+            ("pip", pip, "text/html", t.arg("linkset-pip", "name", &p.name)),
+            ("verificationService", verification.clone(), "text/html", t.get("linkset-verification")),
+        ];
+        if let Some(id) = p.certificate_id {
+            let certs = store::certificates::for_product(state.db().conn(), p.id).await?;
+            if let Some(c) = certs.iter().find(|c| c.id == id) {
+                let href = format!("{base}/verify/certificate/{}", c.number);
+                items.push(("certificationInfo", href, "text/html", t.arg("linkset-certificate", "number", &c.number)));
+            }
+        }
+        items.push((
+            "traceability",
+            format!("{base}/api/v1/epcis/events?product={}", encode(&p.code)),
+            "application/ld+json",
+            t.get("linkset-traceability"),
+        ));
+        items.push(("defaultLink", verification.clone(), "text/html", t.get("linkset-verification")));
+        Ok(Links { anchor: format!("{base}{path}"), items, default_link: verification })
+    }
+
+    /// `gs1:certificationInfo`, `certificationInfo` or the full URI.
+    fn find(&self, kind: &str) -> Option<String> {
+        let bare = kind.strip_prefix("gs1:").or_else(|| kind.strip_prefix(GS1)).unwrap_or(kind);
+        self.items.iter().find(|(k, ..)| *k == bare).map(|(_, href, ..)| href.clone())
+    }
+
+    /// RFC 9264 JSON: one context object whose members are relation types → target objects.
+    fn linkset(&self) -> Value {
+        let mut context = serde_json::Map::new();
+        context.insert("anchor".into(), json!(self.anchor));
+        for (kind, href, media, title) in &self.items {
+            let target = json!({"href": href, "type": media, "title": title, "hreflang": ["vi", "en"]});
+            match context.get_mut(&format!("{GS1}{kind}")) {
+                Some(Value::Array(list)) => list.push(target),
+                _ => {
+                    context.insert(format!("{GS1}{kind}"), json!([target]));
+                }
+            }
+        }
+        json!({"linkset": [Value::Object(context)]})
+    }
+}
+
+/// `/.well-known/gs1resolver`: what this resolver serves (GS1-Conformant Resolver standard).
+pub async fn resolver_description(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&state, &headers);
+    Json(json!({
+        "name": "OCOP — Chương trình mỗi xã một sản phẩm",
+        "resolverRoot": base,
+        "supportedPrimaryKeys": ["01"],
+        "supportedQualifiers": {"01": ["22", "10", "21"]},
+        "supportedLinkType": ["gs1:pip", "gs1:verificationService", "gs1:certificationInfo", "gs1:traceability", "gs1:defaultLink"],
+        "linkTypeDefaultCanBeLinkset": false,
+        "supportedContextValuesEnumerated": {"accept-language": ["vi", "en"]},
+    }))
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geo_is_optional_and_coarse() {
+        assert_eq!(parse_geo("21.0285,105.8542"), Some(Cell { lat10: 210, lon10: 1059 }));
+        assert_eq!(parse_geo("nowhere"), None);
+        assert_eq!(parse_geo("91,0"), None);
+    }
+}
