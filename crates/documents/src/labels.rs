@@ -110,9 +110,12 @@ impl LabelSheet {
         let cell_w = (w - 2.0 * margin) / self.grid.columns as f32;
         let cell_h = (h - 2.0 * margin) / self.grid.rows as f32;
         let pad = 2.0 * MM;
-        let qr_size = (cell_h - 2.0 * pad).min(cell_w * 0.5);
-        let font = (cell_h / 7.0).clamp(5.0, 9.0);
-
+        let qr_size = (cell_h - 2.0 * pad).min(cell_w * 0.45);
+        // The text beside the code, sized to fit its longest line (Helvetica's digits and
+        // capitals average about 0.62 em).
+        let text_w = cell_w - qr_size - 3.0 * pad;
+        let longest = labels.iter().flat_map(|l| l.lines.iter()).map(|l| l.chars().count()).max().unwrap_or(1).max(1);
+        let font = (text_w / (longest as f32 * 0.62)).clamp(4.0, 9.0);
         let mut out = Vec::new();
         let mut content = String::new();
         let mut images = Vec::with_capacity(labels.len());
@@ -132,7 +135,8 @@ impl LabelSheet {
             ));
             xobjects.push_str(&format!("/Q{n} {id} 0 R "));
             let tx = x + pad * 2.0 + qr_size;
-            let mut ty = y + cell_h - pad - font;
+            let block = label.lines.len() as f32 * font * 1.35;
+            let mut ty = y + (cell_h + block) / 2.0 - font;
             for line in &label.lines {
                 content.push_str(&format!("BT /F1 {font:.1} Tf {tx:.2} {ty:.2} Td ({}) Tj ET\n", pdf_text(line)));
                 ty -= font * 1.35;
@@ -265,7 +269,13 @@ mod tests {
     fn offsets_in_the_table_point_at_their_objects() {
         let pdf = sheet(45, Grid::new(4, 10).expect("test sheet"));
         let tail = find(&pdf, b"startxref\n").expect("test sheet");
-        let start: usize = std::str::from_utf8(&pdf[tail + 10..]).expect("test sheet").lines().next().expect("test sheet").parse().expect("test sheet");
+        let start: usize = std::str::from_utf8(&pdf[tail + 10..])
+            .expect("test sheet")
+            .lines()
+            .next()
+            .expect("test sheet")
+            .parse()
+            .expect("test sheet");
         assert!(pdf[start..].starts_with(b"xref\n"));
         let table = std::str::from_utf8(&pdf[start..]).expect("test sheet");
         let entries: Vec<&str> =

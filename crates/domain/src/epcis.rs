@@ -33,7 +33,8 @@ pub const DISPOSITIONS: [&str; 16] = [
 pub struct Quantity {
     /// A Digital Link URI of the product (class) or lot.
     pub epc_class: String,
-    pub quantity: f64,
+    /// Optional in EPCIS 2.0 (an unknown quantity of the class).
+    pub quantity: Option<f64>,
     pub uom: Option<String>,
 }
 
@@ -145,11 +146,13 @@ impl ObjectEvent {
                         i.as_object().ok_or_else(|| Invalid::new("epcis-bad-field").with("field", "quantityList"))?;
                     let epc_class = string(q, "epcClass")
                         .ok_or_else(|| Invalid::new("epcis-missing").with("field", "quantityList.epcClass"))?;
-                    let quantity = q
-                        .get("quantity")
-                        .and_then(Value::as_f64)
-                        .filter(|n| *n > 0.0 && n.is_finite())
-                        .ok_or_else(|| Invalid::new("epcis-bad-field").with("field", "quantityList.quantity"))?;
+                    let quantity =
+                        match q.get("quantity") {
+                            None | Some(Value::Null) => None,
+                            Some(n) => Some(n.as_f64().filter(|n| *n > 0.0 && n.is_finite()).ok_or_else(|| {
+                                Invalid::new("epcis-bad-field").with("field", "quantityList.quantity")
+                            })?),
+                        };
                     Ok(Quantity { epc_class, quantity, uom: string(q, "uom") })
                 })
                 .collect::<Result<_, Invalid>>()?,
@@ -192,7 +195,10 @@ impl ObjectEvent {
                 .quantity_list
                 .iter()
                 .map(|q| {
-                    let mut m = json!({"epcClass": q.epc_class, "quantity": q.quantity});
+                    let mut m = json!({"epcClass": q.epc_class});
+                    if let Some(n) = q.quantity {
+                        m["quantity"] = json!(n);
+                    }
                     if let Some(u) = &q.uom {
                         m["uom"] = json!(u);
                     }

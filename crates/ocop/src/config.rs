@@ -50,6 +50,26 @@ pub struct Config {
     #[arg(long, global = true, env = "OCOP_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
     pub login_window_minutes: u64,
 
+    /// Issue label orders at once instead of waiting for the office's approval.
+    #[arg(long, global = true, env = "OCOP_STAMPS_AUTO_APPROVE", default_value_t = false)]
+    pub stamps_auto_approve: bool,
+
+    /// A label scanned more times than this is flagged as possibly copied.
+    #[arg(long, global = true, env = "OCOP_SCAN_MAX_SCANS", default_value_t = 20)]
+    pub scan_max_scans: u32,
+
+    /// A label scanned in more distinct places (0.1° cells) than this is flagged.
+    #[arg(long, global = true, env = "OCOP_SCAN_MAX_PLACES", default_value_t = 3)]
+    pub scan_max_places: u32,
+
+    /// Two located scans of one label further apart than this speed (km/h) are flagged.
+    #[arg(long, global = true, env = "OCOP_SCAN_MAX_SPEED_KMH", default_value_t = 300.0)]
+    pub scan_max_speed_kmh: f64,
+
+    /// Scans held in memory before they are written (beyond it, scans are dropped and counted).
+    #[arg(long, global = true, env = "OCOP_SCAN_BUFFER", default_value_t = 50_000)]
+    pub scan_buffer: usize,
+
     /// Log filter, e.g. info or ocop=debug,tower_http=info.
     #[arg(long, global = true, env = "OCOP_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
@@ -81,6 +101,16 @@ impl Config {
             login_max_failures_account: self.login_max_failures,
             login_max_failures_ip: self.login_max_failures_per_ip,
             login_window: Duration::from_secs(self.login_window_minutes * 60),
+            stamps_auto_approve: self.stamps_auto_approve,
+            scans: web::scanlog::ScanSettings {
+                capacity: self.scan_buffer.max(1),
+                rules: domain::scan_rules::Rules {
+                    max_scans: self.scan_max_scans,
+                    max_places: self.scan_max_places,
+                    max_speed_kmh: self.scan_max_speed_kmh,
+                },
+                ..web::scanlog::ScanSettings::default()
+            },
             ..web::Settings::default()
         }
     }
@@ -99,6 +129,11 @@ impl Config {
             ("OCOP_LOGIN_MAX_FAILURES", self.login_max_failures.to_string()),
             ("OCOP_LOGIN_MAX_FAILURES_PER_IP", self.login_max_failures_per_ip.to_string()),
             ("OCOP_LOGIN_WINDOW_MINUTES", self.login_window_minutes.to_string()),
+            ("OCOP_STAMPS_AUTO_APPROVE", self.stamps_auto_approve.to_string()),
+            ("OCOP_SCAN_MAX_SCANS", self.scan_max_scans.to_string()),
+            ("OCOP_SCAN_MAX_PLACES", self.scan_max_places.to_string()),
+            ("OCOP_SCAN_MAX_SPEED_KMH", self.scan_max_speed_kmh.to_string()),
+            ("OCOP_SCAN_BUFFER", self.scan_buffer.to_string()),
             ("OCOP_LOG", self.log.clone()),
             ("OCOP_LOG_JSON", self.log_json.to_string()),
         ];

@@ -77,6 +77,13 @@ enum Command {
         #[command(subcommand)]
         action: criteria_cli::CriteriaAction,
     },
+    /// Print the Digital Link paths of issued labels, one per line (to print labels elsewhere,
+    /// or to drive a load test).
+    Labels {
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -94,6 +101,19 @@ enum ConfigAction {
 enum AuditAction {
     /// Walk the hash chain and report the first entry edited or deleted outside the application.
     Verify,
+}
+
+async fn labels(config: &Config, limit: i64) -> anyhow::Result<()> {
+    use std::io::Write;
+    let db = serve::open(config).await?;
+    store::migrate::check(&db).await?;
+    let mut out = std::io::stdout().lock();
+    for (gtin, lot, serial) in store::trace::stamps::issued_with_gtin(db.conn(), limit).await? {
+        let Ok(gtin) = domain::gtin::Gtin::parse(&gtin) else { continue };
+        let link = domain::digital_link::DigitalLink { gtin, cpv: None, lot, serial: Some(serial) };
+        writeln!(out, "{}", link.path())?;
+    }
+    Ok(())
 }
 
 fn init_logging(config: &Config) {
@@ -130,6 +150,7 @@ async fn main() -> ExitCode {
         }
         Command::User { action } => users::run(&cli.config, action).await,
         Command::Audit { action: AuditAction::Verify } => audit_verify(&cli.config).await,
+        Command::Labels { limit } => labels(&cli.config, limit).await,
         Command::Import { kind, file, good_rows, year } => {
             exchange_cli::import(&cli.config, &kind, &file, good_rows, year).await
         }

@@ -121,6 +121,7 @@ async fn load_demo(db: &Db, seed: u64) -> anyhow::Result<()> {
         s.not_yet_rated
     );
     println!("  Đợt đánh giá mẫu: {} hồ sơ đăng ký (đợt 2/2026: kế hoạch 400, đã nhận 488).", s.registrations);
+    println!("  Truy xuất mẫu: {} tem chống giả trên 48 lô hàng (một lô bị thu hồi, một tem bị cảnh báo).", s.labels);
     Ok(())
 }
 

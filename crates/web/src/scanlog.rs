@@ -140,11 +140,14 @@ async fn writer(
         while *paused.borrow() && !stop.is_cancelled() {
             tokio::select! {
                 () = stop.cancelled() => {}
-                _ = paused.changed() => {}
+                changed = paused.changed() => if changed.is_err() { break },
             }
         }
+        // Biased: a stop or a pause is seen before another scan is taken.
         tokio::select! {
+            biased;
             () = stop.cancelled() => break,
+            Ok(()) = paused.changed() => continue,
             first = receiver.recv() => match first {
                 Some(scan) => batch.push(scan),
                 None => break,

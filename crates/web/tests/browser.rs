@@ -568,3 +568,58 @@ async fn a_scorecard_survives_a_flaky_connection() {
     assert_eq!(stored().await, part(domain::criteria::Part::A) + part(domain::criteria::Part::B));
     b.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_scans_a_label_on_a_phone_and_sees_stars_status_and_warnings() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let honey =
+        common::product(&app, w.producer_id, "Mật ong rừng Ba Vì", Some(common::gtin(1)), common::Cert::Valid).await;
+    let lot = common::lot(&app, honey.id, "L2611-A").await;
+    let (_, serials) = common::labels(&app, honey.id, Some(lot), 2).await;
+    let gtin = domain::gtin::Gtin::parse(honey.gtin.as_deref().expect("gtin")).expect("valid").gtin14();
+    // The second label was scanned three times already, over the (strict) limit of two.
+    let copied: Vec<_> = (0..3)
+        .map(|i| store::trace::scans::ScanRecord {
+            at: time::OffsetDateTime::now_utc().unix_timestamp() - 3600 + i,
+            product_id: honey.id,
+            lot_id: Some(lot),
+            serial: Some(serials[1].clone()),
+            cell: None,
+            agent: "mobile",
+        })
+        .collect();
+    let rules = domain::scan_rules::Rules { max_scans: 2, ..Default::default() };
+    store::trace::scans::flush(&app.db.db, &copied, rules).await.expect("scans");
+
+    let b = Browser::start(&app, 390, 844).await;
+    b.open(&format!("/01/{gtin}/10/L2611-A/21/{}", serials[0])).await;
+    let genuine = b.text().await;
+    assert!(genuine.contains("Tem thật"), "{genuine}");
+    assert!(genuine.contains("Mật ong rừng Ba Vì") && genuine.contains("★★★★"), "{genuine}");
+    let status = b.d().find(By::Id("certificate-status")).await.expect("status").text().await.expect("text");
+    assert_eq!(status, "Còn hiệu lực");
+    assert!(genuine.contains("đến hết ngày") && genuine.contains("Lô L2611-A"));
+    assert!(genuine.contains("Đây là lần đầu tiên tem này được quét."));
+    // It reads on a phone: nothing wider than the screen.
+    let width: i64 = b
+        .d()
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .expect("js")
+        .convert()
+        .expect("number");
+    assert!(width <= 390, "the page scrolls sideways: {width}px");
+    b.screenshot("label-genuine-phone.png").await;
+
+    b.open(&format!("/01/{gtin}/10/L2611-A/21/{}", serials[1])).await;
+    let warned = b.text().await;
+    assert!(warned.contains("Cảnh báo: tem này bị quét bất thường"), "{warned}");
+    assert!(warned.contains("đây là lần quét thứ 4"), "{warned}");
+    b.screenshot("label-suspicious-phone.png").await;
+
+    b.open(&format!("/01/{gtin}/21/0000000000000000000A")).await;
+    assert!(b.text().await.contains("Không tìm thấy — tem này không phải tem thật"));
+    b.screenshot("label-not-genuine-phone.png").await;
+    b.finish().await;
+}

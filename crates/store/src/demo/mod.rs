@@ -10,6 +10,7 @@
 mod plan;
 mod rng;
 mod rounds;
+mod trace;
 mod words;
 
 use crate::audit::{self, Change, Who};
@@ -37,6 +38,8 @@ pub struct Summary {
     pub not_yet_rated: usize,
     /// Registrations in the demo's evaluation rounds.
     pub registrations: usize,
+    /// Labels issued on the demo's lots.
+    pub labels: usize,
 }
 
 #[derive(FromQueryResult)]
@@ -114,6 +117,7 @@ async fn ids(tx: &crate::Tx, sql: &str) -> Result<HashMap<String, i64>> {
 pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     let tx = db.write().await?;
     rounds::clear(&tx).await?;
+    trace::clear(&tx).await?;
     execute(&tx, "DELETE FROM certificate WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", []).await?;
     execute(&tx, "DELETE FROM product_photo WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", [])
         .await?;
@@ -256,7 +260,8 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     .await?;
 
     let registrations = rounds::load(&tx, seed, &plan, &product_ids, &producer_ids, t).await?;
-    let summary = Summary { registrations, ..plan.summary(certificates) };
+    let labels = trace::load(&tx, seed, t).await?;
+    let summary = Summary { registrations, labels, ..plan.summary(certificates) };
     audit::append(&tx, &Who::cli(), Change::new("demo.load", "dataset", "demo").province(Some("01")).after(&summary))
         .await?;
     tx.commit().await?;

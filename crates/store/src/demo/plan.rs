@@ -391,6 +391,7 @@ impl Plan {
             revoked,
             not_yet_rated: self.products.iter().filter(|p| p.certificates.is_empty()).count(),
             registrations: 0,
+            labels: 0,
         }
     }
 }

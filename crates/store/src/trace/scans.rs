@@ -34,6 +34,16 @@ pub async fn flush(db: &Db, batch: &[ScanRecord], rules: Rules) -> Result<Flushe
         return Ok(Flushed::default());
     }
     let tx = db.write().await?;
+    let flushed = record(&tx, batch, rules).await?;
+    tx.commit().await?;
+    Ok(flushed)
+}
+
+/// Writes a batch within the caller's transaction.
+pub async fn record(tx: &crate::Tx, batch: &[ScanRecord], rules: Rules) -> Result<Flushed> {
+    if batch.is_empty() {
+        return Ok(Flushed::default());
+    }
     let rows = batch
         .iter()
         .map(|s| {
@@ -48,7 +58,7 @@ pub async fn flush(db: &Db, batch: &[ScanRecord], rules: Rules) -> Result<Flushe
             ]
         })
         .collect();
-    execute_values(&tx, "INSERT INTO scan (scanned_at, product_id, lot_id, serial, lat10, lon10, agent)", "", 7, rows)
+    execute_values(tx, "INSERT INTO scan (scanned_at, product_id, lot_id, serial, lat10, lon10, agent)", "", 7, rows)
         .await?;
     let mut per_serial: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
     for s in batch {
@@ -62,7 +72,7 @@ pub async fn flush(db: &Db, batch: &[ScanRecord], rules: Rules) -> Result<Flushe
     let mut flushed = Flushed { scans: batch.len(), labels: per_serial.len(), new_alerts: 0 };
     for (serial, (n, first, last)) in &per_serial {
         execute(
-            &tx,
+            tx,
             "UPDATE stamp SET scans = scans + $1, \
              first_scanned_at = CASE WHEN first_scanned_at IS NULL OR first_scanned_at > $2 THEN $2 ELSE first_scanned_at END, \
              last_scanned_at = CASE WHEN last_scanned_at IS NULL OR last_scanned_at < $3 THEN $3 ELSE last_scanned_at END \
@@ -70,9 +80,8 @@ pub async fn flush(db: &Db, batch: &[ScanRecord], rules: Rules) -> Result<Flushe
             [(*n).into(), (*first).into(), (*last).into(), (*serial).into()],
         )
         .await?;
-        flushed.new_alerts += assess(&tx, serial, rules).await?;
+        flushed.new_alerts += assess(tx, serial, rules).await?;
     }
-    tx.commit().await?;
     Ok(flushed)
 }
 

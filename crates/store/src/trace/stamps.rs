@@ -259,3 +259,24 @@ pub async fn void(tx: &Tx, who: &Who, order_id: i64, serial: Option<&str>, reaso
     .await?;
     Ok(i64::try_from(changed).unwrap_or(i64::MAX))
 }
+
+/// Issued, unvoided labels of products with a GTIN: (GTIN, lot, serial), oldest first.
+pub async fn issued_with_gtin(c: &impl ConnectionTrait, limit: i64) -> Result<Vec<(String, Option<String>, String)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        gtin: String,
+        lot: Option<String>,
+        serial: String,
+    }
+    Ok(fetch_all::<Row>(
+        c,
+        "SELECT p.gtin, l.code AS lot, s.serial FROM stamp s JOIN product p ON p.id = s.product_id \
+         LEFT JOIN lot l ON l.id = s.lot_id WHERE s.voided_at IS NULL AND p.gtin IS NOT NULL AND p.deleted_at IS NULL \
+         ORDER BY s.order_id, s.position LIMIT $1",
+        [limit.into()],
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r.gtin, r.lot, r.serial))
+    .collect())
+}

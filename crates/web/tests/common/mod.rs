@@ -92,6 +92,7 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -147,7 +148,7 @@ impl Client {
             }
         }
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
 
     fn builder(&self, method: Method, uri: &str) -> axum::http::request::Builder {
@@ -160,6 +161,17 @@ impl Client {
 
     pub async fn get(&mut self, uri: &str) -> Reply {
         let req = self.builder(Method::GET, uri).header(header::ACCEPT, "text/html").body(Body::empty()).expect("req");
+        self.send(req).await
+    }
+
+    /// A GET with this `Accept` and `User-Agent`.
+    pub async fn get_as(&mut self, uri: &str, accept: &str, user_agent: &str) -> Reply {
+        let req = self
+            .builder(Method::GET, uri)
+            .header(header::ACCEPT, accept)
+            .header(header::USER_AGENT, user_agent)
+            .body(Body::empty())
+            .expect("req");
         self.send(req).await
     }
 
@@ -306,3 +318,96 @@ pub async fn evaluation_world(app: &TestApp) -> EvaluationWorld {
 
 /// A minimal valid PDF.
 pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The certificate a traceability test product holds.
+#[derive(Clone, Copy)]
+pub enum Cert {
+    None,
+    Valid,
+    Expired,
+    Revoked,
+}
+
+pub fn gtin(n: u8) -> String {
+    domain::gtin::Gtin::from_twelve(&[8, 9, 3, 4, 5, 6, 3, 1, 3, 8, 1, n]).to_string()
+}
+
+pub async fn product(
+    app: &TestApp,
+    producer: i64,
+    name: &str,
+    gtin: Option<String>,
+    cert: Cert,
+) -> store::products::Product {
+    let tx = app.db.db.write().await.expect("begin");
+    let p = store::products::create(
+        &tx,
+        &Who::system(),
+        &domain::registry::ProductDraft {
+            producer_id: producer,
+            name: name.into(),
+            sheet_code: "04".into(),
+            gtin: gtin.map(|g| domain::gtin::Gtin::parse(&g).expect("valid GTIN")),
+            description: String::new(),
+            ingredients: String::new(),
+            packaging: "Hũ thủy tinh 500 g".into(),
+            price: Some(domain::money::Vnd::new(180_000).expect("price")),
+            capacity: String::new(),
+        },
+        store::products::CodeChoice::Next { year: 2026 },
+        "26/2026/QĐ-TTg",
+        false,
+    )
+    .await
+    .expect("product");
+    let today = store::evaluation::today();
+    let issued = match cert {
+        Cert::Expired => today - time::Duration::days(40 * 30),
+        _ => today - time::Duration::days(100),
+    };
+    if !matches!(cert, Cert::None) {
+        let fact = store::certificates::CertificateFact {
+            number: format!("HN-T-{}", p.id),
+            stars: domain::certificate::Stars::new(4).expect("stars"),
+            level: store::certificates::Level::Province,
+            decision_number: "1/QĐ-UBND".into(),
+            decision_date: Some(issued),
+            signer: String::new(),
+            issued_on: issued,
+            expires_on: domain::certificate::expiry(issued),
+            revoked_on: matches!(cert, Cert::Revoked).then_some(today - time::Duration::days(3)),
+            revocation_ground: matches!(cert, Cert::Revoked).then(|| "b".to_owned()),
+            revocation_decision: matches!(cert, Cert::Revoked).then(|| "9/QĐ-UBND".to_owned()),
+            criteria_version: "26/2026/QĐ-TTg".into(),
+            source: "import",
+        };
+        store::certificates::record(&tx, &Who::system(), p.id, &fact).await.expect("certificate");
+    }
+    tx.commit().await.expect("commit");
+    store::products::get(app.db.db.conn(), p.id).await.expect("read").expect("product")
+}
+
+pub async fn lot(app: &TestApp, product: i64, code: &str) -> i64 {
+    let draft = store::trace::lots::LotInput {
+        code: code.into(),
+        produced_on: "01/11/2026".into(),
+        expires_on: "01/11/2027".into(),
+        quantity: "1.200".into(),
+        unit: "hũ".into(),
+    }
+    .parse()
+    .expect("lot");
+    let tx = app.db.db.write().await.expect("begin");
+    let l = store::trace::lots::create(&tx, &Who::system(), product, &draft).await.expect("lot");
+    tx.commit().await.expect("commit");
+    l.id
+}
+
+/// Issues `n` labels at once and returns their serials in sheet order.
+pub async fn labels(app: &TestApp, product: i64, lot: Option<i64>, n: i64) -> (i64, Vec<String>) {
+    let tx = app.db.db.write().await.expect("begin");
+    let o = store::trace::stamps::request(&tx, &Who::system(), product, lot, n, true).await.expect("order");
+    tx.commit().await.expect("commit");
+    let serials = store::trace::stamps::serials(app.db.db.conn(), o.id, -1, 1000).await.expect("serials");
+    (o.id, serials.into_iter().map(|s| s.1).collect())
+}

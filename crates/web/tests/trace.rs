@@ -1,0 +1,493 @@
+//! Traceability over HTTP: every Digital Link path form with its status and content, linksets,
+//! label orders and sheets, EPCIS capture and query, the scan buffer and the anomaly alerts.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Cert, Client, PASSWORD, TestApp, commune, gtin, labels, lot, product, province};
+use domain::gtin::Gtin;
+use domain::role::{Role, Scope};
+use serde_json::{Value, json};
+use store::audit::Who;
+use store::products::Product;
+use store::trace::stamps;
+use web::Settings;
+
+struct World {
+    producer: i64,
+    honey: Product,
+    honey_gtin: Gtin,
+}
+
+async fn world(app: &TestApp) -> World {
+    let w = common::evaluation_world(app).await;
+    let honey = product(app, w.producer_id, "Mật ong rừng Ba Vì", Some(gtin(1)), Cert::Valid).await;
+    let honey_gtin = Gtin::parse(honey.gtin.as_deref().expect("gtin")).expect("valid");
+    World { producer: w.producer_id, honey, honey_gtin }
+}
+
+async fn signed_in(app: &TestApp, email: &str, role: Role, scope: Scope) -> Client {
+    app.user(email, role, scope).await;
+    let mut c = app.client();
+    assert_eq!(c.login(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    c
+}
+
+fn producer_scope(w: &World) -> Scope {
+    Scope::Producer { producer: w.producer, province: province("01"), commune: commune("00577") }
+}
+
+const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148";
+
+#[tokio::test]
+async fn every_digital_link_path_form_answers_with_its_status_and_content() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let g14 = w.honey_gtin.gtin14();
+    let lot_id = lot(&app, w.honey.id, "L2611-A").await;
+    let (order, serials) = labels(&app, w.honey.id, Some(lot_id), 3).await;
+    let mut c = app.client();
+
+    // The product by its GTIN, in the 14-digit form and as stored (13 digits).
+    for path in [format!("/01/{g14}"), format!("/01/{}", w.honey_gtin.as_str())] {
+        let r = c.get_as(&path, "text/html", PHONE).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains("Mật ong rừng Ba Vì") && r.text.contains("★★★★"), "{path}");
+        assert!(r.text.contains("đến hết ngày"), "{path}");
+        assert!(r.text.contains(r#"property="og:title""#) && r.text.contains("rel=\"canonical\""));
+        assert!(r.headers.get("link").is_some_and(|l| l.to_str().unwrap_or("").contains("rel=\"linkset\"")));
+    }
+    // A lot, a label, a label of a lot.
+    let r = c.get_as(&format!("/01/{g14}/10/L2611-A"), "text/html", PHONE).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("Lô L2611-A") && r.text.contains("01/11/2027") && r.text.contains("1.200 hũ"));
+    let r = c.get_as(&format!("/01/{g14}/21/{}", serials[0]), "text/html", PHONE).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("Tem thật") && r.text.contains("Lô L2611-A"), "a label names its lot");
+    assert!(r.text.contains("lần đầu tiên"));
+    let r = c.get_as(&format!("/01/{g14}/10/L2611-A/21/{}", serials[1]), "text/html", PHONE).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("Tem thật"));
+
+    // Out of order, repeated, bad check digit, not a GTIN: 400 with the reason.
+    let r = c.get(&format!("/01/{g14}/21/{}/10/L2611-A", serials[0])).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("Sai thứ tự") && r.text.contains("«10» phải đứng trước «21»"), "{}", r.text);
+    let r = c.get(&format!("/01/{g14}/10/A/10/B")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("xuất hiện hai lần"));
+    let wrong = format!("{}{}", &g14[..13], (g14.as_bytes()[13] - b'0' + 1) % 10);
+    let r = c.get(&format!("/01/{wrong}")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("sai chữ số kiểm tra") && r.text.contains(&format!("phải là {}", &g14[13..])));
+    assert_eq!(c.get("/01/12345").await.status, StatusCode::BAD_REQUEST);
+
+    // Unknown GTIN, unknown lot, a serial never issued, another product's serial.
+    let r = c.get(&format!("/01/{}", Gtin::parse(&gtin(9)).expect("valid").gtin14())).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("không phải nhãn OCOP thật"));
+    let r = c.get(&format!("/01/{g14}/10/KHONGCO")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("Không tìm thấy lô hàng này"));
+    let r = c.get(&format!("/01/{g14}/21/0000000000000000000A")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("tem này không phải tem thật"));
+    let other = product(&app, w.producer, "Mật ong bạc hà", Some(gtin(2)), Cert::Valid).await;
+    let (_, other_serials) = labels(&app, other.id, None, 1).await;
+    let r = c.get(&format!("/01/{g14}/21/{}", other_serials[0])).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "a serial of another product is not this product's label");
+
+    // A voided label: 410 with the reason.
+    let tx = app.db.db.write().await.expect("begin");
+    stamps::void(&tx, &Who::system(), order, Some(&serials[2]), "Tem in hỏng").await.expect("void");
+    tx.commit().await.expect("commit");
+    let r = c.get(&format!("/01/{g14}/21/{}", serials[2])).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert!(r.text.contains("Tem này đã bị hủy") && r.text.contains("Tem in hỏng"));
+
+    // Revoked, expired, never certified: the status computed today.
+    for (n, cert, expect) in
+        [(3, Cert::Revoked, "Đã thu hồi"), (4, Cert::Expired, "Hết hạn"), (5, Cert::None, "Chưa được công nhận OCOP")]
+    {
+        let p = product(&app, w.producer, &format!("Sản phẩm {n}"), Some(gtin(n)), cert).await;
+        let path = format!("/01/{}", Gtin::parse(p.gtin.as_deref().expect("gtin")).expect("valid").gtin14());
+        let r = c.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.text.contains(expect), "{path} should say {expect}");
+        assert!(!r.text.contains("★★★★"), "no stars shown without a certificate in force");
+    }
+
+    // A recalled lot (its newest event says recalled) shows the red banner.
+    let producer = signed_in(&app, "htx@battrang.vn", Role::Producer, producer_scope(&w)).await;
+    let mut producer = producer;
+    let recall = json!({
+        "type": "ObjectEvent", "eventID": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "eventTime": "2026-11-20T08:30:00+07:00", "eventTimeZoneOffset": "+07:00", "action": "OBSERVE",
+        "bizStep": "inspecting", "disposition": "recalled",
+        "quantityList": [{"epcClass": format!("https://id.gs1.org/01/{g14}/10/L2611-A")}],
+    });
+    let r = producer.post_body("/api/v1/epcis/events", "application/json", recall.to_string().into_bytes()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = c.get(&format!("/01/{g14}/21/{}", serials[0])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("Lô hàng này đã bị thu hồi") && r.text.contains("id=\"recall\""));
+    assert!(!c.get(&format!("/01/{g14}")).await.text.contains("id=\"recall\""), "the product page names no lot");
+
+    // A product without a GTIN has its page by code; English on request.
+    let plain = product(&app, w.producer, "Gốm sứ Bát Tràng", None, Cert::Valid).await;
+    let r = c.get(&format!("/p/{}", plain.code)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("Gốm sứ Bát Tràng"));
+    assert_eq!(c.get("/p/01-00577-999-2026").await.status, StatusCode::NOT_FOUND);
+    c.get("/lang/en?next=/").await;
+    let r = c.get(&format!("/01/{g14}/21/0000000000000000000A")).await;
+    assert!(r.text.contains("this label is not genuine"), "{}", r.text);
+}
+
+/// RFC 9264 §4.2: `{"linkset": [context objects]}`; a context object has an `anchor` URI and
+/// relation types whose values are arrays of target objects with an `href`; target attributes
+/// `hreflang` are arrays of strings, `type` and `title` strings.
+fn assert_rfc9264(v: &Value) {
+    let top = v.as_object().expect("object");
+    assert_eq!(top.keys().collect::<Vec<_>>(), vec!["linkset"], "only the linkset member");
+    let contexts = top["linkset"].as_array().expect("linkset is an array");
+    assert!(!contexts.is_empty());
+    for ctx in contexts {
+        let ctx = ctx.as_object().expect("context object");
+        let anchor = ctx.get("anchor").and_then(Value::as_str).expect("anchor");
+        assert!(anchor.starts_with("http://") || anchor.starts_with("https://"), "anchor is a URI");
+        for (rel, targets) in ctx.iter().filter(|(k, _)| *k != "anchor") {
+            assert!(rel.starts_with("https://gs1.org/voc/"), "extension relation types are URIs: {rel}");
+            let targets = targets.as_array().unwrap_or_else(|| panic!("{rel} must be an array"));
+            assert!(!targets.is_empty());
+            for t in targets {
+                let t = t.as_object().expect("target object");
+                let href = t.get("href").and_then(Value::as_str).expect("href");
+                assert!(href.starts_with("http://"), "{href}");
+                for (attr, value) in t {
+                    match attr.as_str() {
+                        "href" | "type" | "title" => assert!(value.is_string(), "{attr}"),
+                        "hreflang" => assert!(value.as_array().is_some_and(|a| a.iter().all(Value::is_string))),
+                        other => panic!("unexpected target attribute {other}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn linksets_redirects_and_the_resolver_description() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let g14 = w.honey_gtin.gtin14();
+    let mut c = app.client();
+    let by_query = c.get(&format!("/01/{g14}?linkType=linkset")).await;
+    assert_eq!(by_query.status, StatusCode::OK);
+    assert_eq!(by_query.headers["content-type"], "application/linkset+json");
+    let by_accept = c.get_as(&format!("/01/{g14}"), "application/linkset+json", "app").await;
+    assert_eq!(by_accept.headers["content-type"], "application/linkset+json");
+    for r in [&by_query, &by_accept] {
+        let v = r.json();
+        assert_rfc9264(&v);
+        let ctx = &v["linkset"][0];
+        assert_eq!(ctx["anchor"], format!("http://ocop.test/01/{g14}"));
+        for rel in ["pip", "certificationInfo", "verificationService", "defaultLink"] {
+            assert!(ctx.get(format!("https://gs1.org/voc/{rel}")).is_some(), "{rel}");
+        }
+        assert_eq!(
+            ctx["https://gs1.org/voc/certificationInfo"][0]["href"],
+            format!("http://ocop.test/verify/certificate/HN-T-{}", w.honey.id)
+        );
+    }
+    let r = c.get(&format!("/01/{g14}?linkType=gs1:certificationInfo")).await;
+    assert_eq!(r.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(r.location(), format!("http://ocop.test/verify/certificate/HN-T-{}", w.honey.id));
+    let r = c.get(&format!("/01/{g14}?linkType=gs1:pip")).await;
+    assert_eq!(r.location(), format!("http://ocop.test/p/{}", w.honey.code));
+    let r = c.get(&format!("/01/{g14}?linkType=gs1:somethingElse")).await;
+    assert_eq!(r.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(r.location(), format!("http://ocop.test/verify/01/{g14}"), "unknown link types go to the default");
+    let r = c.get_as(&format!("/verify/01/{g14}"), "application/linkset+json", "app").await;
+    assert!(r.text.contains("Mật ong rừng Ba Vì"), "the verification service is always the page");
+    let r = c.get_json("/.well-known/gs1resolver").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["supportedPrimaryKeys"], json!(["01"]));
+}
+
+#[tokio::test]
+async fn a_full_scan_buffer_never_fails_a_page_and_buffered_scans_survive_shutdown() {
+    let mut settings = Settings::default();
+    settings.scans.capacity = 3;
+    let app = TestApp::with_settings(settings).await;
+    let w = world(&app).await;
+    let (_, serials) = labels(&app, w.honey.id, None, 1).await;
+    let path = format!("/01/{}/21/{}", w.honey_gtin.gtin14(), serials[0]);
+    app.state.scan_log().pause();
+    let mut c = app.client();
+    for _ in 0..10 {
+        let r = c.get_as(&path, "text/html", PHONE).await;
+        assert_eq!(r.status, StatusCode::OK, "a full buffer never fails the page");
+        assert!(r.text.contains("Tem thật"));
+    }
+    assert_eq!(app.state.scan_log().accepted(), 3);
+    assert_eq!(app.state.scan_log().dropped(), 7);
+    let stamp = stamps::find(app.db.db.conn(), &serials[0]).await.expect("read").expect("stamp");
+    assert_eq!(stamp.scans, 0, "nothing written while the writer is held");
+    // A graceful shutdown writes what is buffered.
+    app.state.scan_log().shutdown().await;
+    let stamp = stamps::find(app.db.db.conn(), &serials[0]).await.expect("read").expect("stamp");
+    assert_eq!(stamp.scans, 3);
+    assert!(stamp.first_scanned_at.is_some());
+}
+
+async fn wait_for_scans(app: &TestApp, serial: &str, n: i64) {
+    for _ in 0..200 {
+        let s = stamps::find(app.db.db.conn(), serial).await.expect("read").expect("stamp");
+        if s.scans >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the scans of {serial} were not written");
+}
+
+#[tokio::test]
+async fn copied_labels_warn_the_consumer_and_alert_the_office_with_evidence() {
+    let mut settings = Settings::default();
+    settings.scans.flush_every = std::time::Duration::from_millis(10);
+    settings.scans.rules.max_scans = 4;
+    let app = TestApp::with_settings(settings).await;
+    let w = world(&app).await;
+    let (_, serials) = labels(&app, w.honey.id, None, 2).await;
+    let g14 = w.honey_gtin.gtin14();
+    let mut c = app.client();
+    let path = format!("/01/{g14}/21/{}", serials[0]);
+    // Scanned in Hà Nội, then ten minutes' worth later in Hồ Chí Minh City (impossible travel).
+    c.get_as(&format!("{path}?geo=21.03,105.85"), "text/html", PHONE).await;
+    for _ in 0..4 {
+        c.get_as(&format!("{path}?geo=10.78,106.70"), "text/html", PHONE).await;
+    }
+    wait_for_scans(&app, &serials[0], 5).await;
+    let r = c.get_as(&path, "text/html", PHONE).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("tem này bị quét bất thường"), "{}", r.text);
+    assert!(r.text.contains("đây là lần quét thứ 6"));
+    let clean = c.get_as(&format!("/01/{g14}/21/{}", serials[1]), "text/html", PHONE).await;
+    assert!(!clean.text.contains("bị quét bất thường"));
+
+    let mut office =
+        signed_in(&app, "ocop@hanoi.gov.vn", Role::ProvinceOffice, Scope::Province { province: province("01") }).await;
+    let r = office.get("/traceability/alerts").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let grouped = domain::serial::Serial::parse(&serials[0]).expect("serial").grouped();
+    assert!(r.text.contains(&grouped));
+    assert!(r.text.contains("Quét quá nhiều lần") && r.text.contains("Di chuyển không thể có"), "{}", r.text);
+    assert!(r.text.contains("10.8, 106.7"), "the located scans are the evidence");
+    let mut hue =
+        signed_in(&app, "ocop@hue.gov.vn", Role::ProvinceOffice, Scope::Province { province: province("46") }).await;
+    assert!(!hue.get("/traceability/alerts").await.text.contains(&grouped), "another province sees none");
+    let mut producer = signed_in(&app, "htx@battrang.vn", Role::Producer, producer_scope(&w)).await;
+    assert_eq!(producer.get("/traceability/alerts").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn label_orders_are_approved_by_the_office_and_print_as_a_pdf_sheet() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let mut producer = signed_in(&app, "htx@battrang.vn", Role::Producer, producer_scope(&w)).await;
+    let mut office =
+        signed_in(&app, "ocop@hanoi.gov.vn", Role::ProvinceOffice, Scope::Province { province: province("01") }).await;
+    let labels_page = format!("/products/{}/labels", w.honey.id);
+
+    // A lot, then bad orders are refused with a message and change nothing.
+    let r = producer
+        .post_form(&format!("/products/{}/lots", w.honey.id), &[("code", "L 26/11 Ạ"), ("produced_on", "20/11/2026")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Mã lô tối đa 20 ký tự"));
+    let r = producer
+        .post_form(&format!("/products/{}/lots", w.honey.id), &[("code", "L2611-B"), ("produced_on", "20/11/2026")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = producer.post_form(&format!("/products/{}/stamp-orders", w.honey.id), &[("quantity", "0")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Số tem phải từ 1 đến 100000"), "{}", r.text);
+    assert!(stamps::orders_of_product(app.db.db.conn(), w.honey.id).await.expect("orders").is_empty());
+
+    let lot = store::trace::lots::find(app.db.db.conn(), w.honey.id, "L2611-B").await.expect("read").expect("lot");
+    let r = producer
+        .post_form(
+            &format!("/products/{}/stamp-orders", w.honey.id),
+            &[("quantity", "45"), ("lot", &lot.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let order = stamps::orders_of_product(app.db.db.conn(), w.honey.id).await.expect("orders").remove(0);
+    assert_eq!((order.state.as_str(), order.quantity), ("requested", 45));
+    assert_eq!(producer.get(&format!("/stamp-orders/{}/labels.pdf", order.id)).await.status, StatusCode::CONFLICT);
+    let r = producer.post_form(&format!("/stamp-orders/{}/decide", order.id), &[("decision", "issue")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a producer cannot approve its own labels");
+    let mut hue =
+        signed_in(&app, "ocop@hue.gov.vn", Role::ProvinceOffice, Scope::Province { province: province("46") }).await;
+    let r = hue.post_form(&format!("/stamp-orders/{}/decide", order.id), &[("decision", "issue")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(office.get(&labels_page).await.text.contains("Duyệt và cấp tem"));
+    let r = office.post_form(&format!("/stamp-orders/{}/decide", order.id), &[("decision", "issue")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = office.post_form(&format!("/stamp-orders/{}/decide", order.id), &[("decision", "reject")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "decided once");
+    let serials = stamps::serials(app.db.db.conn(), order.id, -1, 100).await.expect("serials");
+    assert_eq!(serials.len(), 45);
+    let distinct: std::collections::BTreeSet<_> = serials.iter().map(|s| &s.1).collect();
+    assert_eq!(distinct.len(), 45);
+
+    // The sheet: 45 labels on 3-by-5 grids make 3 pages; each label's serial is printed.
+    assert_eq!(
+        producer.get(&format!("/stamp-orders/{}/labels.pdf?columns=30", order.id)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let r = producer.get(&format!("/stamp-orders/{}/labels.pdf?columns=3&rows=5", order.id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    let file = dir.join(format!("label-sheet-{}.pdf", std::process::id()));
+    std::fs::write(&file, &r.bytes).expect("write");
+    let info = std::process::Command::new("pdfinfo").arg(&file).output().expect("pdfinfo (poppler-utils) installed");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.lines().any(|l| l.starts_with("Pages:") && l.split_whitespace().nth(1) == Some("3")), "{info}");
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for (_, serial, _) in &serials {
+        assert!(text.contains(&domain::serial::Serial::parse(serial).expect("serial").grouped()), "{serial}");
+    }
+    assert!(text.contains("Lô L2611-B"), "{text}");
+
+    // Voiding: one label, with a reason; the public page then says so.
+    let r = producer
+        .post_form(&format!("/stamp-orders/{}/void", order.id), &[("serial", &serials[0].1), ("reason", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = producer
+        .post_form(&format!("/stamp-orders/{}/void", order.id), &[("serial", &serials[0].1), ("reason", "Tem rách")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.client().get(&format!("/01/{}/21/{}", w.honey_gtin.gtin14(), serials[0].1)).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(producer.get(&labels_page).await.text.contains("1 tem đã hủy"));
+}
+
+#[tokio::test]
+async fn epcis_events_are_captured_all_or_nothing_idempotently_and_queried() {
+    let app = TestApp::new().await;
+    let w = world(&app).await;
+    let g14 = w.honey_gtin.gtin14();
+    lot(&app, w.honey.id, "L2611-C").await;
+    let mut producer = signed_in(&app, "htx@battrang.vn", Role::Producer, producer_scope(&w)).await;
+    let event = |id: &str, step: &str, time: &str| {
+        json!({
+            "type": "ObjectEvent", "eventID": format!("urn:uuid:00000000-0000-4000-8000-00000000000{id}"),
+            "eventTime": time, "eventTimeZoneOffset": "+07:00", "action": "OBSERVE", "bizStep": step,
+            "quantityList": [{"epcClass": format!("https://id.gs1.org/01/{g14}/10/L2611-C"), "quantity": 50}],
+            "bizLocation": {"id": "urn:ocop:sales-point:01-007"},
+        })
+    };
+    let post = |c: &mut Client, body: Value| {
+        let mut c = c.clone();
+        async move { c.post_body("/api/v1/epcis/events", "application/json", body.to_string().into_bytes()).await }
+    };
+    let shipping = event("1", "shipping", "2026-11-21T09:00:00+07:00");
+    assert_eq!(post(&mut producer, shipping.clone()).await.status, StatusCode::CREATED);
+    let again = post(&mut producer, shipping.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "the same event twice changes nothing");
+    assert_eq!(again.json()["unchanged"], 1);
+    let mut changed = shipping.clone();
+    changed["bizStep"] = json!("receiving");
+    let r = post(&mut producer, changed).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("đã được ghi với nội dung khác"), "{}", r.text);
+
+    // A document with one bad event stores none of them.
+    let mut bad = event("3", "dancing", "2026-11-22T09:00:00+07:00");
+    bad["bizStep"] = json!("dancing");
+    let doc = json!({"@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"], "type": "EPCISDocument",
+        "schemaVersion": "2.0", "creationDate": "2026-11-22T10:00:00+07:00",
+        "epcisBody": {"eventList": [event("2", "receiving", "2026-11-22T08:00:00+07:00"), bad]}});
+    let r = post(&mut producer, doc).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "events[1]");
+    let unknown = event("4", "shipping", "2026-11-22T09:00:00+07:00");
+    let mut unknown = unknown;
+    unknown["quantityList"][0]["epcClass"] = json!(format!("https://id.gs1.org/01/{g14}/10/KHONGCO"));
+    let r = post(&mut producer, unknown).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("không phải sản phẩm hoặc lô có trong hệ thống"));
+    let r = producer.post_body("/api/v1/epcis/events", "application/json", b"{not json".to_vec()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Another producer may not write events of this product; the public may not write at all.
+    let other = product(&app, w.producer, "x", None, Cert::None).await;
+    let _ = other;
+    let tx = app.db.db.write().await.expect("begin");
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "Hợp tác xã Chè Ba Vì".into(),
+        tax_code: "0100109106".into(),
+        representative: "Lê Thị Hoa".into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let stranger =
+        store::producers::create(&tx, &Who::system(), &input.parse().expect("producer"), false).await.expect("p");
+    tx.commit().await.expect("commit");
+    let mut stranger = signed_in(
+        &app,
+        "che@bavi.vn",
+        Role::Producer,
+        Scope::Producer { producer: stranger.id, province: province("01"), commune: commune("00577") },
+    )
+    .await;
+    let r = post(&mut stranger, event("5", "shipping", "2026-11-23T09:00:00+07:00")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Bạn không được ghi sự kiện"), "{}", r.text);
+    let r = post(&mut app.client(), event("6", "shipping", "2026-11-23T09:00:00+07:00")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // Query and export.
+    let mut public = app.client();
+    let r = public.get_json(&format!("/api/v1/epcis/events?gtin={g14}&lot=L2611-C")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["type"], "EPCISQueryDocument");
+    let list = v["epcisBody"]["queryResults"]["resultsBody"]["eventList"].as_array().expect("events").clone();
+    assert_eq!(list.len(), 1, "only the stored event: {v}");
+    assert_eq!(list[0]["eventID"], shipping["eventID"]);
+    let r = public.get_json(&format!("/api/v1/epcis/events?product={}&bizStep=receiving", w.honey.code)).await;
+    assert_eq!(r.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"], json!([]));
+    assert_eq!(
+        public.get_json("/api/v1/epcis/events?GE_eventTime=hôm-qua&product=x").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        public.get_json(&format!("/api/v1/epcis/events?product={}&GE_eventTime=yesterday", w.honey.code)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let r = public.get_json(&format!("/api/v1/products/{}/epcis", w.honey.code)).await;
+    assert_eq!(r.json()["type"], "EPCISDocument");
+    assert_eq!(r.json()["epcisBody"]["eventList"].as_array().map(Vec::len), Some(1));
+
+    // The national minimum data set, JSON and CSV.
+    let r = public.get_json(&format!("/api/v1/products/{}/traceability?lot=L2611-C", w.honey.code)).await;
+    let v = r.json();
+    assert_eq!(v.as_object().map(|o| o.keys().filter(|k| k.starts_with(char::is_numeric)).count()), Some(10));
+    assert_eq!(v["01_name"], "Mật ong rừng Ba Vì");
+    assert_eq!(v["03_producer_name"], "Hợp tác xã Mật ong Bát Tràng");
+    assert_eq!(v["05_stages"][0]["location_tracking_code"], "urn:ocop:sales-point:01-007");
+    assert_eq!(v["07_traceability_code"], format!("http://ocop.test/01/{g14}/10/L2611-C"));
+    assert_eq!(v["09_expiry"], "01/11/2027");
+    let r = public.get(&format!("/api/v1/products/{}/traceability?lot=L2611-C&format=csv", w.honey.code)).await;
+    assert!(r.headers["content-type"].to_str().unwrap_or("").starts_with("text/csv"));
+    assert!(r.text.starts_with("\u{feff}muc,gia_tri") && r.text.contains("\"01_name\",\"Mật ong rừng Ba Vì\""));
+}
