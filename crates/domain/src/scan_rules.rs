@@ -95,19 +95,27 @@ impl Finding {
 
 /// The findings for one serial's scans (any order).
 pub fn assess(scans: &[Scan], rules: Rules) -> Vec<Finding> {
-    let mut found = Vec::new();
     let count = u32::try_from(scans.len()).unwrap_or(u32::MAX);
-    if count > rules.max_scans {
-        found.push(Finding::TooManyScans { scans: count, limit: rules.max_scans });
-    }
-    let mut cells: Vec<Cell> = scans.iter().filter_map(|s| s.cell).collect();
+    let located: Vec<(i64, Cell)> = scans.iter().filter_map(|s| s.cell.map(|c| (s.at, c))).collect();
+    too_many_scans(count, rules).into_iter().chain(places(&located, rules)).collect()
+}
+
+/// More scans than allowed (counted by the caller, e.g. from a label's counter).
+pub fn too_many_scans(count: u32, rules: Rules) -> Option<Finding> {
+    (count > rules.max_scans).then_some(Finding::TooManyScans { scans: count, limit: rules.max_scans })
+}
+
+/// The rules on located scans (time, place): too many places, impossible travel.
+pub fn places(located: &[(i64, Cell)], rules: Rules) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let mut cells: Vec<Cell> = located.iter().map(|(_, c)| *c).collect();
     cells.sort_unstable();
     cells.dedup();
     let places = u32::try_from(cells.len()).unwrap_or(u32::MAX);
     if places > rules.max_places {
         found.push(Finding::TooManyPlaces { places, limit: rules.max_places });
     }
-    let mut located: Vec<(i64, Cell)> = scans.iter().filter_map(|s| s.cell.map(|c| (s.at, c))).collect();
+    let mut located = located.to_vec();
     located.sort_by_key(|(at, _)| *at);
     for w in located.windows(2) {
         let ((t1, c1), (t2, c2)) = (w[0], w[1]);

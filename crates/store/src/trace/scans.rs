@@ -1,9 +1,9 @@
 //! The scan log: batches of scans written at once, the labels' counters kept in step, and the
 //! anomaly rules run on every label a batch touched.
 
-use crate::db::{execute, execute_values, fetch_all, now};
+use crate::db::{execute, execute_values, fetch_all, fetch_optional, now};
 use crate::{Db, Result};
-use domain::scan_rules::{self, Cell, Rules, Scan};
+use domain::scan_rules::{self, Cell, Rules};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -60,61 +60,81 @@ pub async fn record(tx: &crate::Tx, batch: &[ScanRecord], rules: Rules) -> Resul
         .collect();
     execute_values(tx, "INSERT INTO scan (scanned_at, product_id, lot_id, serial, lat10, lon10, agent)", "", 7, rows)
         .await?;
-    let mut per_serial: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
+    // Per label: scans in this batch, first and last time, whether any was located.
+    let mut per_serial: BTreeMap<&str, (i64, i64, i64, bool)> = BTreeMap::new();
     for s in batch {
         if let Some(serial) = s.serial.as_deref() {
-            let e = per_serial.entry(serial).or_insert((0, s.at, s.at));
+            let e = per_serial.entry(serial).or_insert((0, s.at, s.at, false));
             e.0 += 1;
             e.1 = e.1.min(s.at);
             e.2 = e.2.max(s.at);
+            e.3 |= s.cell.is_some();
         }
     }
     let mut flushed = Flushed { scans: batch.len(), labels: per_serial.len(), new_alerts: 0 };
-    for (serial, (n, first, last)) in &per_serial {
-        execute(
+    #[derive(FromQueryResult)]
+    struct Counted {
+        scans: i64,
+    }
+    for (serial, (n, first, last, located)) in &per_serial {
+        let counted: Option<Counted> = fetch_optional(
             tx,
             "UPDATE stamp SET scans = scans + $1, \
              first_scanned_at = CASE WHEN first_scanned_at IS NULL OR first_scanned_at > $2 THEN $2 ELSE first_scanned_at END, \
              last_scanned_at = CASE WHEN last_scanned_at IS NULL OR last_scanned_at < $3 THEN $3 ELSE last_scanned_at END \
-             WHERE serial = $4",
+             WHERE serial = $4 RETURNING scans",
             [(*n).into(), (*first).into(), (*last).into(), (*serial).into()],
         )
         .await?;
-        flushed.new_alerts += assess(tx, serial, rules).await?;
+        let Some(counted) = counted else { continue };
+        // The count rule fires once, in the batch that crosses the limit; the place rules run
+        // only when this batch brought a located scan (they read the label's located scans).
+        let mut findings = Vec::new();
+        let before = u32::try_from(counted.scans - n).unwrap_or(0);
+        if before <= rules.max_scans
+            && let Some(f) = scan_rules::too_many_scans(u32::try_from(counted.scans).unwrap_or(u32::MAX), rules)
+        {
+            findings.push(f);
+        }
+        if *located {
+            findings.extend(scan_rules::places(&located_scans(tx, serial).await?, rules));
+        }
+        flushed.new_alerts += record_findings(tx, serial, &findings).await?;
     }
     Ok(flushed)
 }
 
-/// Runs the rules over one label's scans; records new findings and marks it suspicious.
-async fn assess(tx: &crate::Tx, serial: &str, rules: Rules) -> Result<u64> {
+/// The newest located scans of one label.
+async fn located_scans(tx: &crate::Tx, serial: &str) -> Result<Vec<(i64, Cell)>> {
     #[derive(FromQueryResult)]
     struct Row {
         scanned_at: i64,
-        lat10: Option<i64>,
-        lon10: Option<i64>,
+        lat10: i64,
+        lon10: i64,
     }
     let rows: Vec<Row> = fetch_all(
         tx,
-        "SELECT scanned_at, lat10, lon10 FROM scan WHERE serial = $1 ORDER BY scanned_at DESC LIMIT 1000",
+        "SELECT scanned_at, lat10, lon10 FROM scan WHERE serial = $1 AND lat10 IS NOT NULL AND lon10 IS NOT NULL \
+         ORDER BY scanned_at DESC LIMIT 1000",
         [serial.into()],
     )
     .await?;
-    let scans: Vec<Scan> = rows
-        .iter()
-        .map(|r| Scan {
-            at: r.scanned_at,
-            cell: match (r.lat10, r.lon10) {
-                (Some(a), Some(o)) => Some(Cell { lat10: a as i32, lon10: o as i32 }),
-                _ => None,
-            },
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let cell = Cell { lat10: i32::try_from(r.lat10).unwrap_or(0), lon10: i32::try_from(r.lon10).unwrap_or(0) };
+            (r.scanned_at, cell)
         })
-        .collect();
-    let findings = scan_rules::assess(&scans, rules);
+        .collect())
+}
+
+/// Records new findings as alerts (one per label and rule) and marks the label suspicious.
+async fn record_findings(tx: &crate::Tx, serial: &str, findings: &[scan_rules::Finding]) -> Result<u64> {
     if findings.is_empty() {
         return Ok(0);
     }
     let mut new = 0;
-    for f in &findings {
+    for f in findings {
         let evidence = serde_json::to_string(f).unwrap_or_default();
         new += execute(
             tx,
