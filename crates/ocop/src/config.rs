@@ -66,6 +66,10 @@ pub struct Config {
     #[arg(long, global = true, env = "OCOP_SCAN_MAX_SPEED_KMH", default_value_t = 300.0)]
     pub scan_max_speed_kmh: f64,
 
+    /// Seconds a label page may reuse what it read of a product and lot (0: never).
+    #[arg(long, global = true, env = "OCOP_PUBLIC_CACHE_SECONDS", default_value_t = 3)]
+    pub public_cache_seconds: u64,
+
     /// Scans held in memory before they are written (beyond it, scans are dropped and counted).
     #[arg(long, global = true, env = "OCOP_SCAN_BUFFER", default_value_t = 50_000)]
     pub scan_buffer: usize,
@@ -102,6 +106,7 @@ impl Config {
             login_max_failures_ip: self.login_max_failures_per_ip,
             login_window: Duration::from_secs(self.login_window_minutes * 60),
             stamps_auto_approve: self.stamps_auto_approve,
+            public_cache_ttl: Duration::from_secs(self.public_cache_seconds),
             scans: web::scanlog::ScanSettings {
                 capacity: self.scan_buffer.max(1),
                 rules: domain::scan_rules::Rules {
@@ -134,6 +139,7 @@ impl Config {
             ("OCOP_SCAN_MAX_PLACES", self.scan_max_places.to_string()),
             ("OCOP_SCAN_MAX_SPEED_KMH", self.scan_max_speed_kmh.to_string()),
             ("OCOP_SCAN_BUFFER", self.scan_buffer.to_string()),
+            ("OCOP_PUBLIC_CACHE_SECONDS", self.public_cache_seconds.to_string()),
             ("OCOP_LOG", self.log.clone()),
             ("OCOP_LOG_JSON", self.log_json.to_string()),
         ];

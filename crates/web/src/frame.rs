@@ -57,6 +57,10 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     // Keep what the error page needs; the request itself goes to the handler.
     let (parts, body) = req.into_parts();
     let mut response = next.run(Request::from_parts(parts.clone(), body)).await;
+    // A successful write may change what the public pages show: drop their cached reads.
+    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) && response.status().as_u16() < 400 {
+        state.public_cache().invalidate();
+    }
 
     let is_error = response.extensions().get::<ErrorInfo>().is_some()
         || response.extensions().get::<ProtectionError>().is_some()

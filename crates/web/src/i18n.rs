@@ -7,6 +7,7 @@ use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 fluent_templates::static_loader! {
     static LOCALES = {
@@ -94,9 +95,24 @@ pub fn missing(key: &str) -> String {
     format!("⟦{key}⟧")
 }
 
+/// Messages without arguments, looked up in the catalogue once per language and key: a Fluent
+/// lookup negotiates languages and allocates, and a page asks for dozens of messages.
+type Memo = std::sync::LazyLock<std::sync::RwLock<HashMap<Box<str>, Arc<str>>>>;
+static PLAIN: [Memo; 2] = [const { std::sync::LazyLock::new(Default::default) }; 2];
+
 impl Tr {
     pub fn get(&self, key: &str) -> String {
-        LOCALES.try_lookup(&self.locale.id(), key).unwrap_or_else(|| missing(key))
+        let memo = &PLAIN[self.locale as usize];
+        if let Ok(map) = memo.read()
+            && let Some(found) = map.get(key)
+        {
+            return found.to_string();
+        }
+        let found = LOCALES.try_lookup(&self.locale.id(), key).unwrap_or_else(|| missing(key));
+        if let Ok(mut map) = memo.write() {
+            map.insert(key.into(), found.as_str().into());
+        }
+        found
     }
 
     /// A message with named arguments: `t.args("users-count", &[("total", "12")])`.

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod jobs;
 mod page;
 mod pages;
+pub mod public_cache;
 pub mod scanlog;
 
 pub use api::openapi;
@@ -58,6 +59,8 @@ pub struct Settings {
     pub scans: scanlog::ScanSettings,
     /// Issue label orders at once instead of waiting for the office's approval.
     pub stamps_auto_approve: bool,
+    /// How long a public page may reuse what it read of a product and lot (see `public_cache`).
+    pub public_cache_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             body_limit_bytes: 33 * 1024 * 1024,
             scans: scanlog::ScanSettings::default(),
             stamps_auto_approve: false,
+            public_cache_ttl: Duration::from_secs(3),
         }
     }
 }
@@ -90,17 +94,25 @@ struct Inner {
     settings: Settings,
     metrics: PrometheusHandle,
     scans: Arc<scanlog::ScanLog>,
+    public: Arc<pages::trace::public::Cache>,
 }
 
 impl AppState {
     /// The application's state; starts the scan log's writer (so it needs a Tokio runtime).
     pub fn new(db: Db, settings: Settings) -> Self {
-        let scans = scanlog::ScanLog::start(db.clone(), settings.scans);
-        Self { inner: Arc::new(Inner { db, settings, metrics: health::metrics_handle(), scans }) }
+        let public = Arc::new(pages::trace::public::Cache::new(settings.public_cache_ttl));
+        let cache = public.clone();
+        let on_flushed: scanlog::OnFlushed = Arc::new(move |done| pages::trace::public::scans_written(&cache, done));
+        let scans = scanlog::ScanLog::start(db.clone(), settings.scans, on_flushed);
+        Self { inner: Arc::new(Inner { db, settings, metrics: health::metrics_handle(), scans, public }) }
     }
 
     pub fn scan_log(&self) -> &scanlog::ScanLog {
         &self.inner.scans
+    }
+
+    pub(crate) fn public_cache(&self) -> &pages::trace::public::Cache {
+        &self.inner.public
     }
 
     pub fn db(&self) -> &Db {

@@ -31,6 +31,9 @@ impl Default for ScanSettings {
     }
 }
 
+/// Told what each written batch did (to keep cached label counters in step).
+pub type OnFlushed = Arc<dyn Fn(&scans::Flushed) + Send + Sync>;
+
 pub struct ScanLog {
     sender: mpsc::Sender<ScanRecord>,
     accepted: AtomicU64,
@@ -42,11 +45,11 @@ pub struct ScanLog {
 
 impl ScanLog {
     /// Starts the writer task (needs a Tokio runtime).
-    pub fn start(db: Db, settings: ScanSettings) -> Arc<ScanLog> {
+    pub fn start(db: Db, settings: ScanSettings, on_flushed: OnFlushed) -> Arc<ScanLog> {
         let (sender, receiver) = mpsc::channel(settings.capacity.max(1));
         let (paused, paused_rx) = watch::channel(false);
         let stop = CancellationToken::new();
-        let task = tokio::spawn(writer(db, settings, receiver, paused_rx, stop.clone()));
+        let task = tokio::spawn(writer(db, settings, receiver, paused_rx, stop.clone(), on_flushed));
         Arc::new(ScanLog {
             sender,
             accepted: AtomicU64::new(0),
@@ -101,7 +104,7 @@ impl ScanLog {
     }
 }
 
-async fn write(db: &Db, batch: &mut Vec<ScanRecord>, rules: Rules) {
+async fn write(db: &Db, batch: &mut Vec<ScanRecord>, rules: Rules, on_flushed: &OnFlushed) {
     if batch.is_empty() {
         return;
     }
@@ -110,6 +113,7 @@ async fn write(db: &Db, batch: &mut Vec<ScanRecord>, rules: Rules) {
     for attempt in 0..5u32 {
         match scans::flush(db, batch, rules).await {
             Ok(done) => {
+                on_flushed(&done);
                 metrics::counter!("ocop_scans_written_total").increment(done.scans as u64);
                 if done.new_alerts > 0 {
                     tracing::warn!(alerts = done.new_alerts, "labels look copied");
@@ -134,6 +138,7 @@ async fn writer(
     mut receiver: mpsc::Receiver<ScanRecord>,
     mut paused: watch::Receiver<bool>,
     stop: CancellationToken,
+    on_flushed: OnFlushed,
 ) {
     let mut batch: Vec<ScanRecord> = Vec::with_capacity(settings.batch);
     loop {
@@ -160,15 +165,15 @@ async fn writer(
                 Ok(None) | Err(_) => break,
             }
         }
-        write(&db, &mut batch, settings.rules).await;
+        write(&db, &mut batch, settings.rules, &on_flushed).await;
     }
     // Shutting down: take in everything still buffered and write it.
     receiver.close();
     while let Some(scan) = receiver.recv().await {
         batch.push(scan);
         if batch.len() >= settings.batch {
-            write(&db, &mut batch, settings.rules).await;
+            write(&db, &mut batch, settings.rules, &on_flushed).await;
         }
     }
-    write(&db, &mut batch, settings.rules).await;
+    write(&db, &mut batch, settings.rules, &on_flushed).await;
 }

@@ -364,7 +364,9 @@ async fn label_orders_are_approved_by_the_office_and_print_as_a_pdf_sheet() {
     }
     assert!(text.contains("Lô L2611-B"), "{text}");
 
-    // Voiding: one label, with a reason; the public page then says so.
+    // Voiding: one label, with a reason; the public page (already read once) then says so.
+    let label = format!("/01/{}/21/{}", w.honey_gtin.gtin14(), serials[0].1);
+    assert_eq!(app.client().get(&label).await.status, StatusCode::OK);
     let r = producer
         .post_form(&format!("/stamp-orders/{}/void", order.id), &[("serial", &serials[0].1), ("reason", "")])
         .await;
@@ -373,8 +375,8 @@ async fn label_orders_are_approved_by_the_office_and_print_as_a_pdf_sheet() {
         .post_form(&format!("/stamp-orders/{}/void", order.id), &[("serial", &serials[0].1), ("reason", "Tem rách")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let page = app.client().get(&format!("/01/{}/21/{}", w.honey_gtin.gtin14(), serials[0].1)).await;
-    assert_eq!(page.status, StatusCode::GONE);
+    let page = app.client().get(&label).await;
+    assert_eq!(page.status, StatusCode::GONE, "a write on this instance clears the cached label");
     assert!(producer.get(&labels_page).await.text.contains("1 tem đã hủy"));
 }
 

@@ -1,7 +1,7 @@
 //! The scan log: batches of scans written at once, the labels' counters kept in step, and the
 //! anomaly rules run on every label a batch touched.
 
-use crate::db::{execute, execute_values, fetch_all, fetch_optional, now};
+use crate::db::{execute, execute_values, fetch_all, fetch_values, now};
 use crate::{Db, Result};
 use domain::scan_rules::{self, Cell, Rules};
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -21,11 +21,22 @@ pub struct ScanRecord {
 }
 
 /// What a flush did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flushed {
     pub scans: usize,
     pub labels: usize,
     pub new_alerts: u64,
+    /// Each label's counters after the batch.
+    pub counters: Vec<Counters>,
+}
+
+/// A label's scan counters as the database holds them.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Counters {
+    pub serial: String,
+    pub scans: i64,
+    pub first_scanned_at: Option<i64>,
+    pub suspicious: bool,
 }
 
 /// Writes a batch in one transaction.
@@ -71,35 +82,40 @@ pub async fn record(tx: &crate::Tx, batch: &[ScanRecord], rules: Rules) -> Resul
             e.3 |= s.cell.is_some();
         }
     }
-    let mut flushed = Flushed { scans: batch.len(), labels: per_serial.len(), new_alerts: 0 };
-    #[derive(FromQueryResult)]
-    struct Counted {
-        scans: i64,
-    }
-    for (serial, (n, first, last, located)) in &per_serial {
-        let counted: Option<Counted> = fetch_optional(
-            tx,
-            "UPDATE stamp SET scans = scans + $1, \
-             first_scanned_at = CASE WHEN first_scanned_at IS NULL OR first_scanned_at > $2 THEN $2 ELSE first_scanned_at END, \
-             last_scanned_at = CASE WHEN last_scanned_at IS NULL OR last_scanned_at < $3 THEN $3 ELSE last_scanned_at END \
-             WHERE serial = $4 RETURNING scans",
-            [(*n).into(), (*first).into(), (*last).into(), (*serial).into()],
-        )
-        .await?;
-        let Some(counted) = counted else { continue };
+    let mut flushed = Flushed { scans: batch.len(), labels: per_serial.len(), new_alerts: 0, counters: Vec::new() };
+    // Every label's counters in one statement (per chunk), not one round trip per label.
+    let rows: Vec<Vec<sea_orm::Value>> = per_serial
+        .iter()
+        .map(|(serial, (n, first, last, _))| vec![(*serial).into(), (*n).into(), (*first).into(), (*last).into()])
+        .collect();
+    let counted: Vec<Counters> = fetch_values(
+        tx,
+        "UPDATE stamp SET scans = scans + b.n, \
+         first_scanned_at = CASE WHEN first_scanned_at IS NULL OR first_scanned_at > b.f THEN b.f ELSE first_scanned_at END, \
+         last_scanned_at = CASE WHEN last_scanned_at IS NULL OR last_scanned_at < b.l THEN b.l ELSE last_scanned_at END \
+         FROM (SELECT column1 AS k, column2 AS n, column3 AS f, column4 AS l FROM (",
+        ") AS v) AS b WHERE serial = b.k RETURNING serial, scans, first_scanned_at, suspicious",
+        4,
+        rows,
+    )
+    .await?;
+    for mut c in counted {
+        let Some((n, _, _, located)) = per_serial.get(c.serial.as_str()).copied() else { continue };
         // The count rule fires once, in the batch that crosses the limit; the place rules run
         // only when this batch brought a located scan (they read the label's located scans).
         let mut findings = Vec::new();
-        let before = u32::try_from(counted.scans - n).unwrap_or(0);
+        let before = u32::try_from(c.scans - n).unwrap_or(0);
         if before <= rules.max_scans
-            && let Some(f) = scan_rules::too_many_scans(u32::try_from(counted.scans).unwrap_or(u32::MAX), rules)
+            && let Some(f) = scan_rules::too_many_scans(u32::try_from(c.scans).unwrap_or(u32::MAX), rules)
         {
             findings.push(f);
         }
-        if *located {
-            findings.extend(scan_rules::places(&located_scans(tx, serial).await?, rules));
+        if located {
+            findings.extend(scan_rules::places(&located_scans(tx, &c.serial).await?, rules));
         }
-        flushed.new_alerts += record_findings(tx, serial, &findings).await?;
+        flushed.new_alerts += record_findings(tx, &c.serial, &findings).await?;
+        c.suspicious |= !findings.is_empty();
+        flushed.counters.push(c);
     }
     Ok(flushed)
 }

@@ -18,17 +18,114 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::Invalid;
 use domain::certificate::CertificateStatus;
 use domain::digital_link::{DigitalLink, encode};
+use domain::gtin::Gtin;
 use domain::scan_rules::{Cell, agent_class};
 use domain::serial::Serial;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
+use store::certificates::Certificate;
 use store::products::Product;
+use store::trace::epcis::StoredEvent;
+use store::trace::lots::Lot;
 use store::trace::scans::ScanRecord;
+use store::trace::stamps::Stamp;
 use store::trace::{epcis, lots, stamps};
 
 pub const LINKSET_TYPE: &str = "application/linkset+json";
 /// GS1 Web vocabulary link types the resolver serves.
 const GS1: &str = "https://gs1.org/voc/";
+
+/// What a public page shows of a product, cached for a few seconds (see `public_cache`).
+#[derive(Debug)]
+pub struct ProductData {
+    product: Product,
+    certificate: Option<Certificate>,
+    photos: Vec<i64>,
+    /// Sales channel codes of the producer.
+    channels: Vec<String>,
+    /// Events of the product itself (no lot), newest first.
+    timeline: Vec<StoredEvent>,
+}
+
+/// A lot as its public page shows it.
+#[derive(Debug)]
+pub struct LotData {
+    lot: Lot,
+    recalled: bool,
+    /// Events of the lot and of the product, newest first.
+    timeline: Vec<StoredEvent>,
+}
+
+pub type Cache = crate::public_cache::PublicCache<Option<Arc<ProductData>>, Option<Arc<LotData>>, Arc<Stamp>>;
+
+/// Keeps cached labels' counters in step with what the scan writer wrote.
+pub fn scans_written(cache: &Cache, done: &store::trace::scans::Flushed) {
+    for c in &done.counters {
+        cache.stamps.update(&c.serial, |s| {
+            let s = Arc::make_mut(s);
+            s.scans = c.scans;
+            s.first_scanned_at = c.first_scanned_at;
+            s.suspicious = c.suspicious;
+        });
+    }
+}
+
+/// A label by serial: cached when it exists, looked up again when not.
+async fn stamp(state: &AppState, serial: &str) -> AppResult<Option<Arc<Stamp>>> {
+    let cache = &state.public_cache().stamps;
+    let key = serial.to_owned();
+    if let Some(s) = cache.get(&key) {
+        return Ok(Some(s));
+    }
+    let generation = cache.generation();
+    let found = stamps::find(state.db().conn(), serial).await?.map(Arc::new);
+    if let Some(s) = &found {
+        cache.put(key, s.clone(), generation);
+    }
+    Ok(found)
+}
+
+const TIMELINE: i64 = 8;
+
+async fn load_product(state: &AppState, found: Option<Product>) -> store::Result<Option<Arc<ProductData>>> {
+    let Some(product) = found.filter(|p| p.deleted_at.is_none()) else { return Ok(None) };
+    let conn = state.db().conn();
+    let certificate = match product.certificate_id {
+        Some(id) => store::certificates::for_product(conn, product.id).await?.into_iter().find(|c| c.id == id),
+        None => None,
+    };
+    let photos = store::photos::of_product(conn, product.id).await?.into_iter().map(|ph| ph.id).collect();
+    let channels = match store::producers::get(conn, product.producer_id).await? {
+        Some(producer) => {
+            producer.sales_channels.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
+        }
+        None => Vec::new(),
+    };
+    let timeline = epcis::timeline(conn, product.id, None, TIMELINE).await?;
+    Ok(Some(Arc::new(ProductData { product, certificate, photos, channels, timeline })))
+}
+
+async fn product_by_gtin(state: &AppState, gtin: &Gtin) -> AppResult<Option<Arc<ProductData>>> {
+    let load = async { load_product(state, store::products::find_by_gtin(state.db().conn(), gtin).await?).await };
+    Ok(state.public_cache().products.get_or_load(format!("01:{}", gtin.gtin14()), load).await?)
+}
+
+async fn product_by_code(state: &AppState, code: &str) -> AppResult<Option<Arc<ProductData>>> {
+    let load = async { load_product(state, store::products::find_by_code(state.db().conn(), code).await?).await };
+    Ok(state.public_cache().products.get_or_load(format!("p:{code}"), load).await?)
+}
+
+async fn lot_data(state: &AppState, product_id: i64, code: &str) -> AppResult<Option<Arc<LotData>>> {
+    let load = async {
+        let conn = state.db().conn();
+        let Some(lot) = lots::find(conn, product_id, code).await? else { return Ok(None) };
+        let recalled = epcis::recalled(conn, lot.id).await?;
+        let timeline = epcis::timeline(conn, product_id, Some(lot.id), TIMELINE).await?;
+        Ok::<_, store::StoreError>(Some(Arc::new(LotData { lot, recalled, timeline })))
+    };
+    Ok(state.public_cache().lots.get_or_load((product_id, code.to_owned()), load).await?)
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LinkQuery {
@@ -96,7 +193,7 @@ async fn resolve(
         Ok(link) => link,
         Err(why) => return Ok(bad_link(ctx, path, &why)),
     };
-    let Some(product) = store::products::find_by_gtin(state.db().conn(), &link.gtin).await? else {
+    let Some(data) = product_by_gtin(&state, &link.gtin).await? else {
         let what = ctx.t.arg("trace-unknown-gtin", "gtin", link.gtin.as_str());
         return Ok(not_found(ctx, what));
     };
@@ -104,17 +201,17 @@ async fn resolve(
     let wanted = if page_only { Wanted::Page } else { wanted(&headers, q.link_type.as_deref()) };
     match wanted {
         Wanted::Page => {
-            let target = Target { product, lot: link.lot.clone(), serial: link.serial.clone(), anchor: link.path() };
+            let target = Target { data, lot: link.lot.clone(), serial: link.serial.clone(), anchor: link.path() };
             verification_page(&state, ctx, &headers, target, q.geo.as_deref()).await
         }
         Wanted::Linkset => {
-            let links = Links::of(&state, ctx.t, &base, &product, &link).await?;
+            let links = Links::of(ctx.t, &base, &data, &link);
             let mut r = (StatusCode::OK, Json(links.linkset())).into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(LINKSET_TYPE));
             Ok(r)
         }
         Wanted::Link(kind) => {
-            let links = Links::of(&state, ctx.t, &base, &product, &link).await?;
+            let links = Links::of(ctx.t, &base, &data, &link);
             // An unknown or absent link type goes to the default link (GS1 resolver standard).
             let href = links.find(&kind).unwrap_or_else(|| links.default_link.clone());
             Ok(Redirect::temporary(&href).into_response())
@@ -131,16 +228,14 @@ pub async fn product_page(
     Path(code): Path<String>,
     Query(q): Query<LinkQuery>,
 ) -> AppResult<Response> {
-    let product =
-        store::products::find_by_code(state.db().conn(), code.trim()).await?.filter(|p| p.deleted_at.is_none());
-    let Some(product) = product else {
+    let Some(data) = product_by_code(&state, code.trim()).await? else {
         let what = ctx.t.arg("trace-unknown-code", "code", code.trim());
         return Ok(not_found(ctx, what));
     };
     let lot = q.lot.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
     let serial = q.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let anchor = label_path(&product, lot.as_deref(), serial.as_deref());
-    verification_page(&state, ctx, &headers, Target { product, lot, serial, anchor }, q.geo.as_deref()).await
+    let anchor = label_path(&data.product, lot.as_deref(), serial.as_deref());
+    verification_page(&state, ctx, &headers, Target { data, lot, serial, anchor }, q.geo.as_deref()).await
 }
 
 /// The path a label of this product (and lot, and serial) carries in its QR code: a Digital Link
@@ -172,7 +267,7 @@ pub fn label_path(product: &Product, lot: Option<&str>, serial: Option<&str>) ->
 }
 
 struct Target {
-    product: Product,
+    data: Arc<ProductData>,
     lot: Option<String>,
     serial: Option<String>,
     /// The path this page answers for (canonical form).
@@ -288,27 +383,24 @@ async fn verification_page(
     geo: Option<&str>,
 ) -> AppResult<Response> {
     let t = ctx.t;
-    let conn = state.db().conn();
-    let p = &target.product;
+    let data = &target.data;
+    let p = &data.product;
     let mut outcome = Outcome::Genuine;
 
     // The label first: it may name the lot.
-    let stamp = match &target.serial {
-        Some(raw) => match Serial::parse(raw) {
-            Ok(s) => stamps::find(conn, s.as_str()).await?.filter(|st| st.product_id == p.id),
-            Err(_) => None,
-        },
-        None => None,
+    let stamp = match target.serial.as_deref().map(Serial::parse) {
+        Some(Ok(s)) => stamp(state, s.as_str()).await?.filter(|st| st.product_id == p.id),
+        _ => None,
     };
     let lot_code = target.lot.clone().or_else(|| stamp.as_ref().and_then(|s| s.lot_code.clone()));
     let lot = match &lot_code {
-        Some(code) => lots::find(conn, p.id, code).await?,
+        Some(code) => lot_data(state, p.id, code).await?,
         None => None,
     };
     if lot_code.is_some() && lot.is_none() {
         outcome = Outcome::UnknownLot;
     }
-    let stamp = stamp.filter(|s| target.lot.is_none() || s.lot_id == lot.as_ref().map(|l| l.id));
+    let stamp = stamp.filter(|s| target.lot.is_none() || s.lot_id == lot.as_ref().map(|l| l.lot.id));
     if target.serial.is_some() {
         match &stamp {
             None => outcome = Outcome::UnknownSerial,
@@ -322,45 +414,24 @@ async fn verification_page(
     state.scan_log().record(ScanRecord {
         at: time::OffsetDateTime::now_utc().unix_timestamp(),
         product_id: p.id,
-        lot_id: lot.as_ref().map(|l| l.id),
+        lot_id: lot.as_ref().map(|l| l.lot.id),
         serial: stamp.as_ref().map(|s| s.serial.clone()),
         cell: geo.and_then(parse_geo),
         agent,
     });
 
     let today = today();
-    let certificate = match p.certificate_id {
-        Some(id) => store::certificates::for_product(conn, p.id).await?.into_iter().find(|c| c.id == id),
-        None => None,
-    };
-    let status = match &certificate {
+    let status = match &data.certificate {
         Some(c) => Some(c.status(today)),
         None => p.certificate_status(today),
     };
-    let cert = cert_view(t, status, certificate.as_ref(), p);
+    let cert = cert_view(t, status, data.certificate.as_ref(), p);
     let in_force = status.is_some_and(CertificateStatus::in_force);
-    let photos = if in_force {
-        store::photos::of_product(conn, p.id).await?.into_iter().map(|ph| ph.id).collect()
-    } else {
-        Vec::new()
-    };
-    let channels = match store::producers::get(conn, p.producer_id).await? {
-        Some(producer) => producer
-            .sales_channels
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|c| t.get(&format!("channel-{c}")))
-            .collect(),
-        None => Vec::new(),
-    };
-    let recalled = match &lot {
-        Some(l) => epcis::recalled(conn, l.id).await?,
-        None => false,
-    };
-    let timeline = epcis::timeline(conn, p.id, lot.as_ref().map(|l| l.id), 8)
-        .await?
-        .into_iter()
+    let photos = if in_force { data.photos.clone() } else { Vec::new() };
+    let channels = data.channels.iter().map(|c| t.get(&format!("channel-{c}"))).collect();
+    let events = lot.as_ref().map_or(&data.timeline, |l| &l.timeline);
+    let timeline = events
+        .iter()
         .map(|e| {
             let mut what = t.get(&format!("bizstep-{}", e.biz_step));
             if let Some(d) = &e.disposition {
@@ -416,14 +487,15 @@ async fn verification_page(
         cert,
         channels,
         lot: lot.as_ref().map(|l| LotView {
-            code: l.code.clone(),
-            produced: l.produced_on.map(fmt::date).unwrap_or_default(),
-            expires: l.expires_on.map(fmt::date).unwrap_or_default(),
+            code: l.lot.code.clone(),
+            produced: l.lot.produced_on.map(fmt::date).unwrap_or_default(),
+            expires: l.lot.expires_on.map(fmt::date).unwrap_or_default(),
             quantity: l
+                .lot
                 .quantity
-                .map(|q| format!("{} {}", fmt::thousands(q), l.unit).trim().to_owned())
+                .map(|q| format!("{} {}", fmt::thousands(q), l.lot.unit).trim().to_owned())
                 .unwrap_or_default(),
-            recalled,
+            recalled: l.recalled,
         }),
         label,
         serial_typed: target.serial.clone().unwrap_or_default(),
@@ -505,7 +577,8 @@ struct Links {
 }
 
 impl Links {
-    async fn of(state: &AppState, t: Tr, base: &str, p: &Product, link: &DigitalLink) -> AppResult<Links> {
+    fn of(t: Tr, base: &str, data: &ProductData, link: &DigitalLink) -> Links {
+        let p = &data.product;
         let path = link.path();
         let mut pip = format!("{base}/p/{}", p.code);
         if let Some(l) = &link.lot {
@@ -516,12 +589,9 @@ impl Links {
             ("pip", pip, "text/html", t.arg("linkset-pip", "name", &p.name)),
             ("verificationService", verification.clone(), "text/html", t.get("linkset-verification")),
         ];
-        if let Some(id) = p.certificate_id {
-            let certs = store::certificates::for_product(state.db().conn(), p.id).await?;
-            if let Some(c) = certs.iter().find(|c| c.id == id) {
-                let href = format!("{base}/verify/certificate/{}", c.number);
-                items.push(("certificationInfo", href, "text/html", t.arg("linkset-certificate", "number", &c.number)));
-            }
+        if let Some(c) = &data.certificate {
+            let href = format!("{base}/verify/certificate/{}", c.number);
+            items.push(("certificationInfo", href, "text/html", t.arg("linkset-certificate", "number", &c.number)));
         }
         items.push((
             "traceability",
@@ -530,7 +600,7 @@ impl Links {
             t.get("linkset-traceability"),
         ));
         items.push(("defaultLink", verification.clone(), "text/html", t.get("linkset-verification")));
-        Ok(Links { anchor: format!("{base}{path}"), items, default_link: verification })
+        Links { anchor: format!("{base}{path}"), items, default_link: verification }
     }
 
     /// `gs1:certificationInfo`, `certificationInfo` or the full URI.
