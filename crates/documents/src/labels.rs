@@ -8,6 +8,7 @@
 //! uses the standard Helvetica font (WinAnsi: the lot and serial are ASCII).
 
 use qrcode::{Color, EcLevel, QrCode};
+use rayon::prelude::*;
 
 /// The grid of labels on an A4 page.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -116,11 +117,13 @@ impl LabelSheet {
         let text_w = cell_w - qr_size - 3.0 * pad;
         let longest = labels.iter().flat_map(|l| l.lines.iter()).map(|l| l.chars().count()).max().unwrap_or(1).max(1);
         let font = (text_w / (longest as f32 * 0.62)).clamp(4.0, 9.0);
+        // Encoding the QR codes is most of the work: spread it over the cores.
+        let masks = labels.par_iter().map(|l| qr_mask(&l.uri)).collect::<Result<Vec<_>, String>>()?;
         let mut out = Vec::new();
         let mut content = String::new();
         let mut images = Vec::with_capacity(labels.len());
         let mut xobjects = String::new();
-        for (n, label) in labels.iter().enumerate() {
+        for (n, (label, mask)) in labels.iter().zip(masks).enumerate() {
             let n = n as u32;
             let (col, row) = (n % self.grid.columns, n / self.grid.columns);
             let x = margin + col as f32 * cell_w;
@@ -141,7 +144,7 @@ impl LabelSheet {
                 content.push_str(&format!("BT /F1 {font:.1} Tf {tx:.2} {ty:.2} Td ({}) Tj ET\n", pdf_text(line)));
                 ty -= font * 1.35;
             }
-            images.push((id, qr_mask(&label.uri)?));
+            images.push((id, mask));
         }
         let resources = format!("<< /Font << /F1 3 0 R >> /XObject << {xobjects}>> >>");
         let page = format!(

@@ -361,10 +361,17 @@ pub async fn sheet(
                 }
                 pending.push(Label { uri: format!("{base}{}", label_path(&p, lot.as_deref(), Some(&serial))), lines });
                 if pending.len() == per_page {
-                    let chunk = sheet.page(&pending).map_err(fail);
-                    pending.clear();
-                    if sender.send(chunk.map(Bytes::from)).await.is_err() {
-                        return;
+                    match page_off_runtime(sheet, std::mem::take(&mut pending)).await {
+                        Ok((back, chunk)) => {
+                            sheet = back;
+                            if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = sender.send(Err(fail(e))).await;
+                            return;
+                        }
                     }
                 }
             }
@@ -373,9 +380,17 @@ pub async fn sheet(
             }
         }
         if !pending.is_empty() {
-            let chunk = sheet.page(&pending).map_err(fail);
-            if sender.send(chunk.map(Bytes::from)).await.is_err() {
-                return;
+            match page_off_runtime(sheet, pending).await {
+                Ok((back, chunk)) => {
+                    sheet = back;
+                    if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = sender.send(Err(fail(e))).await;
+                    return;
+                }
             }
         }
         let _ = sender.send(sheet.finish().map(Bytes::from).map_err(fail)).await;
@@ -387,6 +402,17 @@ pub async fn sheet(
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
+}
+
+/// Writes one page of the sheet on the blocking pool (QR encoding is CPU work that would hold
+/// up other requests on the async workers).
+async fn page_off_runtime(mut sheet: LabelSheet, labels: Vec<Label>) -> Result<(LabelSheet, Vec<u8>), String> {
+    tokio::task::spawn_blocking(move || {
+        let chunk = sheet.page(&labels)?;
+        Ok((sheet, chunk))
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }
 
 #[derive(Debug, Deserialize)]
