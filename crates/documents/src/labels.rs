@@ -70,10 +70,6 @@ impl LabelSheet {
         LabelSheet { grid, total, pages, written: 0, offsets: Vec::new(), next_page: 0 }
     }
 
-    pub fn pages(&self) -> u32 {
-        self.pages
-    }
-
     /// First object of page `i`: the page, its content, then one image per label.
     fn page_object(&self, i: u32) -> u32 {
         4 + i * (2 + self.grid.per_page())

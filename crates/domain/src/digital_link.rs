@@ -114,10 +114,45 @@ impl DigitalLink {
     }
 }
 
+/// The path a label carries in its QR code: the Digital Link of the GTIN (with the lot and serial)
+/// when the product has a valid GTIN, the product's public page `/p/{code}?lot=&serial=` otherwise.
+pub fn label_path(gtin: Option<&str>, code: &str, lot: Option<&str>, serial: Option<&str>) -> String {
+    match gtin.and_then(|g| Gtin::parse(g).ok()) {
+        Some(gtin) => {
+            DigitalLink { gtin, cpv: None, lot: lot.map(str::to_owned), serial: serial.map(str::to_owned) }.path()
+        }
+        None => {
+            let mut p = format!("/p/{code}");
+            let mut sep = '?';
+            for (k, v) in [("lot", lot), ("serial", serial)] {
+                if let Some(v) = v {
+                    p.push_str(&format!("{sep}{k}={}", encode(v)));
+                    sep = '&';
+                }
+            }
+            p
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn label_paths() {
+        assert_eq!(
+            label_path(Some("8934563138165"), "01-00577-001-2026", Some("L/1"), Some("AB")),
+            "/01/08934563138165/10/L%2F1/21/AB"
+        );
+        assert_eq!(label_path(None, "01-00577-001-2026", None, Some("AB")), "/p/01-00577-001-2026?serial=AB");
+        assert_eq!(
+            label_path(Some("123"), "X", Some("L"), None),
+            "/p/X?lot=L",
+            "an invalid GTIN falls back to the page"
+        );
+    }
 
     #[test]
     fn the_four_forms_parse() {

@@ -109,9 +109,7 @@ async fn labels(config: &Config, limit: i64) -> anyhow::Result<()> {
     store::migrate::check(&db).await?;
     let mut out = std::io::stdout().lock();
     for (gtin, lot, serial) in store::trace::stamps::issued_with_gtin(db.conn(), limit).await? {
-        let Ok(gtin) = domain::gtin::Gtin::parse(&gtin) else { continue };
-        let link = domain::digital_link::DigitalLink { gtin, cpv: None, lot, serial: Some(serial) };
-        writeln!(out, "{}", link.path())?;
+        writeln!(out, "{}", domain::digital_link::label_path(Some(&gtin), "", lot.as_deref(), Some(&serial)))?;
     }
     Ok(())
 }

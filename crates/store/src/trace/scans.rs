@@ -171,6 +171,8 @@ pub struct Alert {
     pub serial: String,
     pub product_id: i64,
     pub product_name: String,
+    pub product_code: String,
+    pub gtin: Option<String>,
     pub rule: String,
     pub evidence: String,
     pub created_at: i64,
@@ -180,7 +182,7 @@ pub struct Alert {
 
 /// Open alerts of a province (every province for `None`), newest first.
 pub async fn alerts(c: &impl ConnectionTrait, province: Option<&str>) -> Result<Vec<Alert>> {
-    let head = "SELECT a.id, a.serial, a.product_id, p.name AS product_name, a.rule, a.evidence, a.created_at, s.scans, \
+    let head = "SELECT a.id, a.serial, a.product_id, p.name AS product_name, p.code AS product_code, p.gtin, a.rule, a.evidence, a.created_at, s.scans, \
                 a.resolved_at FROM scan_alert a JOIN product p ON p.id = a.product_id JOIN stamp s ON s.serial = a.serial \
                 WHERE a.resolved_at IS NULL";
     match province {

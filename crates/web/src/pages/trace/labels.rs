@@ -532,9 +532,8 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
         } else {
             Vec::new()
         };
-        let product = store::products::get(conn, a.product_id).await?;
         rows.push(AlertRow {
-            link: product.as_ref().map(|p| label_path(p, None, Some(&a.serial))).unwrap_or_default(),
+            link: domain::digital_link::label_path(a.gtin.as_deref(), &a.product_code, None, Some(&a.serial)),
             serial: Serial::parse(&a.serial).map(|s| s.grouped()).unwrap_or_else(|_| a.serial.clone()),
             product: a.product_name,
             product_id: a.product_id,

@@ -238,32 +238,9 @@ pub async fn product_page(
     verification_page(&state, ctx, &headers, Target { data, lot, serial, anchor }, q.geo.as_deref()).await
 }
 
-/// The path a label of this product (and lot, and serial) carries in its QR code: a Digital Link
-/// when the product has a GTIN, its public page otherwise.
+/// The path a label of this product (and lot, and serial) carries in its QR code.
 pub fn label_path(product: &Product, lot: Option<&str>, serial: Option<&str>) -> String {
-    match product.gtin.as_deref().and_then(|g| domain::gtin::Gtin::parse(g).ok()) {
-        Some(gtin) => {
-            let mut p = format!("/01/{}", gtin.gtin14());
-            if let Some(l) = lot {
-                p.push_str(&format!("/10/{}", encode(l)));
-            }
-            if let Some(s) = serial {
-                p.push_str(&format!("/21/{}", encode(s)));
-            }
-            p
-        }
-        None => {
-            let mut p = format!("/p/{}", product.code);
-            let mut sep = '?';
-            for (k, v) in [("lot", lot), ("serial", serial)] {
-                if let Some(v) = v {
-                    p.push_str(&format!("{sep}{k}={}", encode(v)));
-                    sep = '&';
-                }
-            }
-            p
-        }
-    }
+    domain::digital_link::label_path(product.gtin.as_deref(), &product.code, lot, serial)
 }
 
 struct Target {
