@@ -191,6 +191,22 @@ pub fn authorize(actor: Option<&Actor>, action: Action, target: &Target) -> Resu
     }
 }
 
+/// Decides a change that may move a record to another place (its province, commune or
+/// producer). The caller must be allowed the action where the record is; a change that moves it
+/// is allowed only to a caller whose reach is a territory (not one producer, not assignments)
+/// covering both sides, so a producer cannot carry its record, and the certificates it holds,
+/// into another province or commune.
+pub fn authorize_move(actor: Option<&Actor>, action: Action, from: &Target, to: &Target) -> Result<(), Denied> {
+    authorize(actor, action, from)?;
+    if from.place == to.place {
+        return Ok(());
+    }
+    let actor = actor.ok_or(Denied::SignInRequired)?;
+    let reach = reach(actor.role, action);
+    let territorial = matches!(reach, Reach::Everywhere | Reach::Province | Reach::Commune);
+    if territorial && within(actor, reach, to) { Ok(()) } else { Err(Denied::Forbidden) }
+}
+
 /// The rows a list of records may show to this caller for this action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listing {
@@ -200,6 +216,35 @@ pub enum Listing {
     Producer(i64),
     /// Only rows assigned to this user.
     AssignedTo(i64),
+}
+
+impl Listing {
+    /// Whether a record at `place` (assigned to the caller or not) is among the rows.
+    pub fn covers(&self, place: &Place, assigned: bool) -> bool {
+        match self {
+            Listing::All => true,
+            Listing::Province(p) => place.province.as_ref() == Some(p),
+            Listing::Commune(p, c) => place.province.as_ref() == Some(p) && place.commune.as_ref() == Some(c),
+            Listing::Producer(id) => place.producer == Some(*id),
+            Listing::AssignedTo(_) => assigned,
+        }
+    }
+
+    /// The one province the rows lie in, if the listing is bound to one (a producer's or an
+    /// assignee's rows are found by other columns, so they have none).
+    pub fn province(&self) -> Option<&ProvinceCode> {
+        match self {
+            Listing::Province(p) | Listing::Commune(p, _) => Some(p),
+            Listing::All | Listing::Producer(_) | Listing::AssignedTo(_) => None,
+        }
+    }
+
+    /// Whether the rows span a territory (everywhere, a province, a commune) rather than one
+    /// producer's records or one person's assignments: only a territory may hold records that do
+    /// not exist yet, such as a new producer.
+    pub fn is_territory(&self) -> bool {
+        matches!(self, Listing::All | Listing::Province(_) | Listing::Commune(..))
+    }
 }
 
 /// Decides an action on a collection (a list page, a search, a create form) and says which rows

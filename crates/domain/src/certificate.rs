@@ -69,6 +69,27 @@ pub fn expiry(issued: Date) -> Date {
     Date::from_calendar_date(year, month, issued.day().min(last_day)).unwrap_or(issued)
 }
 
+/// Who signs a recognition or a revocation (QĐ 26/2026, Điều 8): a province's People's Committee
+/// (3★, 4★) or the Ministry (5★).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authority<'a> {
+    Province(&'a str),
+    Central,
+}
+
+impl<'a> Authority<'a> {
+    /// The authority that issued a certificate: the province recorded on it, else the Ministry.
+    pub fn issuer_of(issuing_province: Option<&'a str>) -> Self {
+        issuing_province.map_or(Authority::Central, Authority::Province)
+    }
+}
+
+/// Only the authority that issued a certificate revokes it: the Ministry its 5★ ones, each
+/// province its own — never another province's, wherever the product is registered now.
+pub fn may_revoke(issued_by: Authority<'_>, by: Authority<'_>) -> bool {
+    issued_by == by
+}
+
 /// What a certificate is worth today. Computed, never stored, so that a revocation or the
 /// passing of a date shows everywhere at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -132,6 +153,16 @@ impl CertificateStatus {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_issuer_revokes() {
+        use super::{Authority, may_revoke};
+        assert!(may_revoke(Authority::issuer_of(Some("01")), Authority::Province("01")));
+        assert!(!may_revoke(Authority::issuer_of(Some("01")), Authority::Province("79")));
+        assert!(!may_revoke(Authority::issuer_of(Some("01")), Authority::Central));
+        assert!(may_revoke(Authority::issuer_of(None), Authority::Central));
+        assert!(!may_revoke(Authority::issuer_of(None), Authority::Province("01")));
+    }
+
     use super::*;
     use time::macros::date;
 

@@ -29,6 +29,25 @@ pub fn fold(s: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The longest search a person types, in characters and in words: enough for any product or
+/// place name, and a bound on the work one query asks of the database.
+pub const MAX_SEARCH_CHARS: usize = 100;
+pub const MAX_SEARCH_WORDS: usize = 10;
+
+/// A search box's text as the folded words to match, `None` when it is empty, or why it is refused.
+pub fn search_terms(q: &str) -> Result<Option<String>, crate::Invalid> {
+    let folded = fold(q);
+    if folded.is_empty() {
+        return Ok(None);
+    }
+    if folded.chars().count() > MAX_SEARCH_CHARS || folded.split(' ').count() > MAX_SEARCH_WORDS {
+        return Err(crate::Invalid::new("invalid-search-too-long")
+            .with("chars", MAX_SEARCH_CHARS)
+            .with("words", MAX_SEARCH_WORDS));
+    }
+    Ok(Some(folded))
+}
+
 /// The Vietnamese collation key of a text (CLDR `vi`): comparing keys as bytes orders texts as a
 /// Vietnamese dictionary does (a ă â b c d đ e ê …), identically on every database.
 pub fn sort_key(s: &str) -> Vec<u8> {
@@ -52,6 +71,16 @@ pub const COLLATION: &str = "icu_collator 2.4 vi";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn searches_are_bounded() {
+        assert_eq!(super::search_terms("  Mật  ONG  "), Ok(Some("mat ong".to_owned())));
+        assert_eq!(super::search_terms("   "), Ok(None));
+        let many = ["mat"; 11].join(" ");
+        assert_eq!(super::search_terms(&many).map_err(|e| e.key), Err("invalid-search-too-long"));
+        assert_eq!(super::search_terms(&"a".repeat(101)).map_err(|e| e.key), Err("invalid-search-too-long"));
+        assert!(super::search_terms(&["mat"; 10].join(" ")).is_ok());
+    }
+
     use super::*;
 
     #[test]

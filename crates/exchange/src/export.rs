@@ -28,12 +28,26 @@ struct Table {
     rows: Vec<Vec<String>>,
 }
 
+/// Whether a spreadsheet program would read a cell as a formula (`=1+1`, `+…`, `-…`, `@…`, or
+/// one hidden behind a tab or carriage return): such text from the registry must stay text.
+pub(crate) fn looks_like_formula(value: &str) -> bool {
+    value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// CSV has no cell types: a leading apostrophe makes spreadsheet programs show the value as text
+/// (the importer takes it off again, so an export imports back unchanged).
+fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    if looks_like_formula(value) { format!("'{value}").into() } else { value.into() }
+}
+
 fn write(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
     match format {
         Format::Xlsx => {
             let mut workbook = Workbook::new();
             let sheet = workbook.add_worksheet_with_constant_memory()?;
             let text = XlsxFormat::new().set_num_format("@");
+            // Excel's quote prefix: shown and edited as text, never evaluated, not part of the value.
+            let quoted = XlsxFormat::new().set_num_format("@").set_quote_prefix();
             let bold = XlsxFormat::new().set_bold();
             for (c, column) in table.columns.iter().enumerate() {
                 let c = u16::try_from(c).unwrap_or(u16::MAX);
@@ -47,7 +61,8 @@ fn write(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
                 let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
                 for (c, value) in row.iter().enumerate() {
                     if !value.is_empty() {
-                        sheet.write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), value, &text)?;
+                        let format = if looks_like_formula(value) { &quoted } else { &text };
+                        sheet.write_string_with_format(r, u16::try_from(c).unwrap_or(u16::MAX), value, format)?;
                     }
                 }
             }
@@ -59,7 +74,8 @@ fn write(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
                 let mut w = csv::Writer::from_writer(&mut out);
                 w.write_record(table.columns.iter().map(|c| c.vi)).map_err(|e| ExportError::Csv(e.to_string()))?;
                 for row in &table.rows {
-                    w.write_record(row).map_err(|e| ExportError::Csv(e.to_string()))?;
+                    w.write_record(row.iter().map(|v| csv_cell(v).into_owned()))
+                        .map_err(|e| ExportError::Csv(e.to_string()))?;
                 }
                 w.flush().map_err(|e| ExportError::Csv(e.to_string()))?;
             }

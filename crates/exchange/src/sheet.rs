@@ -3,12 +3,21 @@
 //! `yyyy-mm-dd`, `12.0` becomes `12`.
 
 use crate::columns::{Cell, Column, column_for};
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Xlsx};
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 /// The largest file an import accepts, in rows.
 pub const MAX_ROWS: usize = 200_000;
+/// The widest sheet read: a cell further right is refused, not allocated up to.
+pub const MAX_COLUMNS: usize = 64;
+/// The longest cell, in characters.
+pub const MAX_CELL_CHARS: usize = 4_000;
+/// What a workbook may inflate to, in all and for its shared strings (which are held in memory
+/// while the sheet is read). Measured while inflating: the sizes a ZIP declares can lie.
+const MAX_INFLATED_BYTES: u64 = 512 * 1024 * 1024;
+const MAX_SHARED_STRINGS_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_ZIP_ENTRIES: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -50,6 +59,14 @@ pub enum FileError {
     UnknownColumns(Vec<String>),
     #[error("too many rows: {0}")]
     TooManyRows(usize),
+    #[error("a cell beyond column {MAX_COLUMNS} (row {row})")]
+    TooManyColumns { row: usize },
+    #[error("a cell longer than {MAX_CELL_CHARS} characters (row {row})")]
+    CellTooLong { row: usize },
+    #[error("a control character in row {row}")]
+    BadText { row: usize },
+    #[error("inflates beyond the limit")]
+    TooLarge,
 }
 
 impl FileError {
@@ -62,6 +79,14 @@ impl FileError {
             FileError::MissingColumns(cols) => Invalid::new("import-missing-columns").with("columns", cols.join(", ")),
             FileError::UnknownColumns(cols) => Invalid::new("import-unknown-columns").with("columns", cols.join(", ")),
             FileError::TooManyRows(n) => Invalid::new("import-too-many-rows").with("max", MAX_ROWS).with("rows", n),
+            FileError::TooManyColumns { row } => {
+                Invalid::new("import-too-many-columns").with("max", MAX_COLUMNS).with("row", row)
+            }
+            FileError::CellTooLong { row } => {
+                Invalid::new("import-cell-too-long").with("max", MAX_CELL_CHARS).with("row", row)
+            }
+            FileError::BadText { row } => Invalid::new("import-bad-text").with("row", row),
+            FileError::TooLarge => Invalid::new("import-too-large").with("mb", MAX_INFLATED_BYTES / (1024 * 1024)),
         }
     }
 }
@@ -133,14 +158,95 @@ pub fn read(bytes: &[u8], columns: &'static [Column]) -> Result<Vec<Row>, FileEr
 /// Rows of cells, each with its 1-based row number in the file.
 type Grid = Vec<(usize, Vec<Data>)>;
 
+/// Collects non-empty cells into rows while the file is read, refusing it as soon as it goes
+/// beyond a limit: nothing is sized from what the file declares.
+#[derive(Default)]
+struct GridBuilder {
+    grid: Grid,
+}
+
+impl GridBuilder {
+    /// One cell, at its 1-based row and 0-based column, in reading order.
+    fn push(&mut self, row: usize, column: usize, value: Data) -> Result<(), FileError> {
+        if is_blank(&value) {
+            return Ok(());
+        }
+        if column >= MAX_COLUMNS {
+            return Err(FileError::TooManyColumns { row });
+        }
+        if let Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) = &value {
+            if text.chars().nth(MAX_CELL_CHARS).is_some() {
+                return Err(FileError::CellTooLong { row });
+            }
+            if text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+                return Err(FileError::BadText { row });
+            }
+        }
+        if self.grid.last().is_none_or(|(last, _)| *last != row) {
+            // The header, then at most MAX_ROWS data rows: one more says the file is too long.
+            if self.grid.len() > MAX_ROWS {
+                return Err(FileError::TooManyRows(self.grid.len()));
+            }
+            self.grid.push((row, Vec::new()));
+        }
+        if let Some((_, cells)) = self.grid.last_mut() {
+            if cells.len() <= column {
+                cells.resize(column + 1, Data::Empty);
+            }
+            cells[column] = value;
+        }
+        Ok(())
+    }
+}
+
+fn is_blank(value: &Data) -> bool {
+    match value {
+        Data::Empty => true,
+        Data::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn unreadable(e: impl ToString) -> FileError {
+    FileError::Unreadable(e.to_string())
+}
+
+/// Inflates every member of the ZIP container into nothing, counting: a bomb is refused before
+/// the workbook reader holds any of it.
+fn check_inflated_sizes(bytes: &[u8]) -> Result<(), FileError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(FileError::TooLarge);
+    }
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(unreadable)?;
+        let limit = if entry.name().is_ok_and(|n| n.ends_with("sharedStrings.xml")) {
+            MAX_SHARED_STRINGS_BYTES
+        } else {
+            MAX_INFLATED_BYTES - total
+        };
+        let inflated = std::io::copy(&mut (&mut entry).take(limit + 1), &mut std::io::sink()).map_err(unreadable)?;
+        total += inflated;
+        if inflated > limit || total > MAX_INFLATED_BYTES {
+            return Err(FileError::TooLarge);
+        }
+    }
+    Ok(())
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Grid, FileError> {
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| FileError::Unreadable(e.to_string()))?;
-    let range =
-        workbook.worksheet_range_at(0).ok_or(FileError::Empty)?.map_err(|e| FileError::Unreadable(e.to_string()))?;
-    // The used range may start below row 1.
-    let offset = range.start().map_or(0, |(row, _)| row as usize);
-    Ok(range.rows().enumerate().map(|(i, cells)| (offset + i + 1, cells.to_vec())).collect())
+    check_inflated_sizes(bytes)?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let first = workbook.sheet_names().first().cloned().ok_or(FileError::Empty)?;
+    // Cell by cell as the sheet's XML streams by: a single cell at XFD1048576 costs one cell.
+    let mut cells = workbook.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let mut grid = GridBuilder::default();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        grid.push(row as usize + 1, column as usize, Data::from(cell.get_value().clone()))?;
+    }
+    Ok(grid.grid)
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Grid, FileError> {
@@ -151,22 +257,24 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, FileError> {
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() { b';' } else { b',' };
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut grid = Vec::new();
+    let mut grid = GridBuilder::default();
     // Count lines ourselves, incrementally: a record after blank lines is positioned at the first
     // of them, and the reader does not count those.
     let bytes = text.as_bytes();
     let (mut counted_to, mut line) = (0usize, 1usize);
     for record in reader.records() {
-        let record = record.map_err(|e| FileError::Unreadable(e.to_string()))?;
+        let record = record.map_err(unreadable)?;
         let mut start = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0)).min(bytes.len());
         while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
             start += 1;
         }
         line += bytes[counted_to.min(start)..start].iter().filter(|b| **b == b'\n').count();
         counted_to = start;
-        grid.push((line, record.iter().map(|s| Data::String(s.to_owned())).collect()));
+        for (column, value) in record.iter().enumerate() {
+            grid.push(line, column, Data::String(value.to_owned()))?;
+        }
     }
-    Ok(grid)
+    Ok(grid.grid)
 }
 
 fn text_of(cell: &Data) -> String {
@@ -192,6 +300,11 @@ fn float_text(f: f64) -> String {
 fn normalise(cell: &Data, kind: Cell) -> String {
     let numeric = matches!(cell, Data::Int(_) | Data::Float(_));
     let text = text_of(cell).trim().to_owned();
+    // An exported CSV cell that would read as a formula was written behind an apostrophe.
+    let text = match text.strip_prefix('\'') {
+        Some(rest) if crate::export::looks_like_formula(rest) => rest.to_owned(),
+        _ => text,
+    };
     match kind {
         Cell::Digits(len) if numeric && text.len() < len => format!("{text:0>len$}"),
         // A 10-digit tax code loses its leading 0 (9 digits left); a 12-digit personal

@@ -186,3 +186,27 @@ async fn templates_read_back_as_empty_files_with_every_column() {
         }
     }
 }
+
+#[tokio::test]
+async fn exported_text_that_looks_like_a_formula_stays_text_and_imports_back() {
+    let t = TestDb::new().await;
+    let csv = "Tên chủ thể,Loại hình,Mã tỉnh,Mã xã,Người đại diện\n=1+1,HTX,01,00577,@SUM(A1)\n-Hộ Lan,Hộ kinh doanh,01,00577,+84\n";
+    assert!(run(&t.db, Kind::Producers, csv.as_bytes(), &options(false)).await.written);
+
+    let file = export::producers(&t.db, &Listing::All, Format::Csv).await.expect("export");
+    let text = String::from_utf8(file.clone()).expect("utf-8");
+    assert!(text.contains(",'=1+1,") && text.contains("'@SUM(A1)") && text.contains("'-Hộ Lan"), "{text}");
+    let back = run(&t.db, Kind::Producers, &file, &options(false)).await;
+    assert_eq!((back.created, back.updated, back.unchanged), (0, 0, 2), "{:?}", back.errors);
+
+    // In a workbook the value is kept as it is, as a text cell with Excel's quote prefix.
+    let file = export::producers(&t.db, &Listing::All, Format::Xlsx).await.expect("export");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&file)).expect("zip");
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/styles.xml").expect("styles"), &mut styles).expect("read");
+    assert!(styles.contains(r#"quotePrefix="1""#), "{styles}");
+    let rows = exchange::sheet::read(&file, Kind::Producers.columns()).expect("readable");
+    assert!(rows.iter().any(|r| r.get("name") == "=1+1"));
+    let back = run(&t.db, Kind::Producers, &file, &options(false)).await;
+    assert_eq!((back.created, back.updated, back.unchanged), (0, 0, 2), "{:?}", back.errors);
+}

@@ -13,8 +13,10 @@ use std::io::Cursor;
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 /// The longest side of a thumbnail, in pixels.
 pub const THUMB_SIDE: u32 = 480;
-/// The largest picture decoded, per side: beyond this a small file could inflate to gigabytes.
+/// The largest picture decoded, per side and in all: beyond this a small file could inflate to
+/// gigabytes. 50 megapixels holds a phone's full-resolution photo.
 const MAX_SIDE: u32 = 12_000;
+const MAX_PIXELS: u64 = 50_000_000;
 
 /// The kinds of image the platform accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,22 +68,46 @@ pub struct Prepared {
     pub sha256: String,
 }
 
-/// Checks an upload and makes its thumbnail, or says why it is refused.
-pub fn prepare(bytes: &[u8]) -> Result<Prepared, Invalid> {
+fn limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    // 50 megapixels of 16-bit RGBA, and no more.
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    limits
+}
+
+/// What decoding an upload will take in memory, read from its header only (cheap: nothing is
+/// decoded), or why it is refused before any decoding. [`prepare`] needs about this much.
+pub fn decoded_size(bytes: &[u8]) -> Result<u64, Invalid> {
     if bytes.len() > MAX_BYTES {
         return Err(Invalid::new("invalid-photo-size").with("max", MAX_BYTES / (1024 * 1024)));
     }
     let kind = Kind::sniff(bytes).ok_or_else(|| Invalid::new("invalid-photo-type"))?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), kind.format());
-    reader.limits(limits);
-    let image = reader.decode().map_err(|e| match e {
+    reader.limits(limits());
+    let decoder = reader.into_decoder().map_err(refusal)?;
+    let (width, height) = image::ImageDecoder::dimensions(&decoder);
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(Invalid::new("invalid-photo-dimensions").with("max", MAX_SIDE));
+    }
+    Ok(image::ImageDecoder::total_bytes(&decoder))
+}
+
+fn refusal(e: image::ImageError) -> Invalid {
+    match e {
         image::ImageError::Limits(_) => Invalid::new("invalid-photo-dimensions").with("max", MAX_SIDE),
         _ => Invalid::new("invalid-photo-corrupt"),
-    })?;
+    }
+}
+
+/// Checks an upload and makes its thumbnail, or says why it is refused.
+pub fn prepare(bytes: &[u8]) -> Result<Prepared, Invalid> {
+    decoded_size(bytes)?;
+    let kind = Kind::sniff(bytes).ok_or_else(|| Invalid::new("invalid-photo-type"))?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), kind.format());
+    reader.limits(limits());
+    let image = reader.decode().map_err(refusal)?;
     let thumb = thumbnail(&image).map_err(|_| Invalid::new("invalid-photo-corrupt"))?;
     Ok(Prepared {
         kind,
@@ -129,6 +155,30 @@ mod tests {
         broken.truncate(40);
         assert_eq!(prepare(&broken).map_err(|e| e.key).err(), Some("invalid-photo-corrupt"));
         assert_eq!(prepare(&vec![0u8; MAX_BYTES + 1]).map_err(|e| e.key).err(), Some("invalid-photo-size"));
+    }
+
+    #[test]
+    fn the_memory_a_decode_takes_is_known_from_the_header() {
+        assert_eq!(decoded_size(&png(1200, 800)), Ok(1200 * 800 * 3));
+        // 8,000 × 7,000 pixels is within each side's limit but beyond 50 megapixels.
+        let mut header = png(1, 1);
+        header[16..20].copy_from_slice(&8_000u32.to_be_bytes());
+        header[20..24].copy_from_slice(&7_000u32.to_be_bytes());
+        let crc = crc32(&header[12..29]);
+        header[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(decoded_size(&header).map_err(|e| e.key), Err("invalid-photo-dimensions"));
+    }
+
+    /// PNG's chunk checksum, so that a rewritten header still reads as a valid chunk.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
     }
 
     #[test]

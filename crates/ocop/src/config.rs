@@ -3,6 +3,7 @@
 //! environment > default.
 
 use clap::Args;
+use std::net::SocketAddr;
 use std::time::Duration;
 use store::DbOptions;
 
@@ -22,15 +23,38 @@ pub struct Config {
     pub listen: String,
 
     /// Address users reach the platform at, e.g. https://ocop.hanoi.gov.vn (used for links and
-    /// QR codes; https makes cookies Secure).
+    /// QR codes; https makes cookies Secure and sends HSTS). Required when listening on an address
+    /// other than loopback; on loopback it defaults to http://<listen address>.
     #[arg(long, global = true, env = "OCOP_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// Bearer token that /metrics asks for; without one /metrics answers only on a loopback
+    /// connection not forwarded by a proxy.
+    #[arg(long, global = true, env = "OCOP_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+
+    /// Public searches allowed per client address per minute (0: no limit).
+    #[arg(long, global = true, env = "OCOP_RATE_SEARCHES_PER_MINUTE", default_value_t = 120)]
+    pub rate_searches_per_minute: u32,
+
+    /// Label and product page scans allowed per client address per minute (0: no limit).
+    #[arg(long, global = true, env = "OCOP_RATE_SCANS_PER_MINUTE", default_value_t = 300)]
+    pub rate_scans_per_minute: u32,
+
+    /// Buyer inquiries allowed per client address per hour (0: no limit).
+    #[arg(long, global = true, env = "OCOP_RATE_INQUIRIES_PER_HOUR", default_value_t = 10)]
+    pub rate_inquiries_per_hour: u32,
 
     /// Mark cookies Secure even without an https public URL.
     #[arg(long, global = true, env = "OCOP_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
-    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    /// Proxies in front of the platform that append to X-Forwarded-For; the client address is
+    /// read that many entries from the right (0: the connection's peer is the client).
+    #[arg(long, global = true, env = "OCOP_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: u8,
+
+    /// The same as --trusted-proxies 1 (kept for existing deployments).
     #[arg(long, global = true, env = "OCOP_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
@@ -95,12 +119,42 @@ impl Config {
         DbOptions { pool_size: self.db_pool_size, ..DbOptions::default() }
     }
 
-    pub fn web_settings(&self) -> web::Settings {
-        let https = self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
-        web::Settings {
-            public_url: self.public_url.clone(),
+    /// The public address: the configured one, or on a loopback listener the listener's own.
+    /// A server reachable from other machines must be told the address its users type: links
+    /// built from a request's `Host` header would be whatever a client sent.
+    pub fn public_url(&self, listening: SocketAddr) -> Result<String, String> {
+        match (&self.public_url, listening) {
+            (Some(url), _) => {
+                let url = url.trim_end_matches('/');
+                let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or("");
+                if host.is_empty() || host.contains(['/', '?', '#', ' ', '@']) {
+                    return Err(format!(
+                        "OCOP_PUBLIC_URL phải có dạng https://tên-miền, không có đường dẫn (must be https://host): {url}"
+                    ));
+                }
+                Ok(url.to_owned())
+            }
+            (None, addr) if addr.ip().is_loopback() => Ok(format!("http://{addr}")),
+            (None, addr) => Err(format!(
+                "Máy chủ nghe trên {addr}, không phải loopback: hãy đặt OCOP_PUBLIC_URL (ví dụ https://ocop.hanoi.gov.vn). \
+                 (Listening on {addr}, not loopback: set OCOP_PUBLIC_URL to the address users reach.)"
+            )),
+        }
+    }
+
+    pub fn web_settings(&self, listening: SocketAddr) -> Result<web::Settings, String> {
+        let public_url = self.public_url(listening)?;
+        let https = public_url.starts_with("https://");
+        Ok(web::Settings {
+            public_url,
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            rate_limits: web::limits::RateLimits {
+                searches_per_minute: self.rate_searches_per_minute,
+                scans_per_minute: self.rate_scans_per_minute,
+                inquiries_per_hour: self.rate_inquiries_per_hour,
+            },
             secure_cookies: self.secure_cookies || https,
-            trust_proxy_headers: self.trust_proxy,
+            trusted_proxies: if self.trust_proxy { self.trusted_proxies.max(1) } else { self.trusted_proxies },
             session_idle: Duration::from_secs(self.session_hours * 3600),
             login_max_failures_account: self.login_max_failures,
             login_max_failures_ip: self.login_max_failures_per_ip,
@@ -117,19 +171,24 @@ impl Config {
                 ..web::scanlog::ScanSettings::default()
             },
             ..web::Settings::default()
-        }
+        })
     }
 
     /// Every effective setting as `OCOP_NAME=value` lines, secrets redacted.
     pub fn print(&self) -> String {
-        let s = self.web_settings();
+        let https = self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        let proxies = if self.trust_proxy { self.trusted_proxies.max(1) } else { self.trusted_proxies };
         let lines = [
             ("OCOP_DATABASE_URL", store::redact_url(&self.database_url)),
             ("OCOP_DB_POOL_SIZE", self.db_pool_size.to_string()),
             ("OCOP_LISTEN", self.listen.clone()),
             ("OCOP_PUBLIC_URL", self.public_url.clone().unwrap_or_default()),
-            ("OCOP_SECURE_COOKIES", s.secure_cookies.to_string()),
-            ("OCOP_TRUST_PROXY", self.trust_proxy.to_string()),
+            ("OCOP_METRICS_TOKEN", if self.metrics_token.is_some() { "(set)".into() } else { String::new() }),
+            ("OCOP_RATE_SEARCHES_PER_MINUTE", self.rate_searches_per_minute.to_string()),
+            ("OCOP_RATE_SCANS_PER_MINUTE", self.rate_scans_per_minute.to_string()),
+            ("OCOP_RATE_INQUIRIES_PER_HOUR", self.rate_inquiries_per_hour.to_string()),
+            ("OCOP_SECURE_COOKIES", (self.secure_cookies || https).to_string()),
+            ("OCOP_TRUSTED_PROXIES", proxies.to_string()),
             ("OCOP_SESSION_HOURS", self.session_hours.to_string()),
             ("OCOP_LOGIN_MAX_FAILURES", self.login_max_failures.to_string()),
             ("OCOP_LOGIN_MAX_FAILURES_PER_IP", self.login_max_failures_per_ip.to_string()),

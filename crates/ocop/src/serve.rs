@@ -147,7 +147,8 @@ pub async fn run(config: &Config, no_migrate: bool, demo: bool) -> anyhow::Resul
         .await
         .with_context(|| format!("không mở được cổng {} (cannot listen)", config.listen))?;
     let addr = listener.local_addr()?;
-    let state = web::AppState::new(db.clone(), config.web_settings());
+    let settings = config.web_settings(addr).map_err(|why| anyhow::anyhow!(why))?;
+    let state = web::AppState::new(db.clone(), settings);
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(web::jobs::housekeeping(state.clone(), stop.clone()));
     let reminders = tokio::spawn(web::jobs::reminders(state.clone(), stop.clone()));

@@ -70,6 +70,8 @@ pub struct Certificate {
     pub superseded_by: Option<i64>,
     pub criteria_version: String,
     pub source: String,
+    /// The province whose People's Committee issued it; `None` for the Ministry's (5★).
+    pub issuing_province: Option<String>,
 }
 
 impl Certificate {
@@ -83,7 +85,8 @@ impl Certificate {
 }
 
 const COLUMNS: &str = "id, product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
-    expires_on, revoked_on, revocation_ground, revocation_decision, superseded_by, criteria_version, source";
+    expires_on, revoked_on, revocation_ground, revocation_decision, superseded_by, criteria_version, source, \
+    issuing_province";
 
 pub async fn for_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Vec<Certificate>> {
     fetch_all(
@@ -145,6 +148,18 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
             chained.insert(*p);
         }
     }
+    // A province-level certificate is issued by the province the product is in today.
+    #[derive(FromQueryResult)]
+    struct Province {
+        id: i64,
+        province_code: String,
+    }
+    let provinces: HashMap<i64, String> =
+        fetch_in::<Province, _>(tx, "SELECT id, province_code FROM product WHERE id IN", product_ids.iter().copied())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.province_code))
+            .collect();
     let t = now();
     let rows = facts
         .iter()
@@ -165,6 +180,11 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
                 fact.criteria_version.clone().into(),
                 fact.source.into(),
                 t.into(),
+                match fact.level {
+                    Level::Province => provinces.get(product_id).cloned(),
+                    Level::Central => None,
+                }
+                .into(),
             ]
         })
         .collect();
@@ -176,9 +196,10 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
     let ids: HashMap<String, i64> = fetch_values::<Inserted>(
         tx,
         "INSERT INTO certificate (product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
-         expires_on, revoked_on, revocation_ground, revocation_decision, criteria_version, source, created_at)",
+         expires_on, revoked_on, revocation_ground, revocation_decision, criteria_version, source, created_at, \
+         issuing_province)",
         " RETURNING id, number",
-        15,
+        16,
         rows,
     )
     .await
@@ -220,17 +241,6 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
     let chained: Vec<i64> = chained.into_iter().collect();
     relink(tx, &chained).await?;
 
-    #[derive(FromQueryResult)]
-    struct Province {
-        id: i64,
-        province_code: String,
-    }
-    let provinces: HashMap<i64, String> =
-        fetch_in::<Province, _>(tx, "SELECT id, province_code FROM product WHERE id IN", product_ids.iter().copied())
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.province_code))
-            .collect();
     let changes = facts
         .iter()
         .filter_map(|(p, fact)| {

@@ -10,7 +10,7 @@ use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::{LegalType, SalesChannel};
 use domain::registry::{ProducerDraft, ProducerInput};
 use domain::tax_code::TaxCode;
-use domain::text::{fold, sort_key};
+use domain::text::sort_key;
 use domain::{FieldErrors, Invalid};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::Serialize;
@@ -308,6 +308,14 @@ pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &Prod
         return Err(StoreError::Stale);
     }
     crate::products::follow_producer(tx, id).await?;
+    // The producer's accounts are placed where the producer is (their scope names its place).
+    execute(
+        tx,
+        "UPDATE app_user SET province_code = $1, commune_code = $2 WHERE producer_id = $3 \
+         AND (province_code <> $1 OR commune_code <> $2)",
+        [d.province.as_str().into(), d.commune.as_str().into(), id.into()],
+    )
+    .await?;
     let after = get(tx, id).await?.ok_or(StoreError::NotFound)?;
     audit::append(
         tx,
@@ -427,16 +435,18 @@ pub(crate) fn scope(w: &mut Conditions, listing: &Listing, producer_column: &str
 /// Each folded word of the query must start a word of the search text (`anh` finds "Đông Anh",
 /// not "Thanh"). Returns the ordering that puts texts holding the whole query as a phrase first,
 /// then `then`.
-pub(crate) fn words(w: &mut Conditions, text: &str, q: Option<&str>, then: &str) -> (String, Vec<Value>) {
-    let Some(q) = q.map(fold).filter(|q| !q.is_empty()) else {
-        return (then.to_owned(), Vec::new());
+pub(crate) fn words(w: &mut Conditions, text: &str, q: Option<&str>, then: &str) -> Result<(String, Vec<Value>)> {
+    let terms = domain::text::search_terms(q.unwrap_or_default())
+        .map_err(|why| StoreError::Invalid(domain::FieldErrors::single("q", why)))?;
+    let Some(q) = terms else {
+        return Ok((then.to_owned(), Vec::new()));
     };
     let spaced = format!("(' ' || {text})");
     for word in q.split(' ') {
         w.and(&format!("{spaced} LIKE ? ESCAPE '\\'"), word_start_pattern(word));
     }
     let phrase = format!("CASE WHEN {spaced} LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END, {then}");
-    (phrase, vec![word_start_pattern(&q).into()])
+    Ok((phrase, vec![word_start_pattern(&q).into()]))
 }
 
 pub async fn search(
@@ -451,7 +461,7 @@ pub async fn search(
         ProducerSort::Name => "p.sort_key, p.id",
         ProducerSort::Newest => "p.created_at DESC, p.id DESC",
     };
-    let order = words(&mut w, "p.search_fold", f.q.as_deref(), by_name);
+    let order = words(&mut w, "p.search_fold", f.q.as_deref(), by_name)?;
     w.raw(if f.deleted { "p.deleted_at IS NOT NULL" } else { "p.deleted_at IS NULL" });
     if let Some(t) = f.legal_type {
         w.and("p.legal_type = ?", t.as_str());

@@ -624,7 +624,7 @@ pub async fn search(
         ProductSort::StarsDesc => "x.stars IS NULL, x.stars DESC, x.potential_five, x.sort_key",
         ProductSort::Newest => "x.created_at DESC, x.id DESC",
     };
-    let order = words(&mut w, "x.search_fold || ' ' || p.search_fold", f.q.as_deref(), then);
+    let order = words(&mut w, "x.search_fold || ' ' || p.search_fold", f.q.as_deref(), then)?;
     w.raw(if f.deleted { "x.deleted_at IS NOT NULL" } else { "x.deleted_at IS NULL" });
     if public {
         w.raw("x.certificate_revoked = FALSE");

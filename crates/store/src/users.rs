@@ -279,7 +279,9 @@ pub async fn search(
             w.and("u.id = ?", *id);
         }
     }
-    if let Some(q) = filter.q.as_deref().map(fold).filter(|q| !q.is_empty()) {
+    let terms = domain::text::search_terms(filter.q.as_deref().unwrap_or_default())
+        .map_err(|why| StoreError::Invalid(domain::FieldErrors::single("q", why)))?;
+    if let Some(q) = terms {
         for word in q.split(' ') {
             w.and("u.search_fold LIKE ? ESCAPE '\\'", like_pattern(word));
         }

@@ -2,12 +2,13 @@
 
 use crate::AppState;
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -63,8 +64,34 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Metrics say much about the platform's traffic: they are for the operator's collector, which
+/// either sends the configured bearer token or, without one, calls from this machine directly
+/// (a loopback connection no proxy forwarded). Anyone else is told there is nothing here.
+async fn metrics(State(state): State<AppState>, req: Request) -> Response {
+    let settings = state.settings();
+    let allowed = match &settings.metrics_token {
+        Some(token) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| constant_time_eq(sent.as_bytes(), token.as_bytes())),
+        None => {
+            let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+            settings.trusted_proxies == 0
+                && !req.headers().contains_key("x-forwarded-for")
+                && peer.is_some_and(|ip| ip.is_loopback())
+        }
+    };
+    if !allowed {
+        return crate::AppError::NotFound.into_response();
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.inner.metrics.render()).into_response()
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub fn router() -> Router<AppState> {

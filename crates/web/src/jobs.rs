@@ -27,6 +27,7 @@ pub async fn housekeeping(state: AppState, stop: CancellationToken) {
                 if let Err(e) = store::throttle::purge_older_than(conn, KEEP_FAILURES_SECONDS).await {
                     tracing::warn!(error = %e, "removing old sign-in failures failed");
                 }
+                state.limiter().forget_idle();
             }
         }
     }

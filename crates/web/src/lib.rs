@@ -10,9 +10,12 @@ pub mod cookies;
 mod error;
 mod fmt;
 mod frame;
+mod hardening;
 mod health;
+pub mod heavy;
 pub mod i18n;
 pub mod jobs;
+pub mod limits;
 mod page;
 mod pages;
 pub mod public_cache;
@@ -24,7 +27,6 @@ pub use error::{AppError, AppResult};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use store::Db;
@@ -40,13 +42,22 @@ use tower_http::trace::TraceLayer;
 /// Settings of the web layer, filled from the command line and `OCOP_*` variables.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The address users reach the platform at (e.g. `https://ocop.hanoi.gov.vn`); `None` on a
-    /// developer machine.
-    pub public_url: Option<String>,
+    /// The address users reach the platform at (e.g. `https://ocop.hanoi.gov.vn`), without a
+    /// trailing slash. Every absolute link (QR codes, linksets, certificates) is built from it,
+    /// never from a request's `Host` header.
+    pub public_url: String,
+    /// The bearer token `/metrics` asks for; without one it answers only on a loopback connection
+    /// that no proxy forwarded.
+    pub metrics_token: Option<String>,
+    /// Per-address limits on public searches, scans and inquiries.
+    pub rate_limits: limits::RateLimits,
+    /// How long a connection may take to send a request's headers.
+    pub header_read_timeout: Duration,
     /// Mark cookies `Secure` (on by default when `public_url` is `https://`).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
-    pub trust_proxy_headers: bool,
+    /// How many proxies in front of the platform append to `X-Forwarded-For` (0: none, the
+    /// connection's peer is the client).
+    pub trusted_proxies: u8,
     /// A session ends after this long without a request.
     pub session_idle: Duration,
     /// Failed sign-ins allowed per account, and per client address, within `login_window`.
@@ -61,14 +72,19 @@ pub struct Settings {
     pub stamps_auto_approve: bool,
     /// How long a public page may reuse what it read of a product and lot (see `public_cache`).
     pub public_cache_ttl: Duration,
+    /// Megabytes that decoding uploads and rendering documents may take at once (see `heavy`).
+    pub heavy_work_megabytes: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            public_url: None,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            metrics_token: None,
+            rate_limits: limits::RateLimits::default(),
+            header_read_timeout: Duration::from_secs(10),
             secure_cookies: false,
-            trust_proxy_headers: false,
+            trusted_proxies: 0,
             session_idle: Duration::from_secs(12 * 3600),
             login_max_failures_account: 5,
             login_max_failures_ip: 50,
@@ -79,6 +95,7 @@ impl Default for Settings {
             scans: scanlog::ScanSettings::default(),
             stamps_auto_approve: false,
             public_cache_ttl: Duration::from_secs(3),
+            heavy_work_megabytes: 256,
         }
     }
 }
@@ -95,6 +112,9 @@ struct Inner {
     metrics: PrometheusHandle,
     scans: Arc<scanlog::ScanLog>,
     public: Arc<pages::trace::public::Cache>,
+    heavy: heavy::Budget,
+    limiter: limits::Limiter,
+    security_headers: hardening::SecurityHeaders,
 }
 
 impl AppState {
@@ -104,7 +124,12 @@ impl AppState {
         let cache = public.clone();
         let on_flushed: scanlog::OnFlushed = Arc::new(move |done| pages::trace::public::scans_written(&cache, done));
         let scans = scanlog::ScanLog::start(db.clone(), settings.scans, on_flushed);
-        Self { inner: Arc::new(Inner { db, settings, metrics: health::metrics_handle(), scans, public }) }
+        let heavy = heavy::Budget::new(settings.heavy_work_megabytes);
+        let limiter = limits::Limiter::new(settings.rate_limits);
+        let security_headers = hardening::SecurityHeaders::new(settings.public_url.starts_with("https://"), &[]);
+        let metrics = health::metrics_handle();
+        let inner = Inner { db, settings, metrics, scans, public, heavy, limiter, security_headers };
+        Self { inner: Arc::new(inner) }
     }
 
     pub fn scan_log(&self) -> &scanlog::ScanLog {
@@ -113,6 +138,20 @@ impl AppState {
 
     pub(crate) fn public_cache(&self) -> &pages::trace::public::Cache {
         &self.inner.public
+    }
+
+    /// The per-address limits of public requests.
+    pub fn limiter(&self) -> &limits::Limiter {
+        &self.inner.limiter
+    }
+
+    pub(crate) fn security_headers(&self) -> &hardening::SecurityHeaders {
+        &self.inner.security_headers
+    }
+
+    /// The memory budget of decoding and rendering work.
+    pub fn heavy(&self) -> &heavy::Budget {
+        &self.inner.heavy
     }
 
     pub fn db(&self) -> &Db {
@@ -150,9 +189,11 @@ pub fn build_app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(AppError::Internal("handler panicked".into()))
         }))
+        .layer(axum::middleware::from_fn(hardening::reject_bad_text))
         .layer(CsrfLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), frame::frame))
         .layer(RequestBodyLimitLayer::new(state.settings().body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), hardening::security_headers))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.settings().request_timeout))
         .layer(SetSensitiveHeadersLayer::new([
@@ -168,17 +209,60 @@ pub fn build_app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id_header(), MakeRequestUuid))
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight. Connections are
+/// served by hyper directly (not `axum::serve`) so that a client that trickles its headers is cut
+/// off after `header_read_timeout` instead of holding a connection for ever.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use tower::ServiceExt;
+
     let app = build_app(state.clone());
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(state.settings().header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+        let service = app.clone().map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+            let mut req = req.map(axum::body::Body::new);
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            req
+        });
+        let connection = builder.serve_connection_with_upgrades(
+            TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        );
+        let connection = graceful.watch(connection.into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
     // Requests are done: write the scans still buffered before the process ends.
     state.scan_log().shutdown().await;
-    served
+    Ok(())
 }

@@ -194,12 +194,9 @@ impl Choice {
     }
 }
 
-/// The address the public reaches this server at: the configured public URL, or this request's
-/// host (for links printed on certificates and labels, and linksets).
-pub fn base_url(state: &crate::AppState, headers: &axum::http::HeaderMap) -> String {
-    if let Some(url) = &state.settings().public_url {
-        return url.trim_end_matches('/').to_owned();
-    }
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
+/// The address the public reaches this server at (for links printed on certificates and labels,
+/// and linksets): always the configured public URL, never a request's `Host` header, which a
+/// client may set to anything.
+pub fn base_url(state: &crate::AppState) -> &str {
+    state.settings().public_url.trim_end_matches('/')
 }

@@ -71,7 +71,7 @@ async fn a_wrong_password_is_refused_and_throttled_after_five_tries() {
 
 #[tokio::test]
 async fn the_throttle_is_shared_by_instances_and_counts_per_address_too() {
-    let settings = Settings { trust_proxy_headers: true, login_max_failures_ip: 3, ..Settings::default() };
+    let settings = Settings { trusted_proxies: 1, login_max_failures_ip: 3, ..common::settings() };
     let app = TestApp::with_settings(settings).await;
     app.user("binh@hanoi.gov.vn", Role::Inspector, Scope::Province { province: province("01") }).await;
     let other = app.another_instance().await;
@@ -388,12 +388,16 @@ async fn the_units_page_looks_up_old_communes() {
 
 #[tokio::test]
 async fn operational_endpoints() {
-    let app = TestApp::new().await;
+    let app =
+        TestApp::with_settings(Settings { metrics_token: Some("s3cr3t-token".into()), ..common::settings() }).await;
     let mut c = app.client();
     assert_eq!(c.get("/healthz").await.text, "ok");
     assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
     c.get("/units").await;
-    let metrics = c.get("/metrics").await.text;
+    // Metrics are the operator's: without the token there is nothing there.
+    assert_eq!(c.get("/metrics").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get_with("/metrics", &[("authorization", "Bearer sai")]).await.status, StatusCode::NOT_FOUND);
+    let metrics = c.get_with("/metrics", &[("authorization", "Bearer s3cr3t-token")]).await.text;
     assert!(metrics.contains("http_requests_total") && metrics.contains(r#"route="/units""#), "{metrics}");
     let doc = c.get_json("/api/v1/openapi.json").await.json();
     assert_eq!(doc["info"]["title"], "OCOP Platform API");

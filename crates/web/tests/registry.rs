@@ -264,29 +264,17 @@ async fn the_public_sees_certified_products_and_public_fields_only() {
     assert_eq!(producers_json["items"][0]["tax_code"], "0100233488");
 }
 
-async fn send_json(c: &mut Client, method: &str, uri: &str, body: &str) -> common::Reply {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::HOST, common::HOST)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::COOKIE, format!("ocop_session={}", c.cookie("ocop_session").unwrap_or_default()))
-        .body(Body::from(body.to_owned()))
-        .expect("request");
-    c.send(req).await
-}
-
 #[tokio::test]
 async fn the_json_api_validates_and_detects_stale_writes() {
     let app = TestApp::new().await;
     let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
-    let bad = send_json(
-        &mut c,
-        "POST",
-        "/api/v1/producers",
-        r#"{"legal_type":"HTX","name":"","tax_code":"123","province":"01","commune":"00577"}"#,
-    )
-    .await;
+    let bad = c
+        .send_json(
+            "POST",
+            "/api/v1/producers",
+            r#"{"legal_type":"HTX","name":"","tax_code":"123","province":"01","commune":"00577"}"#,
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<String> = bad.json()["error"]["fields"]
         .as_array()
@@ -295,17 +283,17 @@ async fn the_json_api_validates_and_detects_stale_writes() {
         .map(|f| f["field"].as_str().unwrap_or("").to_owned())
         .collect();
     assert_eq!(fields, ["name", "tax_code"]);
-    let broken = send_json(&mut c, "POST", "/api/v1/producers", "{not json").await;
+    let broken = c.send_json("POST", "/api/v1/producers", "{not json").await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     assert!(broken.json()["error"]["message"].as_str().is_some_and(|m| m.starts_with("Dữ liệu JSON không hợp lệ")));
 
-    let created = send_json(
-        &mut c,
-        "POST",
-        "/api/v1/producers",
-        r#"{"legal_type":"cooperative","name":"HTX API","province":"01","commune":"00577"}"#,
-    )
-    .await;
+    let created = c
+        .send_json(
+            "POST",
+            "/api/v1/producers",
+            r#"{"legal_type":"cooperative","name":"HTX API","province":"01","commune":"00577"}"#,
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let id = created.json()["id"].as_i64().expect("id");
     let update = |version: i64, name: &str| {
@@ -313,18 +301,18 @@ async fn the_json_api_validates_and_detects_stale_writes() {
             r#"{{"version":{version},"legal_type":"cooperative","name":"{name}","province":"01","commune":"00577"}}"#
         )
     };
-    let ok = send_json(&mut c, "PUT", &format!("/api/v1/producers/{id}"), &update(1, "HTX API mới")).await;
+    let ok = c.send_json("PUT", &format!("/api/v1/producers/{id}"), &update(1, "HTX API mới")).await;
     assert_eq!(ok.status, StatusCode::OK);
-    let stale = send_json(&mut c, "PUT", &format!("/api/v1/producers/{id}"), &update(1, "HTX API cũ")).await;
+    let stale = c.send_json("PUT", &format!("/api/v1/producers/{id}"), &update(1, "HTX API cũ")).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
 
-    let product = send_json(
-        &mut c,
-        "POST",
-        "/api/v1/products",
-        &format!(r#"{{"producer_id":{id},"name":"Gốm","sheet":"21","gtin":"8934563138166"}}"#),
-    )
-    .await;
+    let product = c
+        .send_json(
+            "POST",
+            "/api/v1/products",
+            &format!(r#"{{"producer_id":{id},"name":"Gốm","sheet":"21","gtin":"8934563138166"}}"#),
+        )
+        .await;
     assert_eq!(product.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(product.json()["error"]["fields"][0]["code"], "invalid-gtin-check");
 }

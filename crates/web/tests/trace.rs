@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use store::audit::Who;
 use store::products::Product;
 use store::trace::stamps;
-use web::Settings;
 
 struct World {
     producer: i64,
@@ -217,7 +216,7 @@ async fn linksets_redirects_and_the_resolver_description() {
 
 #[tokio::test]
 async fn a_full_scan_buffer_never_fails_a_page_and_buffered_scans_survive_shutdown() {
-    let mut settings = Settings::default();
+    let mut settings = common::settings();
     settings.scans.capacity = 3;
     let app = TestApp::with_settings(settings).await;
     let w = world(&app).await;
@@ -254,7 +253,7 @@ async fn wait_for_scans(app: &TestApp, serial: &str, n: i64) {
 
 #[tokio::test]
 async fn copied_labels_warn_the_consumer_and_alert_the_office_with_evidence() {
-    let mut settings = Settings::default();
+    let mut settings = common::settings();
     settings.scans.flush_every = std::time::Duration::from_millis(10);
     settings.scans.rules.max_scans = 4;
     let app = TestApp::with_settings(settings).await;

@@ -202,3 +202,42 @@ fn province_office_grants_only_provincial_roles_at_home() {
     assert!(may_grant(&actor(Role::Admin), Role::Admin, &Scope::National));
     assert!(!may_grant(&actor(Role::CommuneOfficer), Role::Producer, &home));
 }
+
+#[test]
+fn moving_a_record_needs_a_territory_covering_both_sides() {
+    let here = Target::at(Place { province: Some(prov("01")), commune: Some(comm("00577")), producer: Some(7) });
+    let same_province =
+        Target::at(Place { province: Some(prov("01")), commune: Some(comm("00004")), producer: Some(7) });
+    let other_province =
+        Target::at(Place { province: Some(prov("79")), commune: Some(comm("26734")), producer: Some(7) });
+    let office = actor(Role::ProvinceOffice);
+    let producer = actor(Role::Producer);
+    // Staying put is the plain edit.
+    assert_eq!(authorize_move(Some(&producer), Action::EditRegistry, &here, &here), Ok(()));
+    // A producer may not move its own record at all, not even within its province.
+    assert_eq!(authorize_move(Some(&producer), Action::EditRegistry, &here, &same_province), Err(Denied::Forbidden));
+    assert_eq!(authorize_move(Some(&producer), Action::EditRegistry, &here, &other_province), Err(Denied::Forbidden));
+    // The province office moves within its province, never out of it.
+    assert_eq!(authorize_move(Some(&office), Action::EditRegistry, &here, &same_province), Ok(()));
+    assert_eq!(authorize_move(Some(&office), Action::EditRegistry, &here, &other_province), Err(Denied::Forbidden));
+    // Nor into it from elsewhere: the record's own place is checked first.
+    assert_eq!(authorize_move(Some(&office), Action::EditRegistry, &other_province, &here), Err(Denied::NotFound));
+    assert_eq!(authorize_move(None, Action::EditRegistry, &here, &here), Err(Denied::SignInRequired));
+}
+
+#[test]
+fn listings_cover_what_authorize_allows() {
+    for role in Role::ALL {
+        let a = actor(role);
+        for action in Action::ALL {
+            let Ok(listing) = listing(Some(&a), action) else { continue };
+            for t in targets() {
+                assert_eq!(
+                    listing.covers(&t.place, t.assigned),
+                    authorize(Some(&a), action, &t).is_ok(),
+                    "{role:?} {action:?} {t:?}"
+                );
+            }
+        }
+    }
+}

@@ -80,7 +80,19 @@ pub async fn import(
     options: &Options,
     progress: Progress<'_>,
 ) -> store::Result<Report> {
-    let rows = match sheet::read(bytes, kind.columns()) {
+    import_read(db, kind, sheet::read(bytes, kind.columns()), options, progress).await
+}
+
+/// Imports what [`sheet::read`] made of a file (a server reads it first, under its memory budget
+/// and off the async workers); a file that could not be read is reported and nothing is written.
+pub async fn import_read(
+    db: &Db,
+    kind: Kind,
+    read: Result<Vec<sheet::Row>, sheet::FileError>,
+    options: &Options,
+    progress: Progress<'_>,
+) -> store::Result<Report> {
+    let rows = match read {
         Ok(rows) => rows,
         Err(e) => return Ok(Report { file_error: Some(e), ..Report::default() }),
     };
@@ -91,15 +103,9 @@ pub async fn import(
     }
 }
 
-/// Whether the importer's scope covers a place.
+/// Whether the importer's scope (decided by `domain::access`) covers a place.
 fn in_scope(scope: &Listing, place: &Place) -> bool {
-    match scope {
-        Listing::All => true,
-        Listing::Province(p) => place.province.as_ref() == Some(p),
-        Listing::Commune(p, c) => place.province.as_ref() == Some(p) && place.commune.as_ref() == Some(c),
-        Listing::Producer(id) => place.producer == Some(*id),
-        Listing::AssignedTo(_) => false,
-    }
+    scope.covers(place, false)
 }
 
 /// Every row's errors, in row order, for rows the check refused.

@@ -5,6 +5,7 @@
 
 use super::plan::TODAY_FOR_DEMO;
 use super::rng::Rng;
+use crate::audit::Who;
 use crate::db::{execute, execute_values, fetch_all, fetch_one};
 use crate::trace::epcis::{self, Resolved};
 use crate::trace::scans::{self, ScanRecord};
@@ -119,7 +120,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<usize> {
                 })?;
                 events.push(Resolved { event, product_id: p.id, lot_id: Some(lot.id) });
             }
-            epcis::capture(tx, None, &events).await?;
+            epcis::store(tx, &Who::system(), &events).await?;
 
             let order: Id = fetch_one(
                 tx,

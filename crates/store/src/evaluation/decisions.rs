@@ -7,7 +7,7 @@ use crate::audit::{self, Change, Who};
 use crate::certificates::{self, Certificate, CertificateFact, Level};
 use crate::db::{execute, fetch_one, fetch_optional, now};
 use crate::{Result, StoreError, Tx};
-use domain::certificate::{CertificateStatus, Stars, expiry};
+use domain::certificate::{Authority, CertificateStatus, Stars, expiry, may_revoke};
 use domain::evaluation::{RevocationGround, State, Step, certificate_number};
 use domain::text::clean;
 use domain::{FieldErrors, Invalid};
@@ -263,11 +263,11 @@ pub async fn revoke(
         .await?
         .remove(&certificate_id)
         .ok_or(StoreError::NotFound)?;
-    let competent = match issuer {
-        Issuer::Central => cert.level == Level::Central.as_str(),
-        Issuer::Province(_) => cert.level == Level::Province.as_str(),
+    let by = match issuer {
+        Issuer::Central => Authority::Central,
+        Issuer::Province(p) => Authority::Province(p),
     };
-    if !competent {
+    if !may_revoke(Authority::issuer_of(cert.issuing_province.as_deref()), by) {
         return Err(StoreError::NotAllowed(Invalid::new("invalid-revocation-competence")));
     }
     if !matches!(cert.status(today), CertificateStatus::Valid | CertificateStatus::Expiring) {

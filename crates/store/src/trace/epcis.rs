@@ -1,13 +1,15 @@
 //! EPCIS events in storage: captured idempotently by event ID, queried by product, lot, step and
 //! time, and read back for timelines and recall banners.
 
-use crate::db::{Conditions, fetch_all, fetch_optional, now};
+use crate::audit::{self, Change, Who};
+use crate::db::{Conditions, fetch_all, fetch_in, fetch_optional, now};
 use crate::{Result, StoreError, Tx};
 use domain::epcis::ObjectEvent;
 use domain::{FieldErrors, Invalid};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// An event with the product and lot its objects resolved to.
 #[derive(Debug, Clone)]
@@ -24,15 +26,72 @@ pub struct Captured {
 }
 
 /// Records events: a new ID is stored; the same ID with the same content changes nothing; the
-/// same ID with other content is refused (and nothing of the batch is stored).
-pub async fn capture(tx: &Tx, user: Option<i64>, events: &[Resolved]) -> Result<Captured> {
+/// same ID with other content is refused (and nothing of the batch is stored). Two identical
+/// submissions at once both succeed: the insert skips an ID another transaction has just taken,
+/// then compares with what that one stored. Each product's captured events are audited.
+pub async fn capture(tx: &Tx, who: &Who, events: &[Resolved]) -> Result<Captured> {
+    let (out, created) = store(tx, who, events).await?;
+    if !created.is_empty() {
+        #[derive(FromQueryResult)]
+        struct Place {
+            id: i64,
+            province_code: String,
+        }
+        let places: BTreeMap<i64, String> =
+            fetch_in::<Place, _>(tx, "SELECT id, province_code FROM product WHERE id IN", created.keys().copied())
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.province_code))
+                .collect();
+        for (product, ids) in created {
+            let change = Change::new("epcis.capture", "product", product)
+                .province(places.get(&product).map(String::as_str))
+                .after(&serde_json::json!({ "events": ids }));
+            audit::append(tx, who, change).await?;
+        }
+    }
+    Ok(out)
+}
+
+/// Stores events as [`capture`] does, without an audit entry per product (the demo load audits
+/// itself once); returns the IDs stored per product.
+pub(crate) async fn store<'a>(
+    tx: &Tx,
+    who: &Who,
+    events: &'a [Resolved],
+) -> Result<(Captured, BTreeMap<i64, Vec<&'a str>>)> {
+    #[derive(FromQueryResult)]
+    struct Existing {
+        body_hash: String,
+    }
     let mut out = Captured::default();
+    let mut created: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
     for r in events {
         let body = r.event.to_json().to_string();
         let hash = hex::encode(Sha256::digest(body.as_bytes()));
-        #[derive(FromQueryResult)]
-        struct Existing {
-            body_hash: String,
+        let inserted = crate::db::execute(
+            tx,
+            "INSERT INTO epcis_event (event_id, product_id, lot_id, event_time, biz_step, disposition, body, \
+             body_hash, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (event_id) DO NOTHING",
+            [
+                r.event.event_id.clone().into(),
+                r.product_id.into(),
+                r.lot_id.into(),
+                r.event.event_time.unix_timestamp().into(),
+                r.event.biz_step.into(),
+                r.event.disposition.into(),
+                body.into(),
+                hash.clone().into(),
+                who.user_id.into(),
+                now().into(),
+            ],
+        )
+        .await?;
+        if inserted == 1 {
+            out.created += 1;
+            created.entry(r.product_id).or_default().push(&r.event.event_id);
+            continue;
         }
         let existing: Option<Existing> = fetch_optional(
             tx,
@@ -42,34 +101,13 @@ pub async fn capture(tx: &Tx, user: Option<i64>, events: &[Resolved]) -> Result<
         .await?;
         match existing {
             Some(e) if e.body_hash == hash => out.unchanged += 1,
-            Some(_) => {
+            _ => {
                 let why = Invalid::new("epcis-id-conflict").with("id", &r.event.event_id);
                 return Err(StoreError::Invalid(FieldErrors::single("eventID", why)));
             }
-            None => {
-                crate::db::execute(
-                    tx,
-                    "INSERT INTO epcis_event (event_id, product_id, lot_id, event_time, biz_step, disposition, body, \
-                     body_hash, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    [
-                        r.event.event_id.clone().into(),
-                        r.product_id.into(),
-                        r.lot_id.into(),
-                        r.event.event_time.unix_timestamp().into(),
-                        r.event.biz_step.into(),
-                        r.event.disposition.into(),
-                        body.into(),
-                        hash.into(),
-                        user.into(),
-                        now().into(),
-                    ],
-                )
-                .await?;
-                out.created += 1;
-            }
         }
     }
-    Ok(out)
+    Ok((out, created))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, Serialize)]

@@ -13,7 +13,7 @@ use crate::pages::registry::product_target;
 use crate::pages::trace::public::label_path;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::access::Action;
 use domain::digital_link::DigitalLink;
@@ -122,7 +122,7 @@ pub async fn capture(
         return Err(AppError::Invalid(errors));
     }
     let tx = state.db().write().await?;
-    let done = store_epcis::capture(&tx, Some(me.id), &resolved).await?;
+    let done = store_epcis::capture(&tx, &me.who(), &resolved).await?;
     tx.commit().await?;
     let status = if done.created > 0 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({"created": done.created, "unchanged": done.unchanged}))).into_response())
@@ -243,7 +243,6 @@ pub struct DatasetQuery {
         (status = 404, body = ApiError)))]
 pub async fn dataset(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(code): Path<String>,
     Query(q): Query<DatasetQuery>,
 ) -> AppResult<Response> {
@@ -253,7 +252,7 @@ pub async fn dataset(
         Some(c) => Some(lots::find(conn, p.id, c).await?.ok_or(AppError::NotFound)?),
         None => None,
     };
-    let base = base_url(&state, &headers);
+    let base = base_url(&state);
     let producer = store::producers::get(conn, p.producer_id).await?.ok_or(AppError::NotFound)?;
     let photo = store::photos::of_product(conn, p.id).await?.first().map(|ph| format!("{base}/photos/{}", ph.id));
     let events = store_epcis::timeline(conn, p.id, lot.as_ref().map(|l| l.id), 1000).await?;

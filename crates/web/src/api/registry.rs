@@ -6,13 +6,15 @@ use crate::AppState;
 use crate::api::ApiError;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
+use crate::limits::{Limited, Searches};
+use crate::pages::registry::producers::draft_target;
 use crate::pages::registry::products::{ListQuery as ProductQuery, today};
 use crate::pages::registry::{producer_target, product_target};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
-use domain::access::{Action, Listing, Place, Target};
+use domain::access::{Action, Listing};
 use domain::certificate::CertificateStatus;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::LegalType;
@@ -189,6 +191,7 @@ struct ProductParams {
     responses((status = 200, description = "Sản phẩm tìm thấy", body = ItemsOf<ProductView>)))]
 pub async fn list_products(
     State(state): State<AppState>,
+    _: Limited<Searches>,
     caller: Caller,
     Query(q): Query<ProductQuery>,
 ) -> AppResult<Json<ItemsOf<ProductView>>> {
@@ -261,6 +264,7 @@ struct ProducerParams {
     responses((status = 200, description = "Chủ thể tìm thấy", body = ItemsOf<ProducerView>)))]
 pub async fn list_producers(
     State(state): State<AppState>,
+    _: Limited<Searches>,
     caller: Caller,
     Query(q): Query<ProducerQuery>,
 ) -> AppResult<Json<ItemsOf<ProducerView>>> {
@@ -312,17 +316,10 @@ pub async fn create_producer(
     caller: Caller,
     ApiJson(input): ApiJson<ProducerInput>,
 ) -> AppResult<(StatusCode, Json<Producer>)> {
-    if !matches!(caller.listing(Action::EditRegistry)?, Listing::All | Listing::Province(_)) {
-        return Err(AppError::Forbidden);
-    }
+    caller.require_territory(Action::EditRegistry)?;
     let me = caller.signed_in()?.clone();
     let draft = input.parse().map_err(AppError::Invalid)?;
-    let place = Target::at(Place {
-        province: Some(draft.province.clone()),
-        commune: Some(draft.commune.clone()),
-        producer: None,
-    });
-    if !caller.may(Action::EditRegistry, &place) {
+    if !caller.may(Action::EditRegistry, &draft_target(&draft, None)) {
         return Err(AppError::Invalid(FieldErrors::single("province", Invalid::new("invalid-outside-scope"))));
     }
     let tx = state.db().write().await?;
@@ -345,12 +342,7 @@ pub async fn update_producer(
     caller.require(Action::EditRegistry, &producer_target(&before))?;
     let me = caller.signed_in()?.clone();
     let draft = change.producer.parse().map_err(AppError::Invalid)?;
-    let place = Target::at(Place {
-        province: Some(draft.province.clone()),
-        commune: Some(draft.commune.clone()),
-        producer: Some(id),
-    });
-    if !caller.may(Action::EditRegistry, &place) {
+    if !caller.may_move(Action::EditRegistry, &producer_target(&before), &draft_target(&draft, Some(id))) {
         return Err(AppError::Invalid(FieldErrors::single("province", Invalid::new("invalid-outside-scope"))));
     }
     let tx = state.db().write().await?;

@@ -66,6 +66,23 @@ impl Caller {
         access::listing(self.actor().as_ref(), action).map_err(|denied| self.refused(action, denied))
     }
 
+    /// May the caller add new records (a producer) for `action`? Only a caller whose rows span a
+    /// territory may; one producer's account or an assignee gets 403.
+    pub fn require_territory(&self, action: Action) -> Result<Listing, AppError> {
+        let listing = self.listing(action)?;
+        if listing.is_territory() { Ok(listing) } else { Err(self.refused(action, access::Denied::Forbidden)) }
+    }
+
+    /// Whether the caller may change a record at `from` so that it lies at `to` (see
+    /// [`access::authorize_move`]); the record itself must already have passed [`Caller::require`].
+    pub fn may_move(&self, action: Action, from: &Target, to: &Target) -> bool {
+        let allowed = access::authorize_move(self.actor().as_ref(), action, from, to);
+        if let Err(denied) = allowed {
+            self.refused(action, denied);
+        }
+        allowed.is_ok()
+    }
+
     fn refused(&self, action: Action, denied: access::Denied) -> AppError {
         let user = self.user().map_or_else(|| "public".to_owned(), |u| format!("{} ({})", u.email, u.role));
         tracing::warn!(?action, ?denied, %user, "access refused");

@@ -27,9 +27,14 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// Only paths of this site: never `//evil.example` or an absolute URL.
+/// Only paths of this site: a relative path starting with one `/`, with no scheme, no `//` or
+/// `/\\` (which browsers read as another host), and no control characters or spaces (browsers
+/// drop tabs and newlines, so `/<TAB>/evil.example` would become `//evil.example`).
 pub fn safe_next(next: &str) -> &str {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
+    let bytes = next.as_bytes();
+    let ok = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     if ok { next } else { "/" }
 }
 
@@ -85,31 +90,25 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let settings = state.settings();
     let db = state.db();
-    let window = i64::try_from(settings.login_window.as_secs()).unwrap_or(900);
     let account_key = throttle::account_key(&form.email);
     let ip_key = throttle::ip_key(&ip);
     let t = ctx.t;
 
-    for (key, max) in [(&account_key, settings.login_max_failures_account), (&ip_key, settings.login_max_failures_ip)] {
-        if throttle::recent_failures(db.conn(), key, window).await? >= max {
-            let wait = throttle::retry_after(db.conn(), key, window).await?;
-            tracing::warn!(%key, "sign-in throttled");
-            let minutes = ((wait + 59) / 60).to_string();
-            let error = t.arg("login-throttled", "minutes", &minutes);
-            let mut response = again(ctx, form, StatusCode::TOO_MANY_REQUESTS, error);
-            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return Ok(response);
+    if let Some(wait) = throttled(&state, &account_key, &ip_key).await? {
+        let minutes = ((wait + 59) / 60).to_string();
+        let error = t.arg("login-throttled", "minutes", &minutes);
+        let mut response = again(ctx, form, StatusCode::TOO_MANY_REQUESTS, error);
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        return Ok(response);
     }
 
     let account = users::find_for_login(db.conn(), &form.email).await?;
     let hash = account.as_ref().map_or(domain::password::DECOY_HASH.to_owned(), |(_, h)| h.clone());
     let password = form.password.clone();
-    let matches = tokio::task::spawn_blocking(move || domain::password::verify(&password, &hash))
-        .await
-        .map_err(AppError::internal)?;
+    let matches =
+        state.heavy().run(crate::heavy::PASSWORD_BYTES, move || domain::password::verify(&password, &hash)).await?;
     let user = match account {
         Some((user, _)) if matches && !user.disabled => user,
         _ => {
@@ -143,6 +142,21 @@ pub async fn submit(
         settings.secure_cookies,
     );
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
+}
+
+/// Seconds to wait when an account or an address has used up its failed password checks within
+/// the window (signing in and confirming the current password count alike: both guess it).
+pub(crate) async fn throttled(state: &AppState, account_key: &str, ip_key: &str) -> Result<Option<i64>, AppError> {
+    let settings = state.settings();
+    let conn = state.db().conn();
+    let window = i64::try_from(settings.login_window.as_secs()).unwrap_or(900);
+    for (key, max) in [(account_key, settings.login_max_failures_account), (ip_key, settings.login_max_failures_ip)] {
+        if throttle::recent_failures(conn, key, window).await? >= max {
+            tracing::warn!(%key, "password checks throttled");
+            return Ok(Some(throttle::retry_after(conn, key, window).await?));
+        }
+    }
+    Ok(None)
 }
 
 /// The form again, with what was typed (but not the password) and why it failed.
@@ -190,5 +204,20 @@ mod tests {
         assert_eq!(super::safe_next("/\\evil.example"), "/");
         assert_eq!(super::safe_next("https://evil.example/"), "/");
         assert_eq!(super::safe_next(""), "/");
+        for hostile in ["/\t/evil.example", "/\n/evil.example", "/ /evil.example", "/\u{0}/x", "/a\\b", "evil"] {
+            assert_eq!(super::safe_next(hostile), "/", "{hostile:?}");
+        }
+        assert_eq!(super::safe_next("/products?q=m%E1%BA%ADt+ong"), "/products?q=m%E1%BA%ADt+ong");
+    }
+
+    proptest::proptest! {
+        /// Whatever is accepted is a path of this site: browsers, which drop tabs and newlines
+        /// and read `\\` as `/`, still see it start with one `/` and no host.
+        #[test]
+        fn accepted_targets_never_leave_the_site(next in "\\PC*") {
+            let out = super::safe_next(&next);
+            let seen: String = out.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).map(|c| if c == '\\' { '/' } else { c }).collect();
+            proptest::prop_assert!(seen.starts_with('/') && !seen.starts_with("//"), "{out:?}");
+        }
     }
 }

@@ -41,14 +41,56 @@ pub async fn load(state: &AppState, headers: &HeaderMap) -> store::Result<Option
     Ok(Some(Arc::new(live)))
 }
 
-/// The client's address: the connection's peer, or the first `X-Forwarded-For` hop when the
-/// platform runs behind a proxy that sets it.
+/// The client's address: the connection's peer, or, behind `trusted_proxies` proxies that each
+/// append the address they were reached from to `X-Forwarded-For`, the entry that many places
+/// from the right. Entries further left are whatever the client wrote and are never believed.
 pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if state.settings().trust_proxy_headers
-        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next().map(str::trim).filter(|s| !s.is_empty())
-    {
-        return first.to_owned();
+    let peer = || peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string());
+    forwarded_client(headers, state.settings().trusted_proxies).unwrap_or_else(peer)
+}
+
+fn forwarded_client(headers: &HeaderMap, trusted_proxies: u8) -> Option<String> {
+    if trusted_proxies == 0 {
+        return None;
     }
-    peer.map_or_else(|| "unknown".to_owned(), |p| p.ip().to_string())
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|hop| hop.trim().parse())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    // Fewer hops than proxies: a proxy added none; the furthest one known is still a proxy's.
+    let from_right = usize::from(trusted_proxies).min(hops.len());
+    hops.len().checked_sub(from_right).and_then(|i| hops.get(i)).map(ToString::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+    use axum::http::HeaderMap;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_is_counted_from_the_right() {
+        // The client wrote "6.6.6.6"; the one proxy appended the address it saw.
+        let h = headers(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(forwarded_client(&h, 1).as_deref(), Some("203.0.113.7"));
+        // Two proxies: the outer one saw the client, the inner one saw the outer proxy.
+        let h = headers(&["6.6.6.6, 203.0.113.7", "10.0.0.2"]);
+        assert_eq!(forwarded_client(&h, 2).as_deref(), Some("203.0.113.7"));
+        assert_eq!(forwarded_client(&headers(&["203.0.113.7"]), 2).as_deref(), Some("203.0.113.7"));
+        // Not behind a proxy, or a header that is not a list of addresses: the peer decides.
+        assert_eq!(forwarded_client(&h, 0), None);
+        assert_eq!(forwarded_client(&headers(&["6.6.6.6, <script>"]), 1), None);
+        assert_eq!(forwarded_client(&HeaderMap::new(), 1), None);
+    }
 }

@@ -4,8 +4,10 @@ use super::{PlaceNames, view};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
+use crate::auth::login::{ClientIp, throttled};
 use crate::error::{AppError, AppResult};
 use crate::fmt;
+use crate::heavy::PASSWORD_BYTES;
 use crate::page::{PageCtx, field_error, render_status};
 use askama::Template;
 use axum::extract::{Form, State};
@@ -15,7 +17,7 @@ use domain::FieldErrors;
 use domain::Invalid;
 use domain::password::{self, Password};
 use serde::Deserialize;
-use store::users;
+use store::{throttle, users};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -72,16 +74,24 @@ pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageCtx,
+    ClientIp(ip): ClientIp,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
     let user = caller.signed_in()?.clone();
+    // Checking the current password is a way to guess it: it is throttled like signing in.
+    let (account_key, ip_key) = (throttle::account_key(&user.email), throttle::ip_key(&ip));
+    if let Some(wait) = throttled(&state, &account_key, &ip_key).await? {
+        return Err(AppError::TooMany { key: "login-throttled", retry_after_seconds: wait });
+    }
     let session_hash = caller.session().map(|s| s.token_hash.clone());
     let mut errors = FieldErrors::new();
     let (_, stored) = users::find_for_login(state.db().conn(), &user.email).await?.ok_or(AppError::NotFound)?;
     let current = form.current.clone();
-    let current_ok =
-        tokio::task::spawn_blocking(move || password::verify(&current, &stored)).await.map_err(AppError::internal)?;
-    if !current_ok {
+    let current_ok = state.heavy().run(PASSWORD_BYTES, move || password::verify(&current, &stored)).await?;
+    if current_ok {
+        throttle::clear(state.db().conn(), &account_key).await?;
+    } else {
+        throttle::record_failure(state.db().conn(), &[&account_key, &ip_key]).await?;
         errors.add("current", Invalid::new("account-password-wrong"));
     }
     let new = errors.check("new", Password::parse(&form.new));
@@ -92,8 +102,7 @@ pub async fn change_password(
         let page = account_page(&state, ctx, errors).await?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new)).await.map_err(AppError::internal)?;
-    let hash = hash.map_err(AppError::internal)?;
+    let hash = state.heavy().run(PASSWORD_BYTES, move || password::hash(&new)).await?.map_err(AppError::internal)?;
     let tx = state.db().write().await?;
     users::set_password(&tx, &user.who(), user.id, &hash, false, session_hash.as_deref()).await?;
     tx.commit().await?;

@@ -239,11 +239,8 @@ fn generate_password() -> password::Password {
     password::generate(rand::random::<u32>)
 }
 
-async fn hash(pw: password::Password) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)
+async fn hash(state: &AppState, pw: password::Password) -> AppResult<String> {
+    state.heavy().run(crate::heavy::PASSWORD_BYTES, move || password::hash(&pw)).await?.map_err(AppError::internal)
 }
 
 pub async fn new_form(caller: Caller, ctx: PageCtx) -> AppResult<Response> {
@@ -272,7 +269,7 @@ pub async fn create(
     };
     let temp = generate_password();
     let shown = temp.expose().to_owned();
-    let hashed = hash(temp).await?;
+    let hashed = hash(&state, temp).await?;
     let tx = state.db().write().await?;
     let created = match users::create(&tx, &me.who(), &draft, &hashed, true).await {
         Ok(u) => u,
@@ -359,7 +356,7 @@ pub async fn reset_password(
     let me = caller.signed_in()?.clone();
     let temp = generate_password();
     let shown = temp.expose().to_owned();
-    let hashed = hash(temp).await?;
+    let hashed = hash(&state, temp).await?;
     let tx = state.db().write().await?;
     users::set_password(&tx, &Who::user(me.id, &me.email), id, &hashed, true, None).await?;
     tx.commit().await?;

@@ -27,9 +27,14 @@ pub struct TestApp {
     pub router: Router,
 }
 
+/// The settings tests start from: the platform reached at `http://ocop.test`.
+pub fn settings() -> Settings {
+    Settings { public_url: format!("http://{HOST}"), ..Settings::default() }
+}
+
 impl TestApp {
     pub async fn new() -> Self {
-        Self::with_settings(Settings::default()).await
+        Self::with_settings(settings()).await
     }
 
     pub async fn with_settings(settings: Settings) -> Self {
@@ -164,6 +169,15 @@ impl Client {
         self.send(req).await
     }
 
+    /// A GET with these headers besides the usual ones.
+    pub async fn get_with(&mut self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut b = self.builder(Method::GET, uri).header(header::ACCEPT, "text/html");
+        for (name, value) in headers {
+            b = b.header(*name, HeaderValue::from_str(value).expect("header value"));
+        }
+        self.send(b.body(Body::empty()).expect("req")).await
+    }
+
     /// A GET with this `Accept` and `User-Agent`.
     pub async fn get_as(&mut self, uri: &str, accept: &str, user_agent: &str) -> Reply {
         let req = self
@@ -209,6 +223,18 @@ impl Client {
             .header(header::ACCEPT, "application/json, text/html")
             .body(Body::from(body))
             .expect("req");
+        self.send(req).await
+    }
+
+    /// A JSON request as an API client sends it (no `Origin`: not a browser).
+    pub async fn send_json(&mut self, method: &str, uri: &str, body: &str) -> Reply {
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        let req = self
+            .builder(method, uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body.to_owned()))
+            .expect("request");
         self.send(req).await
     }
 

@@ -12,9 +12,9 @@ use crate::page::{Choice, PageCtx, messages, render_form, render_status};
 use crate::pages::registry::product_target;
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::access::{Action, Listing};
+use domain::access::{Action, Listing, Target};
 use domain::certificate::CertificateStatus;
 use domain::evaluation::{RevocationGround, State as RegState};
 use domain::place::ProvinceCode;
@@ -203,8 +203,20 @@ async fn certificate_for(
 ) -> AppResult<(Certificate, store::products::Product)> {
     let cert = store::certificates::find_by_number(state.db().conn(), number).await?.ok_or(AppError::NotFound)?;
     let product = store::products::get(state.db().conn(), cert.product_id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ReadRecords, &product_target(&product))?;
+    // The holder's records, and the issuing province's office, see it.
+    if !caller.may(Action::ReadRecords, &issuer_target(&cert, &product)) {
+        caller.require(Action::ReadRecords, &product_target(&product))?;
+    }
     Ok((cert, product))
+}
+
+/// Where acts on a certificate are decided: the province that issued it, whatever the product's
+/// address is now (the Ministry's certificates belong to no province), held by the product's
+/// producer.
+fn issuer_target(c: &Certificate, product: &store::products::Product) -> Target {
+    let mut place = product_target(product).place;
+    place.province = c.issuing_province.as_deref().and_then(|p| ProvinceCode::parse(p).ok());
+    Target::at(place)
 }
 
 fn status_class(s: CertificateStatus) -> &'static str {
@@ -250,9 +262,9 @@ async fn certificate_page(
     let t = ctx.t;
     let status = c.status(today());
     let may_revoke = matches!(status, CertificateStatus::Valid | CertificateStatus::Expiring)
-        && match c.level.as_str() {
-            "central" => caller.may_list(Action::EvaluateCentral),
-            _ => caller.may(Action::ManageEvaluation, &product_target(&product)),
+        && match c.issuing_province {
+            None => caller.may_list(Action::EvaluateCentral),
+            Some(_) => caller.may(Action::ManageEvaluation, &issuer_target(&c, &product)),
         };
     let page = CertificatePage {
         status: t.get(&format!("status-{}", status.as_str())),
@@ -290,12 +302,7 @@ fn short_place(name: &str) -> String {
     ["Thành phố ", "Tỉnh "].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name).to_owned()
 }
 
-pub async fn pdf(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(number): Path<String>,
-) -> AppResult<Response> {
+pub async fn pdf(State(state): State<AppState>, caller: Caller, Path(number): Path<String>) -> AppResult<Response> {
     let (c, product) = certificate_for(&state, &caller, &number).await?;
     let set = criteria()?;
     let province = store::units::province(state.db().conn(), &product.province_code).await?;
@@ -322,11 +329,12 @@ pub async fn pdf(
         place: if central { "Hà Nội".into() } else { short_place(&province_name) },
         signer_title: if central { "BỘ TRƯỞNG".into() } else { "CHỦ TỊCH".into() },
         signer: c.signer.clone(),
-        verify_url: format!("{}/verify/certificate/{}", crate::page::base_url(&state, &headers), c.number),
+        verify_url: format!("{}/verify/certificate/{}", crate::page::base_url(&state), c.number),
     };
-    let bytes = tokio::task::spawn_blocking(move || documents::certificate_pdf(&doc))
-        .await
-        .map_err(AppError::internal)?
+    let bytes = state
+        .heavy()
+        .run(crate::heavy::DOCUMENT_BYTES, move || documents::certificate_pdf(&doc))
+        .await?
         .map_err(AppError::internal)?;
     let disposition = format!("attachment; filename=\"{}.pdf\"", c.number);
     Ok((
@@ -365,14 +373,14 @@ pub async fn revoke(
 ) -> AppResult<Response> {
     let (c, product) = certificate_for(&state, &caller, &number).await?;
     let me = caller.signed_in()?.clone();
-    let issuer = match c.level.as_str() {
-        "central" => {
+    let issuer = match &c.issuing_province {
+        None => {
             caller.listing(Action::EvaluateCentral)?;
             Issuer::Central
         }
-        _ => {
-            caller.require(Action::ManageEvaluation, &product_target(&product))?;
-            Issuer::Province(product.province_code.clone())
+        Some(province) => {
+            caller.require(Action::ManageEvaluation, &issuer_target(&c, &product))?;
+            Issuer::Province(province.clone())
         }
     };
     let t = ctx.t;

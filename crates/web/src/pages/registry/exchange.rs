@@ -90,7 +90,9 @@ pub async fn upload(
         scope,
         year: u16::try_from(today().year()).unwrap_or(2026),
     };
-    let report = exchange::import::import(state.db(), kind, &bytes, &options, &|_, _, _| {}).await?;
+    // A spreadsheet is read alone: its shared strings and rows are the largest thing in memory.
+    let read = state.heavy().run(u64::MAX, move || exchange::sheet::read(&bytes, kind.columns())).await?;
+    let report = exchange::import::import_read(state.db(), kind, read, &options, &|_, _, _| {}).await?;
     let t = ctx.t;
     let header = |key: &str| kind.columns().iter().find(|c| c.key == key).map_or(key.to_owned(), |c| c.vi.to_owned());
     let errors = report

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::access::{Action, Listing, Place, Target};
+use domain::access::{Action, Place, Target};
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::LegalType;
 use domain::registry::ProducerInput;
@@ -118,7 +118,7 @@ pub async fn list(
         count: t.arg("producers-count", "total", &crate::fmt::thousands(found.total)),
         rows,
         pager,
-        may_create: matches!(caller.listing(Action::EditRegistry), Ok(Listing::All | Listing::Province(_))),
+        may_create: caller.listing(Action::EditRegistry).is_ok_and(|l| l.is_territory()),
         may_see_deleted,
         q,
         ctx,
@@ -326,27 +326,27 @@ fn parse_posted(body: &str) -> Result<PostedForm, AppError> {
 }
 
 pub async fn new_form(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
-    let listing = caller.listing(Action::EditRegistry)?;
-    if !matches!(listing, Listing::All | Listing::Province(_)) {
-        return Err(AppError::Forbidden);
-    }
+    caller.require_territory(Action::EditRegistry)?;
     let f = ProducerInput { province: home_province(&caller), legal_type: "cooperative".into(), ..Default::default() };
     Ok(render(&FormPage::new(&state, ctx, None, None, f).await?))
 }
 
-/// May the caller put a producer at this place? A province office only in its province.
-fn place_allowed(caller: &Caller, d: &domain::registry::ProducerDraft, existing: Option<i64>) -> bool {
-    caller.may(
-        Action::EditRegistry,
-        &Target::at(Place { province: Some(d.province.clone()), commune: Some(d.commune.clone()), producer: existing }),
-    )
+/// Where a producer would be with this draft.
+pub(crate) fn draft_target(d: &domain::registry::ProducerDraft, existing: Option<i64>) -> Target {
+    Target::at(Place { province: Some(d.province.clone()), commune: Some(d.commune.clone()), producer: existing })
+}
+
+/// May the caller put a producer at this place? A new one anywhere in its territory; an existing
+/// one only from and to places its territory covers (a producer cannot move itself).
+fn place_allowed(caller: &Caller, d: &domain::registry::ProducerDraft, existing: Option<&Producer>) -> bool {
+    match existing {
+        None => caller.may(Action::EditRegistry, &draft_target(d, None)),
+        Some(p) => caller.may_move(Action::EditRegistry, &producer_target(p), &draft_target(d, Some(p.id))),
+    }
 }
 
 pub async fn create(State(state): State<AppState>, caller: Caller, ctx: PageCtx, body: String) -> AppResult<Response> {
-    let listing = caller.listing(Action::EditRegistry)?;
-    if !matches!(listing, Listing::All | Listing::Province(_)) {
-        return Err(AppError::Forbidden);
-    }
+    caller.require_territory(Action::EditRegistry)?;
     let me = caller.signed_in()?.clone();
     let posted = parse_posted(&body)?;
     let draft = match posted.input.parse() {
@@ -437,7 +437,7 @@ pub async fn update(
     let posted = parse_posted(&body)?;
     let version = posted.version.ok_or_else(|| AppError::BadRequest(Invalid::new("invalid-required")))?;
     let draft = match posted.input.parse() {
-        Ok(d) if place_allowed(&caller, &d, Some(id)) => d,
+        Ok(d) if place_allowed(&caller, &d, Some(&before)) => d,
         Ok(_) => {
             let errors = FieldErrors::single("province", Invalid::new("invalid-outside-scope"));
             return invalid(&state, ctx, Some(id), Some(version), posted.input, errors).await;

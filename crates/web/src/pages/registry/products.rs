@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
+use crate::limits::{Limited, Searches};
 use crate::page::{Choice, PageCtx, Pager, field_error, render, render_status};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -137,6 +138,7 @@ pub fn status_class(status: Option<CertificateStatus>) -> &'static str {
 
 pub async fn list(
     State(state): State<AppState>,
+    _: Limited<Searches>,
     caller: Caller,
     ctx: PageCtx,
     Query(q): Query<ListQuery>,

@@ -13,7 +13,7 @@ use crate::pages::registry::product_target;
 use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use documents::labels::{Grid, Label, LabelSheet};
 use domain::access::Action;
@@ -310,7 +310,6 @@ const SHEET_BATCH: i64 = 1_000;
 pub async fn sheet(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(q): Query<SheetQuery>,
 ) -> AppResult<Response> {
@@ -324,7 +323,7 @@ pub async fn sheet(
             Invalid::new("invalid-label-grid").with("columns", Grid::MAX_COLUMNS).with("rows", Grid::MAX_ROWS),
         )
     })?;
-    let base = base_url(&state, &headers);
+    let base = base_url(&state).to_owned();
     let total = u32::try_from(o.quantity).map_err(AppError::internal)?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let db = state.db().clone();
@@ -428,7 +427,6 @@ pub async fn lot_event(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageCtx,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<EventForm>,
 ) -> AppResult<Response> {
@@ -439,7 +437,7 @@ pub async fn lot_event(
     let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7));
     let mut uuid = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut uuid);
-    let base = base_url(&state, &headers);
+    let base = base_url(&state);
     let mut body = serde_json::json!({
         "type": "ObjectEvent",
         "eventID": format!("urn:uuid:{}", uuid_text(uuid)),
@@ -461,7 +459,7 @@ pub async fn lot_event(
         }
     };
     let tx = state.db().write().await?;
-    store_epcis::capture(&tx, Some(me.id), &[Resolved { event, product_id: p.id, lot_id: Some(lot.id) }]).await?;
+    store_epcis::capture(&tx, &me.who(), &[Resolved { event, product_id: p.id, lot_id: Some(lot.id) }]).await?;
     store::audit::append(
         &tx,
         &me.who(),

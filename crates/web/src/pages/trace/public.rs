@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::error::AppResult;
 use crate::fmt;
 use crate::i18n::Tr;
+use crate::limits::{Limited, Scans};
 use crate::page::{PageCtx, base_url, render_status};
 use crate::pages::evaluation::stars_text;
 use crate::pages::registry::products::today;
@@ -160,6 +161,7 @@ fn wanted(headers: &HeaderMap, link_type: Option<&str>) -> Wanted {
 /// `/01/…`: a Digital Link URI.
 pub async fn digital_link(
     State(state): State<AppState>,
+    _: Limited<Scans>,
     ctx: PageCtx,
     headers: HeaderMap,
     uri: Uri,
@@ -172,6 +174,7 @@ pub async fn digital_link(
 /// (the target of `gs1:verificationService`).
 pub async fn verification_service(
     State(state): State<AppState>,
+    _: Limited<Scans>,
     ctx: PageCtx,
     headers: HeaderMap,
     uri: Uri,
@@ -197,7 +200,7 @@ async fn resolve(
         let what = ctx.t.arg("trace-unknown-gtin", "gtin", link.gtin.as_str());
         return Ok(not_found(ctx, what));
     };
-    let base = base_url(&state, &headers);
+    let base = base_url(&state);
     let wanted = if page_only { Wanted::Page } else { wanted(&headers, q.link_type.as_deref()) };
     match wanted {
         Wanted::Page => {
@@ -205,13 +208,13 @@ async fn resolve(
             verification_page(&state, ctx, &headers, target, q.geo.as_deref()).await
         }
         Wanted::Linkset => {
-            let links = Links::of(ctx.t, &base, &data, &link);
+            let links = Links::of(ctx.t, base, &data, &link);
             let mut r = (StatusCode::OK, Json(links.linkset())).into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(LINKSET_TYPE));
             Ok(r)
         }
         Wanted::Link(kind) => {
-            let links = Links::of(ctx.t, &base, &data, &link);
+            let links = Links::of(ctx.t, base, &data, &link);
             // An unknown or absent link type goes to the default link (GS1 resolver standard).
             let href = links.find(&kind).unwrap_or_else(|| links.default_link.clone());
             Ok(Redirect::temporary(&href).into_response())
@@ -223,6 +226,7 @@ async fn resolve(
 /// GTIN point here, with `?lot=` and `?serial=`).
 pub async fn product_page(
     State(state): State<AppState>,
+    _: Limited<Scans>,
     ctx: PageCtx,
     headers: HeaderMap,
     Path(code): Path<String>,
@@ -419,18 +423,24 @@ async fn verification_page(
         })
         .collect();
 
-    let base = base_url(state, headers);
+    let base = base_url(state);
     let stars = stars_text(p.stars.filter(|_| in_force));
     let stars_label = match p.stars.filter(|_| in_force) {
         Some(n) => t.arg("trace-stars", "stars", &n.to_string()),
         None => String::new(),
     };
-    let place = format!("{}, {}", p.commune_name, p.province_name);
-    let summary = if cert.detail.is_empty() {
-        format!("{} · {} · {}", p.producer_name, place, cert.status)
-    } else {
-        format!("{} · {} · {} {}", p.producer_name, place, cert.status, cert.detail)
-    };
+    // Who makes a product and where is public once it has been certified (a revoked or expired
+    // certificate still names its holder); of a product never certified the public learns only
+    // that it is not, as in the API.
+    let disclosed = status.is_some();
+    let place = if disclosed { format!("{}, {}", p.commune_name, p.province_name) } else { String::new() };
+    let producer = if disclosed { p.producer_name.clone() } else { String::new() };
+    let summary = [producer.as_str(), place.as_str(), cert.status.as_str(), cert.detail.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" · ");
     let label = stamp.as_ref().map(|s| LabelView {
         serial: Serial::parse(&s.serial).map(|x| x.grouped()).unwrap_or_else(|_| s.serial.clone()),
         suspicious: s.suspicious,
@@ -448,21 +458,21 @@ async fn verification_page(
         code: p.code.clone(),
         stars,
         stars_label,
-        producer: p.producer_name.clone(),
+        producer,
         place,
-        old_district: p.old_district_name.clone().unwrap_or_default(),
-        description: p.description.clone(),
+        old_district: p.old_district_name.clone().filter(|_| disclosed).unwrap_or_default(),
+        description: if disclosed { p.description.clone() } else { String::new() },
         packaging: [p.packaging.as_str(), p.capacity.as_str()]
             .iter()
-            .filter(|s| !s.is_empty())
+            .filter(|s| disclosed && !s.is_empty())
             .copied()
             .collect::<Vec<_>>()
             .join(" · "),
-        price: p.price_vnd.map(|v| format!("{} đ", fmt::thousands(v))).unwrap_or_default(),
-        image: photos_first_url(&base, &photos),
+        price: p.price_vnd.filter(|_| disclosed).map(|v| format!("{} đ", fmt::thousands(v))).unwrap_or_default(),
+        image: photos_first_url(base, &photos),
         photos,
         cert,
-        channels,
+        channels: if disclosed { channels } else { Vec::new() },
         lot: lot.as_ref().map(|l| LotView {
             code: l.lot.code.clone(),
             produced: l.lot.produced_on.map(fmt::date).unwrap_or_default(),
@@ -604,8 +614,8 @@ impl Links {
 }
 
 /// `/.well-known/gs1resolver`: what this resolver serves (GS1-Conformant Resolver standard).
-pub async fn resolver_description(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = base_url(&state, &headers);
+pub async fn resolver_description(State(state): State<AppState>) -> Response {
+    let base = base_url(&state);
     Json(json!({
         "name": "OCOP — Chương trình mỗi xã một sản phẩm",
         "resolverRoot": base,
