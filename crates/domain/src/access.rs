@@ -16,6 +16,14 @@ pub struct Actor {
     pub scope: Scope,
 }
 
+impl Actor {
+    /// Whether what a province announces to its programme (a round, a fair, a class) reaches this
+    /// account: everyone bound to that province, and national accounts.
+    pub fn hears_province(&self, province: &ProvinceCode) -> bool {
+        self.scope.province().is_none_or(|p| p == province)
+    }
+}
+
 /// Something a caller wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -267,6 +275,24 @@ pub fn listing(actor: Option<&Actor>, action: Action) -> Result<Listing, Denied>
         Reach::Assigned => Listing::AssignedTo(actor.user_id),
     };
     Ok(listing)
+}
+
+/// The authority an account acts as in the evaluation cycle (QĐ 26/2026, Điều 5–8): the office of
+/// a province runs that province's councils and decisions, the central office the 5★ ones. Read
+/// from the matrix, never from role names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Office {
+    Province(ProvinceCode),
+    Central,
+}
+
+pub fn office(actor: Option<&Actor>) -> Result<Office, Denied> {
+    let actor = actor.ok_or(Denied::SignInRequired)?;
+    match (reach(actor.role, Action::ManageEvaluation), reach(actor.role, Action::EvaluateCentral)) {
+        (Reach::Province, _) => actor.scope.province().cloned().map(Office::Province).ok_or(Denied::Forbidden),
+        (_, Reach::Everywhere) => Ok(Office::Central),
+        _ => Err(Denied::Forbidden),
+    }
 }
 
 /// Whether an account may give another account this role and scope. Admin may grant anything; a

@@ -19,6 +19,37 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// PDF names may spell a character as `#hh` (`/J#61vaScript` is `/JavaScript`): undone before
+/// looking for the names that make a PDF act.
+fn names_decoded(bytes: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'#'
+            && let (Some(hi), Some(lo)) =
+                (bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex))
+        {
+            out.push(hi * 16 + lo);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Names of actions that run something when the PDF is opened or clicked. `/JS` counts when
+/// followed by a delimiter, so that `/JSomething` does not.
+fn is_active(bytes: &[u8]) -> bool {
+    let names = names_decoded(bytes);
+    let js = names
+        .windows(4)
+        .any(|w| &w[..3] == b"/JS" && matches!(w[3], b' ' | b'(' | b'<' | b'[' | b'/' | b'\r' | b'\n' | b'\t'));
+    js || [&b"/JavaScript"[..], b"/Launch", b"/RichMedia"].iter().any(|n| contains(&names, n))
+}
+
 pub fn check(bytes: &[u8]) -> Result<Checked, Invalid> {
     if bytes.is_empty() {
         return Err(Invalid::new("invalid-evidence-empty"));
@@ -31,7 +62,7 @@ pub fn check(bytes: &[u8]) -> Result<Checked, Invalid> {
         if !contains(tail, b"%%EOF") {
             return Err(Invalid::new("invalid-evidence-type"));
         }
-        if contains(bytes, b"/JavaScript") || contains(bytes, b"/Launch") || contains(bytes, b"/JS ") {
+        if is_active(bytes) {
             return Err(Invalid::new("invalid-evidence-active"));
         }
         "application/pdf"
@@ -67,6 +98,21 @@ mod tests {
     fn active_pdfs_and_large_files_are_refused() {
         let scripted = [&PDF[..20], b" /OpenAction << /S /JavaScript /JS (app.alert(1)) >> ", &PDF[20..]].concat();
         assert_eq!(check(&scripted).map_err(|e| e.key), Err("invalid-evidence-active"));
+        for hidden in [
+            &b" /AA << /O << /S /J#61vaScript /JS(x) >> >> "[..],
+            b" /OpenAction << /S /Launch /F (cmd.exe) >> ",
+            b"/JS<6170702e616c657274>",
+        ] {
+            let pdf = [&PDF[..20], hidden, &PDF[20..]].concat();
+            assert_eq!(
+                check(&pdf).map_err(|e| e.key),
+                Err("invalid-evidence-active"),
+                "{}",
+                String::from_utf8_lossy(hidden)
+            );
+        }
+        let plain = [&PDF[..20], b" /JSONData (not a script) ", &PDF[20..]].concat();
+        assert!(check(&plain).is_ok());
         let mut big = PDF.to_vec();
         big.resize(MAX_BYTES + 1, b' ');
         assert_eq!(check(&big).map_err(|e| e.key), Err("invalid-evidence-size"));

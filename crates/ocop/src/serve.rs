@@ -132,6 +132,14 @@ pub async fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
 }
 
 pub async fn run(config: &Config, no_migrate: bool, demo: bool) -> anyhow::Result<()> {
+    // The address and the settings first: a server that would build its links from clients'
+    // Host headers does not start, and touches no database.
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("không mở được cổng {} (cannot listen)", config.listen))?;
+    let addr = listener.local_addr()?;
+    let settings = config.web_settings(addr).map_err(|why| anyhow::anyhow!(why))?;
+
     let db = open(config).await?;
     if no_migrate {
         migrate::check(&db).await?;
@@ -143,11 +151,6 @@ pub async fn run(config: &Config, no_migrate: bool, demo: bool) -> anyhow::Resul
         load_demo(&db, 2021).await?;
     }
 
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("không mở được cổng {} (cannot listen)", config.listen))?;
-    let addr = listener.local_addr()?;
-    let settings = config.web_settings(addr).map_err(|why| anyhow::anyhow!(why))?;
     let state = web::AppState::new(db.clone(), settings);
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(web::jobs::housekeeping(state.clone(), stop.clone()));

@@ -135,3 +135,16 @@ async fn serve_prints_its_address_and_serves_the_login_page() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("Đăng nhập") && response.contains(r#"name="password""#));
 }
+
+#[test]
+fn a_server_reachable_from_other_machines_needs_its_public_address() {
+    let o = ocop("sqlite:///nonexistent-dir/never.db", &["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("OCOP_PUBLIC_URL"), "{err}");
+    let bad = ocop(
+        "sqlite:///nonexistent-dir/never.db",
+        &["serve", "--public-url", "https://x.vn/path?q", "--listen", "127.0.0.1:0"],
+    );
+    assert!(stderr(&bad).contains("không có đường dẫn"), "{}", stderr(&bad));
+}

@@ -19,6 +19,7 @@ pub mod limits;
 mod page;
 mod pages;
 pub mod public_cache;
+pub mod routes;
 pub mod scanlog;
 
 pub use api::openapi;
@@ -171,11 +172,28 @@ fn request_id_header() -> HeaderName {
     REQUEST_ID.get_or_init(|| HeaderName::from_static("x-request-id")).clone()
 }
 
+/// Every route the application serves, with the access decision it is declared to make.
+pub fn declared_routes() -> Vec<routes::Route> {
+    use routes::Gate::{Operator, Public};
+    let others = routes::Routes::new()
+        .declare("GET", "/healthz", Public)
+        .declare("GET", "/readyz", Public)
+        .declare("GET", "/metrics", Operator)
+        .declare("GET", "/static/{name}", Public)
+        .declare("GET", "/favicon.ico", Public)
+        .declare("GET", "/api/docs", Public)
+        .declare("GET", "/api/docs/", Public)
+        .declare("GET", "/api/docs/{*rest}", Public)
+        .declare("GET", "/api/v1/openapi.json", Public);
+    let all = pages::routes().merge(api::gates()).merge(others);
+    all.declared().to_vec()
+}
+
 /// The whole application as one router.
 pub fn build_app(state: AppState) -> Router {
     let (api_router, _) = api::router().split_for_parts();
     let routes = Router::new()
-        .merge(pages::router())
+        .merge(pages::routes().into_router())
         .merge(api_router)
         .merge(api::docs())
         .merge(health::router())

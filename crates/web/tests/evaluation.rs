@@ -65,26 +65,6 @@ async fn cast(app: &TestApp, w: &EvaluationWorld) -> Cast {
     }
 }
 
-/// The best option of every criterion on sheet 04, as form fields `a_<code>`.
-fn best_answers(second: &[&str]) -> Vec<(String, String)> {
-    let set = store::criteria::current().expect("criteria");
-    set.sheet("04")
-        .expect("04")
-        .scored()
-        .map(|c| {
-            let value = if c.options.is_empty() {
-                "true".to_owned()
-            } else {
-                let mut idx: Vec<usize> = (0..c.options.len()).collect();
-                idx.sort_by_key(|&i| std::cmp::Reverse(c.options[i].points));
-                let pick = if second.contains(&c.code.as_str()) { idx[1] } else { idx[0] };
-                pick.to_string()
-            };
-            (format!("a_{}", c.code), value)
-        })
-        .collect()
-}
-
 fn fields(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
 }
@@ -104,7 +84,7 @@ async fn submitted(app: &TestApp, w: &EvaluationWorld, c: &mut Cast) -> i64 {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let id: i64 = r.location().split('/').nth(3).and_then(|s| s.parse().ok()).expect("registration id");
-    let answers = best_answers(&[]);
+    let answers = common::best_answers(&[]);
     let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/self-assessment"), &fields(&answers)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let r = c
@@ -309,7 +289,7 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
             .to_string()
             .into_bytes()
     };
-    let full: serde_json::Map<String, serde_json::Value> = best_answers(&["1.5"])
+    let full: serde_json::Map<String, serde_json::Value> = common::best_answers(&["1.5"])
         .into_iter()
         .map(|(k, v)| {
             let v =

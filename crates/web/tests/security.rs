@@ -347,3 +347,72 @@ async fn checking_the_current_password_is_throttled_like_signing_in() {
     // The same account cannot sign in elsewhere meanwhile: the same secret was being guessed.
     assert_eq!(app.client().login(&user.email, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off_and_metrics_answer_only_on_loopback() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = store::testing::TestDb::new().await;
+    let settings = web::Settings { header_read_timeout: std::time::Duration::from_millis(300), ..common::settings() };
+    let state = web::AppState::new(db.db.clone(), settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(web::serve(listener, state, {
+        let stop = stop.clone();
+        async move { stop.cancelled().await }
+    }));
+
+    let ask = |request: &'static str| async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        s.write_all(request.as_bytes()).await.expect("write");
+        let mut out = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut out)).await;
+        (read.is_ok(), String::from_utf8_lossy(&out).into_owned())
+    };
+    // Half a request, then silence: the server hangs up instead of waiting for ever.
+    let started = std::time::Instant::now();
+    let (closed, _) = ask("GET / HTTP/1.1\r\nHost: ocop.test\r\n").await;
+    assert!(closed && started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    // A whole request is answered, and a loopback caller with no proxy in between reads metrics.
+    let (_, answer) = ask("GET /metrics HTTP/1.1\r\nHost: ocop.test\r\nConnection: close\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("text/plain; version=0.0.4"), "{answer}");
+    let (_, forwarded) =
+        ask("GET /metrics HTTP/1.1\r\nHost: ocop.test\r\nX-Forwarded-For: 203.0.113.7\r\nConnection: close\r\n\r\n")
+            .await;
+    assert!(forwarded.starts_with("HTTP/1.1 404"), "{forwarded}");
+    stop.cancel();
+    server.await.expect("joined").expect("served");
+}
+
+#[tokio::test]
+async fn markup_typed_into_a_record_is_shown_as_text_on_public_pages() {
+    let app = TestApp::new().await;
+    let hostile = r#"HTX <script>alert("x")</script><img src=x onerror=alert(1)>"#;
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: hostile.into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    let p =
+        store::producers::create(&tx, &Who::system(), &input.parse().expect("producer"), false).await.expect("create");
+    tx.commit().await.expect("commit");
+    let product = common::product(&app, p.id, "Trà <b>đậm</b> \"vị\"", None, Cert::Valid).await;
+    let mut public = app.client();
+    for path in [
+        format!("/p/{}", product.code),
+        "/products?q=tra".to_owned(),
+        format!("/verify/certificate/HN-T-{}", product.id),
+    ] {
+        let r = public.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            !r.text.contains("<script>alert") && !r.text.contains("<img src=x") && !r.text.contains("<b>đậm"),
+            "{path}: {}",
+            r.text
+        );
+        assert!(r.text.contains("&#60;b&#62;đậm") || r.text.contains("&#60;script&#62;"), "{path}: {}", r.text);
+    }
+}

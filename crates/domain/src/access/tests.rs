@@ -241,3 +241,13 @@ fn listings_cover_what_authorize_allows() {
         }
     }
 }
+
+#[test]
+fn offices_come_from_the_matrix() {
+    assert_eq!(office(Some(&actor(Role::ProvinceOffice))), Ok(Office::Province(prov("01"))));
+    assert_eq!(office(Some(&actor(Role::CentralOffice))), Ok(Office::Central));
+    for role in [Role::Producer, Role::CommuneOfficer, Role::CouncilMember, Role::Inspector, Role::Admin] {
+        assert_eq!(office(Some(&actor(role))), Err(Denied::Forbidden), "{role:?}");
+    }
+    assert_eq!(office(None), Err(Denied::SignInRequired));
+}

@@ -38,6 +38,7 @@ impl Round {
 
 /// A round as typed in the form.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct RoundInput {
     pub name: String,
     pub opens_on: String,

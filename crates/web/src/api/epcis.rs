@@ -5,7 +5,6 @@
 
 use crate::AppState;
 use crate::api::ApiError;
-use crate::api::registry::ApiJson;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::page::base_url;
@@ -67,12 +66,10 @@ async fn resolve_object(conn: &impl sea_orm::ConnectionTrait, uri: &str) -> AppR
         (status = 201, description = "Đã ghi; `created` sự kiện mới, `unchanged` đã có từ trước"),
         (status = 200, description = "Mọi sự kiện đã có từ trước, không thay đổi gì"),
         (status = 422, body = ApiError, description = "Sự kiện không hợp lệ; không sự kiện nào được ghi")))]
-pub async fn capture(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(body): ApiJson<Value>,
-) -> AppResult<Response> {
+pub async fn capture(State(state): State<AppState>, caller: Caller, body: axum::body::Bytes) -> AppResult<Response> {
     let me = caller.signed_in()?.clone();
+    caller.listing(Action::EditRegistry)?;
+    let body: Value = crate::api::parse_json(&body)?;
     let items = epcis::events_of(&body).map_err(|why| AppError::Invalid(FieldErrors::single("body", why)))?;
     if items.len() > MAX_EVENTS {
         let why = Invalid::new("epcis-too-many").with("max", MAX_EVENTS);
@@ -163,7 +160,14 @@ fn time_param(field: &str, raw: Option<&str>) -> Result<Option<i64>, AppError> {
     }
 }
 
-async fn product_of(state: &AppState, product: Option<&str>, gtin: Option<&str>) -> AppResult<Product> {
+/// The product a query names. A product never certified is not public: only those who may read
+/// its records see its traceability data (as its page and the registry API do).
+async fn product_of(
+    state: &AppState,
+    caller: &Caller,
+    product: Option<&str>,
+    gtin: Option<&str>,
+) -> AppResult<Product> {
     let conn = state.db().conn();
     let found = match (product.map(str::trim).filter(|s| !s.is_empty()), gtin.map(str::trim).filter(|s| !s.is_empty()))
     {
@@ -174,7 +178,11 @@ async fn product_of(state: &AppState, product: Option<&str>, gtin: Option<&str>)
         }
         (None, None) => return Err(AppError::BadRequest(Invalid::new("epcis-missing").with("field", "product"))),
     };
-    found.ok_or(AppError::NotFound)
+    let found = found.ok_or(AppError::NotFound)?;
+    if found.certificate_id.is_none() && !caller.may(Action::ReadRecords, &product_target(&found)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(found)
 }
 
 fn bodies(events: &[StoredEvent]) -> Vec<Value> {
@@ -183,8 +191,8 @@ fn bodies(events: &[StoredEvent]) -> Vec<Value> {
 
 #[utoipa::path(get, path = "/api/v1/epcis/events", tag = "traceability", params(EventQuery),
     responses((status = 200, description = "EPCISQueryDocument"), (status = 404, body = ApiError)))]
-pub async fn query(State(state): State<AppState>, Query(q): Query<EventQuery>) -> AppResult<Response> {
-    let product = product_of(&state, q.product.as_deref(), q.gtin.as_deref()).await?;
+pub async fn query(State(state): State<AppState>, caller: Caller, Query(q): Query<EventQuery>) -> AppResult<Response> {
+    let product = product_of(&state, &caller, q.product.as_deref(), q.gtin.as_deref()).await?;
     let conn = state.db().conn();
     let lot_id = match q.lot.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(code) => Some(lots::find(conn, product.id, code).await?.ok_or(AppError::NotFound)?.id),
@@ -222,8 +230,8 @@ fn ld_json(doc: Value, attachment: Option<&str>) -> Response {
 
 #[utoipa::path(get, path = "/api/v1/products/{code}/epcis", tag = "traceability",
     responses((status = 200, description = "EPCISDocument với mọi sự kiện của sản phẩm"), (status = 404, body = ApiError)))]
-pub async fn export(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
-    let product = product_of(&state, Some(&code), None).await?;
+pub async fn export(State(state): State<AppState>, caller: Caller, Path(code): Path<String>) -> AppResult<Response> {
+    let product = product_of(&state, &caller, Some(&code), None).await?;
     let filter = EventFilter { products: Some(vec![product.id]), ..EventFilter::default() };
     let events = store_epcis::query(state.db().conn(), &filter, 100_000).await?;
     let doc = epcis::document(bodies(&events), OffsetDateTime::now_utc());
@@ -243,10 +251,11 @@ pub struct DatasetQuery {
         (status = 404, body = ApiError)))]
 pub async fn dataset(
     State(state): State<AppState>,
+    caller: Caller,
     Path(code): Path<String>,
     Query(q): Query<DatasetQuery>,
 ) -> AppResult<Response> {
-    let p = product_of(&state, Some(&code), None).await?;
+    let p = product_of(&state, &caller, Some(&code), None).await?;
     let conn = state.db().conn();
     let lot = match q.lot.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(c) => Some(lots::find(conn, p.id, c).await?.ok_or(AppError::NotFound)?),

@@ -3,10 +3,14 @@
 mod epcis;
 mod me;
 mod registry;
+
+pub use registry::parse_json;
 mod units;
 
 use crate::AppState;
+use crate::routes::{Gate, Routes};
 use axum::Router;
+use domain::access::Action;
 use serde::Serialize;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{OpenApi, ToSchema};
@@ -47,6 +51,32 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(epcis::capture, epcis::query))
         .routes(routes!(epcis::export))
         .routes(routes!(epcis::dataset))
+}
+
+/// The gate of each operation above (the API's routes are made by utoipa from the handlers'
+/// annotations; the access test checks that every operation of the OpenAPI document is here).
+pub fn gates() -> Routes {
+    use Action::*;
+    use Gate::*;
+    Routes::new()
+        .declare("GET", "/api/v1/provinces", Public)
+        .declare("GET", "/api/v1/provinces/{code}/units", Public)
+        .declare("GET", "/api/v1/provinces/{code}/old-districts", Public)
+        .declare("GET", "/api/v1/old-districts/{code}/communes", Public)
+        .declare("GET", "/api/v1/old-communes/{code}", Public)
+        .declare("GET", "/api/v1/me", SignedIn)
+        .declare("GET", "/api/v1/products", CertifiedOr(ReadRecords))
+        .declare("POST", "/api/v1/products", Act(EditRegistry))
+        .declare("GET", "/api/v1/products/{id}", CertifiedOr(ReadRecords))
+        .declare("PUT", "/api/v1/products/{id}", Act(EditRegistry))
+        .declare("GET", "/api/v1/producers", CertifiedOr(ReadRecords))
+        .declare("POST", "/api/v1/producers", Act(EditRegistry))
+        .declare("GET", "/api/v1/producers/{id}", Act(ReadRecords))
+        .declare("PUT", "/api/v1/producers/{id}", Act(EditRegistry))
+        .declare("POST", "/api/v1/epcis/events", Act(EditRegistry))
+        .declare("GET", "/api/v1/epcis/events", CertifiedOr(ReadRecords))
+        .declare("GET", "/api/v1/products/{code}/epcis", CertifiedOr(ReadRecords))
+        .declare("GET", "/api/v1/products/{code}/traceability", CertifiedOr(ReadRecords))
 }
 
 /// The OpenAPI document of the whole API.

@@ -11,8 +11,8 @@ use crate::pages::registry::producers::draft_target;
 use crate::pages::registry::products::{ListQuery as ProductQuery, today};
 use crate::pages::registry::{producer_target, product_target};
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use domain::access::{Action, Listing};
 use domain::certificate::CertificateStatus;
@@ -26,24 +26,11 @@ use store::products::{self, CodeChoice, Product};
 use store::{Page, Paged};
 use utoipa::{IntoParams, ToSchema};
 
-/// JSON bodies whose syntax errors come back as our 400 with the parser's detail.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => {
-                Err(AppError::BadRequest(Invalid::new("invalid-json").with("detail", json_detail(&rejection))))
-            }
-        }
-    }
-}
-
-fn json_detail(r: &JsonRejection) -> String {
-    r.body_text()
+/// A JSON body read after the caller's access has been decided (so that someone who may not
+/// write is told so, not that their body is malformed); syntax errors answer 400 with the parser's detail.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> AppResult<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(Invalid::new("invalid-json").with("detail", e.to_string())))
 }
 
 /// A page of results.
@@ -314,10 +301,11 @@ pub struct ProducerChange {
 pub async fn create_producer(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(input): ApiJson<ProducerInput>,
+    body: Bytes,
 ) -> AppResult<(StatusCode, Json<Producer>)> {
     caller.require_territory(Action::EditRegistry)?;
     let me = caller.signed_in()?.clone();
+    let input: ProducerInput = parse_json(&body)?;
     let draft = input.parse().map_err(AppError::Invalid)?;
     if !caller.may(Action::EditRegistry, &draft_target(&draft, None)) {
         return Err(AppError::Invalid(FieldErrors::single("province", Invalid::new("invalid-outside-scope"))));
@@ -335,12 +323,13 @@ pub async fn update_producer(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    ApiJson(change): ApiJson<ProducerChange>,
+    body: Bytes,
 ) -> AppResult<Json<Producer>> {
     let before =
         producers::get(state.db().conn(), id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound)?;
     caller.require(Action::EditRegistry, &producer_target(&before))?;
     let me = caller.signed_in()?.clone();
+    let change: ProducerChange = parse_json(&body)?;
     let draft = change.producer.parse().map_err(AppError::Invalid)?;
     if !caller.may_move(Action::EditRegistry, &producer_target(&before), &draft_target(&draft, Some(id))) {
         return Err(AppError::Invalid(FieldErrors::single("province", Invalid::new("invalid-outside-scope"))));
@@ -372,8 +361,10 @@ pub struct ProductChange {
 pub async fn create_product(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(new): ApiJson<NewProduct>,
+    body: Bytes,
 ) -> AppResult<(StatusCode, Json<Product>)> {
+    caller.listing(Action::EditRegistry)?;
+    let new: NewProduct = parse_json(&body)?;
     let producer = producers::get(state.db().conn(), new.producer_id)
         .await?
         .filter(|p| p.deleted_at.is_none())
@@ -396,12 +387,13 @@ pub async fn update_product(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    ApiJson(change): ApiJson<ProductChange>,
+    body: Bytes,
 ) -> AppResult<Json<Product>> {
     let before =
         products::get(state.db().conn(), id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound)?;
     caller.require(Action::EditRegistry, &product_target(&before))?;
     let me = caller.signed_in()?.clone();
+    let change: ProductChange = parse_json(&body)?;
     let set = store::criteria::current().map_err(AppError::internal)?;
     let draft = change.product.parse(before.producer_id, set).map_err(AppError::Invalid)?;
     let tx = state.db().write().await?;

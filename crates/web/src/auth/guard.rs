@@ -66,6 +66,17 @@ impl Caller {
         access::listing(self.actor().as_ref(), action).map_err(|denied| self.refused(action, denied))
     }
 
+    /// The account, when it reads records by assignment (a council's products, an inspection
+    /// plan's producers) rather than by place: only then is an assignment worth looking up.
+    pub fn reads_by_assignment(&self) -> Option<&User> {
+        self.user().filter(|u| access::reach(u.role, Action::ReadRecords) == access::Reach::Assigned)
+    }
+
+    /// The authority the caller acts as in the evaluation cycle, or 401/403.
+    pub fn office(&self) -> Result<access::Office, AppError> {
+        access::office(self.actor().as_ref()).map_err(|denied| self.refused(Action::ManageEvaluation, denied))
+    }
+
     /// May the caller add new records (a producer) for `action`? Only a caller whose rows span a
     /// territory may; one producer's account or an assignee gets 403.
     pub fn require_territory(&self, action: Action) -> Result<Listing, AppError> {

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldErrors;
-use domain::access::{Action, Listing};
+use domain::access::Action;
 use serde::Deserialize;
 use store::Page;
 use store::audit::{self, AuditFilter, AuditRow};
@@ -116,10 +116,7 @@ pub async fn page(
     let until = date("until", &q.until, 1);
     let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let filter = AuditFilter {
-        province: match &listing {
-            Listing::Province(p) => Some(p.to_string()),
-            _ => None,
-        },
+        province: listing.province().map(ToString::to_string),
         actor: nonempty(&q.actor),
         entity: nonempty(&q.entity),
         entity_id: nonempty(&q.entity_id),

@@ -9,54 +9,56 @@ pub mod trace;
 mod units;
 mod users;
 
-use crate::AppState;
 use crate::auth::login;
-use axum::Router;
-use axum::routing::{get, post};
+use crate::routes::{Gate, Routes};
+use domain::access::Action;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home::page))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/lang/{code}", get(login::switch_language))
-        .route("/account", get(account::page))
-        .route("/account/password", post(account::change_password))
-        .route("/units", get(units::page))
-        .route("/admin/users", get(users::list).post(users::create))
-        .route("/admin/users/new", get(users::new_form))
-        .route("/admin/users/{id}", get(users::edit_form).post(users::update))
-        .route("/admin/users/{id}/password", post(users::reset_password))
-        .route("/admin/audit", get(audit::page))
-        .route("/producers", get(registry::producers::list).post(registry::producers::create))
-        .route("/producers/new", get(registry::producers::new_form))
-        .route("/producers/{id}", get(registry::producers::show).post(registry::producers::update))
-        .route("/producers/{id}/edit", get(registry::producers::edit_form))
-        .route("/producers/{id}/delete", post(registry::producers::delete))
-        .route("/producers/{id}/restore", post(registry::producers::restore))
-        .route("/products", get(registry::products::list).post(registry::products::create))
-        .route("/products/new", get(registry::products::new_form))
-        .route("/products/{id}", get(registry::products::show).post(registry::products::update))
-        .route("/products/{id}/edit", get(registry::products::edit_form))
-        .route("/products/{id}/delete", post(registry::products::delete))
-        .route("/products/{id}/restore", post(registry::products::restore))
-        .route(
-            "/registry/import",
-            get(registry::exchange::page)
-                .post(registry::exchange::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(registry::exchange::MAX_UPLOAD)),
-        )
-        .route(
-            "/products/{id}/photos",
-            post(registry::photos::upload).layer(axum::extract::DefaultBodyLimit::max(registry::photos::MAX_UPLOAD)),
-        )
-        .route("/photos/{id}", get(registry::photos::original))
-        .route("/photos/{id}/thumb", get(registry::photos::thumbnail))
-        .route("/photos/{id}/delete", post(registry::photos::delete))
-        .route("/registry/template/{name}", get(registry::exchange::template))
-        .route("/registry/export/{name}", get(registry::exchange::export))
-        .merge(evaluation::router())
-        .merge(trace::router())
+pub fn routes() -> Routes {
+    use Action::*;
+    use Gate::*;
+    let upload = registry::exchange::MAX_UPLOAD;
+    Routes::new()
+        .get("/", Public, home::page)
+        .get("/login", Public, login::form)
+        .post("/login", Public, login::submit)
+        .post("/logout", Public, login::logout)
+        .get("/lang/{code}", Public, login::switch_language)
+        .get("/account", SignedIn, account::page)
+        .post("/account/password", SignedIn, account::change_password)
+        .get("/units", Public, units::page)
+        .get("/admin/users", Act(ManageUsers), users::list)
+        .post("/admin/users", Act(ManageUsers), users::create)
+        .get("/admin/users/new", Act(ManageUsers), users::new_form)
+        .get("/admin/users/{id}", Act(ManageUsers), users::edit_form)
+        .post("/admin/users/{id}", Act(ManageUsers), users::update)
+        .post("/admin/users/{id}/password", Act(ManageUsers), users::reset_password)
+        .get("/admin/audit", Act(ViewAudit), audit::page)
+        .get("/producers", Act(ReadRecords), registry::producers::list)
+        .post("/producers", Act(EditRegistry), registry::producers::create)
+        .get("/producers/new", Act(EditRegistry), registry::producers::new_form)
+        .get("/producers/{id}", Act(ReadRecords), registry::producers::show)
+        .post("/producers/{id}", Act(EditRegistry), registry::producers::update)
+        .get("/producers/{id}/edit", Act(EditRegistry), registry::producers::edit_form)
+        .post("/producers/{id}/delete", Act(ManageRegistry), registry::producers::delete)
+        .post("/producers/{id}/restore", Act(ManageRegistry), registry::producers::restore)
+        .get("/products", CertifiedOr(ReadRecords), registry::products::list)
+        .post("/products", Act(EditRegistry), registry::products::create)
+        .get("/products/new", Act(EditRegistry), registry::products::new_form)
+        .get("/products/{id}", CertifiedOr(ReadRecords), registry::products::show)
+        .post("/products/{id}", Act(EditRegistry), registry::products::update)
+        .get("/products/{id}/edit", Act(EditRegistry), registry::products::edit_form)
+        .post("/products/{id}/delete", Act(ManageRegistry), registry::products::delete)
+        .post("/products/{id}/restore", Act(ManageRegistry), registry::products::restore)
+        .get("/registry/import", Act(ManageRegistry), registry::exchange::page)
+        .upload("/registry/import", Act(ManageRegistry), registry::exchange::upload, upload)
+        .upload("/products/{id}/photos", Act(EditRegistry), registry::photos::upload, registry::photos::MAX_UPLOAD)
+        .get("/photos/{id}", CertifiedOr(ReadRecords), registry::photos::original)
+        .get("/photos/{id}/thumb", CertifiedOr(ReadRecords), registry::photos::thumbnail)
+        .post("/photos/{id}/delete", Act(EditRegistry), registry::photos::delete)
+        .get("/registry/template/{name}", Act(ManageRegistry), registry::exchange::template)
+        .get("/registry/export/{name}", Act(ReadRecords), registry::exchange::export)
+        .merge(evaluation::routes())
+        .merge(trace::routes())
 }
 
 /// Display helpers shared by the page templates.

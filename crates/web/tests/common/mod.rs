@@ -437,3 +437,23 @@ pub async fn labels(app: &TestApp, product: i64, lot: Option<i64>, n: i64) -> (i
     let serials = store::trace::stamps::serials(app.db.db.conn(), o.id, -1, 1000).await.expect("serials");
     (o.id, serials.into_iter().map(|s| s.1).collect())
 }
+
+/// The best option of every criterion on sheet 04, as form fields `a_<code>`.
+pub fn best_answers(second: &[&str]) -> Vec<(String, String)> {
+    let set = store::criteria::current().expect("criteria");
+    set.sheet("04")
+        .expect("04")
+        .scored()
+        .map(|c| {
+            let value = if c.options.is_empty() {
+                "true".to_owned()
+            } else {
+                let mut idx: Vec<usize> = (0..c.options.len()).collect();
+                idx.sort_by_key(|&i| std::cmp::Reverse(c.options[i].points));
+                let pick = if second.contains(&c.code.as_str()) { idx[1] } else { idx[0] };
+                pick.to_string()
+            };
+            (format!("a_{}", c.code), value)
+        })
+        .collect()
+}

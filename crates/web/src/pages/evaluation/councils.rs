@@ -29,21 +29,10 @@ enum Office {
 }
 
 fn office(caller: &Caller) -> AppResult<Office> {
-    let me = caller.signed_in()?;
-    match (me.role, me.scope.province()) {
-        (Role::ProvinceOffice, Some(p)) => {
-            caller.require(Action::ManageEvaluation, &province_target(p.as_str()))?;
-            Ok(Office::Province(p.clone()))
-        }
-        (Role::CentralOffice, _) => {
-            caller.listing(Action::EvaluateCentral)?;
-            Ok(Office::Central)
-        }
-        _ => {
-            caller.listing(Action::ManageEvaluation)?;
-            Err(AppError::Forbidden)
-        }
-    }
+    Ok(match caller.office()? {
+        domain::access::Office::Province(p) => Office::Province(p),
+        domain::access::Office::Central => Office::Central,
+    })
 }
 
 fn may_run(caller: &Caller, council: &Council) -> bool {

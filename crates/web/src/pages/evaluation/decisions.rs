@@ -2,7 +2,7 @@
 //! forwarding potential 5★ products, the certificate page and PDF, revocation, and the public
 //! verification page.
 
-use super::{criteria, points, province_target, stars_text, state_label};
+use super::{criteria, points, stars_text, state_label};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
@@ -18,7 +18,6 @@ use domain::access::{Action, Listing, Target};
 use domain::certificate::CertificateStatus;
 use domain::evaluation::{RevocationGround, State as RegState};
 use domain::place::ProvinceCode;
-use domain::role::Role;
 use serde::Deserialize;
 use store::certificates::Certificate;
 use store::evaluation::decisions::{self as store_decisions, DecisionInput, Issuer};
@@ -27,21 +26,10 @@ use store::evaluation::today;
 use store::{Page, StoreError};
 
 fn issuer(caller: &Caller) -> AppResult<Issuer> {
-    let me = caller.signed_in()?;
-    match (me.role, me.scope.province()) {
-        (Role::ProvinceOffice, Some(p)) => {
-            caller.require(Action::ManageEvaluation, &province_target(p.as_str()))?;
-            Ok(Issuer::Province(p.as_str().to_owned()))
-        }
-        (Role::CentralOffice, _) => {
-            caller.listing(Action::EvaluateCentral)?;
-            Ok(Issuer::Central)
-        }
-        _ => {
-            caller.listing(Action::ManageEvaluation)?;
-            Err(AppError::Forbidden)
-        }
-    }
+    Ok(match caller.office()? {
+        domain::access::Office::Province(p) => Issuer::Province(p.as_str().to_owned()),
+        domain::access::Office::Central => Issuer::Central,
+    })
 }
 
 struct Ready {

@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use domain::Invalid;
 use domain::access::{Action, Target};
 use domain::evaluation::{Kind, State as RegState};
-use domain::role::Role;
 use domain::scoring::{self, Scorecard};
 use serde::Deserialize;
 use store::StoreError;
@@ -54,6 +53,7 @@ async fn register_page(
     errors: Vec<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
+    caller.listing(Action::EditRegistry)?;
     let product = store::products::get(state.db().conn(), product_id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::EditRegistry, &product_target(&product))?;
     let t = ctx.t;
@@ -91,6 +91,7 @@ pub async fn register_form(
 
 #[derive(Deserialize)]
 pub struct RegisterForm {
+    #[serde(default)]
     pub product: i64,
     pub round: Option<String>,
     pub kind: Option<String>,
@@ -102,6 +103,7 @@ pub async fn register(
     ctx: PageCtx,
     Form(form): Form<RegisterForm>,
 ) -> AppResult<Response> {
+    caller.listing(Action::EditRegistry)?;
     let product = store::products::get(state.db().conn(), form.product).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::EditRegistry, &product_target(&product))?;
     let me = caller.signed_in()?.clone();
@@ -437,13 +439,13 @@ pub async fn evidence_file(State(state): State<AppState>, caller: Caller, Path(i
     let file = store_dossiers::evidence_file(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
     let product = store::products::get(state.db().conn(), file.product_id).await?.ok_or(AppError::NotFound)?;
     let target = product_target(&product);
-    let seated = match caller.user() {
-        Some(u) if u.role == Role::CouncilMember => {
+    let seated = match caller.reads_by_assignment() {
+        Some(u) => {
             let filter = store_dossiers::RegistrationFilter { product_id: Some(product.id), ..Default::default() };
             let listing = domain::access::Listing::AssignedTo(u.id);
             store_dossiers::search(state.db().conn(), &listing, &filter, store::Page::new(1, 1)).await?.total > 0
         }
-        _ => false,
+        None => false,
     };
     caller.require(Action::ReadRecords, &Target { assigned: seated, ..target })?;
     let ascii: String =

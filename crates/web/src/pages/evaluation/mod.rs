@@ -13,53 +13,61 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use crate::routes::{Gate, Routes};
 use domain::access::{Action, Place, Target};
 use domain::criteria::CriteriaSet;
-use domain::role::Role;
 use store::evaluation::councils as store_councils;
 use store::evaluation::dossiers::{self as store_dossiers, Registration};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/evaluation", get(home::page))
-        .route("/evaluation/rounds", get(rounds::list).post(rounds::create))
-        .route("/evaluation/rounds/{id}", get(rounds::show))
-        .route("/evaluation/register", get(dossiers::register_form))
-        .route("/evaluation/registrations", post(dossiers::register))
-        .route("/evaluation/registrations/{id}", get(dossiers::show))
-        .route(
-            "/evaluation/registrations/{id}/self-assessment",
-            get(dossiers::self_assessment).post(dossiers::save_self_assessment),
-        )
-        .route(
+pub fn routes() -> Routes {
+    use Action::*;
+    use Gate::*;
+    Routes::new()
+        .get("/evaluation", SignedIn, home::page)
+        .get("/evaluation/rounds", SignedIn, rounds::list)
+        .post("/evaluation/rounds", Act(ManageEvaluation), rounds::create)
+        .get("/evaluation/rounds/{id}", SignedIn, rounds::show)
+        .get("/evaluation/register", Act(EditRegistry), dossiers::register_form)
+        .post("/evaluation/registrations", Act(EditRegistry), dossiers::register)
+        .get("/evaluation/registrations/{id}", Act(ReadRecords), dossiers::show)
+        .get("/evaluation/registrations/{id}/self-assessment", Act(ReadRecords), dossiers::self_assessment)
+        .post("/evaluation/registrations/{id}/self-assessment", Act(EditRegistry), dossiers::save_self_assessment)
+        .upload(
             "/evaluation/registrations/{id}/evidence",
-            post(dossiers::upload_evidence).layer(DefaultBodyLimit::max(dossiers::MAX_UPLOAD)),
+            Act(EditRegistry),
+            dossiers::upload_evidence,
+            dossiers::MAX_UPLOAD,
         )
-        .route("/evaluation/registrations/{id}/evidence/{evidence}/withdraw", post(dossiers::withdraw_evidence))
-        .route("/evaluation/registrations/{id}/submit", post(dossiers::submit))
-        .route("/evaluation/registrations/{id}/accept", post(dossiers::accept))
-        .route("/evaluation/registrations/{id}/return", post(dossiers::send_back))
-        .route("/evidence/{id}", get(dossiers::evidence_file))
-        .route("/evaluation/councils", get(councils::list).post(councils::create))
-        .route("/evaluation/councils/{id}", get(councils::show))
-        .route("/evaluation/councils/{id}/assign", post(councils::assign))
-        .route("/evaluation/evaluations/{id}", get(scorecards::evaluation))
-        .route("/evaluation/evaluations/{id}/close", post(scorecards::close))
-        .route("/evaluation/evaluations/{id}/reopen", post(scorecards::reopen))
-        .route("/evaluation/evaluations/{id}/approve", post(scorecards::approve))
-        .route("/evaluation/scorecards/{id}", get(scorecards::card).post(scorecards::save_form))
-        .route("/evaluation/scorecards/{id}/save", post(scorecards::save_json))
-        .route("/evaluation/scorecards/{id}/submit", post(scorecards::submit))
-        .route("/evaluation/decisions", get(decisions::page).post(decisions::recognise))
-        .route("/evaluation/forward", post(decisions::forward))
-        .route("/certificates/{number}", get(decisions::certificate))
-        .route("/certificates/{number}/pdf", get(decisions::pdf))
-        .route("/certificates/{number}/revoke", post(decisions::revoke))
-        .route("/verify/certificate/{number}", get(decisions::verify))
-        .route("/notifications", get(home::notifications).post(home::read_all))
+        .post(
+            "/evaluation/registrations/{id}/evidence/{evidence}/withdraw",
+            Act(EditRegistry),
+            dossiers::withdraw_evidence,
+        )
+        .post("/evaluation/registrations/{id}/submit", Act(EditRegistry), dossiers::submit)
+        .post("/evaluation/registrations/{id}/accept", Act(ScreenDossier), dossiers::accept)
+        .post("/evaluation/registrations/{id}/return", Act(ScreenDossier), dossiers::send_back)
+        .get("/evidence/{id}", Act(ReadRecords), dossiers::evidence_file)
+        .get("/evaluation/councils", Office, councils::list)
+        .post("/evaluation/councils", Office, councils::create)
+        .get("/evaluation/councils/{id}", Seat, councils::show)
+        .post("/evaluation/councils/{id}/assign", Office, councils::assign)
+        .get("/evaluation/evaluations/{id}", Seat, scorecards::evaluation)
+        .post("/evaluation/evaluations/{id}/close", Seat, scorecards::close)
+        .post("/evaluation/evaluations/{id}/reopen", Seat, scorecards::reopen)
+        .post("/evaluation/evaluations/{id}/approve", Seat, scorecards::approve)
+        .get("/evaluation/scorecards/{id}", Seat, scorecards::card)
+        .post("/evaluation/scorecards/{id}", Seat, scorecards::save_form)
+        .post("/evaluation/scorecards/{id}/save", Seat, scorecards::save_json)
+        .post("/evaluation/scorecards/{id}/submit", Seat, scorecards::submit)
+        .get("/evaluation/decisions", Office, decisions::page)
+        .post("/evaluation/decisions", Office, decisions::recognise)
+        .post("/evaluation/forward", Act(ManageEvaluation), decisions::forward)
+        .get("/certificates/{number}", Act(ReadRecords), decisions::certificate)
+        .get("/certificates/{number}/pdf", Act(ReadRecords), decisions::pdf)
+        .post("/certificates/{number}/revoke", Act(ManageEvaluation), decisions::revoke)
+        .get("/verify/certificate/{number}", Public, decisions::verify)
+        .get("/notifications", SignedIn, home::notifications)
+        .post("/notifications", SignedIn, home::read_all)
 }
 
 pub(crate) fn criteria() -> AppResult<&'static CriteriaSet> {
@@ -70,15 +78,15 @@ pub(crate) fn criteria() -> AppResult<&'static CriteriaSet> {
 /// the products before their councils.
 pub(crate) async fn readable(state: &AppState, caller: &Caller, id: i64) -> AppResult<(Registration, Target)> {
     let g = store_dossiers::get(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    let assigned = match caller.user() {
-        Some(u) if u.role == Role::CouncilMember => {
+    let assigned = match caller.reads_by_assignment() {
+        Some(u) => {
             let mut seated = false;
             for e in store_councils::evaluations_of_registration(state.db().conn(), g.id).await? {
                 seated |= store_councils::seat(state.db().conn(), e.council_id, u.id).await?.is_some();
             }
             seated
         }
-        _ => false,
+        None => false,
     };
     let target = Target { place: g.place(), assigned };
     caller.require(Action::ReadRecords, &target)?;

@@ -12,7 +12,8 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use domain::FieldErrors;
-use domain::access::{Action, Listing};
+use domain::access::Action;
+use domain::place::ProvinceCode;
 use store::evaluation::dossiers::{self as store_dossiers, RegistrationFilter};
 use store::evaluation::rounds::{self as store_rounds, Round, RoundInput};
 use store::{Page, StoreError};
@@ -59,12 +60,11 @@ async fn list_page(
     input: RoundInput,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let listing = caller.listing(Action::ReadRecords)?;
+    // Rounds are announced to every programme participant: the list shows the caller's province
+    // (all provinces to national accounts); which dossiers a round shows is decided by listing.
+    caller.signed_in()?;
     let province = caller.user().and_then(|u| u.scope.province()).map(|p| p.as_str().to_owned());
-    let rounds = match listing {
-        Listing::All => store_rounds::list(state.db().conn(), None).await?,
-        _ => store_rounds::list(state.db().conn(), province.as_deref()).await?,
-    };
+    let rounds = store_rounds::list(state.db().conn(), province.as_deref()).await?;
     let may_create = caller.may_list(Action::ManageEvaluation) && province.is_some();
     let page = ListPage { ctx, rounds: rounds.into_iter().map(row).collect(), may_create, input, errors };
     Ok(render_form(!page.errors.is_empty(), &page))
@@ -86,6 +86,7 @@ pub async fn create(
     ctx: PageCtx,
     Form(input): Form<RoundInput>,
 ) -> AppResult<Response> {
+    caller.listing(Action::ManageEvaluation)?;
     let me = caller.signed_in()?.clone();
     let province = me.scope.province().cloned().ok_or(AppError::Forbidden)?;
     caller.require(Action::ManageEvaluation, &province_target(province.as_str()))?;
@@ -132,17 +133,12 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let round = store_rounds::get(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    let listing = caller.listing(Action::ReadRecords)?;
-    let visible = match &listing {
-        Listing::All | Listing::AssignedTo(_) => true,
-        Listing::Province(p) | Listing::Commune(p, _) => p.as_str() == round.province_code,
-        Listing::Producer(_) => {
-            caller.user().and_then(|u| u.scope.province()).map(|p| p.as_str()) == Some(round.province_code.as_str())
-        }
-    };
-    if !visible {
+    let me = caller.signed_in()?;
+    let heard = ProvinceCode::parse(&round.province_code).is_ok_and(|p| me.actor().hears_province(&p));
+    if !heard {
         return Err(AppError::NotFound);
     }
+    let listing = caller.listing(Action::ReadRecords)?;
     let filter = RegistrationFilter { round_id: Some(id), ..RegistrationFilter::default() };
     let regs = store_dossiers::search(state.db().conn(), &listing, &filter, Page::new(1, Page::MAX_SIZE)).await?;
     let t = ctx.t;

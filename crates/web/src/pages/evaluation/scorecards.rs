@@ -489,10 +489,11 @@ pub async fn save_json(
     caller: Caller,
     ctx: PageCtx,
     Path(id): Path<i64>,
-    Json(body): Json<CardJson>,
+    body: axum::body::Bytes,
 ) -> AppResult<Response> {
     let s = standing(&state, &caller, id).await?;
     let me = member(&caller, &s)?;
+    let body: CardJson = crate::api::parse_json(&body)?;
     let set = criteria()?;
     let answers: BTreeMap<String, Answer> =
         scoring::input::answers_from_json(&body.answers.to_string()).map_err(AppError::BadRequest)?;

@@ -420,6 +420,8 @@ pub struct NewQuery {
 }
 
 async fn producer_for_edit(state: &AppState, caller: &Caller, id: i64) -> AppResult<store::producers::Producer> {
+    // A form for new products: refused as a whole to those who add none anywhere.
+    caller.listing(Action::EditRegistry)?;
     let p = store::producers::get(state.db().conn(), id)
         .await?
         .filter(|p| p.deleted_at.is_none())

@@ -33,11 +33,7 @@ async fn product_for(state: &AppState, caller: &Caller, id: i64, action: Action)
         .await?
         .filter(|p| p.deleted_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let target = product_target(&p);
-    if !caller.may(Action::ReadRecords, &target) {
-        return Err(AppError::NotFound);
-    }
-    caller.require(action, &target)?;
+    caller.require(action, &product_target(&p))?;
     Ok(p)
 }
 
@@ -237,6 +233,7 @@ async fn order_for(state: &AppState, caller: &Caller, id: i64, action: Action) -
 
 #[derive(Debug, Deserialize)]
 pub struct DecideForm {
+    #[serde(default)]
     decision: String,
     #[serde(default)]
     note: String,
@@ -508,14 +505,10 @@ struct PendingRow {
 
 /// The office's list: labels that look copied (with the evidence), and label orders waiting.
 pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
-    let listing = caller.listing(Action::ManageRegistry)?;
+    let listing = caller.require_territory(Action::ManageRegistry)?;
     let t = ctx.t;
     let conn = state.db().conn();
-    let province = match &listing {
-        domain::access::Listing::All => None,
-        domain::access::Listing::Province(p) | domain::access::Listing::Commune(p, _) => Some(p.as_str().to_owned()),
-        _ => return Err(AppError::Forbidden),
-    };
+    let province = listing.province().map(|p| p.as_str().to_owned());
     let mut rows = Vec::new();
     for a in scans::alerts(conn, province.as_deref()).await? {
         let places = if rows.len() < 50 {

@@ -4,22 +4,23 @@
 mod labels;
 pub mod public;
 
-use crate::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use crate::routes::{Gate, Routes};
+use domain::access::Action;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/01/{*rest}", get(public::digital_link))
-        .route("/verify/01/{*rest}", get(public::verification_service))
-        .route("/p/{code}", get(public::product_page))
-        .route("/.well-known/gs1resolver", get(public::resolver_description))
-        .route("/products/{id}/labels", get(labels::page))
-        .route("/products/{id}/lots", post(labels::create_lot))
-        .route("/products/{id}/stamp-orders", post(labels::request_order))
-        .route("/stamp-orders/{id}/decide", post(labels::decide_order))
-        .route("/stamp-orders/{id}/void", post(labels::void_labels))
-        .route("/stamp-orders/{id}/labels.pdf", get(labels::sheet))
-        .route("/lots/{id}/events", post(labels::lot_event))
-        .route("/traceability/alerts", get(labels::alerts))
+pub fn routes() -> Routes {
+    use Action::*;
+    use Gate::*;
+    Routes::new()
+        .get("/01/{*rest}", Public, public::digital_link)
+        .get("/verify/01/{*rest}", Public, public::verification_service)
+        .get("/p/{code}", Public, public::product_page)
+        .get("/.well-known/gs1resolver", Public, public::resolver_description)
+        .get("/products/{id}/labels", Act(ReadRecords), labels::page)
+        .post("/products/{id}/lots", Act(EditRegistry), labels::create_lot)
+        .post("/products/{id}/stamp-orders", Act(EditRegistry), labels::request_order)
+        .post("/stamp-orders/{id}/decide", Act(ManageRegistry), labels::decide_order)
+        .post("/stamp-orders/{id}/void", Act(EditRegistry), labels::void_labels)
+        .get("/stamp-orders/{id}/labels.pdf", Act(EditRegistry), labels::sheet)
+        .post("/lots/{id}/events", Act(EditRegistry), labels::lot_event)
+        .get("/traceability/alerts", Act(ManageRegistry), labels::alerts)
 }
