@@ -51,10 +51,16 @@ pub enum Action {
     ViewAudit,
     /// Settings, criteria versions, administrative units, backups.
     ManageSystem,
+    /// Showcase and sales points, fairs and events: create, change, record participants and sales.
+    ManageOutlets,
+    /// Read and answer buyers' inquiries about one's products.
+    AnswerInquiries,
+    /// Sign up for an upcoming fair or event.
+    JoinEvents,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadPublic,
         Action::ReadRecords,
         Action::EditRegistry,
@@ -67,6 +73,9 @@ impl Action {
         Action::ManageUsers,
         Action::ViewAudit,
         Action::ManageSystem,
+        Action::ManageOutlets,
+        Action::AnswerInquiries,
+        Action::JoinEvents,
     ];
 }
 
@@ -93,7 +102,7 @@ pub fn reach(role: Role, action: Action) -> Reach {
     match (role, action) {
         (_, ReadPublic) => Everywhere,
 
-        (Role::Producer, ReadRecords | EditRegistry) => OwnProducer,
+        (Role::Producer, ReadRecords | EditRegistry | AnswerInquiries | JoinEvents) => OwnProducer,
         (Role::Producer, _) => Nowhere,
 
         (Role::CommuneOfficer, ReadRecords | ScreenDossier) => Commune,
@@ -101,9 +110,13 @@ pub fn reach(role: Role, action: Action) -> Reach {
 
         (
             Role::ProvinceOffice,
-            ReadRecords | EditRegistry | ManageRegistry | ManageEvaluation | RecordInspection | ManageUsers | ViewAudit,
+            ReadRecords | EditRegistry | ManageRegistry | ManageEvaluation | RecordInspection | ManageUsers | ViewAudit
+            | ManageOutlets,
         ) => Province,
-        (Role::ProvinceOffice, ScreenDossier | ScoreProduct | EvaluateCentral | ManageSystem) => Nowhere,
+        (
+            Role::ProvinceOffice,
+            ScreenDossier | ScoreProduct | EvaluateCentral | ManageSystem | AnswerInquiries | JoinEvents,
+        ) => Nowhere,
 
         (Role::CouncilMember, ReadRecords | ScoreProduct) => Assigned,
         (Role::CouncilMember, _) => Nowhere,

@@ -126,9 +126,10 @@ impl SalesChannel {
         SalesChannel::ALL.into_iter().find(|c| c.as_str() == f).ok_or_else(|| Invalid::new("invalid-sales-channel"))
     }
 
-    /// Supermarkets, convenience stores and e-commerce count as modern channels (target ≥50%).
+    /// Whether this kind counts as a modern channel (target "≥50% of producers in modern
+    /// channels"): read from `data/outlets/channel-kinds.json`, never decided here.
     pub fn is_modern(self) -> bool {
-        matches!(self, SalesChannel::Supermarket | SalesChannel::Convenience | SalesChannel::Ecommerce)
+        crate::outlets::channel_kinds().get(self.as_str()).is_some_and(|k| k.modern)
     }
 
     /// A comma-separated list, as stored and as spreadsheets carry it; duplicates are dropped.

@@ -115,7 +115,7 @@ pub fn parse_date(raw: &str) -> Result<Date, Invalid> {
 }
 
 /// Text that must be there, cleaned, at most `max` characters.
-fn required_text(raw: &str, max: usize) -> Result<String, Invalid> {
+pub(crate) fn required_text(raw: &str, max: usize) -> Result<String, Invalid> {
     let s = clean(raw);
     if s.is_empty() {
         return Err(Invalid::new("invalid-required"));
@@ -124,7 +124,7 @@ fn required_text(raw: &str, max: usize) -> Result<String, Invalid> {
 }
 
 /// Text that may be empty, cleaned, at most `max` characters. Line breaks are kept.
-fn optional_text(raw: &str, max: usize) -> Result<String, Invalid> {
+pub(crate) fn optional_text(raw: &str, max: usize) -> Result<String, Invalid> {
     let s: String = raw.lines().map(clean).collect::<Vec<_>>().join("\n").trim().to_owned();
     if s.chars().count() > max {
         return Err(Invalid::new("invalid-too-long").with("max", max));
@@ -133,7 +133,7 @@ fn optional_text(raw: &str, max: usize) -> Result<String, Invalid> {
 }
 
 /// `None` for an empty field, the parsed value otherwise.
-fn optional<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<Option<T>, Invalid> {
+pub(crate) fn optional<T>(raw: &str, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<Option<T>, Invalid> {
     if raw.trim().is_empty() { Ok(None) } else { parse(raw).map(Some) }
 }
 

@@ -8,6 +8,7 @@
 pub mod columns;
 pub mod export;
 pub mod import;
+pub mod report;
 pub mod sheet;
 
 pub use columns::Kind;

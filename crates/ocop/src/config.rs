@@ -98,6 +98,24 @@ pub struct Config {
     #[arg(long, global = true, env = "OCOP_SCAN_BUFFER", default_value_t = 50_000)]
     pub scan_buffer: usize,
 
+    /// Map tiles of the sales points' map (a URL template with {z}/{x}/{y}); empty for none.
+    #[arg(
+        long,
+        global = true,
+        env = "OCOP_MAP_TILES",
+        default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    )]
+    pub map_tiles: String,
+
+    /// Mail relay for notifications, smtp://host:port (plain SMTP on the organisation's network);
+    /// without one, messages stay in the platform.
+    #[arg(long, global = true, env = "OCOP_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of the platform's e-mails.
+    #[arg(long, global = true, env = "OCOP_MAIL_FROM", default_value = "ocop@localhost")]
+    pub mail_from: String,
+
     /// Log filter, e.g. info or ocop=debug,tower_http=info.
     #[arg(long, global = true, env = "OCOP_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
@@ -148,6 +166,9 @@ impl Config {
         Ok(web::Settings {
             public_url,
             metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
+            map_tiles: self.map_tiles.trim().to_owned(),
+            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            mail_from: self.mail_from.clone(),
             rate_limits: web::limits::RateLimits {
                 searches_per_minute: self.rate_searches_per_minute,
                 scans_per_minute: self.rate_scans_per_minute,
@@ -199,6 +220,9 @@ impl Config {
             ("OCOP_SCAN_MAX_SPEED_KMH", self.scan_max_speed_kmh.to_string()),
             ("OCOP_SCAN_BUFFER", self.scan_buffer.to_string()),
             ("OCOP_PUBLIC_CACHE_SECONDS", self.public_cache_seconds.to_string()),
+            ("OCOP_MAP_TILES", self.map_tiles.clone()),
+            ("OCOP_SMTP_URL", self.smtp_url.as_deref().map(store::redact_url).unwrap_or_default()),
+            ("OCOP_MAIL_FROM", self.mail_from.clone()),
             ("OCOP_LOG", self.log.clone()),
             ("OCOP_LOG_JSON", self.log_json.to_string()),
         ];

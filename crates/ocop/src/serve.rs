@@ -122,6 +122,10 @@ async fn load_demo(db: &Db, seed: u64) -> anyhow::Result<()> {
     );
     println!("  Đợt đánh giá mẫu: {} hồ sơ đăng ký (đợt 2/2026: kế hoạch 400, đã nhận 488).", s.registrations);
     println!("  Truy xuất mẫu: {} tem chống giả trên 48 lô hàng (một lô bị thu hồi, một tem bị cảnh báo).", s.labels);
+    println!(
+        "  Đầu ra mẫu: {} kênh bán hàng, {} điểm giới thiệu và bán sản phẩm, {} hội chợ và sự kiện, {} yêu cầu hỏi mua.",
+        s.channels, s.sales_points, s.events, s.inquiries
+    );
     Ok(())
 }
 

@@ -357,6 +357,17 @@ impl Conditions {
         self
     }
 
+    /// A condition with several `?`, filled in order.
+    pub fn and_values(&mut self, condition: &str, values: Vec<Value>) -> &mut Self {
+        let mut condition = condition.to_owned();
+        for v in values {
+            self.values.push(v);
+            condition = condition.replacen('?', &format!("${}", self.values.len()), 1);
+        }
+        self.clauses.push(condition);
+        self
+    }
+
     /// `column IN (…)` over the given values; nothing matches an empty list.
     pub fn and_in(&mut self, column: &str, values: impl IntoIterator<Item = impl Into<Value>>) -> &mut Self {
         let mut placeholders = Vec::new();

@@ -17,6 +17,7 @@ pub mod directory;
 pub mod evaluation;
 pub mod migrate;
 pub mod notifications;
+pub mod outlets;
 pub mod photos;
 pub mod producers;
 pub mod products;

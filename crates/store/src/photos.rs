@@ -91,6 +91,33 @@ pub async fn of_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Vec
     .await
 }
 
+/// The first photo of each of these products (for the thumbnails of a list).
+pub async fn first_of(
+    c: &impl ConnectionTrait,
+    products: &std::collections::BTreeSet<i64>,
+) -> Result<std::collections::HashMap<i64, i64>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        product_id: i64,
+        id: i64,
+        position: i64,
+    }
+    let rows: Vec<Row> = crate::db::fetch_in(
+        c,
+        "SELECT product_id, id, position FROM product_photo WHERE product_id IN",
+        products.iter().copied(),
+    )
+    .await?;
+    let mut first: std::collections::HashMap<i64, (i64, i64)> = std::collections::HashMap::new();
+    for r in rows {
+        let e = first.entry(r.product_id).or_insert((r.position, r.id));
+        if (r.position, r.id) < *e {
+            *e = (r.position, r.id);
+        }
+    }
+    Ok(first.into_iter().map(|(product, (_, id))| (product, id)).collect())
+}
+
 pub async fn info(c: &impl ConnectionTrait, id: i64) -> Result<Option<PhotoInfo>> {
     fetch_optional(c, &format!("SELECT {INFO} FROM product_photo WHERE id = $1"), [id.into()]).await
 }

@@ -250,6 +250,10 @@ pub async fn create_many(
         changes.push(Change::new("producer.create", "producer", id).province(Some(d.province.as_str())).after(d));
     }
     audit::append_many(tx, who, changes).await?;
+    // The kinds of channel a new producer lists become its channel records.
+    let selling: Vec<i64> =
+        ids.iter().zip(drafts).filter(|(_, d)| !d.sales_channels.is_empty()).map(|(id, _)| *id).collect();
+    crate::outlets::channels::sync_kinds(tx, &selling, crate::evaluation::today()).await?;
     Ok(ids)
 }
 
@@ -308,6 +312,9 @@ pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &Prod
         return Err(StoreError::Stale);
     }
     crate::products::follow_producer(tx, id).await?;
+    if before.sales_channels != SalesChannel::join(&d.sales_channels) {
+        crate::outlets::channels::sync_kinds(tx, &[id], crate::evaluation::today()).await?;
+    }
     // The producer's accounts are placed where the producer is (their scope names its place).
     execute(
         tx,

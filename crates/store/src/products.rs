@@ -549,6 +549,8 @@ pub enum ProductSort {
     Code,
     StarsDesc,
     Newest,
+    /// The most recently certified first (certificates run 36 months: the latest expiry).
+    NewestCertificate,
 }
 
 impl ProductSort {
@@ -557,6 +559,7 @@ impl ProductSort {
             "code" => ProductSort::Code,
             "stars" => ProductSort::StarsDesc,
             "newest" => ProductSort::Newest,
+            "certified" => ProductSort::NewestCertificate,
             _ => ProductSort::Name,
         }
     }
@@ -575,6 +578,8 @@ pub struct ProductFilter {
     pub legal_type: Option<LegalType>,
     pub status: Option<CertificateStatus>,
     pub producer_id: Option<i64>,
+    /// A kind of sales channel its producer sells through today.
+    pub channel: Option<String>,
     pub deleted: bool,
     pub sort: ProductSort,
 }
@@ -623,6 +628,7 @@ pub async fn search(
         ProductSort::Code => "x.code",
         ProductSort::StarsDesc => "x.stars IS NULL, x.stars DESC, x.potential_five, x.sort_key",
         ProductSort::Newest => "x.created_at DESC, x.id DESC",
+        ProductSort::NewestCertificate => "x.certificate_expires_on IS NULL, x.certificate_expires_on DESC, x.sort_key",
     };
     let order = words(&mut w, "x.search_fold || ' ' || p.search_fold", f.q.as_deref(), then)?;
     w.raw(if f.deleted { "x.deleted_at IS NOT NULL" } else { "x.deleted_at IS NULL" });
@@ -665,6 +671,13 @@ pub async fn search(
     }
     if let Some(id) = f.producer_id {
         w.and("x.producer_id = ?", id);
+    }
+    if let Some(kind) = &f.channel {
+        w.and_values(
+            "EXISTS (SELECT 1 FROM sales_channel c WHERE c.producer_id = x.producer_id AND c.kind = ? \
+             AND (c.since IS NULL OR c.since <= ?) AND (c.until IS NULL OR c.until >= ?))",
+            vec![kind.clone().into(), today.into(), today.into()],
+        );
     }
     if let Some(status) = f.status {
         status_condition(&mut w, status, today);

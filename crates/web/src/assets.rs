@@ -18,10 +18,23 @@ struct Asset {
 }
 
 static ASSETS: LazyLock<HashMap<&'static str, Asset>> = LazyLock::new(|| {
-    let files: [(&str, &[u8], &str); 3] = [
+    let files: [(&str, &[u8], &str); 10] = [
         ("app.css", include_bytes!("../static/app.css"), "text/css; charset=utf-8"),
         ("app.js", include_bytes!("../static/app.js"), "text/javascript; charset=utf-8"),
         ("favicon.svg", include_bytes!("../static/favicon.svg"), "image/svg+xml"),
+        ("map.js", include_bytes!("../static/map.js"), "text/javascript; charset=utf-8"),
+        // Leaflet 1.9.4 (BSD-2-Clause), vendored: no CDN. Its stylesheet finds its images at
+        // `images/…` beside it.
+        ("leaflet.js", include_bytes!("../static/vendor/leaflet/leaflet.js"), "text/javascript; charset=utf-8"),
+        ("leaflet.css", include_bytes!("../static/vendor/leaflet/leaflet.css"), "text/css; charset=utf-8"),
+        ("images/marker-icon.png", include_bytes!("../static/vendor/leaflet/images/marker-icon.png"), "image/png"),
+        (
+            "images/marker-icon-2x.png",
+            include_bytes!("../static/vendor/leaflet/images/marker-icon-2x.png"),
+            "image/png",
+        ),
+        ("images/marker-shadow.png", include_bytes!("../static/vendor/leaflet/images/marker-shadow.png"), "image/png"),
+        ("images/layers.png", include_bytes!("../static/vendor/leaflet/images/layers.png"), "image/png"),
     ];
     files
         .into_iter()
@@ -41,7 +54,15 @@ pub fn url(name: &str) -> String {
 }
 
 async fn serve(Path(name): Path<String>) -> Response {
-    let Some(asset) = ASSETS.get(name.as_str()) else {
+    file(&name)
+}
+
+async fn image(Path(name): Path<String>) -> Response {
+    file(&format!("images/{name}"))
+}
+
+fn file(name: &str) -> Response {
+    let Some(asset) = ASSETS.get(name) else {
         return crate::AppError::NotFound.into_response();
     };
     (
@@ -57,5 +78,8 @@ async fn serve(Path(name): Path<String>) -> Response {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/static/{name}", get(serve)).route("/favicon.ico", get(|| serve(Path("favicon.svg".into()))))
+    Router::new()
+        .route("/static/{name}", get(serve))
+        .route("/static/images/{name}", get(image))
+        .route("/favicon.ico", get(|| async { file("favicon.svg") }))
 }

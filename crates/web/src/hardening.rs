@@ -21,7 +21,7 @@ pub struct SecurityHeaders {
 
 impl SecurityHeaders {
     /// `img_sources` are the origins pages may load pictures from besides this one (map tiles).
-    pub fn new(https: bool, img_sources: &[&str]) -> Self {
+    pub fn new(https: bool, img_sources: &[String]) -> Self {
         let images: String = img_sources.iter().map(|s| format!(" {s}")).collect();
         let csp = format!(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{images}; \

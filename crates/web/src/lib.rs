@@ -16,6 +16,7 @@ pub mod heavy;
 pub mod i18n;
 pub mod jobs;
 pub mod limits;
+pub mod mail;
 mod page;
 mod pages;
 pub mod public_cache;
@@ -54,6 +55,13 @@ pub struct Settings {
     pub rate_limits: limits::RateLimits,
     /// How long a connection may take to send a request's headers.
     pub header_read_timeout: Duration,
+    /// Map tiles for the sales points' map, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`;
+    /// empty for none (the map then shows the points on a blank background).
+    pub map_tiles: String,
+    /// `smtp://host:port` of the mail relay; `None`: no e-mail, messages stay in the platform.
+    pub smtp_url: Option<String>,
+    /// The sender of the platform's e-mails.
+    pub mail_from: String,
     /// Mark cookies `Secure` (on by default when `public_url` is `https://`).
     pub secure_cookies: bool,
     /// How many proxies in front of the platform append to `X-Forwarded-For` (0: none, the
@@ -84,6 +92,9 @@ impl Default for Settings {
             metrics_token: None,
             rate_limits: limits::RateLimits::default(),
             header_read_timeout: Duration::from_secs(10),
+            map_tiles: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".to_owned(),
+            smtp_url: None,
+            mail_from: "ocop@localhost".to_owned(),
             secure_cookies: false,
             trusted_proxies: 0,
             session_idle: Duration::from_secs(12 * 3600),
@@ -116,6 +127,7 @@ struct Inner {
     heavy: heavy::Budget,
     limiter: limits::Limiter,
     security_headers: hardening::SecurityHeaders,
+    mailer: mail::Mailer,
 }
 
 impl AppState {
@@ -127,9 +139,12 @@ impl AppState {
         let scans = scanlog::ScanLog::start(db.clone(), settings.scans, on_flushed);
         let heavy = heavy::Budget::new(settings.heavy_work_megabytes);
         let limiter = limits::Limiter::new(settings.rate_limits);
-        let security_headers = hardening::SecurityHeaders::new(settings.public_url.starts_with("https://"), &[]);
+        // Pages may show map tiles from their server, and nothing else from elsewhere.
+        let tiles = origin_of(&settings.map_tiles);
+        let security_headers = hardening::SecurityHeaders::new(settings.public_url.starts_with("https://"), &tiles);
         let metrics = health::metrics_handle();
-        let inner = Inner { db, settings, metrics, scans, public, heavy, limiter, security_headers };
+        let mailer = mail::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_from);
+        let inner = Inner { db, settings, metrics, scans, public, heavy, limiter, security_headers, mailer };
         Self { inner: Arc::new(inner) }
     }
 
@@ -139,6 +154,10 @@ impl AppState {
 
     pub(crate) fn public_cache(&self) -> &pages::trace::public::Cache {
         &self.inner.public
+    }
+
+    pub fn mailer(&self) -> &mail::Mailer {
+        &self.inner.mailer
     }
 
     /// The per-address limits of public requests.
@@ -166,6 +185,19 @@ impl AppState {
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// `https://tile.example` of a tile URL template, for the Content-Security-Policy (a `{s}`
+/// sub-domain placeholder becomes `*`).
+fn origin_of(template: &str) -> Vec<String> {
+    let rest = template.strip_prefix("https://").or_else(|| template.strip_prefix("http://"));
+    match rest {
+        Some(r) => {
+            let host_end = r.find('/').unwrap_or(r.len());
+            vec![template[..template.len() - r.len() + host_end].replace("{s}", "*")]
+        }
+        None => Vec::new(),
+    }
+}
+
 static REQUEST_ID: OnceLock<HeaderName> = OnceLock::new();
 
 fn request_id_header() -> HeaderName {
@@ -180,6 +212,7 @@ pub fn declared_routes() -> Vec<routes::Route> {
         .declare("GET", "/readyz", Public)
         .declare("GET", "/metrics", Operator)
         .declare("GET", "/static/{name}", Public)
+        .declare("GET", "/static/images/{name}", Public)
         .declare("GET", "/favicon.ico", Public)
         .declare("GET", "/api/docs", Public)
         .declare("GET", "/api/docs/", Public)

@@ -16,6 +16,7 @@ use store::users::User;
 /// The cookie carrying a message to show once on the next page (after a redirect).
 pub const FLASH_COOKIE: &str = "ocop_flash";
 
+#[derive(Clone)]
 pub struct NavItem {
     pub href: &'static str,
     pub label: String,
@@ -23,6 +24,7 @@ pub struct NavItem {
 }
 
 /// The context of the page frame (`templates/base.html`).
+#[derive(Clone)]
 pub struct PageCtx {
     pub t: Tr,
     pub caller: Caller,
@@ -67,6 +69,11 @@ impl PageCtx {
         assets::url("app.js")
     }
 
+    /// A static file's address with its content hash (see `assets`).
+    pub fn asset(&self, name: &str) -> String {
+        assets::url(name)
+    }
+
     pub fn version(&self) -> &'static str {
         crate::VERSION
     }
@@ -87,9 +94,18 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
 fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     let actor = caller.actor();
     let may = |action| access::listing(actor.as_ref(), action).is_ok();
-    let mut items = vec![("/", "nav-home"), ("/products", "nav-products")];
+    let mut items = vec![("/", "nav-home"), ("/catalogue", "nav-catalogue")];
     if may(Action::ReadRecords) {
+        items.push(("/products", "nav-registry-products"));
         items.push(("/producers", "nav-producers"));
+    }
+    items.push(("/sales-points", "nav-points"));
+    items.push(("/events", "nav-events"));
+    if may(Action::AnswerInquiries) {
+        items.push(("/inquiries", "nav-inquiries"));
+    }
+    if may(Action::ManageOutlets) {
+        items.push(("/market", "nav-market"));
     }
     let evaluates = [Action::ManageEvaluation, Action::ScreenDossier, Action::ScoreProduct, Action::EvaluateCentral]
         .into_iter()
@@ -199,4 +215,10 @@ impl Choice {
 /// client may set to anything.
 pub fn base_url(state: &crate::AppState) -> &str {
     state.settings().public_url.trim_end_matches('/')
+}
+
+/// JSON for a `<script type="application/…json">` block: with `<`, `>` and `&` written as JSON
+/// escapes, text from the records can neither close the element nor open a comment in it.
+pub fn script_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }

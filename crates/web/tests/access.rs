@@ -33,6 +33,14 @@ struct Side {
     user: i64,
     /// The council member seated on this side's council (not its chair).
     member: (Client, i64),
+    point: i64,
+    event: i64,
+    participant: i64,
+    channel: i64,
+    /// Another channel, for the page's delete button (the API deletes the first).
+    channel_too: i64,
+    inquiry: i64,
+    token: String,
 }
 
 impl Side {
@@ -160,7 +168,70 @@ async fn side(app: &TestApp, p: &'static str, c: &'static str, n: u8) -> Side {
         .await
         .expect("evaluations")[0]
         .id;
+
+    // The market outlets of the place.
+    let tx = app.db.db.write().await.expect("begin");
+    let who = Who::system();
+    let point = domain::outlets::SalesPointInput {
+        kind: "showcase".into(),
+        name: format!("Điểm OCOP {tag}"),
+        province: p.into(),
+        commune: c.into(),
+        operator_name: "HTX Dịch vụ".into(),
+        opened_on: "01/01/2025".into(),
+        ..Default::default()
+    };
+    let point = store::outlets::points::create(&tx, &who, &point.parse().expect("point"), false).await.expect("point");
+    store::outlets::points::carry(&tx, &who, &point, product.id, today - time::Duration::days(10))
+        .await
+        .expect("carry");
+    let starts = today + time::Duration::days(40);
+    let event = domain::outlets::EventInput {
+        name: format!("Hội chợ {tag}"),
+        kind: "fair".into(),
+        starts_on: domain::fmt_date(starts),
+        ends_on: domain::fmt_date(starts + time::Duration::days(3)),
+        place: "Trung tâm Hội chợ".into(),
+        organiser: "Văn phòng OCOP".into(),
+        ..Default::default()
+    };
+    let event = store::outlets::events::create(&tx, &who, &province(p), &event.parse().expect("event"), false)
+        .await
+        .expect("event");
+    let participant = store::outlets::events::join(&tx, &who, &event, producer.id, &[product.id], true, today)
+        .await
+        .expect("participant")
+        .id;
+    let channel =
+        domain::outlets::ChannelInput { kind: "ecommerce".into(), partner: "Shopee".into(), ..Default::default() };
+    let channel = store::outlets::channels::add(&tx, &who, producer.id, &channel.parse().expect("channel"), today)
+        .await
+        .expect("channel")
+        .id;
+    let also =
+        domain::outlets::ChannelInput { kind: "supermarket".into(), partner: "WinMart".into(), ..Default::default() };
+    let channel_too = store::outlets::channels::add(&tx, &who, producer.id, &also.parse().expect("channel"), today)
+        .await
+        .expect("channel")
+        .id;
+    let asked = domain::outlets::InquiryInput {
+        name: "Người mua".into(),
+        email: "mua@example.vn".into(),
+        message: "Xin báo giá".into(),
+        ..Default::default()
+    };
+    let (inquiry, token) = store::outlets::inquiries::create(&tx, &product, &asked.parse().expect("inquiry"), false)
+        .await
+        .expect("inquiry");
+    tx.commit().await.expect("commit");
     Side {
+        point: point.id,
+        event: event.id,
+        participant,
+        channel,
+        channel_too,
+        inquiry: inquiry.id,
+        token,
         province: p,
         commune: c,
         producer: producer.id,
@@ -185,6 +256,18 @@ fn concrete(route: &Route, s: &Side) -> String {
     let id = |prefix: &str| route.path.starts_with(prefix);
     let value = if id("/admin/users/") {
         s.user.to_string()
+    } else if id("/sales-points/") {
+        s.point.to_string()
+    } else if id("/events/") {
+        s.event.to_string()
+    } else if id("/channels/") {
+        s.channel_too.to_string()
+    } else if id("/inquiries/t/") {
+        s.token.clone()
+    } else if id("/inquiries/") {
+        s.inquiry.to_string()
+    } else if id("/market/export/") {
+        "events.xlsx".into()
     } else if id("/producers/") || id("/api/v1/producers/") {
         s.producer.to_string()
     } else if route.path.contains("{code}/epcis") || route.path.contains("{code}/traceability") || id("/p/") {
@@ -211,6 +294,8 @@ fn concrete(route: &Route, s: &Side) -> String {
         s.lot.to_string()
     } else if id("/lang/") {
         "en".into()
+    } else if id("/static/images/") {
+        "marker-icon.png".into()
     } else if id("/static/") {
         "app.css".into()
     } else if id("/registry/template/") {
@@ -234,6 +319,10 @@ fn concrete(route: &Route, s: &Side) -> String {
         .replace("{name}", &value)
         .replace("{number}", &value)
         .replace("{evidence}", &s.evidence.to_string())
+        .replace("{participant}", &s.participant.to_string())
+        .replace("{product}", &s.product.id.to_string())
+        .replace("{channel}", &s.channel.to_string())
+        .replace("{token}", &value)
         .replace("/01/{*rest}", &format!("/01/{}", gtin14.unwrap_or_default()))
         .replace("{*rest}", "index.html");
     // Collections whose action is on a record named in the query.
@@ -248,8 +337,10 @@ fn concrete(route: &Route, s: &Side) -> String {
 
 /// Whether the route acts on one record (of a side) rather than on a collection.
 fn on_record(route: &Route) -> bool {
-    let collection_params = ["/lang/", "/static/", "/api/docs", "/registry/", "/api/v1/provinces/", "/api/v1/old-"];
-    if collection_params.iter().any(|p| route.path.starts_with(p)) {
+    let collection_params =
+        ["/lang/", "/static/", "/api/docs", "/registry/", "/api/v1/provinces/", "/api/v1/old-", "/market/export/"];
+    // Signing up for an event is decided on the caller's own producer, whatever the event.
+    if collection_params.iter().any(|p| route.path.starts_with(p)) || route.path == "/events/{id}/join" {
         return false;
     }
     route.path.contains('{')
@@ -298,9 +389,14 @@ fn expect(route: &Route, actor: Option<&Actor>, side: &Side, home: bool) -> Expe
     let seated = home && actor.is_some_and(|a| a.user_id == side.member.1);
     // Council members read the dossiers (and their evidence) before their council, nothing else.
     let dossier = route.path.starts_with("/evaluation/registrations/") || route.path.starts_with("/evidence/");
-    // An account belongs to its province, not to a producer or commune.
-    let place =
-        if route.path.starts_with("/admin/users/") { Place::province(province(side.province)) } else { side.place() };
+    // An account and an event belong to their province; a sales point to its commune.
+    let place = if route.path.starts_with("/admin/users/") || route.path.starts_with("/events/") {
+        Place::province(province(side.province))
+    } else if route.path.starts_with("/sales-points/") {
+        Place { producer: None, ..side.place() }
+    } else {
+        side.place()
+    };
     let target = Target { place, assigned: seated && dossier };
     let Some(a) = actor else {
         return match route.gate {

@@ -133,7 +133,8 @@ async fn a_producer_form_reports_each_bad_field_and_a_good_one_is_saved_and_audi
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     let page = c.get(ok.location()).await;
     assert!(page.text.contains("HTX Gốm sứ Bát Tràng") && page.text.contains("0912345678"));
-    assert!(page.text.contains("Siêu thị, trung tâm thương mại, Thương mại điện tử"));
+    // The kinds ticked become the producer's channel records.
+    assert!(page.text.contains("Chuỗi siêu thị, trung tâm thương mại") && page.text.contains("Sàn thương mại điện tử"));
     assert!(page.text.contains("Huyện Gia Lâm"), "the old address shows");
     let log = c.get("/admin/audit?entity=producer").await;
     assert!(log.text.contains("producer.create"));
@@ -238,7 +239,9 @@ async fn the_public_sees_certified_products_and_public_fields_only() {
     let bare = product(&app, p.id, "Bình gốm chưa xếp hạng", false).await;
 
     let mut public = app.client();
-    let list = public.get("/products").await;
+    let to_catalogue = public.get("/products?q=binh").await;
+    assert_eq!((to_catalogue.status, to_catalogue.location()), (StatusCode::SEE_OTHER, "/catalogue?q=binh"));
+    let list = public.get("/catalogue").await;
     assert!(list.text.contains("Bình gốm có sao") && !list.text.contains("chưa xếp hạng"));
     assert_eq!(public.get(&format!("/products/{}", certified.id)).await.status, StatusCode::OK);
     assert_eq!(

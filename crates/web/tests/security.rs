@@ -192,7 +192,7 @@ async fn nul_bytes_and_broken_text_are_refused_before_the_database() {
     let (_, product, _) = certified_producer(&app).await;
     let mut public = app.client();
     for path in [
-        "/products?q=m%E1%BA%ADt%00",
+        "/catalogue?q=m%E1%BA%ADt%00",
         "/api/v1/products?q=%00",
         "/api/v1/producers?q=%FF%FE",
         &format!("/p/{}%00", product.code),
@@ -218,12 +218,12 @@ async fn searches_are_bounded_in_length_and_words() {
     let app = TestApp::new().await;
     let mut public = app.client();
     let thousand_words = ["mat"; 1000].join("+");
-    for path in [format!("/products?q={thousand_words}"), format!("/api/v1/products?q={thousand_words}")] {
+    for path in [format!("/catalogue?q={thousand_words}"), format!("/api/v1/products?q={thousand_words}")] {
         let r = public.get(&path).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert!(r.text.contains("Từ khoá tìm kiếm quá dài"), "{}", r.text);
     }
-    assert_eq!(public.get("/products?q=mat+ong+dong+anh").await.status, StatusCode::OK);
+    assert_eq!(public.get("/catalogue?q=mat+ong+dong+anh").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -235,13 +235,13 @@ async fn public_searches_and_scans_are_rate_limited_per_address_but_staff_are_no
     let from = |ip: &'static str| [("x-forwarded-for", ip)];
     let mut public = app.client();
     for _ in 0..3 {
-        assert_eq!(public.get_with("/products?q=mat+ong", &from("203.0.113.7")).await.status, StatusCode::OK);
+        assert_eq!(public.get_with("/catalogue?q=mat+ong", &from("203.0.113.7")).await.status, StatusCode::OK);
     }
     let r = public.get_with("/api/v1/products?q=mat+ong", &from("203.0.113.7")).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text.contains("Có quá nhiều yêu cầu"), "{}", r.text);
     assert_eq!(r.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("20"));
-    assert_eq!(public.get_with("/products", &from("198.51.100.1")).await.status, StatusCode::OK, "another address");
+    assert_eq!(public.get_with("/catalogue", &from("198.51.100.1")).await.status, StatusCode::OK, "another address");
 
     let page = format!("/p/{}", product.code);
     assert_eq!(public.get_with(&page, &from("203.0.113.7")).await.status, StatusCode::OK);
@@ -403,7 +403,7 @@ async fn markup_typed_into_a_record_is_shown_as_text_on_public_pages() {
     let mut public = app.client();
     for path in [
         format!("/p/{}", product.code),
-        "/products?q=tra".to_owned(),
+        "/catalogue?q=tra".to_owned(),
         format!("/verify/certificate/HN-T-{}", product.id),
     ] {
         let r = public.get(&path).await;

@@ -7,6 +7,7 @@
 //! Loading replaces the previous demo rows and writes them with multi-row inserts in one
 //! transaction, so it takes seconds; the audit log gets one `demo.load` entry with the counts.
 
+mod outlets;
 mod plan;
 mod rng;
 mod rounds;
@@ -40,6 +41,11 @@ pub struct Summary {
     pub registrations: usize,
     /// Labels issued on the demo's lots.
     pub labels: usize,
+    /// Market outlets: producers' sales channels, sales points, fairs and events, inquiries.
+    pub channels: usize,
+    pub sales_points: usize,
+    pub events: usize,
+    pub inquiries: usize,
 }
 
 #[derive(FromQueryResult)]
@@ -118,6 +124,7 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     let tx = db.write().await?;
     rounds::clear(&tx).await?;
     trace::clear(&tx).await?;
+    outlets::clear(&tx).await?;
     execute(&tx, "DELETE FROM certificate WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", []).await?;
     execute(&tx, "DELETE FROM product_photo WHERE product_id IN (SELECT id FROM product WHERE demo = TRUE)", [])
         .await?;
@@ -261,7 +268,16 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
 
     let registrations = rounds::load(&tx, seed, &plan, &product_ids, &producer_ids, t).await?;
     let labels = trace::load(&tx, seed, t).await?;
-    let summary = Summary { registrations, labels, ..plan.summary(certificates) };
+    let outlets = outlets::load(&tx, seed, t).await?;
+    let summary = Summary {
+        registrations,
+        labels,
+        sales_points: outlets.points,
+        events: outlets.events,
+        inquiries: outlets.inquiries,
+        channels: outlets.channels,
+        ..plan.summary(certificates)
+    };
     audit::append(&tx, &Who::cli(), Change::new("demo.load", "dataset", "demo").province(Some("01")).after(&summary))
         .await?;
     tx.commit().await?;

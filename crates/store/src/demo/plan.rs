@@ -390,8 +390,7 @@ impl Plan {
             certified_by_mid_2025: by_mid_2025,
             revoked,
             not_yet_rated: self.products.iter().filter(|p| p.certificates.is_empty()).count(),
-            registrations: 0,
-            labels: 0,
+            ..Summary::default()
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod epcis;
 mod me;
+mod outlets;
 mod registry;
 
 pub use registry::parse_json;
@@ -31,7 +32,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "units", description = "Đơn vị hành chính hiện hành và trước năm 2025"),
         (name = "account", description = "Tài khoản đang đăng nhập"),
         (name = "registry", description = "Chủ thể và sản phẩm OCOP"),
-        (name = "traceability", description = "Truy xuất nguồn gốc: sự kiện EPCIS 2.0, bộ dữ liệu tối thiểu")
+        (name = "traceability", description = "Truy xuất nguồn gốc: sự kiện EPCIS 2.0, bộ dữ liệu tối thiểu"),
+        (name = "outlets", description = "Đầu ra sản phẩm: danh mục công khai, điểm bán, sự kiện, kênh bán hàng")
     )
 )]
 struct ApiDoc;
@@ -51,6 +53,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(epcis::capture, epcis::query))
         .routes(routes!(epcis::export))
         .routes(routes!(epcis::dataset))
+        .routes(routes!(outlets::catalogue))
+        .routes(routes!(outlets::sales_points))
+        .routes(routes!(outlets::events))
+        .routes(routes!(outlets::list_channels, outlets::add_channel))
+        .routes(routes!(outlets::update_channel, outlets::delete_channel))
 }
 
 /// The gate of each operation above (the API's routes are made by utoipa from the handlers'
@@ -77,6 +84,13 @@ pub fn gates() -> Routes {
         .declare("GET", "/api/v1/epcis/events", CertifiedOr(ReadRecords))
         .declare("GET", "/api/v1/products/{code}/epcis", CertifiedOr(ReadRecords))
         .declare("GET", "/api/v1/products/{code}/traceability", CertifiedOr(ReadRecords))
+        .declare("GET", "/api/v1/catalogue", Public)
+        .declare("GET", "/api/v1/sales-points", Public)
+        .declare("GET", "/api/v1/events", Public)
+        .declare("GET", "/api/v1/producers/{id}/channels", CertifiedOr(ReadRecords))
+        .declare("POST", "/api/v1/producers/{id}/channels", Act(EditRegistry))
+        .declare("PUT", "/api/v1/producers/{id}/channels/{channel}", Act(EditRegistry))
+        .declare("DELETE", "/api/v1/producers/{id}/channels/{channel}", Act(EditRegistry))
 }
 
 /// The OpenAPI document of the whole API.

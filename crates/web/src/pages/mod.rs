@@ -4,6 +4,7 @@ mod account;
 mod audit;
 pub mod evaluation;
 mod home;
+pub mod outlets;
 pub mod registry;
 pub mod trace;
 mod units;
@@ -36,7 +37,7 @@ pub fn routes() -> Routes {
         .get("/producers", Act(ReadRecords), registry::producers::list)
         .post("/producers", Act(EditRegistry), registry::producers::create)
         .get("/producers/new", Act(EditRegistry), registry::producers::new_form)
-        .get("/producers/{id}", Act(ReadRecords), registry::producers::show)
+        .get("/producers/{id}", CertifiedOr(ReadRecords), registry::producers::show)
         .post("/producers/{id}", Act(EditRegistry), registry::producers::update)
         .get("/producers/{id}/edit", Act(EditRegistry), registry::producers::edit_form)
         .post("/producers/{id}/delete", Act(ManageRegistry), registry::producers::delete)
@@ -59,6 +60,7 @@ pub fn routes() -> Routes {
         .get("/registry/export/{name}", Act(ReadRecords), registry::exchange::export)
         .merge(evaluation::routes())
         .merge(trace::routes())
+        .merge(outlets::routes())
 }
 
 /// Display helpers shared by the page templates.

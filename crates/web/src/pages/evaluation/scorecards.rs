@@ -384,9 +384,8 @@ async fn card_page(
         "knock_outs": serde_json::from_str::<serde_json::Value>(&stored.knock_outs).unwrap_or_default(),
         "disqualified": stored.disqualified,
         "editable": editable,
-    })
-    .to_string()
-    .replace("</", "<\\/");
+    });
+    let state_json = crate::page::script_json(&state_json);
     let page = CardPage {
         sheet: sheet::view(t, set, sh, &card, only.or(Some(Part::A)).filter(|_| key != "summary")),
         tabs,

@@ -137,13 +137,26 @@ struct ProductRow {
     deleted: bool,
 }
 
+struct ChannelRow {
+    id: i64,
+    kind: String,
+    partner: String,
+    url: Option<String>,
+    since: String,
+    until: String,
+    current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "registry/producer.html")]
 struct DetailPage {
     ctx: PageCtx,
     p: Producer,
     legal_type: String,
-    channels: Vec<String>,
+    channels: Vec<ChannelRow>,
+    channel_kinds: Vec<Choice>,
+    channel_input: domain::outlets::ChannelInput,
+    errors: Vec<String>,
     established: String,
     current_of_old: Vec<String>,
     products: Vec<ProductRow>,
@@ -167,7 +180,27 @@ pub async fn show(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let p = readable(&state, &caller, id).await?;
+    // The public, and accounts of other places, see the public page of a producer with
+    // certified products in force.
+    if let Some(p) = producers::get(state.db().conn(), id).await?
+        && !caller.may(Action::ReadRecords, &producer_target(&p))
+        && let Some(page) = crate::pages::outlets::catalogue::producer_page(&state, ctx.clone(), p).await?
+    {
+        return Ok(page);
+    }
+    detail(&state, &caller, ctx, id, Vec::new(), None).await
+}
+
+/// The staff page of a producer, with refused channel fields if a channel form came back.
+pub(crate) async fn detail(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    errors: Vec<String>,
+    channel_input: Option<domain::outlets::ChannelInput>,
+) -> AppResult<Response> {
+    let p = readable(state, caller, id).await?;
     let t = ctx.t;
     let conn = state.db().conn();
     let products = store::products::of_producer(conn, p.id).await?;
@@ -180,14 +213,27 @@ pub async fn show(
         None => Vec::new(),
     };
     let target = producer_target(&p);
+    let day = super::products::today();
+    let channels = store::outlets::channels::of_producer(conn, p.id)
+        .await?
+        .into_iter()
+        .map(|c| ChannelRow {
+            current: c.in_force(day),
+            id: c.id,
+            kind: crate::pages::outlets::channel_label(t, &c.kind),
+            partner: c.partner,
+            url: c.url,
+            since: c.since.map(crate::fmt::date).unwrap_or_default(),
+            until: c.until.map(crate::fmt::date).unwrap_or_default(),
+        })
+        .collect();
+    let channel_input = channel_input.unwrap_or_default();
     let page = DetailPage {
         legal_type: legal_type_label(t, &p.legal_type),
-        channels: p
-            .sales_channels
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(|c| t.get(&format!("channel-{c}")))
-            .collect(),
+        channels,
+        channel_kinds: crate::pages::outlets::channel_choices(t, &channel_input.kind),
+        channel_input,
+        errors: errors.clone(),
         established: p.established_on.map(crate::fmt::date).unwrap_or_default(),
         current_of_old,
         products: products
@@ -208,7 +254,7 @@ pub async fn show(
         p,
         ctx,
     };
-    Ok(render(&page))
+    Ok(crate::page::render_form(!errors.is_empty(), &page))
 }
 
 // ------------------------------------------------------------------ form
@@ -434,7 +480,9 @@ pub async fn update(
     let before = readable(&state, &caller, id).await?;
     caller.require(Action::EditRegistry, &producer_target(&before))?;
     let me = caller.signed_in()?.clone();
-    let posted = parse_posted(&body)?;
+    let mut posted = parse_posted(&body)?;
+    // Channels are kept on the producer's page, with partners and dates, not in this form.
+    posted.input.sales_channels = before.sales_channels.clone();
     let version = posted.version.ok_or_else(|| AppError::BadRequest(Invalid::new("invalid-required")))?;
     let draft = match posted.input.parse() {
         Ok(d) if place_allowed(&caller, &d, Some(&before)) => d,

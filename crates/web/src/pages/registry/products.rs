@@ -12,8 +12,8 @@ use crate::page::{Choice, PageCtx, Pager, field_error, render, render_status};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use domain::access::{Action, Listing};
+use axum::response::{IntoResponse, Response};
+use domain::access::Action;
 use domain::certificate::CertificateStatus;
 use domain::criteria::CriteriaSet;
 use domain::place::{CommuneCode, DistrictCode};
@@ -89,6 +89,7 @@ impl ListQuery {
             legal_type: LegalType::parse(&self.legal_type).ok(),
             status: CertificateStatus::parse(&self.status).ok(),
             producer_id: self.producer,
+            channel: None,
             deleted: may_see_deleted && self.deleted.is_some(),
             sort: ProductSort::parse(&self.sort),
         }
@@ -113,7 +114,6 @@ struct Row {
 struct ListPage {
     ctx: PageCtx,
     q: ListQuery,
-    public: bool,
     stars: Vec<Choice>,
     groups: Vec<Choice>,
     statuses: Vec<Choice>,
@@ -143,17 +143,17 @@ pub async fn list(
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    // Signed-in staff see their scope's records; everyone else the certified products.
-    let (listing, public) = match caller.listing(Action::ReadRecords) {
-        Ok(listing) => (listing, false),
-        Err(_) => (Listing::All, true),
+    // Signed-in staff see their scope's records; everyone else goes to the public catalogue.
+    let Ok(listing) = caller.listing(Action::ReadRecords) else {
+        let query = ctx.here.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+        return Ok(axum::response::Redirect::to(&format!("/catalogue{query}")).into_response());
     };
     let set = sheets()?;
     let may_see_deleted = caller.may_list(Action::ManageRegistry);
     let filter = q.filter(set, may_see_deleted);
     let today = today();
     let conn = state.db().conn();
-    let found = products::search(conn, &listing, &filter, today, public, Page::new(q.page.unwrap_or(1), 50)).await?;
+    let found = products::search(conn, &listing, &filter, today, false, Page::new(q.page.unwrap_or(1), 50)).await?;
     let t = ctx.t;
     let province = caller.user().and_then(|u| u.scope.province()).map_or_else(|| "01".to_owned(), |p| p.to_string());
     let communes = units::communes(conn, &province).await?;
@@ -216,7 +216,6 @@ pub async fn list(
         rows,
         pager,
         may_see_deleted,
-        public,
         q,
         ctx,
     };

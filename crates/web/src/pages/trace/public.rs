@@ -43,8 +43,10 @@ pub struct ProductData {
     product: Product,
     certificate: Option<Certificate>,
     photos: Vec<i64>,
-    /// Sales channel codes of the producer.
-    channels: Vec<String>,
+    /// The producer's sales channels in force.
+    channels: Vec<store::outlets::channels::Channel>,
+    /// Open sales points that carry the product.
+    points: Vec<(i64, String, String)>,
     /// Events of the product itself (no lot), newest first.
     timeline: Vec<StoredEvent>,
 }
@@ -97,14 +99,19 @@ async fn load_product(state: &AppState, found: Option<Product>) -> store::Result
         None => None,
     };
     let photos = store::photos::of_product(conn, product.id).await?.into_iter().map(|ph| ph.id).collect();
-    let channels = match store::producers::get(conn, product.producer_id).await? {
-        Some(producer) => {
-            producer.sales_channels.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
-        }
-        None => Vec::new(),
-    };
+    let day = today();
+    let channels = store::outlets::channels::of_producer(conn, product.producer_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.in_force(day))
+        .collect();
+    let points = store::outlets::points::carrying(conn, product.id, day)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name, format!("{}, {}", s.commune_name, s.province_name)))
+        .collect();
     let timeline = epcis::timeline(conn, product.id, None, TIMELINE).await?;
-    Ok(Some(Arc::new(ProductData { product, certificate, photos, channels, timeline })))
+    Ok(Some(Arc::new(ProductData { product, certificate, photos, channels, points, timeline })))
 }
 
 async fn product_by_gtin(state: &AppState, gtin: &Gtin) -> AppResult<Option<Arc<ProductData>>> {
@@ -307,6 +314,22 @@ impl Outcome {
 struct ProductPage {
     ctx: PageCtx,
     v: View,
+    /// The inquiry form (empty: a page opens it blank).
+    f: domain::outlets::InquiryInput,
+    inquiry_action: String,
+}
+
+impl ProductPage {
+    fn error(&self, _field: &str) -> Option<String> {
+        None
+    }
+}
+
+/// A channel as the page lists it.
+struct ChannelView {
+    kind: String,
+    partner: String,
+    url: Option<String>,
 }
 
 struct View {
@@ -323,7 +346,13 @@ struct View {
     price: String,
     photos: Vec<i64>,
     cert: CertView,
-    channels: Vec<String>,
+    channels: Vec<ChannelView>,
+    /// Sales points carrying it: id, name, place.
+    points: Vec<(i64, String, String)>,
+    producer_id: i64,
+    /// Buyers may ask the producer (the certificate is in force).
+    askable: bool,
+    jsonld: String,
     lot: Option<LotView>,
     label: Option<LabelView>,
     serial_typed: String,
@@ -409,7 +438,15 @@ async fn verification_page(
     let cert = cert_view(t, status, data.certificate.as_ref(), p);
     let in_force = status.is_some_and(CertificateStatus::in_force);
     let photos = if in_force { data.photos.clone() } else { Vec::new() };
-    let channels = data.channels.iter().map(|c| t.get(&format!("channel-{c}"))).collect();
+    let channels: Vec<ChannelView> = data
+        .channels
+        .iter()
+        .map(|c| ChannelView {
+            kind: crate::pages::outlets::channel_label(t, &c.kind),
+            partner: c.partner.clone(),
+            url: c.url.clone(),
+        })
+        .collect();
     let events = lot.as_ref().map_or(&data.timeline, |l| &l.timeline);
     let timeline = events
         .iter()
@@ -452,6 +489,7 @@ async fn verification_page(
         },
         void_reason: s.void_reason.clone().unwrap_or_default(),
     });
+    let jsonld = product_jsonld(base, p, data.certificate.as_ref(), status, &photos, disclosed);
     let v = View {
         outcome,
         name: p.name.clone(),
@@ -471,8 +509,12 @@ async fn verification_page(
         price: p.price_vnd.filter(|_| disclosed).map(|v| format!("{} đ", fmt::thousands(v))).unwrap_or_default(),
         image: photos_first_url(base, &photos),
         photos,
+        jsonld,
         cert,
         channels: if disclosed { channels } else { Vec::new() },
+        points: if in_force { data.points.clone() } else { Vec::new() },
+        producer_id: p.producer_id,
+        askable: in_force,
         lot: lot.as_ref().map(|l| LotView {
             code: l.lot.code.clone(),
             produced: l.lot.produced_on.map(fmt::date).unwrap_or_default(),
@@ -492,7 +534,9 @@ async fn verification_page(
         linkset: format!("{}?linkType=linkset", target.anchor),
     };
     let status = v.outcome.status();
-    let mut response = render_status(status, &ProductPage { ctx, v });
+    let inquiry_action = format!("/p/{}/inquiries", v.code);
+    let page = ProductPage { ctx, v, f: domain::outlets::InquiryInput::default(), inquiry_action };
+    let mut response = render_status(status, &page);
     if target.anchor.starts_with("/01/")
         && let Ok(link) = HeaderValue::from_str(&format!(
             "<{}?linkType=linkset>; rel=\"linkset\"; type=\"{LINKSET_TYPE}\"",
@@ -504,6 +548,57 @@ async fn verification_page(
     // The page is live (certificate status, scans): never cached by a shared cache.
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// schema.org `Product` with its certificate (`hasCertification` → `Certification`: the stars as
+/// the rating, the validity dates, the issuing authority, the live status).
+fn product_jsonld(
+    base: &str,
+    p: &Product,
+    certificate: Option<&Certificate>,
+    status: Option<CertificateStatus>,
+    photos: &[i64],
+    disclosed: bool,
+) -> String {
+    let url = format!("{base}/p/{}", p.code);
+    let mut doc = json!({
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "@id": url,
+        "name": p.name,
+        "url": url,
+        "productID": p.code,
+        "category": p.sheet_code,
+    });
+    if let Some(g) = p.gtin.as_deref().and_then(|g| Gtin::parse(g).ok()) {
+        doc["gtin14"] = json!(g.gtin14());
+    }
+    if disclosed {
+        doc["description"] = json!(p.description);
+        doc["manufacturer"] = json!({"@type": "Organization", "name": p.producer_name, "url": format!("{base}/producers/{}", p.producer_id)});
+        doc["image"] = json!(photos.iter().map(|id| format!("{base}/photos/{id}")).collect::<Vec<_>>());
+        if let Some(price) = p.price_vnd {
+            doc["offers"] = json!({"@type": "Offer", "price": price, "priceCurrency": "VND"});
+        }
+    }
+    if let (Some(c), Some(s)) = (certificate, status) {
+        doc["hasCertification"] = json!({
+            "@type": "Certification",
+            "name": "OCOP",
+            "identifier": c.number,
+            "url": format!("{base}/verify/certificate/{}", c.number),
+            "certificationStatus": s.as_str(),
+            "certificationRating": {"@type": "Rating", "ratingValue": c.stars, "bestRating": 5, "worstRating": 3},
+            "validFrom": c.issued_on.to_string(),
+            "expires": c.expires_on.to_string(),
+            "issuedBy": {"@type": "Organization", "name": match &c.issuing_province {
+                Some(code) if *code == p.province_code => format!("Ủy ban nhân dân {}", p.province_name),
+                Some(code) => format!("Ủy ban nhân dân tỉnh, thành phố mã {code}"),
+                None => "Bộ Nông nghiệp và Môi trường".to_owned(),
+            }},
+        });
+    }
+    crate::page::script_json(&doc)
 }
 
 fn photos_first_url(base: &str, photos: &[i64]) -> String {
