@@ -623,3 +623,190 @@ async fn a_shopper_scans_a_label_on_a_phone_and_sees_stars_status_and_warnings()
     b.screenshot("label-not-genuine-phone.png").await;
     b.finish().await;
 }
+
+/// Selects an option of a `<select>` by its value, as a person choosing it would.
+impl Browser {
+    async fn choose(&self, name: &str, value: &str) {
+        let script = "const s = document.querySelector(`select[name='${arguments[0]}']`); s.value = arguments[1]; \
+                      s.dispatchEvent(new Event('change', {bubbles: true}));";
+        self.d().execute(script, vec![serde_json::json!(name), serde_json::json!(value)]).await.expect("choose");
+    }
+}
+
+/// The market side's world: a honey maker of Đông Anh with a 4★ honey, its account, the office,
+/// and a second producer with a 3★ product.
+async fn outlets_world(app: &TestApp) -> (i64, store::products::Product, i64, store::products::Product) {
+    let make = |name: &'static str, commune: &'static str| domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: name.into(),
+        province: "01".into(),
+        commune: commune.into(),
+        old_district: "017".into(),
+        ..Default::default()
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    let honey_maker = store::producers::create(
+        &tx,
+        &store::audit::Who::system(),
+        &make("Hợp tác xã Mật ong Đông Anh", "00454").parse().expect("producer"),
+        false,
+    )
+    .await
+    .expect("producer");
+    let potter = store::producers::create(
+        &tx,
+        &store::audit::Who::system(),
+        &make("Hợp tác xã Gốm Bát Tràng", "00577").parse().expect("producer"),
+        false,
+    )
+    .await
+    .expect("producer");
+    tx.commit().await.expect("commit");
+    let honey =
+        common::product(app, honey_maker.id, "Mật ong hoa nhãn Đông Anh", Some(common::gtin(4)), common::Cert::Valid)
+            .await;
+    let pot = common::product(app, potter.id, "Bình gốm men lam", None, common::Cert::Valid).await;
+    let owner = Scope::Producer {
+        producer: honey_maker.id,
+        province: common::province("01"),
+        commune: common::commune("00454"),
+    };
+    app.user("htx@donganh.vn", Role::Producer, owner).await;
+    app.user("lan@hanoi.gov.vn", Role::ProvinceOffice, Scope::Province { province: common::province("01") }).await;
+    (honey_maker.id, honey, potter.id, pot)
+}
+
+fn outlets_settings() -> web::Settings {
+    // No tiles: the test machine has no internet, and the map must work without them.
+    web::Settings { map_tiles: String::new(), ..common::settings() }
+}
+
+/// A buyer on a phone finds honey in the catalogue without typing accents, asks the producer,
+/// the producer answers, the buyer reads the answer through the private link, and the office
+/// sees the inquiry counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buyer_finds_honey_asks_and_reads_the_producers_answer() {
+    let app = TestApp::with_settings(outlets_settings()).await;
+    let (_, honey, _, _) = outlets_world(&app).await;
+    let b = Browser::start(&app, 390, 844).await;
+
+    b.open("/catalogue").await;
+    b.fill("q", "mat ong dong anh").await;
+    b.d().find(By::Css("#catalogue-search summary")).await.expect("filters").click().await.expect("open filters");
+    b.choose("stars", "4").await;
+    b.submit("#catalogue-search .search-row").await;
+    let found = b.text().await;
+    assert!(found.contains("Mật ong hoa nhãn Đông Anh") && found.contains("1 sản phẩm"), "{found}");
+    assert!(!found.contains("Bình gốm men lam"));
+    b.d().execute("document.getElementById('catalogue-count').scrollIntoView()", vec![]).await.expect("scroll");
+    b.screenshot("catalogue-phone.png").await;
+
+    b.click(&format!("#catalogue a[href='/p/{}']", honey.code)).await;
+    assert!(b.text().await.contains("4★") || b.text().await.contains("★★★★"));
+    b.d().find(By::Css("#ask summary")).await.expect("ask").click().await.expect("open the form");
+    b.fill("name", "Trần Minh Châu").await;
+    b.fill("organisation", "Chuỗi Nông sản sạch").await;
+    b.fill("email", "chau@nongsan.vn").await;
+    b.fill("quantity", "200 hũ mỗi tháng").await;
+    b.fill("message", "Xin báo giá sỉ mật ong hoa nhãn, giao tại Hà Nội.").await;
+    b.submit("#inquiry-form").await;
+    let private = b.path().await;
+    assert!(private.starts_with("/inquiries/t/"), "{private}");
+    assert!(b.text().await.contains("Đã gửi yêu cầu"));
+
+    // The producer answers from its list.
+    b.sign_in("htx@donganh.vn").await;
+    b.open("/inquiries").await;
+    assert!(b.text().await.contains("Trần Minh Châu"));
+    b.click("#inquiries a").await;
+    b.fill("body", "Giá sỉ 160.000 đ/hũ từ 100 hũ, giao trong 3 ngày.").await;
+    b.submit("#reply-form").await;
+    assert!(b.text().await.contains("Giá sỉ 160.000 đ/hũ"));
+
+    // The buyer, signed out, reads it through the private link.
+    b.d().delete_all_cookies().await.expect("sign out");
+    b.open(&private).await;
+    let thread = b.text().await;
+    assert!(thread.contains("Giá sỉ 160.000 đ/hũ") && thread.contains("Đã trả lời"), "{thread}");
+    b.screenshot("inquiry-thread-phone.png").await;
+
+    // The office counts it.
+    b.sign_in("lan@hanoi.gov.vn").await;
+    b.open("/market").await;
+    let figures = b.wait_for_text("#inquiries-total", "1").await;
+    assert_eq!(figures, "1");
+    b.finish().await;
+}
+
+/// The office adds a sales point carrying two products and a fair with two participants; the
+/// public pages show them, the map included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_opens_a_sales_point_and_a_fair_and_the_public_sees_them() {
+    let app = TestApp::with_settings(outlets_settings()).await;
+    let (honey_maker, honey, potter, pot) = outlets_world(&app).await;
+    let b = Browser::start(&app, 1280, 900).await;
+    b.sign_in("lan@hanoi.gov.vn").await;
+
+    b.open("/sales-points/new").await;
+    b.choose("kind", "showcase").await;
+    b.fill("name", "Điểm giới thiệu và bán sản phẩm OCOP Đông Anh").await;
+    b.choose("commune", "00454").await;
+    b.fill("street", "Số 2 đường Cao Lỗ").await;
+    b.fill("operator_name", "HTX Dịch vụ thương mại Đông Anh").await;
+    b.fill("opened_on", "15/03/2024").await;
+    b.fill("opening_hours", "8:00–21:00 hằng ngày").await;
+    b.fill("lat", "21.1367").await;
+    b.fill("lon", "105.8480").await;
+    b.submit("#point-form").await;
+    let point = b.path().await;
+    assert!(point.starts_with("/sales-points/"), "{point}");
+    for code in [&honey.code, &pot.code] {
+        b.fill("product", code).await;
+        b.submit("#carry-form").await;
+    }
+    assert!(b.text().await.contains("Bình gốm men lam"));
+
+    let starts = domain::fmt_date(store::evaluation::today() + time::Duration::days(20));
+    let ends = domain::fmt_date(store::evaluation::today() + time::Duration::days(24));
+    b.open("/events/new").await;
+    b.fill("name", "Hội chợ OCOP Hà Nội mùa xuân 2027").await;
+    b.choose("kind", "fair").await;
+    b.fill("starts_on", &starts).await;
+    b.fill("ends_on", &ends).await;
+    b.choose("commune", "00082").await;
+    b.fill("organiser", "Văn phòng Điều phối Chương trình OCOP Hà Nội").await;
+    b.fill("capacity", "40").await;
+    b.submit("#event-form").await;
+    let event = b.path().await;
+    for (producer, code) in [(honey_maker, &honey.code), (potter, &pot.code)] {
+        b.fill("producer", &producer.to_string()).await;
+        b.fill("product_codes", code).await;
+        b.submit("#participant-form").await;
+    }
+    assert!(b.text().await.contains("Hợp tác xã Gốm Bát Tràng"));
+
+    // The public.
+    b.d().delete_all_cookies().await.expect("sign out");
+    b.open(&point).await;
+    let page = b.text().await;
+    assert!(
+        page.contains("Mật ong hoa nhãn Đông Anh") && page.contains("Bình gốm men lam") && page.contains("8:00–21:00")
+    );
+    // The map drew its marker (Leaflet ran under the page's Content-Security-Policy).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.d().find(By::Css("#map .leaflet-marker-icon")).await.is_err() {
+        assert!(Instant::now() < deadline, "no marker on the map");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    b.screenshot("sales-point-desktop.png").await;
+    b.open("/sales-points").await;
+    assert!(b.text().await.contains("Điểm giới thiệu và bán sản phẩm OCOP Đông Anh"));
+    b.screenshot("sales-points-map-desktop.png").await;
+    b.open(&event).await;
+    let fair = b.text().await;
+    assert!(fair.contains("Hợp tác xã Mật ong Đông Anh") && fair.contains("Hợp tác xã Gốm Bát Tràng"), "{fair}");
+    b.open("/events").await;
+    assert!(b.text().await.contains("Hội chợ OCOP Hà Nội mùa xuân 2027"));
+    b.screenshot("events-calendar-desktop.png").await;
+    b.finish().await;
+}

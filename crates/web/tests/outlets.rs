@@ -459,11 +459,15 @@ async fn a_buyer_asks_the_producer_answers_and_the_office_counts_it() {
     assert_eq!(buyer.post_form(&ask, &robot).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(buyer.post_form(&format!("/p/{}/inquiries", w.bare.code), &good).await.status, StatusCode::NOT_FOUND);
     assert!(
-        store::outlets::inquiries::of_producer(app.db.db.conn(), w.producer, store::Page::default())
-            .await
-            .expect("q")
-            .items
-            .is_empty()
+        store::outlets::inquiries::search(
+            app.db.db.conn(),
+            &domain::access::Listing::Producer(w.producer),
+            store::Page::default()
+        )
+        .await
+        .expect("q")
+        .items
+        .is_empty()
     );
 
     let r = buyer.post_form(&ask, &good).await;
@@ -479,10 +483,14 @@ async fn a_buyer_asks_the_producer_answers_and_the_office_counts_it() {
     let mut owner = w.owner.clone();
     let list = owner.get("/inquiries").await.text;
     assert!(list.contains("Trần Minh Châu") && list.contains("Chờ trả lời"), "{list}");
-    let id = store::outlets::inquiries::of_producer(app.db.db.conn(), w.producer, store::Page::default())
-        .await
-        .expect("q")
-        .items[0]
+    let id = store::outlets::inquiries::search(
+        app.db.db.conn(),
+        &domain::access::Listing::Producer(w.producer),
+        store::Page::default(),
+    )
+    .await
+    .expect("q")
+    .items[0]
         .id;
     let r = owner
         .post_form(&format!("/inquiries/{id}/reply"), &[("body", "Giá sỉ 160.000 đ/hũ, giao trong 3 ngày.")])

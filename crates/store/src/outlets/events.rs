@@ -71,7 +71,7 @@ impl Event {
     }
 }
 
-const SELECT: &str = "SELECT e.id, e.province_code, pr.name AS province_name, e.kind, e.name, e.starts_on, e.ends_on, \
+const COLUMNS: &str = "e.id, e.province_code, pr.name AS province_name, e.kind, e.name, e.starts_on, e.ends_on, \
     e.commune_code, c.name AS commune_name, e.place, e.organiser, e.budget_vnd, e.capacity, e.registration_until, \
     e.description, \
     (SELECT COUNT(*) FROM event_participant ep WHERE ep.event_id = e.id AND ep.state = 'approved') AS participants, \
@@ -84,7 +84,7 @@ const FROM: &str =
     "market_event e JOIN province pr ON pr.code = e.province_code LEFT JOIN commune c ON c.code = e.commune_code";
 
 pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Event>> {
-    fetch_optional(c, &format!("{SELECT} FROM {FROM} WHERE e.id = $1"), [id.into()]).await
+    fetch_optional(c, &format!("SELECT {COLUMNS} FROM {FROM} WHERE e.id = $1"), [id.into()]).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -132,7 +132,7 @@ pub async fn search(c: &impl ConnectionTrait, f: &EventFilter, today: Date, page
     {
         w.and_values("e.starts_on >= ? AND e.starts_on <= ?", vec![from.into(), to.into()]);
     }
-    w.page(c, SELECT.trim_start_matches("SELECT "), FROM, (&order.0, order.1), page).await
+    w.page(c, COLUMNS, FROM, (&order.0, order.1), page).await
 }
 
 async fn check(c: &impl ConnectionTrait, province: &ProvinceCode, d: &EventDraft) -> Result<()> {

@@ -50,10 +50,10 @@ pub struct Message {
     pub created_at: i64,
 }
 
-const SELECT: &str = "SELECT q.id, q.product_id, x.code AS product_code, x.name AS product_name, q.producer_id, \
+const FROM: &str = "inquiry q JOIN product x ON x.id = q.product_id JOIN producer p ON p.id = q.producer_id";
+const COLUMNS: &str = "q.id, q.product_id, x.code AS product_code, x.name AS product_name, q.producer_id, \
     p.name AS producer_name, x.province_code, x.commune_code, q.buyer_name, q.organisation, q.email, q.phone, \
-    q.quantity, q.target_price_vnd, q.state, q.created_at, q.first_answer_at, q.updated_at, q.demo \
-    FROM inquiry q JOIN product x ON x.id = q.product_id JOIN producer p ON p.id = q.producer_id";
+    q.quantity, q.target_price_vnd, q.state, q.created_at, q.first_answer_at, q.updated_at, q.demo";
 
 /// The private link's secret: 128 random bits, hex; only its SHA-256 is stored.
 pub fn new_token() -> String {
@@ -65,13 +65,15 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Inquiry>> {
-    fetch_optional(c, &format!("{SELECT} WHERE q.id = $1"), [id.into()]).await
+    fetch_optional(c, &format!("SELECT {COLUMNS} FROM {FROM} WHERE q.id = $1"), [id.into()]).await
 }
 
 pub async fn by_token(c: &impl ConnectionTrait, token: &str) -> Result<Option<Inquiry>> {
     fetch_optional(
         c,
-        &format!("{SELECT} WHERE q.id = (SELECT inquiry_id FROM inquiry_token WHERE token_hash = $1)"),
+        &format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE q.id = (SELECT inquiry_id FROM inquiry_token WHERE token_hash = $1)"
+        ),
         [token_hash(token).into()],
     )
     .await
@@ -204,25 +206,12 @@ pub async fn settle(tx: &Tx, who: &Who, inquiry: &Inquiry, state: InquiryState) 
     get(tx, inquiry.id).await?.ok_or(StoreError::NotFound)
 }
 
-/// A producer's inquiries, newest first, unanswered ones first.
-pub async fn of_producer(c: &impl ConnectionTrait, producer_id: i64, page: Page) -> Result<Paged<Inquiry>> {
-    let total = fetch_one::<crate::db::Count>(
-        c,
-        "SELECT COUNT(*) AS n FROM inquiry WHERE producer_id = $1",
-        [producer_id.into()],
-    )
-    .await?
-    .n;
-    let items = fetch_all(
-        c,
-        &format!(
-            "{SELECT} WHERE q.producer_id = $1 ORDER BY CASE WHEN q.state = 'open' THEN 0 ELSE 1 END, q.created_at DESC \
-             LIMIT $2 OFFSET $3"
-        ),
-        [producer_id.into(), page.limit().into(), page.offset().into()],
-    )
-    .await?;
-    Ok(Paged { items, total, page })
+/// The inquiries a listing covers (a producer's own), unanswered first, newest first.
+pub async fn search(c: &impl ConnectionTrait, listing: &Listing, page: Page) -> Result<Paged<Inquiry>> {
+    let mut w = crate::db::Conditions::default();
+    crate::producers::scope(&mut w, listing, "q.producer_id");
+    let order = "CASE WHEN q.state = 'open' THEN 0 ELSE 1 END, q.created_at DESC, q.id DESC";
+    w.page(c, COLUMNS, FROM, (order, Vec::new()), page).await
 }
 
 /// What the office's figures read: every inquiry of the listing's province (or all) created

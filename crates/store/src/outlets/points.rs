@@ -73,7 +73,7 @@ impl SalesPoint {
     }
 }
 
-const SELECT: &str = "SELECT s.id, s.kind, s.name, s.province_code, pr.name AS province_name, s.commune_code, \
+const COLUMNS: &str = "s.id, s.kind, s.name, s.province_code, pr.name AS province_name, s.commune_code, \
     c.name AS commune_name, s.street, s.old_commune_code, \
     (SELECT MAX(o.commune_name) FROM old_unit o WHERE o.commune_code = s.old_commune_code) AS old_commune_name, \
     s.operator_producer_id, COALESCE(op.name, s.operator_name) AS operator, s.opened_on, s.closed_on, \
@@ -82,7 +82,7 @@ const FROM: &str = "sales_point s JOIN province pr ON pr.code = s.province_code 
     JOIN commune c ON c.code = s.commune_code LEFT JOIN producer op ON op.id = s.operator_producer_id";
 
 pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<SalesPoint>> {
-    fetch_optional(c, &format!("{SELECT} FROM {FROM} WHERE s.id = $1"), [id.into()]).await
+    fetch_optional(c, &format!("SELECT {COLUMNS} FROM {FROM} WHERE s.id = $1"), [id.into()]).await
 }
 
 /// How many products each of these points carries on `day`.
@@ -140,8 +140,7 @@ pub async fn search(c: &impl ConnectionTrait, f: &PointFilter, today: Date, page
             vec![product.into(), today.into(), today.into()],
         );
     }
-    let columns = SELECT.trim_start_matches("SELECT ");
-    w.page(c, columns, FROM, (&order.0, order.1), page).await
+    w.page(c, COLUMNS, FROM, (&order.0, order.1), page).await
 }
 
 /// Checks the place against the units (commune of that province, old commune on record) and
@@ -292,7 +291,7 @@ pub async fn carrying_producer(c: &impl ConnectionTrait, producer_id: i64, today
     fetch_all(
         c,
         &format!(
-            "{SELECT} FROM {FROM} WHERE s.opened_on <= $1 AND (s.closed_on IS NULL OR s.closed_on >= $1) AND EXISTS \
+            "SELECT {COLUMNS} FROM {FROM} WHERE s.opened_on <= $1 AND (s.closed_on IS NULL OR s.closed_on >= $1) AND EXISTS \
              (SELECT 1 FROM sales_point_product sp JOIN product x ON x.id = sp.product_id WHERE sp.sales_point_id = s.id \
               AND x.producer_id = $2 AND sp.since <= $1 AND (sp.until IS NULL OR sp.until >= $1)) ORDER BY s.sort_key"
         ),

@@ -281,8 +281,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let listing = caller.listing(Action::AnswerInquiries)?;
-    let domain::access::Listing::Producer(producer) = listing else { return Err(AppError::Forbidden) };
-    let found = inquiries::of_producer(state.db().conn(), producer, Page::new(q.page.unwrap_or(1), 50)).await?;
+    let found = inquiries::search(state.db().conn(), &listing, Page::new(q.page.unwrap_or(1), 50)).await?;
     let t = ctx.t;
     let rows = found
         .items
