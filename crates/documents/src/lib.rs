@@ -1,9 +1,12 @@
-//! Documents the platform prints: the OCOP certificate as a PDF (typst, with an embedded
+//! Documents the platform prints: the OCOP certificate and the inspection record as PDFs (typst, with an embedded
 //! DejaVu Sans so every Vietnamese diacritic renders), with a QR code to its public verification
 //! page. Kept in its own crate because typst is the heaviest part of the build: editing a page
 //! does not recompile it.
 
+mod inspection;
 pub mod labels;
+
+pub use inspection::{CheckedItem, InspectionRecord, RecordedFinding, inspection_pdf};
 
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};

@@ -57,10 +57,15 @@ pub enum Action {
     AnswerInquiries,
     /// Sign up for an upcoming fair or event.
     JoinEvents,
+    /// Inspection plans and their visits, findings' follow-up and sanctions, training classes,
+    /// support records and the label quotas they fund.
+    ManageSupervision,
+    /// Answer the findings of an inspection of one's own products.
+    AnswerFindings,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::ReadPublic,
         Action::ReadRecords,
         Action::EditRegistry,
@@ -76,6 +81,8 @@ impl Action {
         Action::ManageOutlets,
         Action::AnswerInquiries,
         Action::JoinEvents,
+        Action::ManageSupervision,
+        Action::AnswerFindings,
     ];
 }
 
@@ -102,7 +109,7 @@ pub fn reach(role: Role, action: Action) -> Reach {
     match (role, action) {
         (_, ReadPublic) => Everywhere,
 
-        (Role::Producer, ReadRecords | EditRegistry | AnswerInquiries | JoinEvents) => OwnProducer,
+        (Role::Producer, ReadRecords | EditRegistry | AnswerInquiries | JoinEvents | AnswerFindings) => OwnProducer,
         (Role::Producer, _) => Nowhere,
 
         (Role::CommuneOfficer, ReadRecords | ScreenDossier) => Commune,
@@ -111,11 +118,12 @@ pub fn reach(role: Role, action: Action) -> Reach {
         (
             Role::ProvinceOffice,
             ReadRecords | EditRegistry | ManageRegistry | ManageEvaluation | RecordInspection | ManageUsers | ViewAudit
-            | ManageOutlets,
+            | ManageOutlets | ManageSupervision,
         ) => Province,
         (
             Role::ProvinceOffice,
-            ScreenDossier | ScoreProduct | EvaluateCentral | ManageSystem | AnswerInquiries | JoinEvents,
+            ScreenDossier | ScoreProduct | EvaluateCentral | ManageSystem | AnswerInquiries | JoinEvents
+            | AnswerFindings,
         ) => Nowhere,
 
         (Role::CouncilMember, ReadRecords | ScoreProduct) => Assigned,

@@ -25,6 +25,7 @@ pub mod role;
 pub mod scan_rules;
 pub mod scoring;
 pub mod serial;
+pub mod supervision;
 pub mod tax_code;
 pub mod text;
 pub mod workdays;

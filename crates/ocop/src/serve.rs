@@ -126,6 +126,16 @@ async fn load_demo(db: &Db, seed: u64) -> anyhow::Result<()> {
         "  Đầu ra mẫu: {} kênh bán hàng, {} điểm giới thiệu và bán sản phẩm, {} hội chợ và sự kiện, {} yêu cầu hỏi mua.",
         s.channels, s.sales_points, s.events, s.inquiries
     );
+    println!(
+        "  Giám sát mẫu: kế hoạch kiểm tra {} chủ thể, đã kiểm tra {} ({} sản phẩm), {} tồn tại; {} lớp tập huấn, {} học viên; {} lượt hỗ trợ.",
+        s.planned_inspections,
+        s.inspected,
+        s.products_inspected,
+        s.findings,
+        s.training_classes,
+        s.trainees,
+        s.support_records
+    );
     Ok(())
 }
 

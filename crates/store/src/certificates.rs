@@ -72,6 +72,8 @@ pub struct Certificate {
     pub source: String,
     /// The province whose People's Committee issued it; `None` for the Ministry's (5★).
     pub issuing_province: Option<String>,
+    /// The inspection record a revocation rests on (ground b), when it came from a proposal.
+    pub revocation_inspection_id: Option<i64>,
 }
 
 impl Certificate {
@@ -86,7 +88,7 @@ impl Certificate {
 
 const COLUMNS: &str = "id, product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
     expires_on, revoked_on, revocation_ground, revocation_decision, superseded_by, criteria_version, source, \
-    issuing_province";
+    issuing_province, revocation_inspection_id";
 
 pub async fn for_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Vec<Certificate>> {
     fetch_all(

@@ -23,6 +23,7 @@ pub mod producers;
 pub mod products;
 pub mod reference;
 pub mod sessions;
+pub mod supervision;
 pub mod throttle;
 pub mod trace;
 pub mod units;

@@ -61,6 +61,27 @@ async fn the_demo_has_the_published_shape_and_reloads_identically() {
     .await;
     assert_eq!(mismatched, 0);
     let first_codes = codes(&t).await;
+    // Supervision, shaped like Hà Nội's year: 41 of 50 planned producers inspected, 334 products.
+    let plans = store::supervision::plans::search(
+        t.db.conn(),
+        &domain::access::Listing::All,
+        Some(2026),
+        store::Page::new(1, 10),
+    )
+    .await
+    .expect("plans");
+    let plan = &plans.items[0];
+    assert_eq!((plan.producers, plan.producers_done, plan.products_done), (50, 41, 334));
+    assert_eq!((first.planned_inspections, first.inspected, first.products_inspected), (50, 41, 334));
+    let proposals = count(&t, "SELECT COUNT(*) AS n FROM finding WHERE outcome = 'revocation_proposal' AND certificate_id IS NOT NULL AND severity = 'critical'").await;
+    assert_eq!(proposals, 1, "one revocation proposal, from a critical finding");
+    assert!(first.findings >= 20, "{}", first.findings);
+    let classes =
+        count(&t, "SELECT COUNT(*) AS n FROM training_class WHERE demo = TRUE AND starts_on >= '2026-01-01'").await;
+    assert_eq!(classes, 120);
+    assert!(first.trainees > 120 * 10);
+    let quotas = count(&t, "SELECT COUNT(*) AS n FROM support_record WHERE purpose = 'labels' AND funded_labels BETWEEN 1 AND 2000 AND product_id IS NOT NULL").await;
+    assert!(quotas > 0 && first.support_records > quotas as usize, "label quotas among the support: {quotas}");
 
     let second = store::demo::load(&t.db, 2021).await.expect("reload");
     assert_eq!(first, second, "the same seed gives the same data");

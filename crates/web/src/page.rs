@@ -91,6 +91,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
     }
 }
 
+/// The pages of the supervision entry of the menu.
+const SUPERVISION: [&str; 6] =
+    ["/inspections", "/inspection-photos", "/findings", "/trainings", "/support", "/finding-evidence"];
+
 fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     let actor = caller.actor();
     let may = |action| access::listing(actor.as_ref(), action).is_ok();
@@ -106,6 +110,14 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     }
     if may(Action::ManageOutlets) {
         items.push(("/market", "nav-market"));
+    }
+    // Supervision and capacity building, one entry (its pages have tabs): the office and
+    // inspectors start at the visits, a producer at its findings, a commune officer at its
+    // commune's visits.
+    if may(Action::ManageSupervision) || may(Action::RecordInspection) || may(Action::ScreenDossier) {
+        items.push(("/inspections", "nav-supervision"));
+    } else if may(Action::AnswerFindings) {
+        items.push(("/findings", "nav-supervision"));
     }
     let evaluates = [Action::ManageEvaluation, Action::ScreenDossier, Action::ScoreProduct, Action::EvaluateCentral]
         .into_iter()
@@ -136,7 +148,11 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
         .map(|(href, key)| NavItem {
             href,
             label: t.get(key),
-            current: if href == "/" { path == "/" } else { path.starts_with(href.trim_end_matches('/')) },
+            current: match key {
+                "nav-home" => path == "/",
+                "nav-supervision" => SUPERVISION.iter().any(|p| path.starts_with(p)),
+                _ => path.starts_with(href.trim_end_matches('/')),
+            },
         })
         .collect()
 }
@@ -221,4 +237,27 @@ pub fn base_url(state: &crate::AppState) -> &str {
 /// escapes, text from the records can neither close the element nor open a comment in it.
 pub fn script_json(v: &serde_json::Value) -> String {
     v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+/// A stored file sent as a download under its own name (ASCII fallback and UTF-8), with headers
+/// that keep a browser from running or sniffing it.
+pub fn attachment(file_name: &str, content_type: &str, sha256: &str, bytes: Vec<u8>) -> Response {
+    use axum::http::{HeaderValue, header};
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (
+        [
+            (header::CONTENT_TYPE, value(content_type)),
+            (header::CONTENT_DISPOSITION, value(&disposition)),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (header::ETAG, value(&format!("\"{sha256}\""))),
+        ],
+        bytes,
+    )
+        .into_response()
 }

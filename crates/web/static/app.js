@@ -43,6 +43,91 @@
   });
 })();
 
+// Autosave for forms filled where the connection may drop (a scorecard, an inspection record):
+// every change is kept in this device's storage with a revision until the server confirms it,
+// sent at once and retried with backoff until it is; a copy newer than the server's is restored
+// on opening. Links and forms marked data-flush / data-flush-form wait for the last change.
+window.ocopAutosave = function (o) {
+  "use strict";
+  var labels = document.documentElement.lang === "en"
+    ? { pending: "Saving…", saved: "Saved", failed: "Not saved yet — retrying", refused: "Not saved: " }
+    : { pending: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — đang thử lại", refused: "Không lưu được: " };
+  var revision = o.revision;
+  var sent = o.revision;
+  var inflight = null;
+  var retry = null;
+  var delay = 2000;
+  try {
+    var local = JSON.parse(window.localStorage.getItem(o.key) || "null");
+    if (local && local.revision > o.revision && o.editable) {
+      o.restore(local.data);
+      revision = local.revision;
+      sent = -1;
+    }
+  } catch (e) { /* storage unavailable: the server copy stands */ }
+  function show(kind, detail) {
+    if (!o.status) return;
+    o.status.className = "save-state " + (kind === "saved" ? "" : kind);
+    o.status.textContent = labels[kind] + (kind === "saved" ? " " + new Date().toLocaleTimeString(document.documentElement.lang) : (detail || ""));
+  }
+  function remember() {
+    try {
+      window.localStorage.setItem(o.key, JSON.stringify({ revision: revision, data: o.snapshot() }));
+    } catch (e) { /* full or disabled storage: saving to the server still works */ }
+  }
+  function save() {
+    if (!o.editable || sent >= revision) return Promise.resolve();
+    if (inflight) return inflight.then(save);
+    var body = o.snapshot();
+    body.revision = revision;
+    var mine = revision;
+    show("pending");
+    inflight = fetch(o.url, {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(body)
+    }).then(function (r) {
+      if (r.status === 422) {
+        // Refused as it stands: retrying the same copy cannot help; say why and keep it here.
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          var e = new Error("refused"); e.refused = (j && (j.error || j.message)) || String(r.status); throw e;
+        });
+      }
+      if (!r.ok) throw new Error(String(r.status));
+      return r.json();
+    }).then(function () {
+      sent = Math.max(sent, mine);
+      delay = 2000;
+      if (sent >= revision) { try { window.localStorage.removeItem(o.key); } catch (e) {} }
+      show("saved");
+    }).catch(function (e) {
+      if (e && e.refused) { show("refused", e.refused); return; }
+      show("failed");
+      clearTimeout(retry);
+      retry = setTimeout(function () { save(); }, delay);
+      delay = Math.min(delay * 2, 30000);
+    }).then(function () { inflight = null; });
+    return inflight;
+  }
+  if (o.editable) {
+    window.addEventListener("online", save);
+    if (sent < revision) save();
+    document.querySelectorAll("a[data-flush], form[data-flush-form]").forEach(function (el) {
+      el.addEventListener(el.tagName === "FORM" ? "submit" : "click", function (ev) {
+        if (sent >= revision) return;
+        ev.preventDefault();
+        save().then(function () {
+          if (sent < revision) return;
+          if (el.tagName === "FORM") el.submit(); else window.location.href = el.href;
+        });
+      });
+    });
+  }
+  return {
+    changed: function () { revision = Math.max(revision + 1, Date.now()); remember(); return save(); },
+    flush: save,
+    pending: function () { return sent < revision; }
+  };
+};
+
 // Criteria sheets: the total (and per part) follows each click; for a council scorecard every
 // change is saved at once, kept in this device's storage until the server confirms it, and
 // retried until it does, so a flaky connection loses no answer.
@@ -97,29 +182,7 @@
   // Scorecards: the points of the other parts come from the stored card.
   var onScreen = {};
   form.querySelectorAll("fieldset[data-criterion]").forEach(function (fs) { onScreen[fs.getAttribute("data-criterion")] = true; });
-  var key = "ocop-card-" + card.evaluation + "-" + card.user;
-  var status = form.querySelector("[data-save-state]");
-  var labels = document.documentElement.lang === "en"
-    ? { saving: "Saving…", saved: "Saved", failed: "Not saved yet — retrying" }
-    : { saving: "Đang lưu…", saved: "Đã lưu", failed: "Chưa lưu được — đang thử lại" };
-  var sent = card.revision;
-  var inflight = null;
-  var retry = null;
-  var delay = 2000;
 
-  try {
-    var local = JSON.parse(window.localStorage.getItem(key) || "null");
-    if (local && local.revision > card.revision && card.editable) {
-      card.answers = local.answers; card.knock_outs = local.knock_outs; card.disqualified = local.disqualified;
-      card.revision = local.revision; sent = -1;
-    }
-  } catch (e) { /* storage unavailable: the server copy stands */ }
-
-  function show(kind) {
-    if (!status) return;
-    status.className = "save-state " + (kind === "saved" ? "" : kind);
-    status.textContent = labels[kind] + (kind === "saved" ? " " + new Date().toLocaleTimeString(document.documentElement.lang) : "");
-  }
   function applyToInputs() {
     Object.keys(card.answers).forEach(function (code) {
       var v = card.answers[code];
@@ -151,35 +214,6 @@
     var dq = form.querySelector("input[name=disqualified]");
     if (dq) card.disqualified = dq.checked;
   }
-  function remember() {
-    try {
-      window.localStorage.setItem(key, JSON.stringify({ revision: card.revision, answers: card.answers, knock_outs: card.knock_outs, disqualified: card.disqualified }));
-    } catch (e) { /* full or disabled storage: saving to the server still works */ }
-  }
-  function save() {
-    if (!card.editable || sent >= card.revision) return Promise.resolve();
-    if (inflight) return inflight.then(save);
-    var body = JSON.stringify({ answers: card.answers, knock_outs: card.knock_outs, disqualified: card.disqualified, revision: card.revision });
-    var revision = card.revision;
-    show("pending");
-    inflight = fetch("/evaluation/scorecards/" + card.evaluation + "/save", {
-      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: body
-    }).then(function (r) {
-      if (!r.ok) throw new Error(String(r.status));
-      return r.json();
-    }).then(function () {
-      sent = Math.max(sent, revision);
-      delay = 2000;
-      if (sent >= card.revision) { try { window.localStorage.removeItem(key); } catch (e) {} }
-      show("saved");
-    }).catch(function () {
-      show("failed");
-      clearTimeout(retry);
-      retry = setTimeout(function () { save(); }, delay);
-      delay = Math.min(delay * 2, 30000);
-    }).then(function () { inflight = null; });
-    return inflight;
-  }
   function counts() {
     var per = {};
     Object.keys(card.parts || {}).forEach(function (code) {
@@ -193,38 +227,87 @@
       if (el) el.textContent = per[p][0] + "/" + per[p][1];
     });
   }
-  function changed() {
-    readInputs();
-    counts();
-    card.revision = Math.max(card.revision + 1, Date.now());
-    remember();
-    card.total_elsewhere = elsewhere();
-    recount();
-    save();
-  }
+  var saver = window.ocopAutosave({
+    key: "ocop-card-" + card.evaluation + "-" + card.user,
+    url: "/evaluation/scorecards/" + card.evaluation + "/save",
+    revision: card.revision,
+    editable: card.editable,
+    status: form.querySelector("[data-save-state]"),
+    snapshot: function () { return { answers: card.answers, knock_outs: card.knock_outs, disqualified: card.disqualified }; },
+    restore: function (d) { card.answers = d.answers; card.knock_outs = d.knock_outs; card.disqualified = d.disqualified; }
+  });
   applyToInputs();
   counts();
   card.total_elsewhere = elsewhere();
   recount();
   if (card.editable) {
-    form.addEventListener("change", changed);
-    window.addEventListener("online", save);
-    if (sent < card.revision) save();
-    // Leave the screen or submit only once the last change is on the server.
-    document.querySelectorAll("a[data-flush], form[data-flush-form]").forEach(function (el) {
-      el.addEventListener(el.tagName === "FORM" ? "submit" : "click", function (ev) {
-        if (sent >= card.revision) return;
-        ev.preventDefault();
-        save().then(function () {
-          if (sent < card.revision) return;
-          if (el.tagName === "FORM") el.submit(); else window.location.href = el.href;
-        });
-      });
+    form.addEventListener("change", function () {
+      readInputs();
+      counts();
+      card.total_elsewhere = elsewhere();
+      recount();
+      saver.changed();
     });
     form.addEventListener("submit", function (ev) {
-      if (sent >= card.revision) return;
+      if (!saver.pending()) return;
       ev.preventDefault();
-      save().then(function () { if (sent >= card.revision) window.location.href = form.querySelector("input[name=next]") ? "?part=" + form.querySelector("input[name=next]").value : window.location.href; });
+      saver.flush().then(function () { if (!saver.pending()) window.location.href = form.querySelector("input[name=next]") ? "?part=" + form.querySelector("input[name=next]").value : window.location.href; });
     });
   }
+})();
+
+// Inspection records: the checklist as the inspector answers it on a tablet, saved at every
+// change through the same autosave as a scorecard, so a lost connection loses no answer.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-record]");
+  var tag = document.getElementById("record-state");
+  if (!form || !tag || !window.fetch) return;
+  var rec = JSON.parse(tag.textContent);
+  var items = form.querySelectorAll("fieldset[data-item]");
+  function field(name) { return form.querySelector("[name=" + name + "]"); }
+  function snapshot() {
+    var answers = {};
+    items.forEach(function (fs) {
+      var checked = fs.querySelector("input[type=radio]:checked");
+      var note = fs.querySelector("textarea");
+      var a = { answer: checked ? checked.value : "", note: note ? note.value : "" };
+      if (a.answer || a.note) answers[fs.getAttribute("data-item")] = a;
+      fs.classList.toggle("unanswered", !checked);
+    });
+    return { visited_on: field("visited_on").value, present: field("present").value, answers: answers };
+  }
+  function restore(d) {
+    field("visited_on").value = d.visited_on || "";
+    field("present").value = d.present || "";
+    items.forEach(function (fs) {
+      var a = (d.answers || {})[fs.getAttribute("data-item")] || { answer: "", note: "" };
+      fs.querySelectorAll("input[type=radio]").forEach(function (r) { r.checked = r.value === a.answer; });
+      var note = fs.querySelector("textarea");
+      if (note) note.value = a.note || "";
+      fs.classList.toggle("unanswered", !a.answer);
+    });
+  }
+  var saver = window.ocopAutosave({
+    key: "ocop-record-" + rec.inspection + "-" + rec.user,
+    url: "/inspections/" + rec.inspection + "/save",
+    revision: rec.revision,
+    editable: rec.editable,
+    status: form.querySelector("[data-save-state]"),
+    snapshot: snapshot,
+    restore: restore
+  });
+  if (!rec.editable) return;
+  var typing = null;
+  form.addEventListener("change", function () { clearTimeout(typing); saver.changed(); });
+  form.addEventListener("input", function (ev) {
+    if (ev.target.tagName !== "TEXTAREA") return;
+    clearTimeout(typing);
+    typing = setTimeout(function () { saver.changed(); }, 800);
+  });
+  form.addEventListener("submit", function (ev) {
+    if (!saver.pending()) return;
+    ev.preventDefault();
+    saver.flush().then(function () { if (!saver.pending()) window.location.reload(); });
+  });
 })();

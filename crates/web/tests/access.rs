@@ -41,6 +41,16 @@ struct Side {
     channel_too: i64,
     inquiry: i64,
     token: String,
+    plan: i64,
+    /// A visit under the plan, its record started (so that no one can take it out of the plan).
+    inspection: i64,
+    inspection_photo: i64,
+    finding: i64,
+    finding_evidence: i64,
+    class: i64,
+    trainee: i64,
+    /// The inspector assigned to the visit (the test's inspector, on the home side).
+    assignee: Option<i64>,
 }
 
 impl Side {
@@ -223,8 +233,79 @@ async fn side(app: &TestApp, p: &'static str, c: &'static str, n: u8) -> Side {
     let (inquiry, token) = store::outlets::inquiries::create(&tx, &product, &asked.parse().expect("inquiry"), false)
         .await
         .expect("inquiry");
+    // Supervision: a plan with the certified product's producer, a started record with a photo, a
+    // finding with evidence; a training class in the commune with one of the producer's people.
+    use domain::supervision::{FindingInput, PlanInput, RecordInput, TrainingInput};
+    use store::supervision::{findings, inspections, plans, trainings};
+    let plan = PlanInput {
+        name: format!("Kế hoạch {tag}"),
+        purpose: String::new(),
+        starts_on: domain::fmt_date(today - time::Duration::days(10)),
+        ends_on: domain::fmt_date(today + time::Duration::days(100)),
+    };
+    let plan = plans::create(&tx, &who, p, &plan.parse().expect("plan"), false).await.expect("plan");
+    let visit = inspections::add(&tx, &who, &plan, producer.id, &[product.id], "hand", false).await.expect("visit");
+    let record = RecordInput {
+        visited_on: domain::fmt_date(today),
+        present: "Đoàn kiểm tra".into(),
+        answers: [("1.1".to_owned(), domain::supervision::AnswerInput { answer: "met".into(), note: String::new() })]
+            .into_iter()
+            .collect(),
+    };
+    let visit = inspections::save(&tx, &who, visit.id, &record.parse(today).expect("record"), 1).await.expect("save");
+    let prepared = media::prepare(&png()).expect("png");
+    let photo_of_visit = store::photos::NewPhoto {
+        content_type: prepared.kind.content_type(),
+        bytes: png(),
+        thumb: prepared.thumb,
+        sha256: prepared.sha256,
+        width: prepared.width,
+        height: prepared.height,
+    };
+    let inspection_photo =
+        inspections::add_photos(&tx, &who, &visit, Some("1.1"), vec![photo_of_visit]).await.expect("photo")[0];
+    let finding = FindingInput {
+        item: "2.1".into(),
+        product: product.id.to_string(),
+        severity: "minor".into(),
+        description: "Nhãn thiếu hạn sử dụng".into(),
+        remedy_by: domain::fmt_date(today + time::Duration::days(30)),
+    };
+    let finding =
+        findings::create(&tx, &who, &visit, &finding.parse(today).expect("finding"), false).await.expect("finding");
+    let file = findings::NewFile {
+        file_name: "nhan-moi.pdf",
+        content_type: "application/pdf",
+        sha256: "00",
+        bytes: common::PDF.to_vec(),
+    };
+    let finding_evidence = findings::add_evidence(&tx, &who, &finding, file).await.expect("evidence");
+    let class = TrainingInput {
+        name: format!("Tập huấn {tag}"),
+        topic: "criteria".into(),
+        organiser: "Văn phòng OCOP".into(),
+        commune: c.into(),
+        place: "Hội trường".into(),
+        starts_on: domain::fmt_date(today),
+        ends_on: domain::fmt_date(today),
+        sessions: "2".into(),
+        ..Default::default()
+    };
+    let class = trainings::create(&tx, &who, &province(p), &class.parse().expect("class"), false).await.expect("class");
+    let trainee = trainings::add_participant(&tx, &who, &class, producer.id, "Nguyễn Văn An", "Giám đốc", false)
+        .await
+        .expect("trainee")
+        .id;
     tx.commit().await.expect("commit");
     Side {
+        plan: plan.id,
+        inspection: visit.id,
+        inspection_photo,
+        finding: finding.id,
+        finding_evidence,
+        class: class.id,
+        trainee,
+        assignee: None,
         point: point.id,
         event: event.id,
         participant,
@@ -256,6 +337,18 @@ fn concrete(route: &Route, s: &Side) -> String {
     let id = |prefix: &str| route.path.starts_with(prefix);
     let value = if id("/admin/users/") {
         s.user.to_string()
+    } else if id("/inspections/plans/") {
+        s.plan.to_string()
+    } else if id("/inspections/") || id("/api/v1/inspections/") {
+        s.inspection.to_string()
+    } else if id("/inspection-photos/") {
+        s.inspection_photo.to_string()
+    } else if id("/findings/") {
+        s.finding.to_string()
+    } else if id("/finding-evidence/") {
+        s.finding_evidence.to_string()
+    } else if id("/trainings/") {
+        s.class.to_string()
     } else if id("/sales-points/") {
         s.point.to_string()
     } else if id("/events/") {
@@ -319,7 +412,7 @@ fn concrete(route: &Route, s: &Side) -> String {
         .replace("{name}", &value)
         .replace("{number}", &value)
         .replace("{evidence}", &s.evidence.to_string())
-        .replace("{participant}", &s.participant.to_string())
+        .replace("{participant}", &if id("/trainings/") { s.trainee } else { s.participant }.to_string())
         .replace("{product}", &s.product.id.to_string())
         .replace("{channel}", &s.channel.to_string())
         .replace("{token}", &value)
@@ -397,7 +490,15 @@ fn expect(route: &Route, actor: Option<&Actor>, side: &Side, home: bool) -> Expe
     } else {
         side.place()
     };
-    let target = Target { place, assigned: seated && dossier };
+    // An inspector reads and records the visits it is assigned to (and their findings, photos).
+    let visit = ["/inspections/", "/inspection-photos/", "/findings/", "/finding-evidence/", "/api/v1/inspections/"]
+        .iter()
+        .any(|p| route.path.starts_with(p))
+        && !route.path.starts_with("/inspections/plans");
+    let inspects = home && visit && actor.is_some_and(|a| Some(a.user_id) == side.assignee);
+    let place =
+        if route.path.starts_with("/inspections/plans/") { Place::province(province(side.province)) } else { place };
+    let target = Target { place, assigned: (seated && dossier) || inspects };
     let Some(a) = actor else {
         return match route.gate {
             Gate::Public if route.method != "GET" => Expect::Any,
@@ -478,12 +579,24 @@ fn check(got: &common::Reply, expected: Expect, api: bool) -> bool {
 /// what answers; a registration names the side's product.
 async fn send(c: &mut Client, route: &Route, path: &str, s: &Side) -> common::Reply {
     let api = route.path.starts_with("/api/v1/");
-    let upload = ["/registry/import", "/products/{id}/photos", "/evaluation/registrations/{id}/evidence"];
+    let upload = [
+        "/registry/import",
+        "/products/{id}/photos",
+        "/evaluation/registrations/{id}/evidence",
+        "/inspections/{id}/photos",
+        "/findings/{id}/evidence",
+    ];
     match (route.method, api) {
         ("GET", false) => c.get(path).await,
         ("GET", true) => c.get_json(path).await,
         ("POST", false) if upload.contains(&route.path) => c.upload(path, &[], "file", "empty.bin", b"").await,
         ("POST", false) if route.path.ends_with("/save") => c.post_body(path, "application/json", b"{}".to_vec()).await,
+        // Assigning keeps the side's inspector, so the visit stays theirs for the routes after.
+        ("POST", false) if route.path == "/inspections/{id}/inspectors" => {
+            let keep: Vec<String> = s.assignee.iter().map(i64::to_string).collect();
+            let fields: Vec<(&str, &str)> = keep.iter().map(|k| ("inspectors", k.as_str())).collect();
+            c.post_form(path, &fields).await
+        }
         ("POST", false) if route.path == "/evaluation/registrations" => {
             c.post_form(path, &[("product", &s.product.id.to_string())]).await
         }
@@ -519,6 +632,14 @@ async fn every_route_answers_every_role_as_its_gate_says() {
     }
     let member = Actor { user_id: home.member.1, role: Role::CouncilMember, scope: place("01") };
     callers.push((Some(member), home.member.0.clone()));
+    // The test's inspector is assigned to the home side's visit.
+    let inspector =
+        callers.iter().filter_map(|(a, _)| a.as_ref()).find(|a| a.role == Role::Inspector).expect("inspector").user_id;
+    let tx = app.db.db.write().await.expect("begin");
+    let visit = store::supervision::inspections::get(&tx, home.inspection).await.expect("read").expect("visit");
+    store::supervision::inspections::assign(&tx, &Who::system(), &visit, &[inspector]).await.expect("assign");
+    tx.commit().await.expect("commit");
+    home.assignee = Some(inspector);
 
     let routes = web::declared_routes();
     // Reads first, then writes; writes on the other province's records (refused) before one's own.

@@ -112,7 +112,12 @@ impl Browser {
         action.await.expect("action");
         let deadline = Instant::now() + Duration::from_secs(10);
         while old.tag_name().await.is_ok() {
-            assert!(Instant::now() < deadline, "the page did not change");
+            if Instant::now() > deadline {
+                // What the page shows instead, for whoever reads the failure.
+                let _ = self.d().screenshot(&artifacts().join("page-did-not-change.png")).await;
+                let url = self.d().current_url().await.map(|u| u.to_string()).unwrap_or_default();
+                panic!("the page did not change ({url}); see test-artifacts/page-did-not-change.png");
+            }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -809,4 +814,185 @@ async fn the_office_opens_a_sales_point_and_a_fair_and_the_public_sees_them() {
     assert!(b.text().await.contains("Hội chợ OCOP Hà Nội mùa xuân 2027"));
     b.screenshot("events-calendar-desktop.png").await;
     b.finish().await;
+}
+
+/// Supervision on a tablet: the inspector records a visit with two findings and a photo, losing
+/// the connection midway without losing an answer; the producer sees its deadline and answers;
+/// the office closes one finding and turns the other into a revocation proposal; the plan's
+/// coverage moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspector_records_a_visit_on_a_tablet_through_a_lost_connection() {
+    use store::supervision::{inspections, plans};
+    let app = TestApp::new().await;
+    let db = &app.db.db;
+    let who = store::audit::Who::system();
+    let hanoi = Scope::Province { province: common::province("01") };
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "Hợp tác xã Mật ong Ba Vì".into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let tx = db.write().await.expect("begin");
+    let producer =
+        store::producers::create(&tx, &who, &input.parse().expect("producer"), false).await.expect("producer");
+    tx.commit().await.expect("commit");
+    let honey = common::product(&app, producer.id, "Mật ong hoa nhãn Ba Vì", None, common::Cert::Valid).await;
+    let wax = common::product(&app, producer.id, "Sáp ong Ba Vì", None, common::Cert::Valid).await;
+    app.user("vanphong@hanoi.gov.vn", Role::ProvinceOffice, hanoi.clone()).await;
+    let inspector = app.user("kiemtra@hanoi.gov.vn", Role::Inspector, hanoi.clone()).await;
+    let own =
+        Scope::Producer { producer: producer.id, province: common::province("01"), commune: common::commune("00577") };
+    app.user("htx@bavi.vn", Role::Producer, own).await;
+    let today = store::evaluation::today();
+    let tx = db.write().await.expect("begin");
+    let plan = domain::supervision::PlanInput {
+        name: "Kế hoạch kiểm tra 2026".into(),
+        purpose: String::new(),
+        starts_on: domain::fmt_date(today - time::Duration::days(30)),
+        ends_on: domain::fmt_date(today + time::Duration::days(60)),
+    };
+    let plan = plans::create(&tx, &who, "01", &plan.parse().expect("plan"), false).await.expect("plan");
+    let visit =
+        inspections::add(&tx, &who, &plan, producer.id, &[honey.id, wax.id], "hand", false).await.expect("visit");
+    inspections::assign(&tx, &who, &visit, &[inspector.id]).await.expect("assign");
+    tx.commit().await.expect("commit");
+    let stored = async || inspections::get(db.conn(), visit.id).await.expect("read").expect("visit");
+    let items = domain::supervision::supervision().checklist.len();
+
+    let b = Browser::start(&app, 820, 1180).await;
+    b.sign_in("kiemtra@hanoi.gov.vn").await;
+    b.open(&format!("/inspections/{}", visit.id)).await;
+    let offline = r#"
+        window.__offline = true;
+        const real = window.fetch.bind(window);
+        window.fetch = (url, options) => window.__offline ? Promise.reject(new TypeError('offline')) : real(url, options);
+    "#;
+    // Online: the date and who is present.
+    let set_date = "const d = document.querySelector('input[name=visited_on]'); d.value = arguments[0]; \
+                    d.dispatchEvent(new Event('change', {bubbles: true}));";
+    b.d().execute(set_date, vec![serde_json::json!(today.to_string())]).await.expect("date");
+    // Typed as a person would (the field is empty: nothing to clear).
+    let present = b.d().find(By::Name("present")).await.expect("present");
+    present.send_keys("Ông Trần Văn Kiểm (đoàn kiểm tra); bà Nguyễn Thị Hoa (giám đốc HTX)").await.expect("type");
+    b.wait_for_text("[data-save-state]", "Đã lưu").await;
+    // The connection drops: half the checklist is answered on the device only.
+    b.d().execute(offline, Vec::new()).await.expect("go offline");
+    let answer = "const [from, to, bad] = arguments; \
+        Array.from(document.querySelectorAll('fieldset[data-item]')).slice(from, to).forEach(fs => { \
+          const v = bad.includes(fs.dataset.item) ? 'not_met' : 'met'; \
+          fs.querySelector(`input[value=${v}]`).click(); });";
+    b.d()
+        .execute(answer, vec![serde_json::json!(0), serde_json::json!(items / 2), serde_json::json!(["2.1"])])
+        .await
+        .expect("answer");
+    b.wait_for_text("[data-save-state]", "Chưa lưu được").await;
+    b.screenshot("inspection-offline-tablet.png").await;
+    assert_eq!(stored().await.checklist().counts(), (0, 0, 0), "nothing reached the server");
+    // The connection returns while the page is open: every answer kept on the device arrives.
+    b.d()
+        .execute("window.__offline = false; window.dispatchEvent(new Event('online'));", Vec::new())
+        .await
+        .expect("back online");
+    b.wait_for_text("[data-save-state]", "Đã lưu").await;
+    let half = stored().await.checklist().counts();
+    assert_eq!(half.0 + half.1, items / 2, "{half:?}");
+    // Offline again for the rest; the tablet reopens the page later and sends them then.
+    b.d().execute(offline, Vec::new()).await.expect("go offline");
+    b.d()
+        .execute(answer, vec![serde_json::json!(items / 2), serde_json::json!(items), serde_json::json!(["4.1"])])
+        .await
+        .expect("answer");
+    b.wait_for_text("[data-save-state]", "Chưa lưu được").await;
+    b.open(&format!("/inspections/{}", visit.id)).await;
+    b.wait_for_text("[data-save-state]", "Đã lưu").await;
+    let s = stored().await;
+    assert_eq!(s.checklist().counts(), (items - 2, 2, 0));
+    assert!(s.present.contains("Nguyễn Thị Hoa") && s.visited_on == Some(today));
+
+    // Two findings, one critical on the honey.
+    let remedy = (today + time::Duration::days(14)).to_string();
+    for (item, product, severity, text) in [
+        ("2.1", wax.id, "minor", "Nhãn sáp ong thiếu hạn sử dụng"),
+        ("4.1", honey.id, "critical", "Bao bì mật ong in 5 sao trong khi sản phẩm đạt 4 sao"),
+    ] {
+        let fill = "const f = document.querySelector('#finding-form'); \
+            f.querySelector('select[name=item]').value = arguments[0]; \
+            f.querySelector('select[name=product]').value = arguments[1]; \
+            f.querySelector('select[name=severity]').value = arguments[2]; \
+            f.querySelector('input[name=remedy_by]').value = arguments[3];";
+        let args = vec![
+            serde_json::json!(item),
+            serde_json::json!(product.to_string()),
+            serde_json::json!(severity),
+            serde_json::json!(remedy),
+        ];
+        b.d().execute(fill, args).await.expect("finding fields");
+        // (`By::Name("description")` would find the page's <meta name="description"> first.)
+        let description = b.d().find(By::Css("#finding-form textarea[name=description]")).await.expect("description");
+        description.send_keys(text).await.expect("type");
+        b.submit("#finding-form").await;
+        assert!(b.text().await.contains(text));
+    }
+    // A photo of the label.
+    let img = image::ImageBuffer::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 4, 120]));
+    let photo = std::env::temp_dir().join(format!("ocop-label-{}.png", std::process::id()));
+    image::DynamicImage::ImageRgb8(img).save(&photo).expect("png");
+    b.d()
+        .execute("document.querySelector('#photo-form select[name=item]').value = '2.1';", Vec::new())
+        .await
+        .expect("item");
+    let file = b.d().find(By::Css("#photo-form input[type=file]")).await.expect("file input");
+    file.send_keys(photo.to_string_lossy().to_string()).await.expect("choose photo");
+    b.submit("#photo-form").await;
+    assert_eq!(b.d().find_all(By::Css("#photos .gallery img")).await.expect("photos").len(), 1);
+    b.screenshot("inspection-record-tablet.png").await;
+    b.navigating(b.d().find(By::Id("complete-record")).await.expect("complete").click()).await;
+    assert!(b.text().await.contains("Biên bản đã kết thúc"), "{}", b.text().await);
+    assert_eq!(stored().await.state, "done");
+
+    // The producer sees the deadline and answers.
+    let findings = store::supervision::findings::of_inspection(db.conn(), visit.id).await.expect("findings");
+    let (minor, critical) = (findings[0].id, findings[1].id);
+    b.sign_in("htx@bavi.vn").await;
+    b.open("/findings").await;
+    let text = b.text().await;
+    assert!(
+        text.contains(&domain::fmt_date(today + time::Duration::days(14))) && text.contains("Nhãn sáp ong"),
+        "{text}"
+    );
+    b.screenshot("findings-producer-tablet.png").await;
+    b.open(&format!("/findings/{minor}")).await;
+    b.fill("response", "Đã in lại nhãn sáp ong có hạn sử dụng, gửi kèm ảnh").await;
+    b.submit("#respond-form").await;
+    assert!(b.text().await.contains("Chủ thể đã trả lời"));
+
+    // The office: the plan's coverage moved; one finding closed, the other proposed for revocation.
+    b.sign_in("vanphong@hanoi.gov.vn").await;
+    b.open(&format!("/inspections/plans/{}", plan.id)).await;
+    assert!(b.text().await.contains("1/1 chủ thể, 2/2 sản phẩm đã kiểm tra"), "{}", b.text().await);
+    b.open(&format!("/findings/{minor}")).await;
+    b.d().find(By::Css("#follow-up-form input[value=remedied]")).await.expect("remedied").click().await.expect("click");
+    b.choose("outcome", "reminder").await;
+    b.submit("#follow-up-form").await;
+    assert!(b.text().await.contains("Đã khắc phục"));
+    b.open(&format!("/findings/{critical}")).await;
+    b.d()
+        .find(By::Css("#follow-up-form input[value=not_remedied]"))
+        .await
+        .expect("not remedied")
+        .click()
+        .await
+        .expect("click");
+    b.choose("outcome", "revocation_proposal").await;
+    b.submit("#follow-up-form").await;
+    let due = domain::fmt_date(today + time::Duration::days(15));
+    assert!(b.text().await.contains(&due), "{}", b.text().await);
+    b.open(&format!("/certificates/HN-T-{}", honey.id)).await;
+    let banner = b.wait_for_text("#revocation-proposal", &due).await;
+    assert!(banner.contains("15 ngày"), "{banner}");
+    b.screenshot("revocation-proposal-tablet.png").await;
+    b.finish().await;
+    let _ = std::fs::remove_file(photo);
 }

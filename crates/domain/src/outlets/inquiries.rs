@@ -52,6 +52,8 @@ pub struct InquiryInput {
     pub quantity: String,
     pub target_price: String,
     pub message: String,
+    /// `inquiry` (the default) or `complaint`: a buyer reporting a problem with the product.
+    pub kind: String,
     pub website: String,
 }
 
@@ -64,6 +66,9 @@ pub struct InquiryDraft {
     pub quantity: String,
     pub target_price: Option<Vnd>,
     pub message: String,
+    /// A complaint about the product rather than a question to buy: it counts in the office's
+    /// choice of whom to inspect.
+    pub complaint: bool,
 }
 
 pub const MAX_MESSAGE: usize = 2000;
@@ -86,7 +91,15 @@ impl InquiryInput {
         let target_price = e.check("target_price", optional(&self.target_price, Vnd::parse));
         let message =
             e.check("message", required_text(&self.message, MAX_MESSAGE).and_then(|_| message(&self.message)));
-        match (name, organisation, email, phone, quantity, target_price, message) {
+        let complaint = e.check(
+            "kind",
+            match self.kind.trim() {
+                "" | "inquiry" => Ok(false),
+                "complaint" => Ok(true),
+                _ => Err(Invalid::new("invalid-inquiry-kind")),
+            },
+        );
+        match (name, organisation, email, phone, quantity, target_price, message, complaint) {
             (
                 Some(name),
                 Some(organisation),
@@ -95,7 +108,10 @@ impl InquiryInput {
                 Some(quantity),
                 Some(target_price),
                 Some(message),
-            ) if e.is_empty() => Ok(InquiryDraft { name, organisation, email, phone, quantity, target_price, message }),
+                Some(complaint),
+            ) if e.is_empty() => {
+                Ok(InquiryDraft { name, organisation, email, phone, quantity, target_price, message, complaint })
+            }
             _ => Err(e),
         }
     }

@@ -11,6 +11,7 @@ mod outlets;
 mod plan;
 mod rng;
 mod rounds;
+mod supervision;
 mod trace;
 mod words;
 
@@ -46,6 +47,15 @@ pub struct Summary {
     pub sales_points: usize,
     pub events: usize,
     pub inquiries: usize,
+    /// Supervision: producers in the year's inspection plan, those inspected, the products the
+    /// inspected ones cover, findings; training classes and their participants; support records.
+    pub planned_inspections: usize,
+    pub inspected: usize,
+    pub products_inspected: usize,
+    pub findings: usize,
+    pub training_classes: usize,
+    pub trainees: usize,
+    pub support_records: usize,
 }
 
 #[derive(FromQueryResult)]
@@ -122,6 +132,7 @@ async fn ids(tx: &crate::Tx, sql: &str) -> Result<HashMap<String, i64>> {
 /// Replaces the demo rows with the data set of `seed`.
 pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     let tx = db.write().await?;
+    supervision::clear(&tx).await?;
     rounds::clear(&tx).await?;
     trace::clear(&tx).await?;
     outlets::clear(&tx).await?;
@@ -269,7 +280,15 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     let registrations = rounds::load(&tx, seed, &plan, &product_ids, &producer_ids, t).await?;
     let labels = trace::load(&tx, seed, t).await?;
     let outlets = outlets::load(&tx, seed, t).await?;
+    let supervised = supervision::load(&tx, seed, t).await?;
     let summary = Summary {
+        planned_inspections: supervised.planned,
+        inspected: supervised.inspected,
+        products_inspected: supervised.products_inspected,
+        findings: supervised.findings,
+        training_classes: supervised.classes,
+        trainees: supervised.trainees,
+        support_records: supervised.support,
         registrations,
         labels,
         sales_points: outlets.points,

@@ -151,12 +151,16 @@ impl Plan {
         }
         firsts.extend(std::iter::repeat_n((2026, None, false), NOT_YET_RATED));
 
-        // Producers, each with one to four of those products.
+        // Producers, most with one to four of those products, a few large cooperatives and
+        // enterprises with eight to eighteen (the ones an inspection plan visits first).
         let mut producers: Vec<DemoProducer> = Vec::new();
         let mut owners: Vec<usize> = Vec::with_capacity(firsts.len());
         let mut remaining = firsts.len();
         while remaining > 0 {
-            let n = (rng.weighted(&[55, 28, 12, 5]) + 1).min(remaining);
+            let large = rng.chance(30);
+            let n =
+                if large { usize::try_from(rng.range(8, 18)).unwrap_or(8) } else { rng.weighted(&[55, 28, 12, 5]) + 1 };
+            let n = n.min(remaining);
             let district = districts[rng.weighted(&district_weights)].0;
             let place = rng.pick(&by_district[district]).clone();
             let first_year = 2019;

@@ -22,6 +22,10 @@ pub struct Report {
     pub ran: bool,
     pub rerating: usize,
     pub overdue: usize,
+    /// Revocation proposals whose decision is due within three days or late.
+    pub revocations_due: usize,
+    /// Findings past their remedy date without an answer.
+    pub findings_overdue: usize,
     pub notifications: u64,
 }
 
@@ -120,6 +124,78 @@ pub async fn run(db: &Db, day: Date) -> Result<Report> {
         per_province.entry(g.province_code.clone()).or_default().1 += 1;
     }
     report.overdue = overdue.len();
+
+    // Revocation proposals: the decision is due 15 days (data) after the conclusion; the office
+    // is reminded from three days before, and every day after, until the certificate is revoked.
+    #[derive(FromQueryResult)]
+    struct Proposal {
+        id: i64,
+        proposed_on: Date,
+        number: String,
+        province_code: String,
+    }
+    let proposals: Vec<Proposal> = fetch_all(
+        &tx,
+        "SELECT f.id, f.proposed_on, ce.number, pl.province_code FROM finding f \
+         JOIN certificate ce ON ce.id = f.certificate_id JOIN inspection i ON i.id = f.inspection_id \
+         JOIN inspection_plan pl ON pl.id = i.plan_id \
+         WHERE f.outcome = 'revocation_proposal' AND f.proposed_on IS NOT NULL AND ce.revoked_on IS NULL \
+         ORDER BY f.proposed_on, f.id",
+        [],
+    )
+    .await?;
+    for p in &proposals {
+        let due = domain::supervision::revocation_due(p.proposed_on);
+        if due - day > Duration::days(3) {
+            continue;
+        }
+        report.revocations_due += 1;
+        let office = users_of(&tx, Role::ProvinceOffice, Some(&p.province_code), None, None).await?;
+        report.notifications += notify(
+            &tx,
+            &office,
+            &Message {
+                subject: format!("revocation-due:{}:{day}", p.id),
+                key: "notify-revocation-due",
+                args: vec![("number", p.number.clone()), ("due", domain::fmt_date(due))],
+                link: format!("/certificates/{}", p.number),
+            },
+        )
+        .await?;
+    }
+
+    #[derive(FromQueryResult)]
+    struct Late {
+        id: i64,
+        producer_id: i64,
+        remedy_by: Date,
+        description: String,
+    }
+    let late: Vec<Late> = fetch_all(
+        &tx,
+        "SELECT id, producer_id, remedy_by, description FROM finding WHERE state = 'open' AND remedy_by < $1 \
+         ORDER BY remedy_by, id",
+        [day.into()],
+    )
+    .await?;
+    for f in &late {
+        let owners = users_of(&tx, Role::Producer, None, None, Some(f.producer_id)).await?;
+        report.notifications += notify(
+            &tx,
+            &owners,
+            &Message {
+                subject: format!("finding-overdue:{}", f.id),
+                key: "notify-finding-overdue",
+                args: vec![
+                    ("remedy_by", domain::fmt_date(f.remedy_by)),
+                    ("description", f.description.chars().take(80).collect()),
+                ],
+                link: format!("/findings/{}", f.id),
+            },
+        )
+        .await?;
+    }
+    report.findings_overdue = late.len();
 
     for (province, (rerating, overdue)) in &per_province {
         let office = users_of(&tx, Role::ProvinceOffice, Some(province), None, None).await?;

@@ -29,6 +29,8 @@ pub struct Inquiry {
     pub quantity: String,
     pub target_price_vnd: Option<i64>,
     pub state: String,
+    /// `inquiry` or `complaint`.
+    pub kind: String,
     pub created_at: i64,
     pub first_answer_at: Option<i64>,
     pub updated_at: i64,
@@ -53,7 +55,7 @@ pub struct Message {
 const FROM: &str = "inquiry q JOIN product x ON x.id = q.product_id JOIN producer p ON p.id = q.producer_id";
 const COLUMNS: &str = "q.id, q.product_id, x.code AS product_code, x.name AS product_name, q.producer_id, \
     p.name AS producer_name, x.province_code, x.commune_code, q.buyer_name, q.organisation, q.email, q.phone, \
-    q.quantity, q.target_price_vnd, q.state, q.created_at, q.first_answer_at, q.updated_at, q.demo";
+    q.quantity, q.target_price_vnd, q.state, q.kind, q.created_at, q.first_answer_at, q.updated_at, q.demo";
 
 /// The private link's secret: 128 random bits, hex; only its SHA-256 is stored.
 pub fn new_token() -> String {
@@ -117,8 +119,8 @@ pub async fn create(
     let row: Id = fetch_one(
         tx,
         "INSERT INTO inquiry (product_id, producer_id, buyer_name, organisation, email, phone, quantity, \
-         target_price_vnd, state, demo, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $10) RETURNING id",
+         target_price_vnd, state, demo, created_at, updated_at, kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $10, $11) RETURNING id",
         [
             product.id.into(),
             product.producer_id.into(),
@@ -130,6 +132,7 @@ pub async fn create(
             d.target_price.map(|v| v.dong()).into(),
             demo.into(),
             t.into(),
+            if d.complaint { "complaint" } else { "inquiry" }.into(),
         ],
     )
     .await?;

@@ -29,11 +29,15 @@ pub struct Order {
     pub created_at: i64,
     pub decided_at: Option<i64>,
     pub voided: i64,
+    /// Labels of the order the product's funded quota covers.
+    pub funded: i64,
+    /// Labels beyond the funded quota: the office decides such an order.
+    pub beyond_quota: i64,
 }
 
 const ORDER: &str = "SELECT o.id, o.product_id, p.name AS product_name, p.province_code, o.lot_id, l.code AS lot_code, \
     o.quantity, o.state, o.note, o.created_at, o.decided_at, \
-    (SELECT COUNT(*) FROM stamp s WHERE s.order_id = o.id AND s.voided_at IS NOT NULL) AS voided \
+    (SELECT COUNT(*) FROM stamp s WHERE s.order_id = o.id AND s.voided_at IS NOT NULL) AS voided, o.funded, o.beyond_quota \
     FROM stamp_order o JOIN product p ON p.id = o.product_id LEFT JOIN lot l ON l.id = o.lot_id";
 
 pub async fn order(c: &impl ConnectionTrait, id: i64) -> Result<Option<Order>> {
@@ -54,7 +58,8 @@ pub async fn pending(c: &impl ConnectionTrait, province: &str) -> Result<Vec<Ord
     .await
 }
 
-/// Orders labels; with `auto_approve` they are issued at once.
+/// Orders labels; with `auto_approve` they are issued at once, unless the order goes beyond the
+/// product's funded quota for the year: then it waits for the office, flagged.
 pub async fn request(
     tx: &Tx,
     who: &Who,
@@ -79,11 +84,20 @@ pub async fn request(
     struct Id {
         id: i64,
     }
+    let quota = crate::supervision::support::quota(tx, product_id, crate::evaluation::today().year(), quantity).await?;
     let row: Id = fetch_one(
         tx,
-        "INSERT INTO stamp_order (product_id, lot_id, quantity, state, requested_by, created_at) \
-         VALUES ($1, $2, $3, 'requested', $4, $5) RETURNING id",
-        [product_id.into(), lot_id.into(), quantity.into(), who.user_id.into(), now().into()],
+        "INSERT INTO stamp_order (product_id, lot_id, quantity, state, requested_by, created_at, funded, beyond_quota) \
+         VALUES ($1, $2, $3, 'requested', $4, $5, $6, $7) RETURNING id",
+        [
+            product_id.into(),
+            lot_id.into(),
+            quantity.into(),
+            who.user_id.into(),
+            now().into(),
+            quota.funded.into(),
+            quota.beyond.into(),
+        ],
     )
     .await?;
     audit::append(
@@ -91,10 +105,10 @@ pub async fn request(
         who,
         Change::new("stamp_order.request", "stamp_order", row.id)
             .province(Some(&product.province_code))
-            .after(&serde_json::json!({"product": product_id, "lot": lot_id, "quantity": quantity})),
+            .after(&serde_json::json!({"product": product_id, "lot": lot_id, "quantity": quantity, "quota": quota})),
     )
     .await?;
-    if auto_approve {
+    if auto_approve && quota.beyond == 0 {
         return decide(tx, &Who::system(), row.id, true, "").await;
     }
     order(tx, row.id).await?.ok_or(StoreError::NotFound)

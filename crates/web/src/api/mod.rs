@@ -4,6 +4,7 @@ mod epcis;
 mod me;
 mod outlets;
 mod registry;
+mod supervision;
 
 pub use registry::parse_json;
 mod units;
@@ -33,7 +34,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "account", description = "Tài khoản đang đăng nhập"),
         (name = "registry", description = "Chủ thể và sản phẩm OCOP"),
         (name = "traceability", description = "Truy xuất nguồn gốc: sự kiện EPCIS 2.0, bộ dữ liệu tối thiểu"),
-        (name = "outlets", description = "Đầu ra sản phẩm: danh mục công khai, điểm bán, sự kiện, kênh bán hàng")
+        (name = "outlets", description = "Đầu ra sản phẩm: danh mục công khai, điểm bán, sự kiện, kênh bán hàng"),
+        (name = "supervision", description = "Kiểm tra, giám sát; tập huấn; hỗ trợ")
     )
 )]
 struct ApiDoc;
@@ -58,6 +60,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(outlets::events))
         .routes(routes!(outlets::list_channels, outlets::add_channel))
         .routes(routes!(outlets::update_channel, outlets::delete_channel))
+        .routes(routes!(supervision::list_inspections))
+        .routes(routes!(supervision::get_inspection, supervision::save_inspection))
+        .routes(routes!(supervision::add_finding))
+        .routes(routes!(supervision::list_trainings, supervision::create_training))
+        .routes(routes!(supervision::list_support, supervision::create_support))
 }
 
 /// The gate of each operation above (the API's routes are made by utoipa from the handlers'
@@ -91,6 +98,14 @@ pub fn gates() -> Routes {
         .declare("POST", "/api/v1/producers/{id}/channels", Act(EditRegistry))
         .declare("PUT", "/api/v1/producers/{id}/channels/{channel}", Act(EditRegistry))
         .declare("DELETE", "/api/v1/producers/{id}/channels/{channel}", Act(EditRegistry))
+        .declare("GET", "/api/v1/inspections", Act(ReadRecords))
+        .declare("GET", "/api/v1/inspections/{id}", Act(ReadRecords))
+        .declare("PUT", "/api/v1/inspections/{id}", Act(RecordInspection))
+        .declare("POST", "/api/v1/inspections/{id}/findings", Act(RecordInspection))
+        .declare("GET", "/api/v1/trainings", Act(ReadRecords))
+        .declare("POST", "/api/v1/trainings", Act(ManageSupervision))
+        .declare("GET", "/api/v1/support", Act(ReadRecords))
+        .declare("POST", "/api/v1/support", Act(ManageSupervision))
 }
 
 /// The OpenAPI document of the whole API.

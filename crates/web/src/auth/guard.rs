@@ -84,6 +84,13 @@ impl Caller {
         if listing.is_territory() { Ok(listing) } else { Err(self.refused(action, access::Denied::Forbidden)) }
     }
 
+    /// The province the caller's new records of `action` go in (a sales point, an event, a plan,
+    /// a class): its own, when its reach for `action` is a territory within one province.
+    pub fn territory_province(&self, action: Action) -> Result<domain::place::ProvinceCode, AppError> {
+        self.require_territory(action)?;
+        self.user().and_then(|u| u.scope.province()).cloned().ok_or(AppError::Forbidden)
+    }
+
     /// Whether the caller may change a record at `from` so that it lies at `to` (see
     /// [`access::authorize_move`]); the record itself must already have passed [`Caller::require`].
     pub fn may_move(&self, action: Action, from: &Target, to: &Target) -> bool {

@@ -6,6 +6,7 @@ pub mod evaluation;
 mod home;
 pub mod outlets;
 pub mod registry;
+pub mod supervision;
 pub mod trace;
 mod units;
 mod users;
@@ -61,6 +62,7 @@ pub fn routes() -> Routes {
         .merge(evaluation::routes())
         .merge(trace::routes())
         .merge(outlets::routes())
+        .merge(supervision::routes())
 }
 
 /// Display helpers shared by the page templates.

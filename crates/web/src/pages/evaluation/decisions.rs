@@ -233,6 +233,8 @@ struct CertificatePage {
     grounds: Vec<Choice>,
     today: String,
     errors: Vec<String>,
+    /// A revocation proposal from an inspection, waiting for this decision.
+    proposal: Option<crate::pages::supervision::ProposalBanner>,
 }
 
 fn ground_label(t: crate::i18n::Tr, g: &str) -> String {
@@ -254,6 +256,8 @@ async fn certificate_page(
             None => caller.may_list(Action::EvaluateCentral),
             Some(_) => caller.may(Action::ManageEvaluation, &issuer_target(&c, &product)),
         };
+    let proposal = if may_revoke { crate::pages::supervision::proposal_banner(state, &c.number).await? } else { None };
+    let proposed_ground = proposal.as_ref().map(|_| RevocationGround::NoLongerMeets);
     let page = CertificatePage {
         status: t.get(&format!("status-{}", status.as_str())),
         status_class: status_class(status),
@@ -265,10 +269,15 @@ async fn certificate_page(
         may_revoke,
         grounds: RevocationGround::ALL
             .iter()
-            .map(|g| Choice { value: g.as_str().to_owned(), label: ground_label(t, g.as_str()), selected: false })
+            .map(|g| Choice {
+                value: g.as_str().to_owned(),
+                label: ground_label(t, g.as_str()),
+                selected: proposed_ground == Some(*g),
+            })
             .collect(),
         today: fmt::date(today()),
         errors,
+        proposal,
         c,
         product,
         ctx,
@@ -387,6 +396,12 @@ pub async fn revoke(
     let tx = state.db().write().await?;
     match store_decisions::revoke(&tx, &me.who(), &issuer, c.id, ground, &draft, today()).await {
         Ok(_) => {
+            // Ground (b) on an inspection's proposal: the record is the revocation's basis.
+            if ground == RevocationGround::NoLongerMeets
+                && let Some(f) = store::supervision::findings::proposal_for(&tx, &c.number).await?
+            {
+                store::supervision::findings::rest_revocation_on(&tx, &c.number, f.inspection_id).await?;
+            }
             tx.commit().await?;
             Ok(redirect_with_flash(&state, &t.get("certificate-revoked"), &format!("/certificates/{number}")))
         }

@@ -12,8 +12,8 @@ use crate::page::{Choice, PageCtx, messages, render_form, render_status};
 use crate::pages::registry::product_target;
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::Invalid;
 use domain::access::{Action, Target};
 use domain::evaluation::{Kind, State as RegState};
@@ -448,23 +448,7 @@ pub async fn evidence_file(State(state): State<AppState>, caller: Caller, Path(i
         None => false,
     };
     caller.require(Action::ReadRecords, &Target { assigned: seated, ..target })?;
-    let ascii: String =
-        file.file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let encoded = percent_encoding::utf8_percent_encode(&file.file_name, percent_encoding::NON_ALPHANUMERIC);
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, value(&file.content_type)),
-            (header::CONTENT_DISPOSITION, value(&disposition)),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-            (header::ETAG, value(&format!("\"{}\"", file.sha256))),
-        ],
-        file.bytes,
-    )
-        .into_response())
+    Ok(crate::page::attachment(&file.file_name, &file.content_type, &file.sha256, file.bytes))
 }
 
 pub async fn submit(

@@ -294,13 +294,8 @@ impl FormPage {
     }
 }
 
-fn office_province(caller: &Caller) -> AppResult<ProvinceCode> {
-    caller.require_territory(Action::ManageOutlets)?;
-    caller.user().and_then(|u| u.scope.province()).cloned().ok_or(AppError::Forbidden)
-}
-
 pub async fn new_form(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
-    let province = office_province(&caller)?;
+    let province = caller.territory_province(Action::ManageOutlets)?;
     let f = EventInput { kind: "fair".into(), ..EventInput::default() };
     Ok(render(&FormPage::new(&state, ctx, province.as_str(), None, None, f).await?))
 }
@@ -333,7 +328,7 @@ pub async fn create(
     ctx: PageCtx,
     Form(posted): Form<PostedEvent>,
 ) -> AppResult<Response> {
-    let province = office_province(&caller)?;
+    let province = caller.territory_province(Action::ManageOutlets)?;
     let me = caller.signed_in()?.clone();
     let input = posted.input;
     let draft = match input.parse() {

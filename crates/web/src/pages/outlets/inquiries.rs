@@ -263,6 +263,7 @@ struct Row {
     asked: String,
     state: String,
     open: bool,
+    complaint: bool,
 }
 
 #[derive(Template)]
@@ -294,6 +295,7 @@ pub async fn list(
             asked: crate::fmt::datetime(q.created_at),
             state: t.get(&format!("inquiry-state-{}", q.state)),
             open: q.state() == InquiryState::Open,
+            complaint: q.kind == "complaint",
         })
         .collect();
     let page = ListPage {

@@ -288,14 +288,8 @@ impl FormPage {
     }
 }
 
-/// The province a new point goes in: the office's own.
-fn office_province(caller: &Caller) -> AppResult<String> {
-    caller.require_territory(Action::ManageOutlets)?;
-    caller.user().and_then(|u| u.scope.province()).map(|p| p.to_string()).ok_or(AppError::Forbidden)
-}
-
 pub async fn new_form(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
-    let province = office_province(&caller)?;
+    let province = caller.territory_province(Action::ManageOutlets)?.to_string();
     let f = SalesPointInput {
         kind: "showcase".into(),
         province,
@@ -331,7 +325,7 @@ pub async fn create(
     ctx: PageCtx,
     Form(posted): Form<PostedPoint>,
 ) -> AppResult<Response> {
-    let province = office_province(&caller)?;
+    let province = caller.territory_province(Action::ManageOutlets)?.to_string();
     let me = caller.signed_in()?.clone();
     let mut input = posted.input;
     input.province = province;

@@ -53,6 +53,8 @@ struct LabelsPage {
     steps: Vec<(&'static str, String)>,
     dispositions: Vec<(&'static str, String)>,
     public_link: String,
+    /// The product's funded label quota this year, in words ("1.500 of 2.000 left"), if any.
+    quota: String,
 }
 
 struct LotRow {
@@ -75,6 +77,8 @@ struct OrderRow {
     state_class: &'static str,
     note: String,
     created: String,
+    /// Labels beyond the funded quota, in words; empty when none.
+    beyond: String,
 }
 
 async fn labels_page(
@@ -118,9 +122,25 @@ async fn labels_page(
             state_key: o.state,
             note: o.note,
             created: fmt::datetime(o.created_at),
+            beyond: beyond_quota(t, o.beyond_quota),
         })
         .collect();
+    let year = crate::pages::registry::products::today().year();
+    let q = store::supervision::support::quota(conn, p.id, year, 0).await?;
+    let quota = if q.granted > 0 {
+        t.args(
+            "stamps-quota",
+            &[
+                ("year", &year.to_string()),
+                ("remaining", &fmt::thousands(q.remaining)),
+                ("granted", &fmt::thousands(q.granted)),
+            ],
+        )
+    } else {
+        String::new()
+    };
     let page = LabelsPage {
+        quota,
         may_edit: caller.may(Action::EditRegistry, &target),
         may_manage: caller.may(Action::ManageRegistry, &target),
         auto_approve: state.settings().stamps_auto_approve,
@@ -214,6 +234,12 @@ pub async fn request_order(
                     ("state", &t.get(&format!("stamp-state-{}", order.state))),
                 ],
             );
+            // Beyond the funded quota: said, not hidden; the office decides such an order.
+            let done = if order.beyond_quota > 0 {
+                format!("{done} {}", t.arg("stamps-beyond-quota-waits", "count", &fmt::thousands(order.beyond_quota)))
+            } else {
+                done
+            };
             Ok(redirect_with_flash(&state, &done, &format!("/products/{}/labels", p.id)))
         }
         Err(StoreError::Invalid(fields)) => {
@@ -501,6 +527,12 @@ struct PendingRow {
     quantity: String,
     lot: String,
     created: String,
+    beyond: String,
+}
+
+/// "1.200 beyond the funded quota", or nothing.
+fn beyond_quota(t: crate::i18n::Tr, beyond: i64) -> String {
+    if beyond > 0 { t.arg("stamps-beyond-quota", "count", &fmt::thousands(beyond)) } else { String::new() }
 }
 
 /// The office's list: labels that look copied (with the evidence), and label orders waiting.
@@ -546,6 +578,7 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
         quantity: fmt::thousands(o.quantity),
         lot: o.lot_code.unwrap_or_default(),
         created: fmt::datetime(o.created_at),
+        beyond: beyond_quota(t, o.beyond_quota),
     })
     .collect();
     Ok(crate::page::render(&AlertsPage { ctx, alerts: rows, pending }))
