@@ -25,6 +25,7 @@ pub mod role;
 pub mod scan_rules;
 pub mod scoring;
 pub mod serial;
+pub mod stats;
 pub mod supervision;
 pub mod tax_code;
 pub mod text;

@@ -109,13 +109,17 @@ async fn load_demo(db: &Db, seed: u64) -> anyhow::Result<()> {
         s.certificates,
         started.elapsed().as_secs_f64()
     );
+    // Counted from the records just written, as the dashboard counts them.
+    let end_2021 =
+        store::stats::stars(db.conn(), &store::stats::Scope::province(Some("01")), time::macros::date!(2021 - 12 - 31))
+            .await?;
     println!(
-        "  Cuối 2021: {} sản phẩm (5★: {}, tiềm năng 5★: {}, 4★: {}, 3★: {}); đến giữa 2025: {} sản phẩm; {} bị thu hồi; {} chưa đánh giá.",
-        s.end_2021.iter().sum::<usize>(),
-        s.end_2021[0],
-        s.end_2021[1],
-        s.end_2021[2],
-        s.end_2021[3],
+        "  Còn hiệu lực ngày 31/12/2021: {} sản phẩm (5★: {}, tiềm năng 5★: {}, 4★: {}, 3★: {}); đến giữa 2025: {} sản phẩm; {} bị thu hồi; {} chưa đánh giá.",
+        end_2021.total(),
+        end_2021.five,
+        end_2021.potential_five,
+        end_2021.four,
+        end_2021.three,
         s.certified_by_mid_2025,
         s.revoked,
         s.not_yet_rated

@@ -23,6 +23,7 @@ pub mod producers;
 pub mod products;
 pub mod reference;
 pub mod sessions;
+pub mod stats;
 pub mod supervision;
 pub mod throttle;
 pub mod trace;

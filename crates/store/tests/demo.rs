@@ -34,7 +34,20 @@ async fn codes(t: &TestDb) -> Vec<String> {
 async fn the_demo_has_the_published_shape_and_reloads_identically() {
     let t = TestDb::new().await;
     let first = store::demo::load(&t.db, 2021).await.expect("load");
-    assert_eq!(first.end_2021, [4, 13, 1098, 534]);
+    // Computed from the certificates written, as the dashboard and the report compute it.
+    let hanoi = store::stats::Scope::province(Some("01"));
+    let end_2021 = store::stats::stars(t.db.conn(), &hanoi, time::macros::date!(2021 - 12 - 31)).await.expect("stars");
+    assert_eq!((end_2021.five, end_2021.potential_five, end_2021.four, end_2021.three), (4, 13, 1098, 534));
+    assert_eq!(end_2021.total(), 1649);
+    let plan = store::stats::registrations(
+        t.db.conn(),
+        &hanoi,
+        time::macros::date!(2026 - 01 - 01),
+        time::macros::date!(2026 - 12 - 31),
+    )
+    .await
+    .expect("rounds");
+    assert!(plan.iter().any(|r| r.plan == 400 && r.received == 488), "{plan:?}");
     assert_eq!(first.certified_by_mid_2025, 3460);
     // The closed round of 2026: 488 dossiers received against a plan of 400, plus drafts.
     let received = count(&t, "SELECT COUNT(*) AS n FROM registration r JOIN round o ON o.id = r.round_id WHERE o.demo = TRUE AND r.state <> 'draft'").await;

@@ -32,8 +32,6 @@ pub struct Summary {
     pub producers: usize,
     pub products: usize,
     pub certificates: usize,
-    /// Certified at the end of 2021: [5★ (central), potential 5★, 4★, 3★].
-    pub end_2021: [usize; 4],
     /// Products certified at least once by 30 June 2025.
     pub certified_by_mid_2025: usize,
     pub revoked: usize,

@@ -25,7 +25,7 @@ const LABELS_PER_LOT: i64 = 100;
 const DEMO_PRODUCTS: &str = "SELECT id FROM product WHERE demo = TRUE";
 
 pub async fn clear(tx: &Tx) -> Result<()> {
-    for table in ["scan_alert", "scan", "stamp", "stamp_order", "epcis_event", "lot"] {
+    for table in ["scan_alert", "scan", "scan_daily", "stamp", "stamp_order", "epcis_event", "lot"] {
         execute(tx, &format!("DELETE FROM {table} WHERE product_id IN ({DEMO_PRODUCTS})"), []).await?;
     }
     Ok(())

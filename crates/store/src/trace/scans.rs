@@ -71,6 +71,23 @@ pub async fn record(tx: &crate::Tx, batch: &[ScanRecord], rules: Rules) -> Resul
         .collect();
     execute_values(tx, "INSERT INTO scan (scanned_at, product_id, lot_id, serial, lat10, lon10, agent)", "", 7, rows)
         .await?;
+    // The dashboard's daily counts per product, kept in step (in key order, so that two
+    // instances' batches never wait on each other's rows in opposite orders).
+    let mut per_day: BTreeMap<(time::Date, i64), i64> = BTreeMap::new();
+    for s in batch {
+        *per_day.entry((crate::stats::vietnam_day(s.at), s.product_id)).or_insert(0) += 1;
+    }
+    let rows = per_day.into_iter().map(|((day, product), n)| vec![day.into(), product.into(), n.into()]).collect();
+    execute_values(
+        tx,
+        "INSERT INTO scan_daily (day, product_id, province_code, scans) \
+         SELECT v.column1, v.column2, p.province_code, v.column3 FROM (",
+        ") AS v JOIN product p ON p.id = v.column2 WHERE TRUE \
+         ON CONFLICT (day, product_id) DO UPDATE SET scans = scan_daily.scans + excluded.scans",
+        3,
+        rows,
+    )
+    .await?;
     // Per label: scans in this batch, first and last time, whether any was located.
     let mut per_serial: BTreeMap<&str, (i64, i64, i64, bool)> = BTreeMap::new();
     for s in batch {
