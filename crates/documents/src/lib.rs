@@ -5,8 +5,10 @@
 
 mod inspection;
 pub mod labels;
+mod report;
 
 pub use inspection::{CheckedItem, InspectionRecord, RecordedFinding, inspection_pdf};
+pub use report::{Report, ReportChart, ReportTarget, report_pdf};
 
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};

@@ -62,10 +62,12 @@ pub enum Action {
     ManageSupervision,
     /// Answer the findings of an inspection of one's own products.
     AnswerFindings,
+    /// The programme's figures, targets and reports of a place (the dashboard).
+    ViewFigures,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ReadPublic,
         Action::ReadRecords,
         Action::EditRegistry,
@@ -83,6 +85,7 @@ impl Action {
         Action::JoinEvents,
         Action::ManageSupervision,
         Action::AnswerFindings,
+        Action::ViewFigures,
     ];
 }
 
@@ -118,7 +121,7 @@ pub fn reach(role: Role, action: Action) -> Reach {
         (
             Role::ProvinceOffice,
             ReadRecords | EditRegistry | ManageRegistry | ManageEvaluation | RecordInspection | ManageUsers | ViewAudit
-            | ManageOutlets | ManageSupervision,
+            | ManageOutlets | ManageSupervision | ViewFigures,
         ) => Province,
         (
             Role::ProvinceOffice,
@@ -132,10 +135,10 @@ pub fn reach(role: Role, action: Action) -> Reach {
         (Role::Inspector, ReadRecords | RecordInspection) => Assigned,
         (Role::Inspector, _) => Nowhere,
 
-        (Role::CentralOffice, ReadRecords | EvaluateCentral) => Everywhere,
+        (Role::CentralOffice, ReadRecords | EvaluateCentral | ViewFigures) => Everywhere,
         (Role::CentralOffice, _) => Nowhere,
 
-        (Role::Admin, ReadRecords | ManageUsers | ViewAudit | ManageSystem) => Everywhere,
+        (Role::Admin, ReadRecords | ManageUsers | ViewAudit | ManageSystem | ViewFigures) => Everywhere,
         (Role::Admin, _) => Nowhere,
     }
 }

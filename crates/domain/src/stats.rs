@@ -221,7 +221,8 @@ pub struct Progress {
 }
 
 /// The value of a measure for a target: the count, the share in percent, or the rate per commune
-/// per year; and how far it is from the threshold.
+/// per year; and how far it is from the threshold. `None` when there is nothing to judge: a rule
+/// without data, or a share of an empty whole.
 pub fn evaluate(target: &Target, measure: Measure, years: i64) -> Option<Progress> {
     let value = match (&target.rule, measure.denominator) {
         (Rule::NotComputable { .. }, _) => return None,
@@ -229,13 +230,9 @@ pub fn evaluate(target: &Target, measure: Measure, years: i64) -> Option<Progres
             measure.numerator as f64 / communes as f64 / years.max(1) as f64
         }
         (Rule::SalesPointsPerCommunePerYear, _) => 0.0,
-        (_, Some(whole)) if target.is_share() => {
-            if whole > 0 {
-                100.0 * measure.numerator as f64 / whole as f64
-            } else {
-                0.0
-            }
-        }
+        // A share of nothing (no round, no plan, no producer yet) is not a value to judge.
+        (_, Some(0)) if target.is_share() => return None,
+        (_, Some(whole)) if target.is_share() => 100.0 * measure.numerator as f64 / whole as f64,
         _ => measure.numerator as f64,
     };
     let threshold = target.at_least.map(|n| n as f64).or(target.at_least_percent).unwrap_or(0.0);
@@ -304,9 +301,8 @@ mod tests {
         let coops = evaluate(&get("cooperatives_enterprises"), Measure { numerator: 72, denominator: Some(100) }, 5)
             .expect("share");
         assert!(coops.met && (coops.value - 72.0).abs() < 1e-9);
-        let empty = evaluate(&get("cooperatives_enterprises"), Measure { numerator: 0, denominator: Some(0) }, 5)
-            .expect("empty");
-        assert_eq!((empty.value, empty.met), (0.0, false));
+        let empty = evaluate(&get("cooperatives_enterprises"), Measure { numerator: 0, denominator: Some(0) }, 5);
+        assert_eq!(empty, None, "a share of nothing is not judged");
         let points =
             evaluate(&get("sales_points"), Measure { numerator: 100, denominator: Some(10) }, 5).expect("rate");
         assert!((points.value - 2.0).abs() < 1e-9 && points.met);

@@ -53,6 +53,8 @@ pub fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
         // Sheet names: at most 31 characters, none of []:*?/\
         let name: String = s.name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
         sheet.set_name(&name)?;
+        // The header row stays in view while the reader scrolls.
+        sheet.set_freeze_panes(1, 0)?;
         for (c, h) in s.header.iter().enumerate() {
             let c = u16::try_from(c).unwrap_or(u16::MAX);
             sheet.write_string_with_format(0, c, h, &bold)?;

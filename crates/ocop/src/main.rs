@@ -3,6 +3,7 @@
 mod config;
 mod criteria_cli;
 mod exchange_cli;
+mod report_cli;
 mod serve;
 mod users;
 
@@ -84,6 +85,36 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+    /// The programme report ("Báo cáo kết quả thực hiện Chương trình OCOP") for a province (or
+    /// the whole country) and a period, as .pdf or .xlsx.
+    Report {
+        /// Province code, e.g. 01; the whole country when omitted.
+        #[arg(long)]
+        province: Option<String>,
+        /// First day of the period (yyyy-mm-dd or dd/mm/yyyy).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day of the period.
+        #[arg(long)]
+        to: Option<String>,
+        /// The day products in force are counted on (default: the period's last day).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// A product group (I–VI).
+        #[arg(long)]
+        group: Option<String>,
+        /// `pdf` or `xlsx`.
+        #[arg(long, default_value = "pdf")]
+        format: String,
+        /// Where to write the report.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Plan targets: import a target set, list the sets.
+    Targets {
+        #[command(subcommand)]
+        action: report_cli::TargetsAction,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -153,6 +184,11 @@ async fn main() -> ExitCode {
             exchange_cli::import(&cli.config, &kind, &file, good_rows, year).await
         }
         Command::Export { kind, output, template } => exchange_cli::export(&cli.config, &kind, &output, template).await,
+        Command::Report { province, from, to, as_of, group, format, out } => {
+            let args = report_cli::ReportArgs { province, group, from, to, as_of, format, out };
+            report_cli::report(&cli.config, args).await
+        }
+        Command::Targets { action } => report_cli::targets(&cli.config, action).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

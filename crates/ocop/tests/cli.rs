@@ -148,3 +148,73 @@ fn a_server_reachable_from_other_machines_needs_its_public_address() {
     );
     assert!(stderr(&bad).contains("không có đường dẫn"), "{}", stderr(&bad));
 }
+
+/// `ocop targets import` checks and stores an office's target set; `ocop report` writes the
+/// programme report in both formats and refuses bad options with a message and exit code 2.
+#[tokio::test]
+async fn targets_import_and_the_programme_report() {
+    let t = TestDb::new().await;
+    let dir = std::env::temp_dir().join(format!("ocop-cli-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let set = dir.join("hcm.json");
+    std::fs::write(
+        &set,
+        r#"{"version": "HCM-2026-2030.1", "name": "Kế hoạch OCOP Thành phố Hồ Chí Minh 2026–2030", "scope": "79",
+            "from": "2026-01-01", "to": "2030-12-31",
+            "targets": [{"code": "added", "vi": "Sản phẩm từ 3 sao tăng thêm", "en": "Products added",
+                         "rule": "products_added", "min_stars": 3, "at_least": 300}]}"#,
+    )
+    .expect("write");
+    let o = ocop(&t.url, &["targets", "import", set.to_str().expect("path")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Đã nhập bộ mục tiêu HCM-2026-2030.1 (1 mục tiêu"), "{}", stdout(&o));
+    let again = ocop(&t.url, &["targets", "import", set.to_str().expect("path")]);
+    assert!(stdout(&again).contains("Đã thay"), "{}", stdout(&again));
+    let list = ocop(&t.url, &["targets", "list"]);
+    let listed = stdout(&list);
+    assert!(
+        listed.contains("HCM-2026-2030.1")
+            && listed.contains("HN-OCOP-2021-2025.1")
+            && listed.contains("QD-919-2022.1"),
+        "{listed}"
+    );
+
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"version": "X", "name": "X", "scope": "99x", "from": "2026-01-01", "to": "2030-12-31", "targets": []}"#,
+    )
+    .expect("write");
+    let refused = ocop(&t.url, &["targets", "import", bad.to_str().expect("path")]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("Tệp mục tiêu không hợp lệ"), "{}", stderr(&refused));
+
+    for format in ["xlsx", "pdf"] {
+        let out = dir.join(format!("report.{format}"));
+        let o = ocop(
+            &t.url,
+            &[
+                "report",
+                "--province",
+                "01",
+                "--from",
+                "2021-01-01",
+                "--to",
+                "2021-12-31",
+                "--format",
+                format,
+                "--out",
+                out.to_str().expect("p"),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).lines().last().is_some_and(|l| l.starts_with("Đã ghi báo cáo")), "{}", stdout(&o));
+        let bytes = std::fs::read(&out).expect("report");
+        assert!(bytes.starts_with(if format == "pdf" { b"%PDF" } else { b"PK\x03\x04" }), "{format}");
+    }
+    let wrong = ocop(&t.url, &["report", "--format", "doc", "--out", dir.join("x").to_str().expect("p")]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let wrong = ocop(&t.url, &["report", "--to", "31/02/2021", "--out", dir.join("x").to_str().expect("p")]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(stderr(&wrong).contains("--to: Ngày không hợp lệ"), "{}", stderr(&wrong));
+}

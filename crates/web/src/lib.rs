@@ -6,8 +6,10 @@
 mod api;
 mod assets;
 mod auth;
+pub mod charts;
 pub mod cookies;
 mod error;
+pub mod figures;
 mod fmt;
 mod frame;
 mod hardening;
@@ -24,6 +26,10 @@ pub mod routes;
 pub mod scanlog;
 
 pub use api::openapi;
+/// The programme report, for `ocop report`: the same figures and layout as the page's downloads.
+pub mod report {
+    pub use crate::pages::figures::{ReportData, report_data, report_document, report_file_name, report_sheets};
+}
 pub use error::{AppError, AppResult};
 
 use axum::Router;

@@ -98,7 +98,12 @@ const SUPERVISION: [&str; 6] =
 fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     let actor = caller.actor();
     let may = |action| access::listing(actor.as_ref(), action).is_ok();
-    let mut items = vec![("/", "nav-home"), ("/catalogue", "nav-catalogue")];
+    let mut items = vec![("/", "nav-home")];
+    let figures = may(Action::ViewFigures);
+    if figures {
+        items.push(("/dashboard", "nav-dashboard"));
+    }
+    items.push(("/catalogue", "nav-catalogue"));
     if may(Action::ReadRecords) {
         items.push(("/products", "nav-registry-products"));
         items.push(("/producers", "nav-producers"));
@@ -126,7 +131,11 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     if evaluates {
         items.push(("/evaluation", "nav-evaluation"));
     }
-    items.push(("/units", "nav-units"));
+    // The unit lists are public and linked from the home page; the menu of those who read the
+    // figures is long enough without them.
+    if !figures {
+        items.push(("/units", "nav-units"));
+    }
     if may(Action::ManageRegistry) {
         items.push(("/registry/import", "nav-import"));
     }

@@ -361,6 +361,8 @@ fn concrete(route: &Route, s: &Side) -> String {
         s.inquiry.to_string()
     } else if id("/market/export/") {
         "events.xlsx".into()
+    } else if id("/api/v1/stats/") {
+        "stars".into()
     } else if id("/producers/") || id("/api/v1/producers/") {
         s.producer.to_string()
     } else if route.path.contains("{code}/epcis") || route.path.contains("{code}/traceability") || id("/p/") {
@@ -417,7 +419,13 @@ fn concrete(route: &Route, s: &Side) -> String {
         .replace("{channel}", &s.channel.to_string())
         .replace("{token}", &value)
         .replace("/01/{*rest}", &format!("/01/{}", gtin14.unwrap_or_default()))
-        .replace("{*rest}", "index.html");
+        .replace("{*rest}", "index.html")
+        // Hà Nội's shipped plan, whichever side: a target set belongs to its province.
+        .replace("{version}", "HN-OCOP-2021-2025.1")
+        .replace("/{chart}", "/stars");
+    if id("/targets/") {
+        path = path.replace("/targets/HN-OCOP-2021-2025.1/", "/targets/HN-OCOP-2021-2025.1/added_3_star");
+    }
     // Collections whose action is on a record named in the query.
     match (route.method, route.path) {
         ("GET", "/products/new") | ("POST", "/products") => path.push_str(&format!("?producer={}", s.producer)),
@@ -430,8 +438,16 @@ fn concrete(route: &Route, s: &Side) -> String {
 
 /// Whether the route acts on one record (of a side) rather than on a collection.
 fn on_record(route: &Route) -> bool {
-    let collection_params =
-        ["/lang/", "/static/", "/api/docs", "/registry/", "/api/v1/provinces/", "/api/v1/old-", "/market/export/"];
+    let collection_params = [
+        "/lang/",
+        "/static/",
+        "/api/docs",
+        "/registry/",
+        "/api/v1/provinces/",
+        "/api/v1/old-",
+        "/market/export/",
+        "/api/v1/stats/",
+    ];
     // Signing up for an event is decided on the caller's own producer, whatever the event.
     if collection_params.iter().any(|p| route.path.starts_with(p)) || route.path == "/events/{id}/join" {
         return false;
@@ -496,8 +512,14 @@ fn expect(route: &Route, actor: Option<&Actor>, side: &Side, home: bool) -> Expe
         .any(|p| route.path.starts_with(p))
         && !route.path.starts_with("/inspections/plans");
     let inspects = home && visit && actor.is_some_and(|a| Some(a.user_id) == side.assignee);
-    let place =
-        if route.path.starts_with("/inspections/plans/") { Place::province(province(side.province)) } else { place };
+    let place = if route.path.starts_with("/inspections/plans/") {
+        Place::province(province(side.province))
+    } else if route.path.starts_with("/targets/") {
+        // The shipped Hà Nội plan, on either side.
+        Place::province(province("01"))
+    } else {
+        place
+    };
     let target = Target { place, assigned: (seated && dossier) || inspects };
     let Some(a) = actor else {
         return match route.gate {

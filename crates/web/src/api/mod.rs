@@ -4,6 +4,7 @@ mod epcis;
 mod me;
 mod outlets;
 mod registry;
+mod stats;
 mod supervision;
 
 pub use registry::parse_json;
@@ -35,7 +36,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "registry", description = "Chủ thể và sản phẩm OCOP"),
         (name = "traceability", description = "Truy xuất nguồn gốc: sự kiện EPCIS 2.0, bộ dữ liệu tối thiểu"),
         (name = "outlets", description = "Đầu ra sản phẩm: danh mục công khai, điểm bán, sự kiện, kênh bán hàng"),
-        (name = "supervision", description = "Kiểm tra, giám sát; tập huấn; hỗ trợ")
+        (name = "supervision", description = "Kiểm tra, giám sát; tập huấn; hỗ trợ"),
+        (name = "stats", description = "Số liệu, biểu đồ và mục tiêu kế hoạch của Chương trình OCOP")
     )
 )]
 struct ApiDoc;
@@ -65,6 +67,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(supervision::add_finding))
         .routes(routes!(supervision::list_trainings, supervision::create_training))
         .routes(routes!(supervision::list_support, supervision::create_support))
+        .routes(routes!(stats::chart))
+        .routes(routes!(stats::targets))
 }
 
 /// The gate of each operation above (the API's routes are made by utoipa from the handlers'
@@ -106,6 +110,8 @@ pub fn gates() -> Routes {
         .declare("POST", "/api/v1/trainings", Act(ManageSupervision))
         .declare("GET", "/api/v1/support", Act(ReadRecords))
         .declare("POST", "/api/v1/support", Act(ManageSupervision))
+        .declare("GET", "/api/v1/stats/{chart}", Act(ViewFigures))
+        .declare("GET", "/api/v1/targets", Act(ViewFigures))
 }
 
 /// The OpenAPI document of the whole API.

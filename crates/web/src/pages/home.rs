@@ -13,6 +13,9 @@ use axum::response::Response;
 struct HomePage {
     ctx: PageCtx,
     welcome: Option<Welcome>,
+    /// For those who read the figures: the products in force today in their place, by class
+    /// (label, number, link), leading to the dashboard.
+    figures: Vec<(String, String, String)>,
 }
 
 struct Welcome {
@@ -21,7 +24,7 @@ struct Welcome {
     scope: String,
 }
 
-pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, caller: crate::auth::Caller, ctx: PageCtx) -> AppResult<Response> {
     let welcome = match ctx.user() {
         Some(user) => {
             let names = PlaceNames::for_scopes(state.db(), &[&user.scope]).await?;
@@ -33,5 +36,27 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Resp
         }
         None => None,
     };
-    Ok(render(&HomePage { ctx, welcome }))
+    let figures = match caller.listing(domain::access::Action::ViewFigures) {
+        Ok(listing) => {
+            let province = listing.province().map(|p| p.to_string());
+            let day = crate::pages::registry::products::today();
+            let scope = store::stats::Scope::province(province.as_deref());
+            let stars = store::stats::stars(state.db().conn(), &scope, day).await?;
+            let mut out = vec![(
+                ctx.t.arg("dashboard-in-force", "day", &domain::fmt_date(day)),
+                crate::charts::number(stars.total()),
+                "/dashboard".to_owned(),
+            )];
+            for class in domain::stats::StarClass::ALL {
+                out.push((
+                    ctx.t.get(&format!("class-{}", class.as_str())),
+                    crate::charts::number(stars.get(class)),
+                    format!("/dashboard/products?class={}", class.as_str()),
+                ));
+            }
+            out
+        }
+        Err(_) => Vec::new(),
+    };
+    Ok(render(&HomePage { ctx, welcome, figures }))
 }

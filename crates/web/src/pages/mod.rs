@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 pub mod evaluation;
+pub mod figures;
 mod home;
 pub mod outlets;
 pub mod registry;
@@ -59,6 +60,12 @@ pub fn routes() -> Routes {
         .post("/photos/{id}/delete", Act(EditRegistry), registry::photos::delete)
         .get("/registry/template/{name}", Act(ManageRegistry), registry::exchange::template)
         .get("/registry/export/{name}", Act(ReadRecords), registry::exchange::export)
+        .get("/dashboard", Act(ViewFigures), figures::dashboard)
+        .get("/dashboard/products", Act(ViewFigures), figures::products)
+        .get("/dashboard/report.xlsx", Act(ViewFigures), figures::report_xlsx)
+        .get("/dashboard/report.pdf", Act(ViewFigures), figures::report_pdf)
+        .get("/targets", Act(ViewFigures), figures::targets)
+        .get("/targets/{version}/{code}", Act(ViewFigures), figures::members)
         .merge(evaluation::routes())
         .merge(trace::routes())
         .merge(outlets::routes())
