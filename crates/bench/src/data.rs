@@ -12,7 +12,16 @@ use std::collections::HashSet;
 pub struct Producer {
     pub tax_code: String,
     pub name: String,
+    pub province: String,
     pub commune: String,
+}
+
+impl Producer {
+    fn placed(mut self, (province, commune): &(String, String)) -> Self {
+        self.province = province.clone();
+        self.commune = commune.clone();
+        self
+    }
 }
 
 pub struct Product {
@@ -45,7 +54,9 @@ const KINDS: &[&str] = &[
 const PLACES: &[&str] =
     &["Đông Anh", "Gia Lâm", "Chương Mỹ", "Thạch Thất", "Ba Vì", "Sóc Sơn", "Mê Linh", "Thường Tín"];
 
-pub fn generate(communes: &[String], producers: usize, products: usize) -> Set {
+/// `communes`: (province, commune) codes to spread the producers over; `certified_tenths`: how
+/// many products in ten hold a certificate.
+pub fn generate(communes: &[(String, String)], producers: usize, products: usize, certified_tenths: usize) -> Set {
     let mut rng = StdRng::seed_from_u64(100_000);
     let mut taxes = HashSet::new();
     let producers: Vec<Producer> = (0..producers)
@@ -70,14 +81,16 @@ pub fn generate(communes: &[String], producers: usize, products: usize) -> Set {
                     PLACES[i % PLACES.len()],
                     i + 1
                 ),
-                commune: communes[rng.random_range(0..communes.len())].clone(),
+                province: String::new(),
+                commune: String::new(),
             }
+            .placed(&communes[rng.random_range(0..communes.len())])
         })
         .collect();
     let mut gtins = HashSet::new();
     let products = (0..products)
         .map(|i| {
-            let certified = i % 2 == 0;
+            let certified = i % 10 < certified_tenths;
             let year = rng.random_range(2019..=2025);
             let issued = time::Date::from_calendar_date(year, time::Month::November, rng.random_range(1..=28))
                 .unwrap_or(time::macros::date!(2021 - 11 - 15));
@@ -113,7 +126,7 @@ pub fn producers_csv(set: &Set) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["Mã số thuế", "Tên chủ thể", "Loại hình", "Mã tỉnh", "Mã xã"])?;
     for p in &set.producers {
-        w.write_record([p.tax_code.as_str(), &p.name, "HTX", "01", &p.commune])?;
+        w.write_record([p.tax_code.as_str(), &p.name, "HTX", &p.province, &p.commune])?;
     }
     Ok(w.into_inner()?)
 }

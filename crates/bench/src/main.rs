@@ -1,8 +1,11 @@
+//! Benchmark programs. `ocop-bench dashboard [POSTGRES_URL]`: see `dashboard.rs`.
+//!
 //! `ocop-bench import [POSTGRES_URL]`: imports 100,000 generated product rows from `.xlsx` and
 //! from `.csv` into fresh databases (SQLite, and PostgreSQL when a URL is given) through the same
 //! code path as `ocop import`, and prints the time and rows per second of each run. The last line
 //! is `seconds <slowest run> rows_per_s <that run's rate>`.
 
+mod dashboard;
 mod data;
 
 use anyhow::Context;
@@ -21,13 +24,14 @@ fn products_count() -> usize {
 
 /// A fresh, migrated database: a SQLite file in a temporary directory, or a new PostgreSQL
 /// database on the given server (dropped afterwards).
-struct Fresh {
-    db: Db,
-    cleanup: Option<(String, String)>,
-    _dir: Option<std::path::PathBuf>,
+pub(crate) struct Fresh {
+    pub(crate) db: Db,
+    /// The PostgreSQL server's URL and the bench database's name, to drop it afterwards.
+    pub(crate) cleanup: Option<(String, String)>,
+    pub(crate) dir: Option<std::path::PathBuf>,
 }
 
-async fn fresh(pg: Option<&str>, label: &str) -> anyhow::Result<Fresh> {
+pub(crate) async fn fresh(pg: Option<&str>, label: &str) -> anyhow::Result<Fresh> {
     let (db, cleanup, dir) = match pg {
         None => {
             let dir = std::env::temp_dir().join(format!("ocop-bench-{}-{label}", std::process::id()));
@@ -48,17 +52,17 @@ async fn fresh(pg: Option<&str>, label: &str) -> anyhow::Result<Fresh> {
     };
     store::migrate::run(&db).await?;
     store::reference::ensure(&db).await?;
-    Ok(Fresh { db, cleanup, _dir: dir })
+    Ok(Fresh { db, cleanup, dir })
 }
 
 impl Fresh {
-    async fn finish(self) -> anyhow::Result<()> {
+    pub(crate) async fn finish(self) -> anyhow::Result<()> {
         self.db.close().await?;
         if let Some((url, name)) = self.cleanup {
             let admin = Db::connect(&url, &DbOptions { pool_size: 1, ..DbOptions::default() }).await?;
             admin.conn().execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
         }
-        if let Some(dir) = self._dir {
+        if let Some(dir) = self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
         Ok(())
@@ -98,18 +102,23 @@ async fn main() -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,sqlx=error".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let pg = match args.as_slice() {
-        [cmd] if cmd == "import" => None,
-        [cmd, url] if cmd == "import" => Some(url.clone()),
-        _ => anyhow::bail!("usage: ocop-bench import [postgres://…]"),
-    };
+    match args.as_slice() {
+        [cmd] if cmd == "import" => import(None).await,
+        [cmd, url] if cmd == "import" => import(Some(url.clone())).await,
+        [cmd] if cmd == "dashboard" => dashboard::main(None).await,
+        [cmd, url] if cmd == "dashboard" => dashboard::main(Some(url.as_str())).await,
+        _ => anyhow::bail!("usage: ocop-bench import|dashboard [postgres://…]"),
+    }
+}
+
+async fn import(pg: Option<String>) -> anyhow::Result<()> {
     // The generator needs real commune codes: read them from a migrated scratch database.
     let scratch = fresh(None, "units").await?;
-    let communes: Vec<String> =
-        store::units::communes(scratch.db.conn(), "01").await?.into_iter().map(|c| c.code).collect();
+    let communes: Vec<(String, String)> =
+        store::units::communes(scratch.db.conn(), "01").await?.into_iter().map(|c| ("01".to_owned(), c.code)).collect();
     scratch.finish().await?;
     let started = Instant::now();
-    let set = data::generate(&communes, PRODUCERS, products_count());
+    let set = data::generate(&communes, PRODUCERS, products_count(), 5);
     let producers_csv = data::producers_csv(&set)?;
     let products_xlsx = data::products_xlsx(&set).context("writing the workbook")?;
     let products_csv = data::products_csv(&set)?;

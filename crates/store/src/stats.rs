@@ -90,7 +90,12 @@ impl Classes {
         }
     }
 
-    fn add(&mut self, class: &str, n: i64) {
+    /// Adds `n` products of a class.
+    pub fn add(&mut self, class: StarClass, n: i64) {
+        self.add_named(class.as_str(), n);
+    }
+
+    fn add_named(&mut self, class: &str, n: i64) {
         match class {
             "five" => self.five += n,
             "potential_five" => self.potential_five += n,
@@ -110,7 +115,7 @@ struct KeyedClass {
 
 /// Products in force on `day`, by class.
 pub async fn stars(c: &impl ConnectionTrait, scope: &Scope, day: Date) -> Result<Classes> {
-    let rows = by_key(c, scope, day, "''", "''").await?;
+    let rows = by_key(c, scope, day, "''", "''", false).await?;
     Ok(rows.into_iter().next().map(|r| r.classes).unwrap_or_default())
 }
 
@@ -123,17 +128,37 @@ pub struct Row {
     pub classes: Classes,
 }
 
-async fn by_key(c: &impl ConnectionTrait, scope: &Scope, day: Date, code: &str, name: &str) -> Result<Vec<Row>> {
+/// Counts by `code` (an expression over the certificate `c`, the product `x` and, with
+/// `producer`, its producer `p`) and class, then names each code once (`name`, an expression over
+/// `t.code`): names are looked up per group, not per certificate.
+async fn by_key(
+    c: &impl ConnectionTrait,
+    scope: &Scope,
+    day: Date,
+    code: &str,
+    name: &str,
+    producer: bool,
+) -> Result<Vec<Row>> {
     let w = in_force(scope, day);
+    let from = if producer {
+        format!("{IN_FORCE_FROM} JOIN producer p ON p.id = x.producer_id")
+    } else {
+        IN_FORCE_FROM.to_owned()
+    };
+    // Grouped by an expression (`|| ''`), not a bare column, so that SQLite does not walk a
+    // product index to get the groups in order (a nested loop over every product) but scans the
+    // certificates in force once. A constant key is no group at all (PostgreSQL refuses one).
+    let key = if code == "''" { String::new() } else { format!("{code} || '', ") };
     let sql = format!(
-        "SELECT code, name, class, COUNT(*) AS n FROM (SELECT {code} AS code, {name} AS name, {CLASS} AS class \
-         FROM {IN_FORCE_FROM}{}) t GROUP BY code, name, class ORDER BY code",
+        "SELECT t.code, {name} AS name, t.class, t.n FROM (SELECT {} AS code, {CLASS} AS class, COUNT(*) AS n \
+         FROM {from}{} GROUP BY {key}{CLASS}) t ORDER BY t.code",
+        if key.is_empty() { "''".to_owned() } else { format!("{code} || ''") },
         w.sql()
     );
     let rows: Vec<KeyedClass> = fetch_all(c, &sql, w.values).await?;
     let mut out: BTreeMap<(String, String), Classes> = BTreeMap::new();
     for r in rows {
-        out.entry((r.code, r.name)).or_default().add(&r.class, r.n);
+        out.entry((r.code, r.name)).or_default().add_named(&r.class, r.n);
     }
     if out.is_empty() && code == "''" {
         out.insert((String::new(), String::new()), Classes::default());
@@ -158,32 +183,35 @@ pub async fn stars_by(c: &impl ConnectionTrait, scope: &Scope, day: Date, by: By
         By::Group => {
             let set = crate::criteria::current().map_err(|e| StoreError::Corrupt { table: "criteria", detail: e })?;
             let mut groups: BTreeMap<String, Row> = BTreeMap::new();
-            for r in by_key(c, scope, day, "x.sheet_code", "''").await? {
-                let (code, name) =
-                    set.group_of(&r.code).map_or_else(|| (r.code.clone(), r.code.clone()), |g| (g.code.clone(), g.name_vi.clone()));
+            for r in by_key(c, scope, day, "x.sheet_code", "''", false).await? {
+                let (code, name) = set
+                    .group_of(&r.code)
+                    .map_or_else(|| (r.code.clone(), r.code.clone()), |g| (g.code.clone(), g.name_vi.clone()));
                 let e = groups.entry(code.clone()).or_insert_with(|| Row { code, name, classes: Classes::default() });
                 for class in StarClass::ALL {
-                    e.classes.add(class.as_str(), r.classes.get(class));
+                    e.classes.add(class, r.classes.get(class));
                 }
             }
             groups.into_values().collect()
         }
         By::Commune => {
-            by_key(c, scope, day, "x.commune_code", "(SELECT u.name FROM commune u WHERE u.code = x.commune_code)").await?
+            by_key(c, scope, day, "x.commune_code", "(SELECT u.name FROM commune u WHERE u.code = t.code)", false)
+                .await?
         }
         By::OldDistrict => {
             by_key(
                 c,
                 scope,
                 day,
-                "COALESCE((SELECT p.old_district_code FROM producer p WHERE p.id = x.producer_id), '')",
-                "COALESCE((SELECT MAX(o.district_name) FROM producer p JOIN old_unit o ON o.district_code = p.old_district_code \
-                 WHERE p.id = x.producer_id), '')",
+                "COALESCE(p.old_district_code, '')",
+                "COALESCE((SELECT MAX(o.district_name) FROM old_unit o WHERE o.district_code = t.code), '')",
+                true,
             )
             .await?
         }
         By::Province => {
-            by_key(c, scope, day, "x.province_code", "(SELECT v.name FROM province v WHERE v.code = x.province_code)").await?
+            by_key(c, scope, day, "x.province_code", "(SELECT v.name FROM province v WHERE v.code = t.code)", false)
+                .await?
         }
     };
     if by != By::Group {
@@ -262,19 +290,60 @@ pub struct IssuedYear {
     pub later: i64,
 }
 
+/// The year of a date column, as a number.
+fn year_of(column: &str) -> String {
+    format!("CAST(SUBSTR(CAST({column} AS TEXT), 1, 4) AS BIGINT)")
+}
+
 pub async fn issued_per_year(c: &impl ConnectionTrait, scope: &Scope, from: Date, to: Date) -> Result<Vec<IssuedYear>> {
+    #[derive(FromQueryResult)]
+    struct Year {
+        year: i64,
+        n: i64,
+    }
     let mut w = Conditions::default();
     w.and("c.issued_on >= ?", from).and("c.issued_on <= ?", to);
     scope.products(&mut w);
-    let sql = format!(
-        "SELECT year, CAST(SUM(first) AS BIGINT) AS first, CAST(SUM(1 - first) AS BIGINT) AS later FROM \
-         (SELECT CAST(SUBSTR(CAST(c.issued_on AS TEXT), 1, 4) AS BIGINT) AS year, \
-          CASE WHEN EXISTS (SELECT 1 FROM certificate e WHERE e.product_id = c.product_id \
-            AND (e.issued_on < c.issued_on OR (e.issued_on = c.issued_on AND e.id < c.id))) THEN 0 ELSE 1 END AS first \
-          FROM {IN_FORCE_FROM}{}) t GROUP BY year ORDER BY year",
-        w.sql()
-    );
-    fetch_all(c, &sql, w.values).await
+    let all: Vec<Year> = fetch_all(
+        c,
+        &format!(
+            "SELECT {year} AS year, COUNT(*) AS n FROM {IN_FORCE_FROM}{} GROUP BY {year}",
+            w.sql(),
+            year = year_of("c.issued_on")
+        ),
+        w.values,
+    )
+    .await?;
+    // A product's first recognition: its earliest certificate (the products of the scope first,
+    // then their certificates).
+    let mut w = Conditions::default();
+    scope.products(&mut w);
+    let n = w.values.len();
+    let mut values = w.values.clone();
+    values.extend([Value::from(from), Value::from(to)]);
+    let first: Vec<Year> = fetch_all(
+        c,
+        &format!(
+            "SELECT {year} AS year, COUNT(*) AS n FROM (SELECT MIN(c.issued_on) AS d FROM {IN_FORCE_FROM}{} \
+             GROUP BY c.product_id) f WHERE f.d BETWEEN ${} AND ${} GROUP BY {year}",
+            w.sql(),
+            n + 1,
+            n + 2,
+            year = year_of("f.d")
+        ),
+        values,
+    )
+    .await?;
+    let mut years: BTreeMap<i64, IssuedYear> = BTreeMap::new();
+    for y in all {
+        years.insert(y.year, IssuedYear { year: y.year, first: 0, later: y.n });
+    }
+    for y in first {
+        let e = years.entry(y.year).or_insert(IssuedYear { year: y.year, first: 0, later: 0 });
+        e.first = y.n;
+        e.later -= y.n;
+    }
+    Ok(years.into_values().collect())
 }
 
 /// A round's registrations against its plan.
@@ -299,11 +368,12 @@ pub async fn registrations(c: &impl ConnectionTrait, scope: &Scope, from: Date, 
     scope.place(&mut w, "r.province_code");
     let sql = format!(
         "SELECT r.id, r.province_code, r.name, CAST(r.year AS BIGINT) AS year, CAST(r.plan_count AS BIGINT) AS plan, \
-         (SELECT COUNT(*) FROM registration g WHERE g.round_id = r.id AND g.submitted_at IS NOT NULL) AS received, \
-         (SELECT COUNT(*) FROM registration g WHERE g.round_id = r.id AND g.state NOT IN ('draft', 'submitted', 'returned')) \
+         COUNT(g.submitted_at) AS received, \
+         CAST(COALESCE(SUM(CASE WHEN g.state NOT IN ('draft', 'submitted', 'returned') THEN 1 ELSE 0 END), 0) AS BIGINT) \
            AS accepted, \
-         (SELECT COUNT(*) FROM registration g WHERE g.round_id = r.id AND g.state = 'recognised') AS recognised \
-         FROM round r{} ORDER BY r.opens_on, r.id",
+         CAST(COALESCE(SUM(CASE WHEN g.state = 'recognised' THEN 1 ELSE 0 END), 0) AS BIGINT) AS recognised \
+         FROM round r LEFT JOIN registration g ON g.round_id = r.id{} \
+         GROUP BY r.id, r.province_code, r.name, r.year, r.plan_count, r.opens_on ORDER BY r.opens_on, r.id",
         w.sql()
     );
     fetch_all(c, &sql, w.values).await
@@ -391,11 +461,11 @@ pub async fn capacity(c: &impl ConnectionTrait, scope: &Scope, from: Date, to: D
     let classes: Vec<Classes> = fetch_all(
         c,
         &format!(
-            "SELECT CAST(SUBSTR(CAST(k.starts_on AS TEXT), 1, 4) AS BIGINT) AS year, COUNT(DISTINCT k.id) AS classes, \
+            "SELECT {year} AS year, COUNT(DISTINCT k.id) AS classes, \
              COUNT(t.id) AS trainees, COUNT(DISTINCT t.producer_id) AS producers_trained \
-             FROM training_class k LEFT JOIN training_participant t ON t.class_id = k.id{} \
-             GROUP BY CAST(SUBSTR(CAST(k.starts_on AS TEXT), 1, 4) AS BIGINT)",
-            w.sql()
+             FROM training_class k LEFT JOIN training_participant t ON t.class_id = k.id{} GROUP BY {year}",
+            w.sql(),
+            year = year_of("k.starts_on")
         ),
         w.values,
     )
@@ -406,11 +476,11 @@ pub async fn capacity(c: &impl ConnectionTrait, scope: &Scope, from: Date, to: D
     let support: Vec<Support> = fetch_all(
         c,
         &format!(
-            "SELECT CAST(SUBSTR(CAST(s.decided_on AS TEXT), 1, 4) AS BIGINT) AS year, COUNT(*) AS support_records, \
+            "SELECT {year} AS year, COUNT(*) AS support_records, \
              CAST(COALESCE(SUM(s.amount_vnd), 0) AS BIGINT) AS support_vnd \
-             FROM support_record s JOIN producer p ON p.id = s.producer_id{} \
-             GROUP BY CAST(SUBSTR(CAST(s.decided_on AS TEXT), 1, 4) AS BIGINT)",
-            w.sql()
+             FROM support_record s JOIN producer p ON p.id = s.producer_id{} GROUP BY {year}",
+            w.sql(),
+            year = year_of("s.decided_on")
         ),
         w.values,
     )
@@ -559,8 +629,9 @@ pub async fn scans_per_province(
     fetch_all(
         c,
         &format!(
-            "SELECT d.province_code AS code, (SELECT v.name FROM province v WHERE v.code = d.province_code) AS name, \
-             CAST(SUM(d.scans) AS BIGINT) AS scans FROM {from_sql}{} GROUP BY d.province_code ORDER BY scans DESC, code",
+            "SELECT t.code, (SELECT v.name FROM province v WHERE v.code = t.code) AS name, t.scans FROM \
+             (SELECT d.province_code || '' AS code, CAST(SUM(d.scans) AS BIGINT) AS scans FROM {from_sql}{} \
+             GROUP BY d.province_code || '') t ORDER BY t.scans DESC, t.code",
             w.sql()
         ),
         w.values,
@@ -584,6 +655,7 @@ fn scan_source(scope: &Scope, w: &mut Conditions) -> &'static str {
 #[derive(Debug, Clone, Default, PartialEq, Eq, FromQueryResult, Serialize, utoipa::ToSchema)]
 pub struct Pipeline {
     pub code: String,
+    pub name: String,
     pub forwarded: i64,
     pub central_approved: i64,
     pub central_returned: i64,
@@ -596,7 +668,7 @@ pub async fn five_star_pipeline(c: &impl ConnectionTrait, scope: &Scope) -> Resu
     fetch_all(
         c,
         &format!(
-            "SELECT g.province_code AS code, \
+            "SELECT g.province_code AS code, (SELECT v.name FROM province v WHERE v.code = g.province_code) AS name, \
              CAST(SUM(CASE WHEN g.state = 'forwarded' THEN 1 ELSE 0 END) AS BIGINT) AS forwarded, \
              CAST(SUM(CASE WHEN g.state = 'central_approved' THEN 1 ELSE 0 END) AS BIGINT) AS central_approved, \
              CAST(SUM(CASE WHEN g.state = 'central_returned' THEN 1 ELSE 0 END) AS BIGINT) AS central_returned \
@@ -642,7 +714,7 @@ fn producers_in_force(scope: &Scope, day: Date) -> (String, Vec<Value>) {
     (format!("SELECT DISTINCT x.producer_id AS id FROM {IN_FORCE_FROM}{}", w.sql()), w.values)
 }
 
-/// Renumbers `$N` placeholders of `sql` from `first` (to nest one statement in another).
+/// Adds `by` to every `$N` placeholder of `sql`, to nest a statement after another's values.
 fn shifted(sql: &str, by: usize) -> String {
     if by == 0 {
         return sql.to_owned();
@@ -925,4 +997,13 @@ pub async fn import_targets(tx: &Tx, who: &Who, set: &TargetSet) -> Result<bool>
     }
     audit::append(tx, who, change).await?;
     Ok(before.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_renumbered_to_follow_the_outer_statement() {
+        assert_eq!(super::shifted("a = $1 AND b IN ($2, $10) AND c = '$'", 3), "a = $4 AND b IN ($5, $13) AND c = '$'");
+        assert_eq!(super::shifted("x = $1", 0), "x = $1");
+    }
 }

@@ -7,7 +7,6 @@ use crate::i18n::Tr;
 use domain::stats::{Progress, StarClass, Target, TargetSet};
 use domain::{FieldErrors, Invalid};
 use serde::Serialize;
-use std::time::Instant;
 use store::stats::{self, By, Classes, Scope};
 use time::{Date, Duration, Month};
 
@@ -109,7 +108,7 @@ impl Params {
     }
 }
 
-/// Every figure of the dashboard, and how long each query took (ms).
+/// Every figure of the dashboard.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
     pub params: Params,
@@ -129,8 +128,6 @@ pub struct Figures {
     pub inquiries: Vec<stats::InquiryMonth>,
     pub scans_daily: Vec<stats::ScanDay>,
     pub scans_provinces: Vec<stats::ScanPlace>,
-    #[serde(skip)]
-    pub timings: Vec<(&'static str, f64)>,
 }
 
 /// Scans are drawn per day over the period's last 30 days; inquiries per month over its last 12.
@@ -143,37 +140,44 @@ fn twelve_months_before(to: Date) -> Date {
     Date::from_calendar_date(months.div_euclid(12), month, 1).unwrap_or(to)
 }
 
-pub async fn compute(c: &impl sea_orm::ConnectionTrait, params: Params) -> store::Result<Figures> {
-    let scope = params.scope();
+/// Computes the figures; with `only`, just that chart's (the API asks for one at a time). The
+/// queries run at once, each on its own pooled connection.
+pub async fn compute(c: &impl sea_orm::ConnectionTrait, params: Params, only: Option<&str>) -> store::Result<Figures> {
+    let scope = &params.scope();
     let (from, to, day) = (params.from, params.to, params.as_of);
-    let mut timings = Vec::new();
-    macro_rules! timed {
-        ($name:literal, $e:expr) => {{
-            let started = Instant::now();
-            let v = $e.await?;
-            timings.push(($name, started.elapsed().as_secs_f64() * 1000.0));
-            v
-        }};
-    }
     let national = params.province.is_none();
-    let stars = timed!("stars", stats::stars(c, &scope, day));
-    let groups = timed!("groups", stats::stars_by(c, &scope, day, By::Group));
-    let communes = if national { Vec::new() } else { timed!("communes", stats::stars_by(c, &scope, day, By::Commune)) };
-    let districts =
-        if national { Vec::new() } else { timed!("districts", stats::stars_by(c, &scope, day, By::OldDistrict)) };
-    let provinces =
-        if national { timed!("provinces", stats::stars_by(c, &scope, day, By::Province)) } else { Vec::new() };
-    let pipeline = timed!("pipeline", stats::five_star_pipeline(c, &scope));
-    let issued = timed!("issued", stats::issued_per_year(c, &scope, from, to));
-    let rounds = timed!("registrations", stats::registrations(c, &scope, from, to));
-    let expiring = timed!("expiring", stats::expiring(c, &scope, day));
-    let inspections = timed!("inspections", stats::inspections(c, &scope, from, to));
-    let capacity = timed!("capacity", stats::capacity(c, &scope, from, to));
-    let sales_points = timed!("sales_points", stats::sales_points(c, &scope, from, to));
-    let inquiries = timed!("inquiries", stats::inquiries(c, &scope, twelve_months_before(to).max(from), to));
+    let want = |names: &[&str]| only.is_none_or(|o| names.contains(&o));
     let scans_from = (to - Duration::days(SCAN_DAYS - 1)).max(from);
-    let scans_daily = timed!("scans_daily", stats::scans_per_day(c, &scope, scans_from, to));
-    let scans_provinces = timed!("scans_provinces", stats::scans_per_province(c, &scope, scans_from, to));
+    macro_rules! when {
+        ($cond:expr, $query:expr) => {
+            async { if $cond { $query.await } else { Ok(Default::default()) } }
+        };
+    }
+    let (groups, communes, districts, provinces, pipeline, issued, rounds, expiring) = tokio::try_join!(
+        // The products in force by class are the sum of the groups': one scan for both.
+        when!(want(&["stars", "groups"]), stats::stars_by(c, scope, day, By::Group)),
+        when!(!national && want(&["communes"]), stats::stars_by(c, scope, day, By::Commune)),
+        when!(!national && want(&["districts"]), stats::stars_by(c, scope, day, By::OldDistrict)),
+        when!(national && want(&["provinces"]), stats::stars_by(c, scope, day, By::Province)),
+        when!(want(&["pipeline"]), stats::five_star_pipeline(c, scope)),
+        when!(want(&["issued"]), stats::issued_per_year(c, scope, from, to)),
+        when!(want(&["registrations"]), stats::registrations(c, scope, from, to)),
+        when!(want(&["expiring"]), stats::expiring(c, scope, day)),
+    )?;
+    let (inspections, capacity, sales_points, inquiries, scans_daily, scans_provinces) = tokio::try_join!(
+        when!(want(&["inspections"]), stats::inspections(c, scope, from, to)),
+        when!(want(&["trainings", "support"]), stats::capacity(c, scope, from, to)),
+        when!(want(&["sales_points"]), stats::sales_points(c, scope, from, to)),
+        when!(want(&["inquiries"]), stats::inquiries(c, scope, twelve_months_before(to).max(from), to)),
+        when!(want(&["scans_daily"]), stats::scans_per_day(c, scope, scans_from, to)),
+        when!(want(&["scans_provinces"]), stats::scans_per_province(c, scope, scans_from, to)),
+    )?;
+    let mut stars = Classes::default();
+    for g in &groups {
+        for class in StarClass::ALL {
+            stars.add(class, g.classes.get(class));
+        }
+    }
     Ok(Figures {
         params,
         stars,
@@ -191,7 +195,6 @@ pub async fn compute(c: &impl sea_orm::ConnectionTrait, params: Params) -> store
         inquiries,
         scans_daily,
         scans_provinces,
-        timings,
     })
 }
 
@@ -327,10 +330,13 @@ pub fn charts(f: &Figures, t: Tr) -> Vec<Chart> {
     let classes = class_names(t);
     let mut out = Vec::new();
 
-    let mut d = Draft::new("stars", false, vec![t.get("chart-products")]);
-    for (class, name) in StarClass::ALL.iter().zip(&classes) {
+    // One series per class, so that each bar has its class's colour.
+    let mut d = Draft::new("stars", false, classes.clone()).header(vec![t.get("chart-products")]);
+    for (i, (class, name)) in StarClass::ALL.iter().zip(&classes).enumerate() {
         let n = f.stars.get(*class);
-        d.bar(name.clone(), vec![n], vec![n], products_link(p, &format!("&class={}", class.as_str())));
+        let mut drawn = vec![0; StarClass::ALL.len()];
+        drawn[i] = n;
+        d.bar(name.clone(), drawn, vec![n], products_link(p, &format!("&class={}", class.as_str())));
     }
     d.summary = Some(t.args(
         "chart-stars-summary",
@@ -346,41 +352,48 @@ pub fn charts(f: &Figures, t: Tr) -> Vec<Chart> {
     out.push(d.finish(t));
 
     let label_of = |r: &stats::Row| if r.name.is_empty() { t.get("chart-unknown-place") } else { r.name.clone() };
-    let place_chart = |id: &'static str, rows: &[stats::Row], link: &dyn Fn(&stats::Row) -> Option<String>| {
-        let mut d = Draft::new(id, false, classes.clone());
-        for r in rows.iter().take(15) {
-            d.bar(label_of(r), class_values(&r.classes), class_values(&r.classes), link(r));
-        }
-        let total: i64 = rows.iter().map(|r| r.classes.total()).sum();
-        d.summary = rows.iter().max_by_key(|r| r.classes.total()).filter(|r| r.classes.total() > 0).map(|top| {
-            t.args(
-                "chart-summary-places",
-                &[
-                    ("total", &charts::number(total)),
-                    ("places", &charts::number(rows.len() as i64)),
-                    ("top", &label_of(top)),
-                    ("n", &charts::number(top.classes.total())),
-                ],
-            )
-        });
-        // The table lists every row, the drawing the largest fifteen.
-        let mut chart = d.finish(t);
-        for r in rows.iter().skip(15) {
-            chart.bars.push(Bar { label: label_of(r), values: class_values(&r.classes), href: link(r) });
-        }
-        chart
-    };
+    let place_chart =
+        |id: &'static str, summary: &str, rows: &[stats::Row], link: &dyn Fn(&stats::Row) -> Option<String>| {
+            let mut d = Draft::new(id, false, classes.clone());
+            for r in rows.iter().take(15) {
+                d.bar(label_of(r), class_values(&r.classes), class_values(&r.classes), link(r));
+            }
+            let total: i64 = rows.iter().map(|r| r.classes.total()).sum();
+            d.summary = rows.iter().max_by_key(|r| r.classes.total()).filter(|r| r.classes.total() > 0).map(|top| {
+                t.args(
+                    summary,
+                    &[
+                        ("total", &charts::number(total)),
+                        ("places", &charts::number(rows.len() as i64)),
+                        ("top", &label_of(top)),
+                        ("n", &charts::number(top.classes.total())),
+                    ],
+                )
+            });
+            // The table lists every row, the drawing the largest fifteen.
+            let mut chart = d.finish(t);
+            for r in rows.iter().skip(15) {
+                chart.bars.push(Bar { label: label_of(r), values: class_values(&r.classes), href: link(r) });
+            }
+            chart
+        };
     let groups: Vec<stats::Row> = f
         .groups
         .iter()
         .map(|r| stats::Row { name: format!("{}. {}", r.code, sentence_case(&r.name)), ..r.clone() })
         .collect();
-    out.push(place_chart("groups", &groups, &|r| products_link(p, &format!("&group={}", r.code))));
+    out.push(place_chart("groups", "chart-summary-groups", &groups, &|r| {
+        products_link(p, &format!("&group={}", r.code))
+    }));
     if p.province.is_some() {
-        out.push(place_chart("communes", &f.communes, &|r| products_link(p, &format!("&commune={}", r.code))));
-        out.push(place_chart("districts", &f.districts, &|r| products_link(p, &format!("&district={}", r.code))));
+        out.push(place_chart("communes", "chart-summary-places", &f.communes, &|r| {
+            products_link(p, &format!("&commune={}", r.code))
+        }));
+        out.push(place_chart("districts", "chart-summary-places", &f.districts, &|r| {
+            products_link(p, &format!("&district={}", r.code))
+        }));
     } else {
-        out.push(place_chart("provinces", &f.provinces, &|r| {
+        out.push(place_chart("provinces", "chart-summary-places", &f.provinces, &|r| {
             let mut q = p.clone();
             q.province = Some(r.code.clone());
             Some(format!("/dashboard?{}", q.query()))
@@ -391,9 +404,8 @@ pub fn charts(f: &Figures, t: Tr) -> Vec<Chart> {
             vec![t.get("chart-pipeline-forwarded"), t.get("chart-pipeline-approved"), t.get("chart-pipeline-returned")],
         );
         for r in &f.pipeline {
-            let name = f.provinces.iter().find(|x| x.code == r.code).map_or_else(|| r.code.clone(), |x| x.name.clone());
             let v = vec![r.forwarded, r.central_approved, r.central_returned];
-            d.bar(name, v.clone(), v, None);
+            d.bar(r.name.clone(), v.clone(), v, None);
         }
         out.push(d.finish(t));
     }

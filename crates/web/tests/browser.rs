@@ -996,3 +996,59 @@ async fn an_inspector_records_a_visit_on_a_tablet_through_a_lost_connection() {
     b.finish().await;
     let _ = std::fs::remove_file(photo);
 }
+
+/// The central office opens the national dashboard, picks Hà Nội and 31/12/2021, reads the
+/// published split computed from the demo's records, and follows the 4★ bar of the chart to the
+/// products it counts — on a desktop and on a phone.
+#[tokio::test]
+async fn the_dashboard_answers_for_a_day_and_a_province_and_a_bar_opens_its_list() {
+    let app = TestApp::new().await;
+    store::demo::load(&app.db.db, 2021).await.expect("demo");
+    app.user("tw@ocop.gov.vn", Role::CentralOffice, Scope::National).await;
+    for (width, height, device) in [(1366, 900, "desktop"), (390, 844, "phone")] {
+        let b = Browser::start(&app, width, height).await;
+        b.sign_in("tw@ocop.gov.vn").await;
+        b.open("/dashboard").await;
+        let national = b.text().await;
+        assert!(national.contains("Sản phẩm theo tỉnh, thành phố"), "the whole country compares provinces");
+        b.screenshot(&format!("dashboard-national-{device}.png")).await;
+
+        b.d()
+            .find(By::Css("select[name=province] option[value='01']"))
+            .await
+            .expect("Hà Nội")
+            .click()
+            .await
+            .expect("pick");
+        b.fill("as_of", "31/12/2021").await;
+        b.submit("#dashboard-filters").await;
+        let page = b.text().await;
+        for wanted in ["Thành phố Hà Nội", "1.649", "1.098", "534", "Sản phẩm theo quận, huyện cũ"] {
+            assert!(page.contains(wanted), "{device}: the dashboard shows {wanted}");
+        }
+        // The charts fit the screen: no horizontal scrolling on a phone.
+        let overflow: bool = b
+            .d()
+            .execute("return document.documentElement.scrollWidth > window.innerWidth + 1;", Vec::new())
+            .await
+            .expect("width")
+            .convert()
+            .expect("bool");
+        assert!(!overflow, "{device}: the page scrolls sideways");
+        b.screenshot(&format!("dashboard-hanoi-2021-{device}.png")).await;
+
+        // The third bar of the stars chart is 4★: it opens the list of those products.
+        let bar = b.d().find(By::Css("#chart-stars svg a:nth-of-type(3) rect")).await.expect("the 4★ bar");
+        b.d()
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![bar.to_json().expect("json")])
+            .await
+            .expect("scroll");
+        b.navigating(bar.click()).await;
+        assert_eq!(b.path().await, "/dashboard/products");
+        let list = b.text().await;
+        assert!(list.contains("1098") || list.contains("1.098"), "{device}: the list counts the 4★ products");
+        assert!(list.contains("4 sao"), "{device}");
+        b.screenshot(&format!("dashboard-list-{device}.png")).await;
+        b.finish().await;
+    }
+}

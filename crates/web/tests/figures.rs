@@ -167,6 +167,17 @@ async fn figures_are_read_by_place_and_refused_to_others() {
     assert_eq!(all["data"].as_array().map(Vec::len), Some(2));
     let hcm_view = central.get_json("/api/v1/stats/stars?province=79").await.json();
     assert_eq!(hcm_view["params"]["province"].as_str(), Some("79"));
+    // The national comparison gives each province the figures of its own view.
+    let total = |v: &serde_json::Value| {
+        ["five", "potential_five", "four", "three"].iter().filter_map(|k| v[k].as_i64()).sum::<i64>()
+    };
+    let rows = all["data"].as_array().expect("rows");
+    for code in ["01", "79"] {
+        let row = rows.iter().find(|r| r["code"] == code).expect("province row");
+        let own = central.get_json(&format!("/api/v1/stats/stars?province={code}")).await.json();
+        assert_eq!(total(row), total(&own["data"]), "{code}");
+        assert_eq!(total(row), 1, "{code}");
+    }
 
     let mut owner = login(
         &app,

@@ -46,7 +46,7 @@ pub async fn chart(
     if !CHARTS.contains(&chart.as_str()) {
         return Err(AppError::NotFound);
     }
-    let f = figures::compute(state.db().conn(), params).await?;
+    let f = figures::compute(state.db().conn(), params, Some(&chart)).await?;
     figures::chart_json(&f, &chart).map(Json).ok_or(AppError::NotFound)
 }
 

@@ -59,6 +59,8 @@ struct DashboardPage {
     groups: Vec<Choice>,
     from: String,
     to: String,
+    from_default: String,
+    to_default: String,
     as_of: String,
     query: String,
     headline: Vec<(String, String, String)>,
@@ -79,7 +81,7 @@ pub async fn dashboard(
 ) -> AppResult<Response> {
     let params = params(&caller, &q)?;
     let national_caller = caller.listing(Action::ViewFigures)? == Listing::All;
-    let f = figures::compute(state.db().conn(), params.clone()).await?;
+    let f = figures::compute(state.db().conn(), params.clone(), None).await?;
     let t = ctx.t;
     let place = place_name(&state, t, params.province.as_deref()).await?;
     let provinces = if national_caller {
@@ -108,8 +110,12 @@ pub async fn dashboard(
         national_caller,
         provinces,
         groups,
-        from: domain::fmt_date(params.from),
-        to: domain::fmt_date(params.to),
+        // The period's fields stay empty unless given, so that they follow the day chosen (the
+        // defaults show as placeholders).
+        from: q.from.trim().to_owned(),
+        to: q.to.trim().to_owned(),
+        from_default: domain::fmt_date(params.from),
+        to_default: domain::fmt_date(params.to),
         as_of: domain::fmt_date(params.as_of),
         query: params.query(),
         headline,
@@ -159,6 +165,7 @@ struct ProductsPage {
     title: String,
     back: String,
     total: i64,
+    total_text: String,
     shown: usize,
     rows: Vec<stats::Counted>,
     classes: Vec<String>,
@@ -215,6 +222,7 @@ pub async fn products(
     let page = ProductsPage {
         title,
         back: format!("/dashboard?{}", params.query()),
+        total_text: charts::number(total),
         total,
         shown: rows.len(),
         rows,
@@ -357,6 +365,8 @@ struct MembersPage {
     title: String,
     back: String,
     rows: Vec<(String, String, String, String)>,
+    /// The list stops at [`LIST_LIMIT`]; the target's page shows the whole count.
+    limited: bool,
 }
 
 /// `/targets/{version}/{code}`: the records a target's number counts.
@@ -393,6 +403,7 @@ pub async fn members(
     let page = MembersPage {
         title: format!("{} — {}", target.name(english), domain::fmt_date(until)),
         back: format!("/targets?version={}&as_of={}", set.version, day),
+        limited: list.len() as i64 >= LIST_LIMIT,
         rows: list.into_iter().map(|m| (href(m.id), m.code, m.name, m.place)).collect(),
         ctx,
     };
@@ -425,7 +436,7 @@ pub async fn report_data(db: &store::Db, t: Tr, params: Params) -> store::Result
             targets.push((set, measured));
         }
     }
-    let figures = figures::compute(conn, params).await?;
+    let figures = figures::compute(conn, params, None).await?;
     let charts = figures::charts(&figures, t);
     Ok(ReportData { place, figures, charts, targets })
 }
