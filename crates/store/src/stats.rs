@@ -105,18 +105,13 @@ impl Classes {
     }
 }
 
-#[derive(FromQueryResult)]
-struct KeyedClass {
-    code: String,
-    name: String,
-    class: String,
-    n: i64,
-}
-
 /// Products in force on `day`, by class.
 pub async fn stars(c: &impl ConnectionTrait, scope: &Scope, day: Date) -> Result<Classes> {
-    let rows = by_key(c, scope, day, "''", "''", false).await?;
-    Ok(rows.into_iter().next().map(|r| r.classes).unwrap_or_default())
+    let mut total = Classes::default();
+    for r in cube(c, scope, day, Grain::Province).await? {
+        total.add_named(&r.class, r.n);
+    }
+    Ok(total)
 }
 
 /// Figures of one place or one kind, by class.
@@ -128,96 +123,117 @@ pub struct Row {
     pub classes: Classes,
 }
 
-/// Counts by `code` (an expression over the certificate `c`, the product `x` and, with
-/// `producer`, its producer `p`) and class, then names each code once (`name`, an expression over
-/// `t.code`): names are looked up per group, not per certificate.
-async fn by_key(
-    c: &impl ConnectionTrait,
-    scope: &Scope,
-    day: Date,
-    code: &str,
-    name: &str,
-    producer: bool,
-) -> Result<Vec<Row>> {
+/// How fine the one scan of the products in force is: by province (the whole country's
+/// breakdowns), or by commune and pre-2025 district (a province's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grain {
+    Province,
+    Commune,
+}
+
+/// Products in force counted by place, sheet and class.
+#[derive(FromQueryResult)]
+struct Cell {
+    place: String,
+    district: String,
+    sheet: String,
+    class: String,
+    n: i64,
+}
+
+/// One scan of the certificates in force, grouped finely enough that every breakdown is a sum of
+/// its cells (grouped by expressions, `|| ''`, so that SQLite scans the certificates once rather
+/// than walking a product index for the groups' order).
+async fn cube(c: &impl ConnectionTrait, scope: &Scope, day: Date, grain: Grain) -> Result<Vec<Cell>> {
     let w = in_force(scope, day);
-    let from = if producer {
-        format!("{IN_FORCE_FROM} JOIN producer p ON p.id = x.producer_id")
-    } else {
-        IN_FORCE_FROM.to_owned()
+    let (place, district, from) = match grain {
+        Grain::Province => ("x.province_code || ''", "''", IN_FORCE_FROM.to_owned()),
+        Grain::Commune => (
+            "x.commune_code || ''",
+            "COALESCE(p.old_district_code, '')",
+            format!("{IN_FORCE_FROM} JOIN producer p ON p.id = x.producer_id"),
+        ),
     };
-    // Grouped by an expression (`|| ''`), not a bare column, so that SQLite does not walk a
-    // product index to get the groups in order (a nested loop over every product) but scans the
-    // certificates in force once. A constant key is no group at all (PostgreSQL refuses one).
-    let key = if code == "''" { String::new() } else { format!("{code} || '', ") };
+    let district_group = if grain == Grain::Commune { format!("{district}, ") } else { String::new() };
     let sql = format!(
-        "SELECT t.code, {name} AS name, t.class, t.n FROM (SELECT {} AS code, {CLASS} AS class, COUNT(*) AS n \
-         FROM {from}{} GROUP BY {key}{CLASS}) t ORDER BY t.code",
-        if key.is_empty() { "''".to_owned() } else { format!("{code} || ''") },
+        "SELECT {place} AS place, {district} AS district, x.sheet_code || '' AS sheet, {CLASS} AS class, COUNT(*) AS n \
+         FROM {from}{} GROUP BY {place}, {district_group}x.sheet_code || '', {CLASS}",
         w.sql()
     );
-    let rows: Vec<KeyedClass> = fetch_all(c, &sql, w.values).await?;
-    let mut out: BTreeMap<(String, String), Classes> = BTreeMap::new();
-    for r in rows {
-        out.entry((r.code, r.name)).or_default().add_named(&r.class, r.n);
-    }
-    if out.is_empty() && code == "''" {
-        out.insert((String::new(), String::new()), Classes::default());
-    }
-    Ok(out.into_iter().map(|((code, name), classes)| Row { code, name, classes }).collect())
+    fetch_all(c, &sql, w.values).await
 }
 
-/// How figures of places and kinds are broken down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum By {
-    /// The product group (I–VI) of the product's sheet.
-    Group,
-    Commune,
-    /// The pre-2025 district the producer's records name ("" when none).
-    OldDistrict,
-    Province,
+/// Code → name of the units the cells name.
+async fn names(
+    c: &impl ConnectionTrait,
+    sql_head: &str,
+    codes: std::collections::BTreeSet<String>,
+) -> Result<BTreeMap<String, String>> {
+    #[derive(FromQueryResult)]
+    struct Named {
+        code: String,
+        name: String,
+    }
+    let found: Vec<Named> = crate::db::fetch_in(c, sql_head, codes).await?;
+    Ok(found.into_iter().map(|n| (n.code, n.name)).collect())
 }
 
-/// Products in force on `day` by group, commune, old district or province, largest first.
-pub async fn stars_by(c: &impl ConnectionTrait, scope: &Scope, day: Date, by: By) -> Result<Vec<Row>> {
-    let mut rows = match by {
-        By::Group => {
-            let set = crate::criteria::current().map_err(|e| StoreError::Corrupt { table: "criteria", detail: e })?;
-            let mut groups: BTreeMap<String, Row> = BTreeMap::new();
-            for r in by_key(c, scope, day, "x.sheet_code", "''", false).await? {
-                let (code, name) = set
-                    .group_of(&r.code)
-                    .map_or_else(|| (r.code.clone(), r.code.clone()), |g| (g.code.clone(), g.name_vi.clone()));
-                let e = groups.entry(code.clone()).or_insert_with(|| Row { code, name, classes: Classes::default() });
-                for class in StarClass::ALL {
-                    e.classes.add(class, r.classes.get(class));
-                }
-            }
-            groups.into_values().collect()
-        }
-        By::Commune => {
-            by_key(c, scope, day, "x.commune_code", "(SELECT u.name FROM commune u WHERE u.code = t.code)", false)
-                .await?
-        }
-        By::OldDistrict => {
-            by_key(
-                c,
-                scope,
-                day,
-                "COALESCE(p.old_district_code, '')",
-                "COALESCE((SELECT MAX(o.district_name) FROM old_unit o WHERE o.district_code = t.code), '')",
-                true,
-            )
-            .await?
-        }
-        By::Province => {
-            by_key(c, scope, day, "x.province_code", "(SELECT v.name FROM province v WHERE v.code = t.code)", false)
-                .await?
-        }
-    };
-    if by != By::Group {
-        rows.sort_by(|a, b| b.classes.total().cmp(&a.classes.total()).then_with(|| a.name.cmp(&b.name)));
+/// Sums cells into rows by `key`, named by `names` (the code itself when unknown).
+fn sum_rows(cells: &[Cell], key: impl Fn(&Cell) -> String, names: &BTreeMap<String, String>) -> Vec<Row> {
+    let mut rows: BTreeMap<String, Classes> = BTreeMap::new();
+    for cell in cells {
+        rows.entry(key(cell)).or_default().add_named(&cell.class, cell.n);
     }
-    Ok(rows)
+    let mut out: Vec<Row> = rows
+        .into_iter()
+        .map(|(code, classes)| Row { name: names.get(&code).cloned().unwrap_or_else(|| code.clone()), code, classes })
+        .collect();
+    out.sort_by(|a, b| b.classes.total().cmp(&a.classes.total()).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
+/// The breakdowns of the products in force on `day`, from one scan: groups always; for a
+/// province its communes and pre-2025 districts, for the whole country its provinces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breakdowns {
+    pub stars: Classes,
+    pub groups: Vec<Row>,
+    pub communes: Vec<Row>,
+    pub districts: Vec<Row>,
+    pub provinces: Vec<Row>,
+}
+
+pub async fn breakdowns(c: &impl ConnectionTrait, scope: &Scope, day: Date) -> Result<Breakdowns> {
+    let national = scope.province.is_none();
+    let cells = cube(c, scope, day, if national { Grain::Province } else { Grain::Commune }).await?;
+    let mut out = Breakdowns::default();
+    for cell in &cells {
+        out.stars.add_named(&cell.class, cell.n);
+    }
+    let set = crate::criteria::current().map_err(|e| StoreError::Corrupt { table: "criteria", detail: e })?;
+    let group_of = |sheet: &str| set.group_of(sheet).map_or_else(|| sheet.to_owned(), |g| g.code.clone());
+    let group_names: BTreeMap<String, String> =
+        set.groups.iter().map(|g| (g.code.clone(), g.name_vi.clone())).collect();
+    out.groups = sum_rows(&cells, |cell| group_of(&cell.sheet), &group_names);
+    out.groups.sort_by(|a, b| a.code.cmp(&b.code));
+    let places = cells.iter().map(|cell| cell.place.clone()).collect();
+    if national {
+        let provinces = names(c, "SELECT code, name FROM province WHERE code IN", places).await?;
+        out.provinces = sum_rows(&cells, |cell| cell.place.clone(), &provinces);
+    } else {
+        let communes = names(c, "SELECT code, name FROM commune WHERE code IN", places).await?;
+        out.communes = sum_rows(&cells, |cell| cell.place.clone(), &communes);
+        let districts = cells.iter().map(|cell| cell.district.clone()).filter(|d| !d.is_empty()).collect();
+        let mut district_names = names(
+            c,
+            "SELECT district_code AS code, MAX(district_name) AS name FROM old_unit GROUP BY district_code HAVING district_code IN",
+            districts,
+        )
+        .await?;
+        district_names.insert(String::new(), String::new());
+        out.districts = sum_rows(&cells, |cell| cell.district.clone(), &district_names);
+    }
+    Ok(out)
 }
 
 /// One product counted by a figure: the list behind a number.
@@ -300,50 +316,26 @@ pub async fn issued_per_year(c: &impl ConnectionTrait, scope: &Scope, from: Date
     struct Year {
         year: i64,
         n: i64,
+        first: i64,
     }
     let mut w = Conditions::default();
     w.and("c.issued_on >= ?", from).and("c.issued_on <= ?", to);
     scope.products(&mut w);
-    let all: Vec<Year> = fetch_all(
+    // A product's first recognition is the certificate no other one replaced: the start of its
+    // chain (`superseded_by` points to the next certificate; indexed).
+    let years: Vec<Year> = fetch_all(
         c,
         &format!(
-            "SELECT {year} AS year, COUNT(*) AS n FROM {IN_FORCE_FROM}{} GROUP BY {year}",
+            "SELECT {year} AS year, COUNT(*) AS n, \
+             CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM certificate e WHERE e.superseded_by = c.id) THEN 0 ELSE 1 END) \
+             AS BIGINT) AS first FROM {IN_FORCE_FROM}{} GROUP BY {year} ORDER BY {year}",
             w.sql(),
             year = year_of("c.issued_on")
         ),
         w.values,
     )
     .await?;
-    // A product's first recognition: its earliest certificate (the products of the scope first,
-    // then their certificates).
-    let mut w = Conditions::default();
-    scope.products(&mut w);
-    let n = w.values.len();
-    let mut values = w.values.clone();
-    values.extend([Value::from(from), Value::from(to)]);
-    let first: Vec<Year> = fetch_all(
-        c,
-        &format!(
-            "SELECT {year} AS year, COUNT(*) AS n FROM (SELECT MIN(c.issued_on) AS d FROM {IN_FORCE_FROM}{} \
-             GROUP BY c.product_id) f WHERE f.d BETWEEN ${} AND ${} GROUP BY {year}",
-            w.sql(),
-            n + 1,
-            n + 2,
-            year = year_of("f.d")
-        ),
-        values,
-    )
-    .await?;
-    let mut years: BTreeMap<i64, IssuedYear> = BTreeMap::new();
-    for y in all {
-        years.insert(y.year, IssuedYear { year: y.year, first: 0, later: y.n });
-    }
-    for y in first {
-        let e = years.entry(y.year).or_insert(IssuedYear { year: y.year, first: 0, later: 0 });
-        e.first = y.n;
-        e.later -= y.n;
-    }
-    Ok(years.into_values().collect())
+    Ok(years.into_iter().map(|y| IssuedYear { year: y.year, first: y.first, later: y.n - y.first }).collect())
 }
 
 /// A round's registrations against its plan.

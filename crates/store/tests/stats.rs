@@ -8,7 +8,7 @@ use domain::registry::{ProducerDraft, ProductDraft};
 use domain::stats::{Measure, Rule};
 use store::audit::Who;
 use store::certificates::{self, CertificateFact, Level};
-use store::stats::{self, By, Classes, Scope};
+use store::stats::{self, Classes, Scope};
 use store::testing::TestDb;
 use store::trace::scans::{self, ScanRecord};
 use store::{Db, producers, products};
@@ -190,15 +190,27 @@ async fn products_in_force_are_counted_as_of_any_day_through_reratings_upgrades_
     .expect("list");
     assert_eq!((total, listed.iter().map(|p| p.id).collect::<Vec<_>>()), (1, vec![w.upgraded]));
 
-    let communes = stats::stars_by(c, &hanoi, date!(2022 - 12 - 31), By::Commune).await.expect("communes");
+    let b = stats::breakdowns(c, &hanoi, date!(2022 - 12 - 31)).await.expect("breakdowns");
+    assert_eq!(b.stars, classes(1, 1, 1, 1), "the breakdowns' total is the stars'");
+    let communes = b.communes;
     let names: Vec<(&str, i64)> = communes.iter().map(|r| (r.name.as_str(), r.classes.total())).collect();
     assert_eq!(names, vec![("Phường Ba Đình", 2), ("Phường Ngọc Hà", 2)]);
-    let provinces = stats::stars_by(c, &all, date!(2021 - 12 - 31), By::Province).await.expect("provinces");
+    let national = stats::breakdowns(c, &all, date!(2021 - 12 - 31)).await.expect("breakdowns");
+    assert!(
+        national.communes.is_empty() && national.districts.is_empty(),
+        "the whole country is broken down by province"
+    );
+    let provinces = national.provinces;
     assert_eq!(
         provinces.iter().map(|r| (r.code.as_str(), r.classes.total())).collect::<Vec<_>>(),
         vec![("01", 3), ("79", 1)]
     );
-    let groups = stats::stars_by(c, &hanoi, date!(2022 - 12 - 31), By::Group).await.expect("groups");
+    let groups = b.groups;
+    assert_eq!(
+        b.districts.iter().map(|d| (d.code.as_str(), d.classes.total())).collect::<Vec<_>>(),
+        vec![("", 4)],
+        "no old district recorded"
+    );
     assert_eq!(groups.len(), 1, "sheet 04 lies in one group");
     assert_eq!(groups[0].classes.total(), 4);
     let other_group = Scope { province: Some("01".into()), group: Some("VI".into()) };

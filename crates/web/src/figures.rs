@@ -7,7 +7,7 @@ use crate::i18n::Tr;
 use domain::stats::{Progress, StarClass, Target, TargetSet};
 use domain::{FieldErrors, Invalid};
 use serde::Serialize;
-use store::stats::{self, By, Classes, Scope};
+use store::stats::{self, Classes, Scope};
 use time::{Date, Duration, Month};
 
 /// What the figures are for. In-force figures are counted on `as_of`; flows (certificates issued,
@@ -145,7 +145,6 @@ fn twelve_months_before(to: Date) -> Date {
 pub async fn compute(c: &impl sea_orm::ConnectionTrait, params: Params, only: Option<&str>) -> store::Result<Figures> {
     let scope = &params.scope();
     let (from, to, day) = (params.from, params.to, params.as_of);
-    let national = params.province.is_none();
     let want = |names: &[&str]| only.is_none_or(|o| names.contains(&o));
     let scans_from = (to - Duration::days(SCAN_DAYS - 1)).max(from);
     macro_rules! when {
@@ -153,12 +152,9 @@ pub async fn compute(c: &impl sea_orm::ConnectionTrait, params: Params, only: Op
             async { if $cond { $query.await } else { Ok(Default::default()) } }
         };
     }
-    let (groups, communes, districts, provinces, pipeline, issued, rounds, expiring) = tokio::try_join!(
-        // The products in force by class are the sum of the groups': one scan for both.
-        when!(want(&["stars", "groups"]), stats::stars_by(c, scope, day, By::Group)),
-        when!(!national && want(&["communes"]), stats::stars_by(c, scope, day, By::Commune)),
-        when!(!national && want(&["districts"]), stats::stars_by(c, scope, day, By::OldDistrict)),
-        when!(national && want(&["provinces"]), stats::stars_by(c, scope, day, By::Province)),
+    let (in_force, pipeline, issued, rounds, expiring) = tokio::try_join!(
+        // Stars, groups, communes, districts and provinces: one scan of the products in force.
+        when!(want(&["stars", "groups", "communes", "districts", "provinces"]), stats::breakdowns(c, scope, day)),
         when!(want(&["pipeline"]), stats::five_star_pipeline(c, scope)),
         when!(want(&["issued"]), stats::issued_per_year(c, scope, from, to)),
         when!(want(&["registrations"]), stats::registrations(c, scope, from, to)),
@@ -172,12 +168,7 @@ pub async fn compute(c: &impl sea_orm::ConnectionTrait, params: Params, only: Op
         when!(want(&["scans_daily"]), stats::scans_per_day(c, scope, scans_from, to)),
         when!(want(&["scans_provinces"]), stats::scans_per_province(c, scope, scans_from, to)),
     )?;
-    let mut stars = Classes::default();
-    for g in &groups {
-        for class in StarClass::ALL {
-            stars.add(class, g.classes.get(class));
-        }
-    }
+    let stats::Breakdowns { stars, groups, communes, districts, provinces } = in_force;
     Ok(Figures {
         params,
         stars,

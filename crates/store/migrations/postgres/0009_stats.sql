@@ -19,6 +19,10 @@ GROUP BY (to_timestamp(s.scanned_at + 25200) AT TIME ZONE 'UTC')::date, s.produc
 -- A round's registrations counted by state without reading the rows (rounds vs plan).
 CREATE INDEX registration_round_state ON registration(round_id, state, submitted_at);
 
+-- The start of a certificate chain (a product's first recognition) is the certificate no other
+-- one points to.
+CREATE INDEX certificate_superseded ON certificate(superseded_by);
+
 -- A plan's targets as the office imported them: the file's JSON, checked on import, by version.
 CREATE TABLE target_set (
     version TEXT PRIMARY KEY,
