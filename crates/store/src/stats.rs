@@ -90,11 +90,6 @@ impl Classes {
         }
     }
 
-    /// Adds `n` products of a class.
-    pub fn add(&mut self, class: StarClass, n: i64) {
-        self.add_named(class.as_str(), n);
-    }
-
     fn add_named(&mut self, class: &str, n: i64) {
         match class {
             "five" => self.five += n,
