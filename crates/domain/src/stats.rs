@@ -1,8 +1,8 @@
 //! Figures of the programme as of a date, and plan targets as data (SPEC §2.6).
 //!
-//! Every count is computed from dated facts — a certificate is in force on a day when it was
-//! issued by then, has not expired, was not revoked by then and not yet replaced by a newer one —
-//! so "products in force by star on 31/12/2021" comes out of the records. A target set is a file
+//! Every count is computed from dated facts (the store's `stats::in_force` says when a
+//! certificate is in force on a day), so "products in force by star on 31/12/2021" comes out of
+//! the records. A target set is a file
 //! (per province or national, per period, versioned); each target names a rule this module
 //! defines and a threshold, and the store measures the rule live.
 
@@ -45,18 +45,6 @@ impl StarClass {
             _ => None,
         }
     }
-}
-
-/// Whether a certificate is in force on `day`: issued by then, not expired, not revoked by then,
-/// and not yet replaced (re-rated, upgraded) by a certificate issued by then.
-pub fn in_force_on(
-    day: Date,
-    issued_on: Date,
-    expires_on: Date,
-    revoked_on: Option<Date>,
-    replaced_on: Option<Date>,
-) -> bool {
-    issued_on <= day && day <= expires_on && revoked_on.is_none_or(|r| r > day) && replaced_on.is_none_or(|r| r > day)
 }
 
 /// What a target asks for.
@@ -252,25 +240,12 @@ pub fn shipped() -> Vec<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
 
     #[test]
-    fn a_certificate_is_in_force_between_issue_and_expiry_unless_revoked_or_replaced() {
-        let (issued, expires) = (date!(2021 - 03 - 01), date!(2024 - 03 - 01));
-        assert!(!in_force_on(date!(2021 - 02 - 28), issued, expires, None, None));
-        assert!(in_force_on(issued, issued, expires, None, None));
-        assert!(in_force_on(expires, issued, expires, None, None), "the last day counts");
-        assert!(!in_force_on(date!(2024 - 03 - 02), issued, expires, None, None));
-        let revoked = Some(date!(2022 - 06 - 01));
-        assert!(in_force_on(date!(2022 - 05 - 31), issued, expires, revoked, None));
-        assert!(!in_force_on(date!(2022 - 06 - 01), issued, expires, revoked, None));
-        let replaced = Some(date!(2023 - 01 - 10));
-        assert!(
-            !in_force_on(date!(2023 - 01 - 10), issued, expires, None, replaced),
-            "the newer one counts from its day"
-        );
+    fn a_certificate_s_class_follows_its_stars_and_level() {
         assert_eq!(StarClass::of(5, "central"), Some(StarClass::Five));
         assert_eq!(StarClass::of(5, "province"), Some(StarClass::PotentialFive));
+        assert_eq!(StarClass::of(4, "province"), Some(StarClass::Four));
         assert_eq!(StarClass::of(2, "province"), None);
     }
 

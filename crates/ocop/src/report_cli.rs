@@ -50,8 +50,7 @@ pub async fn report(config: &Config, a: ReportArgs) -> anyhow::Result<()> {
         to: a.to.unwrap_or_default(),
         as_of: a.as_of.unwrap_or_default(),
     };
-    let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7)).date();
-    let params = q.params(today).map_err(|e| usage_of(&e))?;
+    let params = q.params(store::evaluation::today()).map_err(|e| usage_of(&e))?;
     let db = serve::open(config).await?;
     store::migrate::check(&db).await?;
     if let Some(p) = &params.province

@@ -222,7 +222,6 @@ async fn products_in_force_are_counted_as_of_any_day_through_reratings_upgrades_
 
     let expiring = stats::expiring(c, &hanoi, date!(2023 - 11 - 20)).await.expect("expiring");
     assert_eq!(expiring.iter().map(|m| (m.month.as_str(), m.expiring)).collect::<Vec<_>>(), vec![("2024-03", 1)]);
-    let _ = w.rerated;
 }
 
 #[tokio::test]

@@ -7,11 +7,9 @@ use crate::api::ApiError;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::figures::{self, CHARTS, Measured};
-use crate::pages::figures::params;
-use crate::pages::registry::products::today;
+use crate::pages::figures::{as_of, params, readable_sets};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use domain::access::{Action, Listing};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -85,21 +83,10 @@ pub async fn targets(
     caller: Caller,
     Query(q): Query<TargetParams>,
 ) -> AppResult<Json<Vec<MeasuredSet>>> {
-    let listing = caller.listing(Action::ViewFigures)?;
-    let day = if q.as_of.trim().is_empty() {
-        today()
-    } else {
-        domain::registry::parse_date(&q.as_of)
-            .map_err(|e| AppError::Invalid(domain::FieldErrors::single("as_of", e)))?
-    };
+    let day = as_of(&q.as_of)?;
     let mut out = Vec::new();
-    for set in store::stats::target_sets(state.db().conn()).await? {
-        let readable = match &listing {
-            Listing::All => true,
-            Listing::Province(p) => set.scope == p.as_str(),
-            _ => false,
-        };
-        if !readable || (!q.version.trim().is_empty() && set.version != q.version.trim()) {
+    for set in readable_sets(&state, &caller).await? {
+        if !q.version.trim().is_empty() && set.version != q.version.trim() {
             continue;
         }
         let targets = figures::measure_set(state.db().conn(), &set, day).await?;

@@ -38,11 +38,9 @@ pub(crate) fn params(caller: &Caller, q: &FiguresQuery) -> AppResult<Params> {
 }
 
 /// The place's name: a province's, or "the whole country".
-async fn place_name(state: &AppState, t: Tr, province: Option<&str>) -> AppResult<String> {
+async fn place_name(c: &impl sea_orm::ConnectionTrait, t: Tr, province: Option<&str>) -> store::Result<String> {
     Ok(match province {
-        Some(code) => {
-            store::units::province(state.db().conn(), code).await?.map_or_else(|| code.to_owned(), |p| p.name)
-        }
+        Some(code) => store::units::province(c, code).await?.map_or_else(|| code.to_owned(), |p| p.name),
         None => t.get("scope-national"),
     })
 }
@@ -83,7 +81,7 @@ pub async fn dashboard(
     let national_caller = caller.listing(Action::ViewFigures)? == Listing::All;
     let f = figures::compute(state.db().conn(), params.clone(), None).await?;
     let t = ctx.t;
-    let place = place_name(&state, t, params.province.as_deref()).await?;
+    let place = place_name(state.db().conn(), t, params.province.as_deref()).await?;
     let provinces = if national_caller {
         let mut list =
             vec![Choice { value: String::new(), label: t.get("scope-national"), selected: params.province.is_none() }];
@@ -201,7 +199,7 @@ pub async fn products(
         stats::products_in_force(state.db().conn(), &params.scope(), params.as_of, &narrow, LIST_LIMIT).await?;
     let mut title = t.arg("dashboard-list-title", "day", &domain::fmt_date(params.as_of));
     title.push_str(" — ");
-    title.push_str(&place_name(&state, t, params.province.as_deref()).await?);
+    title.push_str(&place_name(state.db().conn(), t, params.province.as_deref()).await?);
     if let Some(c) = class {
         title.push_str(&format!(" — {}", t.get(&format!("class-{}", c.as_str()))));
     }
@@ -235,7 +233,7 @@ pub async fn products(
 // ------------------------------------------------------------------ targets
 
 /// The target sets the caller may read: a province office its province's, the national roles all.
-async fn readable_sets(state: &AppState, caller: &Caller) -> AppResult<Vec<TargetSet>> {
+pub(crate) async fn readable_sets(state: &AppState, caller: &Caller) -> AppResult<Vec<TargetSet>> {
     let listing = caller.listing(Action::ViewFigures)?;
     let sets = stats::target_sets(state.db().conn()).await?;
     Ok(match listing {
@@ -253,7 +251,8 @@ pub struct TargetsQuery {
     as_of: String,
 }
 
-fn as_of(raw: &str) -> AppResult<time::Date> {
+/// The day targets are measured on: given (dd/mm/yyyy or yyyy-mm-dd), or today.
+pub(crate) fn as_of(raw: &str) -> AppResult<time::Date> {
     if raw.trim().is_empty() {
         return Ok(today());
     }
@@ -423,10 +422,7 @@ pub struct ReportData {
 
 pub async fn report_data(db: &store::Db, t: Tr, params: Params) -> store::Result<ReportData> {
     let conn = db.conn();
-    let place = match params.province.as_deref() {
-        Some(code) => store::units::province(conn, code).await?.map_or_else(|| code.to_owned(), |p| p.name),
-        None => t.get("scope-national"),
-    };
+    let place = place_name(conn, t, params.province.as_deref()).await?;
     let scope = params.province.clone().unwrap_or_else(|| "national".to_owned());
     let mut targets = Vec::new();
     for set in stats::target_sets(conn).await? {
