@@ -53,15 +53,7 @@ fn decode(raw: &str, ai: &str) -> Result<String, Invalid> {
 
 /// Percent-encodes a value for a Digital Link path (everything but unreserved characters).
 pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::text::url_segment(value)
 }
 
 impl DigitalLink {

@@ -48,6 +48,54 @@ pub fn search_terms(q: &str) -> Result<Option<String>, crate::Invalid> {
     Ok(Some(folded))
 }
 
+/// What each word of a folded query may match, so that Vietnamese compounds written joined or
+/// apart find each other: the word itself; the word joined with its neighbour ("mac ca" finds
+/// "macca"); the word split in two ("macca" finds "mắc ca"; each part at least two letters with
+/// a vowel, so "dong" is never "do ng"; never for codes with digits). Each alternative is a phrase that must start a word of the text; a
+/// record matches when every word has a matching alternative.
+pub fn search_alternatives(folded: &str) -> Vec<Vec<String>> {
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let mut alternatives = vec![(*word).to_owned()];
+            if i > 0 {
+                alternatives.push(format!("{}{word}", words[i - 1]));
+            }
+            if let Some(next) = words.get(i + 1) {
+                alternatives.push(format!("{word}{next}"));
+            }
+            let letters: Vec<char> = word.chars().collect();
+            if !letters.iter().any(char::is_ascii_digit) && letters.len() >= 4 {
+                let syllable = |part: &[char]| part.len() >= 2 && part.iter().any(|c| "aeiouy".contains(*c));
+                for cut in 2..=letters.len() - 2 {
+                    let (a, b) = letters.split_at(cut);
+                    if syllable(a) && syllable(b) {
+                        alternatives.push(format!("{} {}", a.iter().collect::<String>(), b.iter().collect::<String>()));
+                    }
+                }
+            }
+            alternatives
+        })
+        .collect()
+}
+
+/// Percent-encodes a value for one segment of a URL path: everything but the unreserved
+/// characters, so a certificate number like `3981/QĐ-UBND-07` stays one segment.
+pub fn url_segment(value: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 /// The Vietnamese collation key of a text (CLDR `vi`): comparing keys as bytes orders texts as a
 /// Vietnamese dictionary does (a ă â b c d đ e ê …), identically on every database.
 pub fn sort_key(s: &str) -> Vec<u8> {
@@ -114,5 +162,17 @@ mod tests {
             proptest::prop_assert_eq!(fold(&once), once.clone());
             proptest::prop_assert!(once.is_ascii());
         }
+    }
+
+    #[test]
+    fn compounds_match_joined_and_apart() {
+        let apart = search_alternatives("mac ca");
+        assert_eq!(apart, vec![vec!["mac".to_owned(), "macca".into()], vec!["ca".to_owned(), "macca".into()]]);
+        let joined = search_alternatives("macca");
+        assert_eq!(joined, vec![vec!["macca".to_owned(), "ma cca".into(), "mac ca".into()]]);
+        // Codes are not cut apart.
+        assert_eq!(search_alternatives("0101234567"), vec![vec!["0101234567".to_owned()]]);
+        assert_eq!(search_alternatives("che"), vec![vec!["che".to_owned()]]);
+        assert_eq!(search_alternatives("dong"), vec![vec!["dong".to_owned()]], "no part without a vowel");
     }
 }

@@ -440,7 +440,7 @@ pub(crate) fn scope(w: &mut Conditions, listing: &Listing, producer_column: &str
 }
 
 /// Each folded word of the query must start a word of the search text (`anh` finds "Đông Anh",
-/// not "Thanh"). Returns the ordering that puts texts holding the whole query as a phrase first,
+/// not "Thanh"), alone, joined with a neighbour or split in two (`domain::text::search_alternatives`). Returns the ordering that puts texts holding the whole query as a phrase first,
 /// then `then`.
 pub(crate) fn words(w: &mut Conditions, text: &str, q: Option<&str>, then: &str) -> Result<(String, Vec<Value>)> {
     let terms = domain::text::search_terms(q.unwrap_or_default())
@@ -449,8 +449,12 @@ pub(crate) fn words(w: &mut Conditions, text: &str, q: Option<&str>, then: &str)
         return Ok((then.to_owned(), Vec::new()));
     };
     let spaced = format!("(' ' || {text})");
-    for word in q.split(' ') {
-        w.and(&format!("{spaced} LIKE ? ESCAPE '\\'"), word_start_pattern(word));
+    for alternatives in domain::text::search_alternatives(&q) {
+        let like = vec![format!("{spaced} LIKE ? ESCAPE '\\'"); alternatives.len()];
+        w.and_values(
+            &format!("({})", like.join(" OR ")),
+            alternatives.iter().map(|a| word_start_pattern(a).into()).collect(),
+        );
     }
     let phrase = format!("CASE WHEN {spaced} LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END, {then}");
     Ok((phrase, vec![word_start_pattern(&q).into()]))

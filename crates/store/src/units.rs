@@ -226,7 +226,9 @@ pub struct Commune {
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, Serialize, utoipa::ToSchema)]
 pub struct OldDistrict {
     pub code: String,
+    /// The former province it belonged to (which may since have merged into another).
     pub province_code: String,
+    pub province_name: String,
     pub name: String,
     pub kind: String,
 }
@@ -290,15 +292,23 @@ pub async fn commune(c: &impl ConnectionTrait, code: &str) -> Result<Option<Comm
     fetch_optional(c, "SELECT code, province_code, name, kind FROM commune WHERE code = $1", [code.into()]).await
 }
 
-/// The pre-2025 districts of a province, from both editions of the lists.
+/// The pre-2025 districts of a current province, from both editions: its own former districts
+/// first, then those of the former provinces merged into it on 1 July 2025 (found through the
+/// official mapping), each with the former province it belonged to.
 pub async fn old_districts(c: &impl ConnectionTrait, province_code: &str) -> Result<Vec<OldDistrict>> {
-    fetch_all(
+    let mut districts: Vec<OldDistrict> = fetch_all(
         c,
-        "SELECT district_code AS code, province_code, MAX(district_name) AS name, MAX(district_kind) AS kind \
-         FROM old_unit WHERE province_code = $1 GROUP BY district_code, province_code ORDER BY district_code",
+        "SELECT district_code AS code, MAX(province_code) AS province_code, MAX(province_name) AS province_name, \
+         MAX(district_name) AS name, MAX(district_kind) AS kind FROM old_unit \
+         WHERE province_code = $1 \
+            OR district_code IN (SELECT old_district_code FROM unit_mapping WHERE new_province_code = $1) \
+         GROUP BY district_code",
         [province_code.into()],
     )
-    .await
+    .await?;
+    districts
+        .sort_by(|a, b| (a.province_code != province_code, &a.code).cmp(&(b.province_code != province_code, &b.code)));
+    Ok(districts)
 }
 
 /// The pre-2025 communes of a district (both editions; a commune in both appears once per edition).

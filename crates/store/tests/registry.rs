@@ -252,6 +252,57 @@ async fn search_ignores_diacritics_and_d_stroke_and_sorts_the_vietnamese_way() {
 }
 
 #[tokio::test]
+async fn search_finds_compounds_written_joined_or_apart_and_ranks_the_exact_phrase_first() {
+    let t = TestDb::new().await;
+    let farm = add_producer(&t.db, &draft("HTX Nông sản Ba Vì", "00004", None)).await;
+    let apart = add_product(&t.db, &product(farm.id, "Hạt mắc ca rang muối"), 2026).await;
+    let joined = add_product(&t.db, &product(farm.id, "Macca sấy nứt vỏ"), 2026).await;
+    let cordyceps = add_product(&t.db, &product(farm.id, "Đông trùng hạ thảo sấy thăng hoa"), 2026).await;
+    add_product(&t.db, &product(farm.id, "Chè Đỗ Ngọc"), 2026).await;
+    let find = |q: &'static str| {
+        let db = t.db.clone();
+        async move {
+            let filter = ProductFilter { q: Some(q.into()), ..Default::default() };
+            let hits = products::search(db.conn(), &Listing::All, &filter, TODAY, false, Page::default())
+                .await
+                .expect("search");
+            hits.items.iter().map(|p| p.id).collect::<Vec<_>>()
+        }
+    };
+    // Each way finds both, the one written as typed first.
+    assert_eq!(find("mac ca").await, [apart.id, joined.id]);
+    assert_eq!(find("macca").await, [joined.id, apart.id]);
+    assert_eq!(find("hat macca").await, [apart.id]);
+    assert_eq!(find("dong trung ha thao").await, [cordyceps.id]);
+    assert_eq!(find("dongtrung hathao").await, [cordyceps.id]);
+    // A split needs a vowel on each side: "dong" is not "Đỗ Ngọc".
+    assert_eq!(find("dong").await, [cordyceps.id]);
+}
+
+#[tokio::test]
+async fn a_merged_province_lists_the_old_districts_of_the_provinces_merged_into_it() {
+    let t = TestDb::new().await;
+    // Tuyên Quang (08) took in Hà Giang (02) on 1 July 2025.
+    let districts = store::units::old_districts(t.db.conn(), "08").await.expect("districts");
+    let own = districts.iter().take_while(|d| d.province_code == "08").count();
+    assert!(own > 0, "its own former districts come first");
+    assert!(districts[own..].iter().all(|d| d.province_code == "02"), "then Hà Giang's");
+    let ha_giang = districts.iter().find(|d| d.code == "024").expect("Thành phố Hà Giang is listed");
+    assert_eq!((ha_giang.name.as_str(), ha_giang.province_name.as_str()), ("Thành phố Hà Giang", "Tỉnh Hà Giang"));
+    // A producer there keeps its old address.
+    let mut d = draft("HTX Chè Shan tuyết", "00691", None);
+    d.province = ProvinceCode::parse("08").expect("p");
+    d.old_district = Some(DistrictCode::parse("024").expect("d"));
+    d.old_commune = Some(CommuneCode::parse("00688").expect("c"));
+    let p = add_producer(&t.db, &d).await;
+    let stored = producers::get(t.db.conn(), p.id).await.expect("read").expect("producer");
+    assert_eq!(stored.input().parse().expect("valid"), d);
+    let filter = ProducerFilter { old_district: Some(DistrictCode::parse("024").expect("d")), ..Default::default() };
+    let found = producers::search(t.db.conn(), &Listing::All, &filter, Page::default()).await.expect("search");
+    assert_eq!(found.items.iter().map(|p| p.id).collect::<Vec<_>>(), [p.id]);
+}
+
+#[tokio::test]
 async fn certificates_set_the_stars_and_the_live_status() {
     let t = TestDb::new().await;
     let a = add_producer(&t.db, &draft("HTX Chè Ba Vì", "09700", None)).await;

@@ -235,6 +235,12 @@ impl Choice {
     }
 }
 
+/// One URL path segment built from a record's number, code, lot or serial (percent-encoded, so
+/// `/` and Vietnamese letters travel); templates call it as `crate::page::seg(x.as_str())`.
+pub fn seg(value: &str) -> String {
+    domain::text::url_segment(value)
+}
+
 /// The address the public reaches this server at (for links printed on certificates and labels,
 /// and linksets): always the configured public URL, never a request's `Host` header, which a
 /// client may set to anything.
@@ -248,19 +254,40 @@ pub fn script_json(v: &serde_json::Value) -> String {
     v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
+/// The `Content-Disposition` of a download named `file_name`: an ASCII fallback and the UTF-8
+/// name (a certificate number holds `/` and Vietnamese letters).
+fn disposition(file_name: &str) -> axum::http::HeaderValue {
+    let ascii: String =
+        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded = domain::text::url_segment(file_name);
+    axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or(axum::http::HeaderValue::from_static("attachment"))
+}
+
+/// A document made for this request (a PDF, a workbook) sent as a private download.
+pub fn download(file_name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+    use axum::http::{HeaderValue, header};
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, disposition(file_name)),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A stored file sent as a download under its own name (ASCII fallback and UTF-8), with headers
 /// that keep a browser from running or sniffing it.
 pub fn attachment(file_name: &str, content_type: &str, sha256: &str, bytes: Vec<u8>) -> Response {
     use axum::http::{HeaderValue, header};
-    let ascii: String =
-        file_name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let encoded = percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
     let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     (
         [
             (header::CONTENT_TYPE, value(content_type)),
-            (header::CONTENT_DISPOSITION, value(&disposition)),
+            (header::CONTENT_DISPOSITION, disposition(file_name)),
             (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
             (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
             (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),

@@ -158,7 +158,7 @@ pub async fn run(db: &Db, day: Date) -> Result<Report> {
                 subject: format!("revocation-due:{}:{day}", p.id),
                 key: "notify-revocation-due",
                 args: vec![("number", p.number.clone()), ("due", domain::fmt_date(due))],
-                link: format!("/certificates/{}", p.number),
+                link: format!("/certificates/{}", domain::text::url_segment(&p.number)),
             },
         )
         .await?;

@@ -409,7 +409,7 @@ pub async fn follow_up(tx: &Tx, who: &Who, f: &Finding, up: &FollowUp) -> Result
                 subject: format!("revocation-proposed:{}", f.id),
                 key: "notify-revocation-proposed",
                 args: vec![("number", cert.number.clone()), ("due", domain::fmt_date(revocation_due(up.on)))],
-                link: format!("/certificates/{}", cert.number),
+                link: format!("/certificates/{}", domain::text::url_segment(&cert.number)),
             },
         )
         .await?;

@@ -158,6 +158,7 @@ units-col-code = Code
 units-col-name = Name
 units-col-kind = Kind
 units-old-districts = Districts before 2025
+units-old-district-of = { $district } (former { $province })
 units-lookup-title = Look up an old commune
 units-lookup-lead = Enter the code of a pre-2025 commune, ward or town (5 digits) to see its current unit.
 units-lookup-code = Old commune code

@@ -158,6 +158,7 @@ units-col-code = Mã
 units-col-name = Tên
 units-col-kind = Loại
 units-old-districts = Quận, huyện trước năm 2025
+units-old-district-of = { $district } ({ $province } cũ)
 units-lookup-title = Tra cứu xã cũ
 units-lookup-lead = Nhập mã xã, phường, thị trấn trước năm 2025 (5 chữ số) để biết đơn vị hiện hành.
 units-lookup-code = Mã xã cũ

@@ -53,8 +53,9 @@ async fn resolve_object(conn: &impl sea_orm::ConnectionTrait, uri: &str) -> AppR
         return Ok(Some((product, lot)));
     }
     if let Some((_, rest)) = uri.split_once("/p/") {
-        let code = rest.split(['?', '#', '/']).next().unwrap_or_default();
-        let product = store::products::find_by_code(conn, code).await?.filter(|p| p.deleted_at.is_none());
+        let raw = rest.split(['?', '#', '/']).next().unwrap_or_default();
+        let code = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        let product = store::products::find_by_code(conn, &code).await?.filter(|p| p.deleted_at.is_none());
         return Ok(product.map(|p| (p, None)));
     }
     Ok(None)

@@ -106,7 +106,7 @@ pub async fn catalogue(
             .items
             .into_iter()
             .map(|p| CatalogueItem {
-                url: format!("{base}/p/{}", p.code),
+                url: format!("{base}/p/{}", crate::page::seg(&p.code)),
                 photo: photos.get(&p.id).map(|id| format!("{base}/photos/{id}")),
                 code: p.code,
                 name: p.name,

@@ -12,8 +12,7 @@ use crate::page::{Choice, PageCtx, render};
 use crate::pages::registry::products::today;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::access::{Action, Listing};
 use domain::stats::{StarClass, TargetSet};
 use exchange::report::{Sheet, Value};
@@ -609,15 +608,5 @@ pub async fn report_pdf(
         .run(crate::heavy::DOCUMENT_BYTES, move || documents::report_pdf(&doc))
         .await?
         .map_err(AppError::internal)?;
-    let disposition = format!("attachment; filename=\"{name}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(AppError::internal)?),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::page::download(&name, "application/pdf", bytes))
 }

@@ -2,7 +2,8 @@
 
 use crate::AppState;
 use crate::error::AppResult;
-use crate::page::{PageCtx, render_status};
+use crate::i18n::Tr;
+use crate::page::{Choice, PageCtx, render_status};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -83,4 +84,25 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<U
     let count = ctx.t.arg("units-count", "n", &crate::fmt::thousands(communes.len() as i64));
     let page = UnitsPage { provinces, selected, communes, old_districts, count, old: q.old, lookup, lookup_error, ctx };
     Ok(render_status(status, &page))
+}
+
+/// The old districts of a current province as choices: a district of a former province merged
+/// into it is named with that province; a selected code the list lacks is kept as it is, so
+/// saving a form never drops a stored address.
+pub fn old_district_choices(t: Tr, province: &str, districts: &[OldDistrict], selected: &str) -> Vec<Choice> {
+    let mut choices = Choice::list(
+        districts.iter().map(|d| {
+            let label = if d.province_code == province {
+                d.name.clone()
+            } else {
+                t.args("units-old-district-of", &[("district", &d.name), ("province", &d.province_name)])
+            };
+            (d.code.as_str(), label)
+        }),
+        selected,
+    );
+    if !selected.is_empty() && !choices.iter().any(|c| c.selected) {
+        choices.push(Choice { value: selected.to_owned(), label: selected.to_owned(), selected: true });
+    }
+    choices
 }

@@ -12,8 +12,8 @@ use crate::page::{Choice, PageCtx, messages, render_form, render_status};
 use crate::pages::registry::product_target;
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::access::{Action, Listing, Target};
 use domain::certificate::CertificateStatus;
 use domain::evaluation::{RevocationGround, State as RegState};
@@ -326,27 +326,14 @@ pub async fn pdf(State(state): State<AppState>, caller: Caller, Path(number): Pa
         place: if central { "Hà Nội".into() } else { short_place(&province_name) },
         signer_title: if central { "BỘ TRƯỞNG".into() } else { "CHỦ TỊCH".into() },
         signer: c.signer.clone(),
-        verify_url: format!("{}/verify/certificate/{}", crate::page::base_url(&state), c.number),
+        verify_url: format!("{}/verify/certificate/{}", crate::page::base_url(&state), crate::page::seg(&c.number)),
     };
     let bytes = state
         .heavy()
         .run(crate::heavy::DOCUMENT_BYTES, move || documents::certificate_pdf(&doc))
         .await?
         .map_err(AppError::internal)?;
-    let disposition = format!("attachment; filename=\"{}.pdf\"", c.number);
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::page::download(&format!("{}.pdf", c.number), "application/pdf", bytes))
 }
 
 #[derive(Deserialize)]
@@ -403,7 +390,11 @@ pub async fn revoke(
                 store::supervision::findings::rest_revocation_on(&tx, &c.number, f.inspection_id).await?;
             }
             tx.commit().await?;
-            Ok(redirect_with_flash(&state, &t.get("certificate-revoked"), &format!("/certificates/{number}")))
+            Ok(redirect_with_flash(
+                &state,
+                &t.get("certificate-revoked"),
+                &format!("/certificates/{}", crate::page::seg(&number)),
+            ))
         }
         Err(StoreError::Invalid(fields)) => {
             drop(tx);

@@ -126,7 +126,12 @@ pub async fn page(
         ),
         provinces: Choice::list(provinces.iter().map(|p| (p.code.as_str(), p.name.clone())), &q.province),
         communes: Choice::list(communes.iter().map(|c| (c.code.as_str(), c.name.clone())), &q.commune),
-        old_districts: Choice::list(districts.iter().map(|d| (d.code.as_str(), d.name.clone())), &q.old_district),
+        old_districts: crate::pages::units::old_district_choices(
+            t,
+            filter.province.as_ref().map_or("", |p| p.as_str()),
+            &districts,
+            &q.old_district,
+        ),
         legal_types: legal_type_choices(t, &q.legal_type),
         channels: channel_choices(t, &c.channel),
         sorts: Choice::list(
@@ -229,7 +234,7 @@ pub(crate) async fn producer_page(state: &AppState, ctx: PageCtx, p: Producer) -
         },
         "makesOffer": items.iter().map(|x| json!({
             "@type": "Offer",
-            "itemOffered": {"@type": "Product", "name": x.name, "url": format!("{base}/p/{}", x.code)},
+            "itemOffered": {"@type": "Product", "name": x.name, "url": format!("{base}/p/{}", crate::page::seg(&x.code))},
         })).collect::<Vec<_>>(),
     }));
     let page = ProducerPage {
@@ -264,7 +269,7 @@ pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
     loop {
         let found = products::search(conn, &Listing::All, &ProductFilter::default(), today(), true, page).await?;
         for p in &found.items {
-            urls.push(format!("{base}/p/{}", p.code));
+            urls.push(format!("{base}/p/{}", crate::page::seg(&p.code)));
             producers.insert(p.producer_id);
         }
         // A sitemap holds at most 50,000 addresses.

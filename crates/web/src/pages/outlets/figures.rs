@@ -9,8 +9,7 @@ use crate::page::{PageCtx, render};
 use crate::pages::registry::products::today;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use domain::access::{Action, Listing};
 use domain::outlets::{InquiryStats, inquiry_stats};
 use exchange::report::{Sheet, Value, workbook};
@@ -270,16 +269,9 @@ pub async fn export(
         _ => return Err(AppError::NotFound),
     };
     let bytes = workbook(&sheets).map_err(AppError::internal)?;
-    let disposition = format!("attachment; filename=\"{year}-{name}\"");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            ),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(AppError::internal)?),
-        ],
+    Ok(crate::page::download(
+        &format!("{year}-{name}"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         bytes,
-    )
-        .into_response())
+    ))
 }

@@ -72,7 +72,7 @@ pub async fn send(
     let draft = match input.parse() {
         Ok(d) => d,
         Err(errors) => {
-            let inquiry_action = format!("/p/{}/inquiries", product.code);
+            let inquiry_action = format!("/p/{}/inquiries", crate::page::seg(&product.code));
             let page = FormPage { ctx, product, inquiry_action, f: input, errors };
             return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }

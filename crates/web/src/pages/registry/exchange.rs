@@ -8,8 +8,8 @@ use crate::error::{AppError, AppResult};
 use crate::page::{PageCtx, render, render_status};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::Invalid;
 use domain::access::Action;
 use exchange::{Format, Kind, Report, export};
@@ -124,18 +124,7 @@ fn file_name(name: &str) -> AppResult<(Kind, Format)> {
 }
 
 fn download(bytes: Vec<u8>, format: Format, name: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{name}\"");
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(format.content_type())),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::page::download(name, format.content_type(), bytes)
 }
 
 pub async fn template(caller: Caller, Path(name): Path<String>) -> AppResult<Response> {

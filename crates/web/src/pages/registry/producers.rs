@@ -113,7 +113,7 @@ pub async fn list(
     let page = ListPage {
         legal_types: legal_type_choices(t, &q.legal_type),
         communes: Choice::list(communes.iter().map(|c| (c.code.as_str(), c.name.clone())), &q.commune),
-        old_districts: Choice::list(districts.iter().map(|d| (d.code.as_str(), d.name.clone())), &q.old_district),
+        old_districts: crate::pages::units::old_district_choices(t, &province, &districts, &q.old_district),
         sorts: Choice::list([("name", t.get("sort-name")), ("newest", t.get("sort-newest"))], &q.sort),
         count: t.arg("producers-count", "total", &crate::fmt::thousands(found.total)),
         rows,
@@ -302,7 +302,7 @@ impl FormPage {
             legal_types: legal_type_choices(t, &f.legal_type),
             provinces: Choice::list(provinces.iter().map(|p| (p.code.as_str(), p.name.clone())), &province),
             communes: Choice::list(communes.iter().map(|c| (c.code.as_str(), c.name.clone())), &commune),
-            old_districts: Choice::list(districts.iter().map(|d| (d.code.as_str(), d.name.clone())), &district),
+            old_districts: crate::pages::units::old_district_choices(t, &province, &districts, &district),
             channels: channel_choices(t, &f.sales_channels),
             ctx,
             id,

@@ -202,7 +202,7 @@ pub async fn list(
         ),
         legal_types: legal_type_choices(t, &q.legal_type),
         communes: Choice::list(communes.iter().map(|c| (c.code.as_str(), c.name.clone())), &q.commune),
-        old_districts: Choice::list(districts.iter().map(|d| (d.code.as_str(), d.name.clone())), &q.old_district),
+        old_districts: crate::pages::units::old_district_choices(t, &province, &districts, &q.old_district),
         sorts: Choice::list(
             [
                 ("name", t.get("sort-name")),

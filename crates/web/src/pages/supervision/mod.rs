@@ -15,8 +15,8 @@ use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::routes::{Gate, Routes};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
+use axum::response::Response;
 use domain::access::{Action, Place, Target};
 use domain::place::{CommuneCode, ProvinceCode};
 use domain::supervision::{Coded, Supervision, supervision};
@@ -119,18 +119,7 @@ pub(crate) fn item_text(t: Tr, code: &str) -> String {
 /// A workbook as a download.
 pub(crate) fn xlsx(file_name: &str, sheets: &[Sheet]) -> AppResult<Response> {
     let bytes = workbook(sheets).map_err(AppError::internal)?;
-    let disposition = format!("attachment; filename=\"{file_name}\"");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            ),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(AppError::internal)?),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::page::download(file_name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes))
 }
 
 /// The header row of a sheet from catalogue keys.

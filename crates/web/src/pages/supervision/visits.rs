@@ -13,7 +13,7 @@ use crate::pages::registry::products::today;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::FieldErrors;
 use domain::access::Action;
@@ -520,15 +520,5 @@ pub async fn pdf(
         .run(crate::heavy::DOCUMENT_BYTES, move || documents::inspection_pdf(&doc))
         .await?
         .map_err(AppError::internal)?;
-    let disposition = format!("attachment; filename=\"bien-ban-kiem-tra-{}.pdf\"", i.id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(AppError::internal)?),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::page::download(&format!("bien-ban-kiem-tra-{}.pdf", i.id), "application/pdf", bytes))
 }

@@ -8,7 +8,7 @@ use crate::error::AppResult;
 use crate::fmt;
 use crate::i18n::Tr;
 use crate::limits::{Limited, Scans};
-use crate::page::{PageCtx, base_url, render_status};
+use crate::page::{PageCtx, base_url, render_status, seg};
 use crate::pages::evaluation::stars_text;
 use crate::pages::registry::products::today;
 use askama::Template;
@@ -534,7 +534,7 @@ async fn verification_page(
         linkset: format!("{}?linkType=linkset", target.anchor),
     };
     let status = v.outcome.status();
-    let inquiry_action = format!("/p/{}/inquiries", v.code);
+    let inquiry_action = format!("/p/{}/inquiries", seg(&v.code));
     let page = ProductPage { ctx, v, f: domain::outlets::InquiryInput::default(), inquiry_action };
     let mut response = render_status(status, &page);
     if target.anchor.starts_with("/01/")
@@ -560,7 +560,7 @@ fn product_jsonld(
     photos: &[i64],
     disclosed: bool,
 ) -> String {
-    let url = format!("{base}/p/{}", p.code);
+    let url = format!("{base}/p/{}", seg(&p.code));
     let mut doc = json!({
         "@context": "https://schema.org",
         "@type": "Product",
@@ -586,7 +586,7 @@ fn product_jsonld(
             "@type": "Certification",
             "name": "OCOP",
             "identifier": c.number,
-            "url": format!("{base}/verify/certificate/{}", c.number),
+            "url": format!("{base}/verify/certificate/{}", seg(&c.number)),
             "certificationStatus": s.as_str(),
             "certificationRating": {"@type": "Rating", "ratingValue": c.stars, "bestRating": 5, "worstRating": 3},
             "validFrom": c.issued_on.to_string(),
@@ -640,7 +640,7 @@ fn cert_view(
         status: t.get(&format!("status-{}", status.as_str())),
         class,
         detail,
-        href: certificate.map(|c| format!("/verify/certificate/{}", c.number)).unwrap_or_default(),
+        href: certificate.map(|c| format!("/verify/certificate/{}", seg(&c.number))).unwrap_or_default(),
     }
 }
 
@@ -662,7 +662,7 @@ impl Links {
     fn of(t: Tr, base: &str, data: &ProductData, link: &DigitalLink) -> Links {
         let p = &data.product;
         let path = link.path();
-        let mut pip = format!("{base}/p/{}", p.code);
+        let mut pip = format!("{base}/p/{}", seg(&p.code));
         if let Some(l) = &link.lot {
             pip.push_str(&format!("?lot={}", encode(l)));
         }
@@ -672,7 +672,7 @@ impl Links {
             ("verificationService", verification.clone(), "text/html", t.get("linkset-verification")),
         ];
         if let Some(c) = &data.certificate {
-            let href = format!("{base}/verify/certificate/{}", c.number);
+            let href = format!("{base}/verify/certificate/{}", seg(&c.number));
             items.push(("certificationInfo", href, "text/html", t.arg("linkset-certificate", "number", &c.number)));
         }
         items.push((

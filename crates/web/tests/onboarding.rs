@@ -1,0 +1,185 @@
+//! Loading a province's real records through HTTP: certificate numbers with `/` and Vietnamese
+//! letters whose links and QR work, old districts of merged provinces listed and kept when a form
+//! is saved. On the backend `OCOP_TEST_DATABASE_URL` names.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Client, PASSWORD, TestApp, province};
+use domain::role::{Role, Scope};
+use store::audit::Who;
+
+async fn login(app: &TestApp, email: &str, role: Role, scope: Scope) -> Client {
+    app.user(email, role, scope).await;
+    let mut c = app.client();
+    assert_eq!(c.login(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    c
+}
+
+fn office(code: &str) -> Scope {
+    Scope::Province { province: province(code) }
+}
+
+/// The text of a PDF in reading order with whitespace collapsed.
+fn pdf_text(bytes: &[u8], name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("ocop-onboarding-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join(name);
+    std::fs::write(&file, bytes).expect("write");
+    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every `href` of a page that starts with `prefix`, as written.
+fn hrefs(html: &str, prefix: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|h| h.starts_with(prefix))
+        .map(String::from)
+        .collect()
+}
+
+/// The value of an attribute inside one tag's text.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(tag[start..].split('"').next()?.replace("&amp;", "&").replace("&#x2f;", "/").replace("&#x2F;", "/"))
+}
+
+/// What a browser would submit for the form whose `action` is given: its inputs' values and each
+/// select's selected option (the first when none is).
+fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html.find(&format!("action=\"{action}\"")).expect("the form");
+    let form = &html[start..start + html[start..].find("</form>").expect("form end")];
+    let mut fields = Vec::new();
+    for tag in form.split('<').skip(1) {
+        if let Some(rest) = tag.strip_prefix("input") {
+            let (Some(name), kind) = (attr(rest, "name"), attr(rest, "type").unwrap_or_default()) else { continue };
+            if (kind == "checkbox" || kind == "radio") && !rest.contains(" checked") {
+                continue;
+            }
+            fields.push((name, attr(rest, "value").unwrap_or_default()));
+        } else if let Some(rest) = tag.strip_prefix("select") {
+            let name = attr(rest, "name").expect("select name");
+            let body = &form[form.find(tag).expect("tag")..];
+            let body = &body[..body.find("</select>").expect("select end")];
+            let options: Vec<&str> = body.split("<option").skip(1).collect();
+            let chosen = options
+                .iter()
+                .find(|o| o.split('>').next().is_some_and(|t| t.contains(" selected")))
+                .or(options.first());
+            fields.push((name, chosen.and_then(|o| attr(o, "value")).unwrap_or_default()));
+        } else if let Some(rest) = tag.strip_prefix("textarea") {
+            let name = attr(rest, "name").expect("textarea name");
+            fields.push((name, rest.split_once('>').map(|(_, v)| v.to_owned()).unwrap_or_default()));
+        }
+    }
+    fields
+}
+
+#[tokio::test]
+async fn a_certificate_number_with_a_slash_and_vietnamese_letters_links_and_verifies() {
+    let app = TestApp::new().await;
+    let producer = {
+        let input = domain::registry::ProducerInput {
+            legal_type: "HTX".into(),
+            name: "HTX Mật ong Ba Vì".into(),
+            province: "01".into(),
+            commune: "00004".into(),
+            ..Default::default()
+        };
+        let tx = app.db.db.write().await.expect("begin");
+        let p =
+            store::producers::create(&tx, &Who::system(), &input.parse().expect("producer"), false).await.expect("p");
+        tx.commit().await.expect("commit");
+        p.id
+    };
+    let product = common::product(&app, producer, "Mật ong hoa nhãn", None, common::Cert::None).await;
+    let number = "3981/QĐ-UBND-07";
+    let issued = store::evaluation::today() - time::Duration::days(100);
+    let tx = app.db.db.write().await.expect("begin");
+    let fact = store::certificates::CertificateFact {
+        number: number.into(),
+        stars: domain::certificate::Stars::new(4).expect("stars"),
+        level: store::certificates::Level::Province,
+        decision_number: "3981/QĐ-UBND".into(),
+        decision_date: Some(issued),
+        signer: String::new(),
+        issued_on: issued,
+        expires_on: domain::certificate::expiry(issued),
+        revoked_on: None,
+        revocation_ground: None,
+        revocation_decision: None,
+        criteria_version: "26/2026/QĐ-TTg".into(),
+        source: "import",
+    };
+    store::certificates::record(&tx, &Who::system(), product.id, &fact).await.expect("certificate");
+    tx.commit().await.expect("commit");
+
+    let encoded = "3981%2FQ%C4%90-UBND-07";
+    let mut clerk = login(&app, "clerk@hanoi.test", Role::ProvinceOffice, office("01")).await;
+    let page = clerk.get(&format!("/products/{}", product.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(hrefs(&page.text, "/certificates/"), [format!("/certificates/{encoded}")]);
+    let certificate = clerk.get(&format!("/certificates/{encoded}")).await;
+    assert_eq!(certificate.status, StatusCode::OK, "{}", certificate.text);
+    assert!(certificate.text.contains(number));
+    let links = hrefs(&certificate.text, "/");
+    assert!(links.contains(&format!("/certificates/{encoded}/pdf")), "{links:?}");
+    assert!(links.contains(&format!("/verify/certificate/{encoded}")), "{links:?}");
+
+    let pdf = clerk.get(&format!("/certificates/{encoded}/pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let disposition = pdf.headers["content-disposition"].to_str().expect("ascii");
+    assert!(disposition.contains("filename*=UTF-8''3981%2FQ%C4%90-UBND-07.pdf"), "{disposition}");
+    // The QR's address, printed under it, is the one that verifies (the printed line may wrap
+    // at a hyphen, which pdftotext then drops).
+    let text = pdf_text(&pdf.bytes, "certificate.pdf");
+    let verify = format!("/verify/certificate/{encoded}");
+    assert!(text.replace([' ', '-'], "").contains(&verify.replace('-', "")), "{text}");
+    let mut shopper = app.client();
+    let public = shopper.get(&verify).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.text.contains(number) && public.text.contains("Còn hiệu lực"));
+    // The raw form with a literal slash is not a certificate: a 404, not someone else's record.
+    assert_eq!(shopper.get("/verify/certificate/3981/QĐ-UBND-07").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_merged_province_lists_its_former_provinces_districts_and_a_save_keeps_them() {
+    let app = TestApp::new().await;
+    // Tuyên Quang (08) took in Hà Giang (02) on 1 July 2025.
+    let mut clerk = login(&app, "clerk@tuyenquang.test", Role::ProvinceOffice, office("08")).await;
+    let form = clerk.get("/producers/new").await;
+    assert!(form.text.contains("Thành phố Hà Giang (Tỉnh Hà Giang cũ)"), "the district named with its former province");
+    let created = clerk
+        .post_form(
+            "/producers",
+            &[
+                ("legal_type", "HTX"),
+                ("name", "HTX Chè Shan tuyết Lũng Phìn"),
+                ("province", "08"),
+                ("commune", "00691"),
+                ("old_district", "024"),
+                ("old_commune", "00688"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+    let id: i64 = created.location().trim_start_matches("/producers/").parse().expect("id");
+    let units = clerk.get_json("/api/v1/provinces/08/old-districts").await.json();
+    let listed = units.as_array().expect("list").iter().find(|d| d["code"] == "024").expect("024 listed").clone();
+    assert_eq!(listed["province_name"], "Tỉnh Hà Giang");
+
+    // Saved again through the edit form as a browser submits it: the old address stays.
+    let edit = clerk.get(&format!("/producers/{id}/edit")).await;
+    let mut fields = form_fields(&edit.text, &format!("/producers/{id}"));
+    fields.retain(|(k, _)| k != "phone");
+    fields.push(("phone".into(), "0912345678".into()));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = clerk.post_form(&format!("/producers/{id}"), &borrowed).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    let stored = store::producers::get(app.db.db.conn(), id).await.expect("read").expect("producer");
+    assert_eq!(stored.phone.as_deref(), Some("0912345678"));
+    assert_eq!((stored.old_district_code.as_deref(), stored.old_commune_code.as_deref()), (Some("024"), Some("00688")));
+}
