@@ -197,12 +197,7 @@ async fn measure(pg: Option<&str>, label: &str, communes: &[(String, String)]) -
     println!("== {label}: building the national data set");
     let target = fresh(pg, &format!("dash_{label}")).await?;
     let set = data::generate(communes, PRODUCERS, PRODUCTS, 9);
-    let options = exchange::Options {
-        import_good_rows: false,
-        who: store::audit::Who::cli(),
-        scope: domain::access::Listing::All,
-        year: 2026,
-    };
+    let options = exchange::Options::new(store::audit::Who::cli(), domain::access::Listing::All, 2026);
     let started = Instant::now();
     let r = exchange::import::import(
         &target.db,

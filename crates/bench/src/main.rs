@@ -70,7 +70,7 @@ impl Fresh {
 }
 
 fn options() -> Options {
-    Options { import_good_rows: false, who: Who::cli(), scope: Listing::All, year: 2026 }
+    Options::new(Who::cli(), Listing::All, 2026)
 }
 
 /// Imports the producers (untimed setup), then times the product file.

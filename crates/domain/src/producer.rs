@@ -150,6 +150,22 @@ impl SalesChannel {
     }
 }
 
+/// The platform's own code of a producer (`CT000123`): every producer has one, with or without a
+/// tax code, and it never changes. Imports and people name a producer by it.
+pub fn platform_code(id: i64) -> String {
+    format!("CT{id:06}")
+}
+
+/// The producer a platform code names (`CT000123`, `ct123`), if it is one.
+pub fn parse_platform_code(raw: &str) -> Option<i64> {
+    let s = raw.trim();
+    let digits = s.strip_prefix("CT").or_else(|| s.strip_prefix("ct"))?;
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|id| *id > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +204,15 @@ mod tests {
         assert_eq!(SalesChannel::parse_list("").expect("empty"), vec![]);
         let bad = SalesChannel::parse_list("supermarket, chợ đêm").expect_err("unknown");
         assert_eq!(bad.args, vec![("value", "chợ đêm".to_owned())]);
+    }
+
+    #[test]
+    fn platform_codes_round_trip() {
+        assert_eq!(platform_code(123), "CT000123");
+        assert_eq!(parse_platform_code(&platform_code(123)), Some(123));
+        assert_eq!(parse_platform_code(" ct1234567 "), Some(1_234_567));
+        for bad in ["", "CT", "CT-12", "0100233488", "CT000000", "CTabc"] {
+            assert_eq!(parse_platform_code(bad), None, "{bad}");
+        }
     }
 }

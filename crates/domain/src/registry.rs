@@ -10,7 +10,7 @@ use crate::phone::PhoneNumber;
 use crate::place::{CommuneCode, DistrictCode, ProvinceCode};
 use crate::producer::{LegalType, SalesChannel};
 use crate::tax_code::TaxCode;
-use crate::text::clean;
+use crate::text::{clean, fold};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -86,6 +86,46 @@ pub struct ProductInput {
     /// Whole đồng: `1250000` or `1.250.000`.
     pub price: String,
     pub capacity: String,
+}
+
+impl ProducerInput {
+    /// The field a spreadsheet column or a form names, by its key.
+    pub fn field_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "legal_type" => &mut self.legal_type,
+            "name" => &mut self.name,
+            "tax_code" => &mut self.tax_code,
+            "representative" => &mut self.representative,
+            "phone" => &mut self.phone,
+            "email" => &mut self.email,
+            "province" => &mut self.province,
+            "commune" => &mut self.commune,
+            "street" => &mut self.street,
+            "old_district" => &mut self.old_district,
+            "old_commune" => &mut self.old_commune,
+            "established_on" => &mut self.established_on,
+            "members_count" => &mut self.members_count,
+            "sales_channels" => &mut self.sales_channels,
+            _ => return None,
+        })
+    }
+}
+
+impl ProductInput {
+    /// The field a spreadsheet column or a form names, by its key.
+    pub fn field_mut(&mut self, key: &str) -> Option<&mut String> {
+        Some(match key {
+            "name" => &mut self.name,
+            "sheet" => &mut self.sheet,
+            "gtin" => &mut self.gtin,
+            "description" => &mut self.description,
+            "ingredients" => &mut self.ingredients,
+            "packaging" => &mut self.packaging,
+            "price" => &mut self.price,
+            "capacity" => &mut self.capacity,
+            _ => return None,
+        })
+    }
 }
 
 /// A calendar date typed as `dd/mm/yyyy` or sent by a date input as `yyyy-mm-dd`.
@@ -266,6 +306,70 @@ impl ProductInput {
     }
 }
 
+/// Words that name a legal form rather than the producer ("HTX", "Công ty TNHH", "Hộ kinh
+/// doanh"), folded, longest first.
+const LEGAL_FORM_WORDS: &[&str] = &[
+    "cong ty co phan",
+    "cong ty tnhh",
+    "doanh nghiep tu nhan",
+    "mot thanh vien",
+    "ho kinh doanh",
+    "ho san xuat",
+    "hop tac xa",
+    "to hop tac",
+    "cong ty",
+    "co so",
+    "dntn",
+    "ctcp",
+    "tnhh",
+    "htx",
+    "hkd",
+    "tht",
+    "mtv",
+];
+
+/// A producer's name without its legal form, folded and without spaces: "HTX Mật ong Ba Vì" and
+/// "Hợp tác xã mật ong Ba Vì" have the same core.
+pub fn name_core(name: &str) -> String {
+    let mut words = format!(" {} ", fold(name).replace(['.', ',', '-', '(', ')', '"'], " "));
+    for form in LEGAL_FORM_WORDS {
+        words = words.replace(&format!(" {form} "), " ");
+    }
+    words.split_whitespace().collect()
+}
+
+/// Whether two producers of one commune may be the same one recorded twice: the same core name,
+/// or one core holding the other (at least five letters).
+pub fn may_be_duplicates(a: &str, b: &str) -> bool {
+    let (a, b) = (name_core(a), name_core(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    a == b || (short.chars().count() >= 5 && long.contains(short.as_str()))
+}
+
+/// Merging a duplicate producer into the one kept: both of one province, neither already merged,
+/// and not two different tax codes (those are two legal persons). The kept one ends with the
+/// tax code either had.
+pub fn merge_tax_code(
+    keep: (i64, &str, Option<&str>),
+    duplicate: (i64, &str, Option<&str>),
+) -> Result<Option<String>, Invalid> {
+    let ((keep_id, keep_province, keep_tax), (dup_id, dup_province, dup_tax)) = (keep, duplicate);
+    if keep_id == dup_id {
+        return Err(Invalid::new("producer-merge-same"));
+    }
+    if keep_province != dup_province {
+        return Err(Invalid::new("producer-merge-other-province"));
+    }
+    match (keep_tax, dup_tax) {
+        (Some(a), Some(b)) if a != b => Err(Invalid::new("producer-merge-two-tax-codes").with("a", a).with("b", b)),
+        (Some(t), _) | (None, Some(t)) => Ok(Some(t.to_owned())),
+        (None, None) => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +443,30 @@ mod tests {
         for bad in ["31/02/2026", "hôm nay", "2026-13-01", "1/1/1800", "29/11"] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn duplicates_are_found_by_the_name_without_its_legal_form() {
+        assert_eq!(name_core("HTX Mật ong Ba Vì"), "matongbavi");
+        assert!(may_be_duplicates("HTX Mật ong Ba Vì", "Hợp tác xã mật ong Ba Vì"));
+        assert!(may_be_duplicates("Hộ kinh doanh Nguyễn Văn Tâm", "Cơ sở Nguyễn Văn Tâm"));
+        assert!(may_be_duplicates("Công ty TNHH Chè Tân Cương", "Chè Tân Cương"));
+        assert!(!may_be_duplicates("HTX Chè", "HTX Chè Tân Cương"), "a short core holds nothing");
+        assert!(!may_be_duplicates("HTX Mật ong Ba Vì", "HTX Gốm Bát Tràng"));
+        assert!(!may_be_duplicates("HTX", "Hợp tác xã"), "no name left");
+    }
+
+    #[test]
+    fn a_merge_keeps_one_tax_code_and_refuses_two() {
+        assert_eq!(merge_tax_code((1, "01", None), (2, "01", Some("0100233488"))), Ok(Some("0100233488".into())));
+        assert_eq!(merge_tax_code((1, "01", Some("0100233488")), (2, "01", None)), Ok(Some("0100233488".into())));
+        assert_eq!(merge_tax_code((1, "01", None), (2, "01", None)), Ok(None));
+        let two = merge_tax_code((1, "01", Some("0100233488")), (2, "01", Some("0100109106")));
+        assert_eq!(two.map_err(|e| e.key), Err("producer-merge-two-tax-codes"));
+        assert_eq!(merge_tax_code((1, "01", None), (1, "01", None)).map_err(|e| e.key), Err("producer-merge-same"));
+        assert_eq!(
+            merge_tax_code((1, "01", None), (2, "08", None)).map_err(|e| e.key),
+            Err("producer-merge-other-province")
+        );
     }
 }

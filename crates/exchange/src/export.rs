@@ -92,6 +92,7 @@ pub fn template(kind: Kind, format: Format) -> Result<Vec<u8>, ExportError> {
 fn producer_row(p: &Producer) -> Vec<String> {
     let i = p.input();
     vec![
+        p.code(),
         i.tax_code,
         i.name,
         i.legal_type,
@@ -130,6 +131,10 @@ fn product_row(p: &Product, producer_tax: &str, certificate: Option<&certificate
     vec![
         p.code.clone(),
         producer_tax.to_owned(),
+        domain::producer::platform_code(p.producer_id),
+        p.producer_name.clone(),
+        p.commune_name.clone(),
+        p.province_name.clone(),
         i.name,
         i.sheet,
         i.gtin,
@@ -166,8 +171,8 @@ pub async fn producers(db: &Db, listing: &Listing, format: Format) -> Result<Vec
     write(&Table { columns: Kind::Producers.columns(), rows }, format)
 }
 
-/// Every product the listing and filter cover, with its current certificate. Products of
-/// producers without a tax code cannot be re-imported and are left out.
+/// Every product the listing and filter cover, with its current certificate and its producer
+/// (tax code when it has one, platform code, name and place).
 pub async fn products(
     db: &Db,
     listing: &Listing,
@@ -184,7 +189,7 @@ pub async fn products(
         let current: BTreeSet<i64> = found.items.iter().filter_map(|p| p.certificate_id).collect();
         let certificates = certificates::by_ids(db.conn(), &current).await?;
         for p in &found.items {
-            let Some(tax) = taxes.get(&p.producer_id) else { continue };
+            let tax = taxes.get(&p.producer_id).map_or("", String::as_str);
             rows.push(product_row(p, tax, p.certificate_id.and_then(|id| certificates.get(&id))));
         }
         if i64::from(page.number) * i64::from(page.size) >= found.total {

@@ -55,8 +55,6 @@ pub enum FileError {
     Unreadable(String),
     #[error("missing columns: {0:?}")]
     MissingColumns(Vec<&'static str>),
-    #[error("unknown columns: {0:?}")]
-    UnknownColumns(Vec<String>),
     #[error("too many rows: {0}")]
     TooManyRows(usize),
     #[error("a cell beyond column {MAX_COLUMNS} (row {row})")]
@@ -77,7 +75,6 @@ impl FileError {
             FileError::Empty => Invalid::new("import-empty"),
             FileError::Unreadable(detail) => Invalid::new("import-unreadable").with("detail", detail),
             FileError::MissingColumns(cols) => Invalid::new("import-missing-columns").with("columns", cols.join(", ")),
-            FileError::UnknownColumns(cols) => Invalid::new("import-unknown-columns").with("columns", cols.join(", ")),
             FileError::TooManyRows(n) => Invalid::new("import-too-many-rows").with("max", MAX_ROWS).with("rows", n),
             FileError::TooManyColumns { row } => {
                 Invalid::new("import-too-many-columns").with("max", MAX_COLUMNS).with("row", row)
@@ -104,8 +101,52 @@ impl Row {
     }
 }
 
-/// Reads a whole file. The first non-empty row is the header.
-pub fn read(bytes: &[u8], columns: &'static [Column]) -> Result<Vec<Row>, FileError> {
+/// A file read: its rows, the header each known column had in the file, and the headers no
+/// column took (ignored, with a warning).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub rows: Vec<Row>,
+    pub headers: Vec<(&'static str, String)>,
+    pub ignored: Vec<String>,
+}
+
+impl Table {
+    /// The header a column had in the file, else its Vietnamese name.
+    pub fn header(&self, columns: &'static [Column], key: &str) -> String {
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, h)| h.clone())
+            .or_else(|| columns.iter().find(|c| c.key == key).map(|c| c.vi.to_owned()))
+            .unwrap_or_else(|| key.to_owned())
+    }
+}
+
+/// How a person mapped the file's headers: a folded header to a column key, or to nothing (the
+/// column is ignored). Headers it does not name are mapped by [`column_for`].
+pub type Mapping = std::collections::BTreeMap<String, Option<&'static str>>;
+
+/// Reads a whole file, mapping its headers by name. The first non-empty row is the header.
+pub fn read(bytes: &[u8], columns: &'static [Column]) -> Result<Table, FileError> {
+    read_mapped(bytes, columns, &Mapping::new())
+}
+
+/// The file's header row (the first non-empty one), as written.
+pub fn headers(bytes: &[u8]) -> Result<Vec<String>, FileError> {
+    let grid = match Format::sniff(bytes) {
+        Format::Xlsx => read_xlsx(bytes)?,
+        Format::Csv => read_csv(bytes)?,
+    };
+    let (_, header) = grid
+        .into_iter()
+        .find(|(_, cells)| cells.iter().any(|c| !text_of(c).trim().is_empty()))
+        .ok_or(FileError::Empty)?;
+    Ok(header.iter().map(|h| text_of(h).trim().to_owned()).collect())
+}
+
+/// Reads a whole file with the headers mapped as `mapping` says (by name for the rest). A
+/// column mapped twice keeps its first header; the second is ignored.
+pub fn read_mapped(bytes: &[u8], columns: &'static [Column], mapping: &Mapping) -> Result<Table, FileError> {
     let grid = match Format::sniff(bytes) {
         Format::Xlsx => read_xlsx(bytes)?,
         Format::Csv => read_csv(bytes)?,
@@ -113,46 +154,48 @@ pub fn read(bytes: &[u8], columns: &'static [Column]) -> Result<Vec<Row>, FileEr
     let mut lines = grid.into_iter().filter(|(_, cells)| cells.iter().any(|c| !text_of(c).trim().is_empty()));
     let (_, header) = lines.next().ok_or(FileError::Empty)?;
     let mut mapped: Vec<Option<&'static Column>> = Vec::with_capacity(header.len());
-    let mut unknown = Vec::new();
+    let mut table = Table::default();
     for h in &header {
-        let name = text_of(h);
-        if name.trim().is_empty() {
+        let name = text_of(h).trim().to_owned();
+        if name.is_empty() {
             mapped.push(None);
             continue;
         }
-        match column_for(columns, &name) {
-            Some(c) => mapped.push(Some(c)),
-            None => {
-                unknown.push(name.trim().to_owned());
+        let column = match mapping.get(&domain::text::fold(&name)) {
+            Some(key) => key.and_then(|k| columns.iter().find(|c| c.key == k)),
+            None => column_for(columns, &name),
+        };
+        match column {
+            Some(c) if !table.headers.iter().any(|(k, _)| *k == c.key) => {
+                table.headers.push((c.key, name));
+                mapped.push(Some(c));
+            }
+            _ => {
+                table.ignored.push(name);
                 mapped.push(None);
             }
         }
     }
-    if !unknown.is_empty() {
-        return Err(FileError::UnknownColumns(unknown));
+    // The record must be named somehow; what a new record needs is checked row by row.
+    if !mapped.iter().flatten().any(|m| m.names) {
+        return Err(FileError::MissingColumns(columns.iter().filter(|c| c.names).map(|c| c.vi).collect()));
     }
-    let missing: Vec<&'static str> = columns
-        .iter()
-        .filter(|c| c.required && !mapped.iter().flatten().any(|m| m.key == c.key))
-        .map(|c| c.vi)
-        .collect();
-    if !missing.is_empty() {
-        return Err(FileError::MissingColumns(missing));
-    }
-    let mut rows = Vec::new();
     for (number, cells) in lines {
-        if rows.len() >= MAX_ROWS {
-            return Err(FileError::TooManyRows(rows.len() + 1));
+        if table.rows.len() >= MAX_ROWS {
+            return Err(FileError::TooManyRows(table.rows.len() + 1));
         }
         let mut values = HashMap::new();
-        for (cell, column) in cells.iter().zip(&mapped) {
+        // Every mapped column has a value, a blank one when the row stops short of it: a blank
+        // cell in a mapped column clears the field, an unmapped column leaves it alone.
+        for (i, column) in mapped.iter().enumerate() {
             if let Some(column) = column {
-                values.insert(column.key, normalise(cell, column.cell));
+                let value = cells.get(i).map(|cell| normalise(cell, column.cell)).unwrap_or_default();
+                values.insert(column.key, value);
             }
         }
-        rows.push(Row { number, values });
+        table.rows.push(Row { number, values });
     }
-    Ok(rows)
+    Ok(table)
 }
 
 /// Rows of cells, each with its 1-based row number in the file.
@@ -338,7 +381,7 @@ mod tests {
     #[test]
     fn csv_with_bom_semicolons_and_vietnamese_headers() {
         let text = "\u{feff}Mã số thuế;Tên chủ thể;Loại hình;Mã xã\n0100233488;HTX Bát Tràng;HTX;00577\n\n;Hộ Lan;Hộ kinh doanh;577\n";
-        let rows = read(text.as_bytes(), PRODUCERS).expect("readable");
+        let rows = read(text.as_bytes(), PRODUCERS).expect("readable").rows;
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].number, rows[0].get("name")), (2, "HTX Bát Tràng"));
         assert_eq!(rows[1].number, 4, "row numbers count the blank line");
@@ -346,14 +389,24 @@ mod tests {
     }
 
     #[test]
-    fn headers_must_be_known_and_complete() {
+    fn unknown_headers_are_ignored_and_required_ones_must_be_there() {
+        let table = read(b"ten chu the,loai hinh,cot la\nA,HTX,x\n", PRODUCERS).expect("readable");
+        assert_eq!(table.ignored, ["cot la"]);
+        assert_eq!(table.headers, [("name", "ten chu the".to_owned()), ("legal_type", "loai hinh".to_owned())]);
+        assert_eq!(table.rows[0].values.len(), 2, "the ignored column's cells are not kept");
+        let mut mapping = Mapping::new();
+        mapping.insert("cot la".into(), Some("representative"));
+        mapping.insert("loai hinh".into(), None);
+        mapping.insert("ten chu the".into(), None);
         assert_eq!(
-            read(b"ten chu the,loai hinh,cot la\nA,HTX,x\n", PRODUCERS),
-            Err(FileError::UnknownColumns(vec!["cot la".into()]))
+            read_mapped(b"ten chu the,loai hinh,cot la\nA,HTX,x\n", PRODUCERS, &mapping),
+            Err(FileError::MissingColumns(vec!["Mã chủ thể", "Mã số thuế", "Tên chủ thể"])),
+            "a file that names no record"
         );
+        assert_eq!(read(b"Tax code\n0100233488\n", PRODUCERS).map(|t| t.rows.len()), Ok(1), "an update by tax code");
         assert_eq!(
-            read(b"Tax code\n0100233488\n", PRODUCERS),
-            Err(FileError::MissingColumns(vec!["Tên chủ thể", "Loại hình"]))
+            read(b"Phone\n0912345678\n", PRODUCERS),
+            Err(FileError::MissingColumns(vec!["Mã chủ thể", "Mã số thuế", "Tên chủ thể"]))
         );
         assert_eq!(read(b"", PRODUCTS), Err(FileError::Empty));
     }

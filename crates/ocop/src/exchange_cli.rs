@@ -20,23 +20,49 @@ fn this_year() -> u16 {
     u16::try_from(time::OffsetDateTime::now_utc().year()).unwrap_or(2026)
 }
 
-pub async fn import(
-    config: &Config,
-    kind_name: &str,
-    file: &Path,
-    good_rows: bool,
-    year: Option<u16>,
-) -> anyhow::Result<()> {
+/// How `ocop import` runs.
+pub struct ImportArgs {
+    pub good_rows: bool,
+    pub year: Option<u16>,
+    pub dry_run: bool,
+    pub confirm_name_links: bool,
+    /// `HEADER=KEY` (or `HEADER=-`).
+    pub columns: Vec<String>,
+}
+
+/// `--column` arguments as a mapping of folded headers to column keys.
+fn mapping(kind: Kind, columns: &[String]) -> anyhow::Result<exchange::sheet::Mapping> {
+    let mut mapping = exchange::sheet::Mapping::new();
+    for arg in columns {
+        let Some((header, key)) = arg.rsplit_once('=') else {
+            return Err(UsageError(format!("«{arg}»: hãy viết TIÊU ĐỀ=khoá (write HEADER=KEY)")).into());
+        };
+        let key = key.trim();
+        let column = if key == "-" {
+            None
+        } else {
+            let known: Vec<&str> = kind.columns().iter().map(|c| c.key).collect();
+            Some(kind.columns().iter().find(|c| c.key == key).map(|c| c.key).ok_or_else(|| {
+                UsageError(format!("«{key}»: không phải cột (not a column); các cột: {}", known.join(", ")))
+            })?)
+        };
+        mapping.insert(domain::text::fold(header), column);
+    }
+    Ok(mapping)
+}
+
+pub async fn import(config: &Config, kind_name: &str, file: &Path, how: ImportArgs) -> anyhow::Result<()> {
     let kind = kind(kind_name)?;
+    let mapping = mapping(kind, &how.columns)?;
     let bytes =
         std::fs::read(file).map_err(|e| UsageError(format!("không đọc được {} (cannot read): {e}", file.display())))?;
     let db = open(config).await?;
     store::migrate::check(&db).await?;
     let options = exchange::Options {
-        import_good_rows: good_rows,
-        who: Who::cli(),
-        scope: Listing::All,
-        year: year.unwrap_or_else(this_year),
+        import_good_rows: how.good_rows,
+        confirm_name_links: how.confirm_name_links,
+        dry_run: how.dry_run,
+        ..exchange::Options::new(Who::cli(), Listing::All, how.year.unwrap_or_else(this_year))
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
@@ -54,14 +80,31 @@ pub async fn import(
         };
         bar.set_message(format!("{what}: {done}/{of}"));
     };
-    let report = exchange::import::import(&db, kind, &bytes, &options, &progress).await?;
+    let read = exchange::sheet::read_mapped(&bytes, kind.columns(), &mapping);
+    let report = exchange::import::import_read(&db, kind, read, &options, &progress).await?;
     bar.finish_and_clear();
     let t = web::i18n::Locale::Vi.tr();
     if let Some(e) = &report.file_error {
         return Err(UsageError(t.invalid(&e.invalid())).into());
     }
+    if !report.ignored_columns.is_empty() {
+        eprintln!("{}", t.arg("import-ignored-columns", "columns", &report.ignored_columns.join(", ")));
+    }
     for e in &report.errors {
-        eprintln!("dòng {} · {}: {}", e.row, e.field, t.invalid(&e.why));
+        eprintln!("dòng {} · {}: {}", e.row, e.column, t.invalid(&e.why));
+    }
+    if how.dry_run {
+        for c in report.changes.iter().filter(|c| c.action != "unchanged") {
+            let fields: Vec<String> =
+                c.fields.iter().map(|(col, before, after)| format!("{col}: «{before}» → «{after}»")).collect();
+            println!(
+                "dòng {} · {} {} {}",
+                c.row,
+                t.get(&format!("import-action-{}", c.action)),
+                c.record,
+                fields.join("; ")
+            );
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
@@ -74,15 +117,22 @@ pub async fn import(
         report.bad_rows(),
         seconds
     );
-    if report.written {
-        Ok(())
-    } else {
-        Err(UsageError(
+    if how.dry_run {
+        println!("Xem trước: chưa ghi gì (dry run: nothing written).");
+    }
+    match (report.written, report.bad_rows()) {
+        (true, 0) => Ok(()),
+        (true, skipped) => Err(UsageError(format!(
+            "Đã nhập các dòng đúng; {skipped} dòng lỗi bị bỏ qua (the good rows were imported; {skipped} bad rows were skipped)."
+        ))
+        .into()),
+        (false, 0) if how.dry_run => Ok(()),
+        _ => Err(UsageError(
             "Tệp có lỗi nên chưa nhập gì; sửa các dòng trên hoặc dùng --good-rows để nhập các dòng đúng. \
              (Nothing imported: fix the rows above, or use --good-rows.)"
                 .into(),
         )
-        .into())
+        .into()),
     }
 }
 

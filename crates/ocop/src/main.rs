@@ -55,12 +55,23 @@ enum Command {
         /// `producers` or `products`.
         kind: String,
         file: std::path::PathBuf,
-        /// If some rows are bad, import the good ones (by default nothing is imported).
+        /// If some rows are bad, import the good ones (by default nothing is imported; the
+        /// command still exits non-zero when a row was skipped).
         #[arg(long)]
         good_rows: bool,
         /// The year generated product codes carry (default: this year).
         #[arg(long)]
         year: Option<u16>,
+        /// Check and show what would change, row by row and field by field; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Link product rows to a producer found only by its name in a commune.
+        #[arg(long)]
+        confirm_name_links: bool,
+        /// Map a header of the file to a column: `--column "Tên HTX=name"`; `=-` ignores it.
+        /// Headers not named are mapped by their Vietnamese or English name.
+        #[arg(long = "column", value_name = "HEADER=KEY")]
+        columns: Vec<String>,
     },
     /// Export producers or products, or an empty template, as .xlsx or .csv.
     Export {
@@ -180,8 +191,9 @@ async fn main() -> ExitCode {
         Command::User { action } => users::run(&cli.config, action).await,
         Command::Audit { action: AuditAction::Verify } => audit_verify(&cli.config).await,
         Command::Labels { limit } => labels(&cli.config, limit).await,
-        Command::Import { kind, file, good_rows, year } => {
-            exchange_cli::import(&cli.config, &kind, &file, good_rows, year).await
+        Command::Import { kind, file, good_rows, year, dry_run, confirm_name_links, columns } => {
+            let how = exchange_cli::ImportArgs { good_rows, year, dry_run, confirm_name_links, columns };
+            exchange_cli::import(&cli.config, &kind, &file, how).await
         }
         Command::Export { kind, output, template } => exchange_cli::export(&cli.config, &kind, &output, template).await,
         Command::Report { province, from, to, as_of, group, format, out } => {

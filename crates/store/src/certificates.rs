@@ -293,12 +293,15 @@ pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
 }
 
 /// Which of these certificate numbers are already recorded.
-pub async fn existing_numbers(c: &impl ConnectionTrait, numbers: &BTreeSet<String>) -> Result<HashSet<String>> {
+/// The product holding each of these certificate numbers.
+pub async fn holders(c: &impl ConnectionTrait, numbers: &BTreeSet<String>) -> Result<HashMap<String, i64>> {
     #[derive(FromQueryResult)]
-    struct Number {
+    struct Holder {
         number: String,
+        product_id: i64,
     }
     let rows =
-        fetch_in::<Number, _>(c, "SELECT number FROM certificate WHERE number IN", numbers.iter().cloned()).await?;
-    Ok(rows.into_iter().map(|n| n.number).collect())
+        fetch_in::<Holder, _>(c, "SELECT number, product_id FROM certificate WHERE number IN", numbers.iter().cloned())
+            .await?;
+    Ok(rows.into_iter().map(|h| (h.number, h.product_id)).collect())
 }

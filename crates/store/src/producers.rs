@@ -47,11 +47,18 @@ pub struct Producer {
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
+    /// The producer this one was merged into (it is then deleted).
+    pub merged_into: Option<i64>,
     pub product_count: i64,
 }
 
 impl Producer {
     /// The values this producer shows in a form, and compares by on re-import.
+    /// The platform's code (`CT000123`), which every producer has.
+    pub fn code(&self) -> String {
+        domain::producer::platform_code(self.id)
+    }
+
     pub fn input(&self) -> ProducerInput {
         ProducerInput {
             legal_type: self.legal_type.clone(),
@@ -98,6 +105,7 @@ struct Row {
     created_at: i64,
     updated_at: i64,
     deleted_at: Option<i64>,
+    merged_into: Option<i64>,
     product_count: i64,
 }
 
@@ -128,6 +136,7 @@ impl From<Row> for Producer {
             created_at: r.created_at,
             updated_at: r.updated_at,
             deleted_at: r.deleted_at,
+            merged_into: r.merged_into,
             product_count: r.product_count,
         }
     }
@@ -138,7 +147,7 @@ const SELECT: &str = "p.id, p.legal_type, p.name, p.tax_code, p.representative, 
     p.province_code, pr.name AS province_name, p.commune_code, c.name AS commune_name, p.street, \
     p.old_district_code, (SELECT MAX(o.district_name) FROM old_unit o WHERE o.district_code = p.old_district_code) AS old_district_name, \
     p.old_commune_code, (SELECT MAX(o.commune_name) FROM old_unit o WHERE o.commune_code = p.old_commune_code AND o.commune_code <> '') AS old_commune_name, \
-    p.established_on, p.members_count, p.sales_channels, p.demo, p.version, p.created_at, p.updated_at, p.deleted_at, \
+    p.established_on, p.members_count, p.sales_channels, p.demo, p.version, p.created_at, p.updated_at, p.deleted_at, p.merged_into, \
     (SELECT COUNT(*) FROM product x WHERE x.producer_id = p.id AND x.deleted_at IS NULL) AS product_count";
 const FROM: &str = "producer p JOIN province pr ON pr.code = p.province_code JOIN commune c ON c.code = p.commune_code";
 
@@ -394,6 +403,117 @@ pub async fn restore(tx: &Tx, who: &Who, id: i64) -> Result<Producer> {
     Ok(after)
 }
 
+/// What points at a producer, moved by [`merge`]: `(table, column)`.
+const PRODUCER_REFERENCES: &[(&str, &str)] = &[
+    ("product", "producer_id"),
+    ("registration", "producer_id"),
+    ("sales_channel", "producer_id"),
+    ("sales_point", "operator_producer_id"),
+    ("inquiry", "producer_id"),
+    ("finding", "producer_id"),
+    ("training_participant", "producer_id"),
+    ("support_record", "producer_id"),
+    ("app_user", "producer_id"),
+];
+
+/// Merges a producer recorded twice into the one kept: its products (with their certificates and
+/// labels), dossiers, channels, inquiries, findings, trainings, support and accounts move; an
+/// event or an inspection plan both were in stays on the duplicate's record. The duplicate is
+/// deleted and points at the one kept, so its platform code still leads there; a tax code only
+/// the duplicate had moves to the one kept. `domain::registry::merge_tax_code` decides.
+pub async fn merge(tx: &Tx, who: &Who, keep_id: i64, duplicate_id: i64) -> Result<Producer> {
+    let keep = get(tx, keep_id).await?.ok_or(StoreError::NotFound)?;
+    let duplicate = get(tx, duplicate_id).await?.ok_or(StoreError::NotFound)?;
+    let refuse = |why: Invalid| StoreError::Invalid(FieldErrors::single("duplicate", why));
+    if keep.merged_into.is_some() || keep.deleted_at.is_some() || duplicate.merged_into.is_some() {
+        return Err(refuse(Invalid::new("producer-merge-gone")));
+    }
+    let tax = domain::registry::merge_tax_code(
+        (keep.id, &keep.province_code, keep.tax_code.as_deref()),
+        (duplicate.id, &duplicate.province_code, duplicate.tax_code.as_deref()),
+    )
+    .map_err(refuse)?;
+    let mut moved = serde_json::Map::new();
+    for (table, column) in PRODUCER_REFERENCES {
+        let n = execute(
+            tx,
+            &format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2"),
+            [keep.id.into(), duplicate.id.into()],
+        )
+        .await?;
+        if n > 0 {
+            moved.insert((*table).to_owned(), n.into());
+        }
+    }
+    for (table, key) in [("event_participant", "event_id"), ("inspection", "plan_id")] {
+        let n = execute(
+            tx,
+            &format!(
+                "UPDATE {table} SET producer_id = $1 WHERE producer_id = $2 \
+                 AND {key} NOT IN (SELECT {key} FROM {table} WHERE producer_id = $1)"
+            ),
+            [keep.id.into(), duplicate.id.into()],
+        )
+        .await?;
+        if n > 0 {
+            moved.insert((*table).to_owned(), n.into());
+        }
+    }
+    let t = now();
+    execute(
+        tx,
+        "UPDATE producer SET deleted_at = $1, merged_into = $2, tax_code = NULL, version = version + 1, updated_at = $1 \
+         WHERE id = $3",
+        [t.into(), keep.id.into(), duplicate.id.into()],
+    )
+    .await?;
+    crate::outlets::channels::refresh_summary(tx, keep.id, crate::evaluation::today()).await?;
+    if tax != keep.tax_code {
+        let mut input = get(tx, keep.id).await?.ok_or(StoreError::NotFound)?.input();
+        input.tax_code = tax.unwrap_or_default();
+        let draft = input.parse().map_err(StoreError::Invalid)?;
+        let current = get(tx, keep.id).await?.ok_or(StoreError::NotFound)?;
+        update(tx, who, keep.id, current.version, &draft).await?;
+    }
+    let after = get(tx, keep.id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("producer.merge", "producer", keep.id)
+            .province(Some(&keep.province_code))
+            .before(&serde_json::json!({ "kept": audited(&keep), "duplicate": audited(&duplicate) }))
+            .after(&serde_json::json!({ "kept": audited(&after), "moved": moved })),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Pairs of live producers in one commune whose names say they may be one producer recorded
+/// twice (`domain::registry::may_be_duplicates`), in the listing's reach: `(first, second)` by id.
+pub async fn possible_duplicates(c: &impl ConnectionTrait, listing: &Listing) -> Result<Vec<(Producer, Producer)>> {
+    let mut w = Conditions::default();
+    scope(&mut w, listing, "p.id");
+    w.raw("p.deleted_at IS NULL");
+    let rows: Vec<Row> = crate::db::fetch_all(
+        c,
+        &format!("SELECT {SELECT} FROM {FROM}{} ORDER BY p.commune_code, p.id", w.sql()),
+        w.values.clone(),
+    )
+    .await?;
+    let producers: Vec<Producer> = rows.into_iter().map(Producer::from).collect();
+    let mut pairs = Vec::new();
+    for commune in producers.chunk_by(|a, b| a.commune_code == b.commune_code) {
+        for (i, a) in commune.iter().enumerate() {
+            for b in &commune[i + 1..] {
+                if domain::registry::may_be_duplicates(&a.name, &b.name) {
+                    pairs.push((a.clone(), b.clone()));
+                }
+            }
+        }
+    }
+    Ok(pairs)
+}
+
 /// How a producer list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProducerSort {
@@ -515,28 +635,39 @@ pub async fn untaxed_in(c: &impl ConnectionTrait, communes: &BTreeSet<String>) -
     Ok(rows.into_iter().map(Producer::from).collect())
 }
 
-/// Where a producer is, for checking rows that name it by tax code.
+/// Who a producer is and where, for checking rows that name it.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct Placed {
     pub id: i64,
-    pub tax_code: String,
+    pub name: String,
+    pub tax_code: Option<String>,
     pub province_code: String,
     pub commune_code: String,
     pub deleted_at: Option<i64>,
+    pub merged_into: Option<i64>,
 }
 
-/// The places of producers by tax code: a light query for imports that name many producers.
-pub async fn placed_by_tax_codes(
+/// The producers a file names by tax code, by platform code (id) or by name in a commune (all
+/// producers of those communes): light rows, deleted and merged ones included.
+pub async fn placed(
     c: &impl ConnectionTrait,
-    codes: &BTreeSet<String>,
-) -> Result<HashMap<String, Placed>> {
-    let rows = fetch_in::<Placed, _>(
-        c,
-        "SELECT id, tax_code, province_code, commune_code, deleted_at FROM producer WHERE tax_code IN",
-        codes.iter().cloned(),
-    )
-    .await?;
-    Ok(rows.into_iter().map(|p| (p.tax_code.clone(), p)).collect())
+    tax_codes: &BTreeSet<String>,
+    ids: &BTreeSet<i64>,
+    communes: &BTreeSet<String>,
+) -> Result<Vec<Placed>> {
+    const COLUMNS: &str =
+        "SELECT id, name, tax_code, province_code, commune_code, deleted_at, merged_into FROM producer";
+    let mut found =
+        fetch_in::<Placed, _>(c, &format!("{COLUMNS} WHERE tax_code IN"), tax_codes.iter().cloned()).await?;
+    found.extend(fetch_in::<Placed, _>(c, &format!("{COLUMNS} WHERE id IN"), ids.iter().copied()).await?);
+    found
+        .extend(fetch_in::<Placed, _>(c, &format!("{COLUMNS} WHERE commune_code IN"), communes.iter().cloned()).await?);
+    // A merged producer leads to the one it was merged into.
+    let targets: BTreeSet<i64> = found.iter().filter_map(|p| p.merged_into).collect();
+    found.extend(fetch_in::<Placed, _>(c, &format!("{COLUMNS} WHERE id IN"), targets.iter().copied()).await?);
+    let mut seen = BTreeSet::new();
+    found.retain(|p| seen.insert(p.id));
+    Ok(found)
 }
 
 /// The tax codes of producers by id (those that have one).

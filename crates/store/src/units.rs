@@ -348,6 +348,28 @@ pub async fn lookup_old_commune(c: &impl ConnectionTrait, code: &str) -> Result<
     Ok(Some(OldCommuneLookup { old, current }))
 }
 
+/// An old commune that went (wholly or partly) to a current province on 1 July 2025.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct OldCommuneInto {
+    pub code: String,
+    pub name: String,
+    pub district_code: String,
+    pub district_name: String,
+}
+
+/// The old communes the official mapping sends into a current province, whatever their former
+/// province (for reading unit names in a spreadsheet).
+pub async fn old_communes_into(c: &impl ConnectionTrait, province_code: &str) -> Result<Vec<OldCommuneInto>> {
+    fetch_all(
+        c,
+        "SELECT old_commune_code AS code, MAX(old_commune_name) AS name, MAX(old_district_code) AS district_code, \
+         MAX(old_district_name) AS district_name FROM unit_mapping WHERE new_province_code = $1 \
+         GROUP BY old_commune_code ORDER BY old_commune_code",
+        [province_code.into()],
+    )
+    .await
+}
+
 /// How many rows each table holds, for `ocop migrate` to report and tests to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counts {

@@ -1,10 +1,11 @@
 //! Imports: read, check every row, report, and write only what changes.
 
+mod places;
 mod producers;
 mod products;
 
 use crate::Kind;
-use crate::sheet::{self, FileError, Row};
+use crate::sheet::{self, FileError, Row, Table};
 use domain::Invalid;
 use domain::access::{Listing, Place};
 use serde::Serialize;
@@ -22,6 +23,19 @@ pub struct Options {
     pub scope: Listing,
     /// The year generated product codes carry.
     pub year: u16,
+    /// Link product rows to a producer found only by its name in a commune (a person confirmed
+    /// each such link in the preview); otherwise such a row is refused with the producer named.
+    pub confirm_name_links: bool,
+    /// Check and compare only: report what would change, write nothing.
+    pub dry_run: bool,
+}
+
+impl Options {
+    /// An import that writes nothing when a row is bad, links no producer by name alone and
+    /// writes for real.
+    pub fn new(who: Who, scope: Listing, year: u16) -> Self {
+        Self { import_good_rows: false, who, scope, year, confirm_name_links: false, dry_run: false }
+    }
 }
 
 /// One refused value.
@@ -31,6 +45,8 @@ pub struct RowError {
     pub row: usize,
     /// The column's machine key.
     pub field: String,
+    /// The column's header as the file has it (its Vietnamese name when the file lacks it).
+    pub column: String,
     #[serde(skip)]
     pub why: Invalid,
     /// The message key, for JSON consumers.
@@ -39,7 +55,7 @@ pub struct RowError {
 
 impl RowError {
     fn new(row: usize, field: &str, why: Invalid) -> Self {
-        Self { row, field: field.to_owned(), code: why.key, why }
+        Self { row, field: field.to_owned(), column: String::new(), code: why.key, why }
     }
 }
 
@@ -56,8 +72,24 @@ pub struct Report {
     /// The file as a whole could not be read.
     #[serde(skip)]
     pub file_error: Option<FileError>,
-    /// Whether anything was written (false for a file with errors, unless asked).
+    /// Headers of the file that no column took: their cells were not read.
+    pub ignored_columns: Vec<String>,
+    /// What each good row does to the record it matched, field by field.
+    pub changes: Vec<RowChange>,
+    /// Whether anything was written (false for a file with errors, unless asked, and for a dry run).
     pub written: bool,
+}
+
+/// What one row does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowChange {
+    pub row: usize,
+    /// `created`, `updated` or `unchanged`.
+    pub action: &'static str,
+    /// The record's platform or product code when it exists already.
+    pub record: String,
+    /// `(column header, before, after)` for each field that changes.
+    pub fields: Vec<(String, String, String)>,
 }
 
 impl Report {
@@ -85,22 +117,42 @@ pub async fn import(
 
 /// Imports what [`sheet::read`] made of a file (a server reads it first, under its memory budget
 /// and off the async workers); a file that could not be read is reported and nothing is written.
+/// Only the columns the file has are changed on records it matches.
 pub async fn import_read(
     db: &Db,
     kind: Kind,
-    read: Result<Vec<sheet::Row>, sheet::FileError>,
+    read: Result<Table, sheet::FileError>,
     options: &Options,
     progress: Progress<'_>,
 ) -> store::Result<Report> {
-    let rows = match read {
-        Ok(rows) => rows,
+    let table = match read {
+        Ok(table) => table,
         Err(e) => return Ok(Report { file_error: Some(e), ..Report::default() }),
     };
-    progress("read", rows.len(), rows.len());
-    match kind {
-        Kind::Producers => producers::import(db, rows, options, progress).await,
-        Kind::Products => products::import(db, rows, options, progress).await,
+    progress("read", table.rows.len(), table.rows.len());
+    let mut report = match kind {
+        Kind::Producers => producers::import(db, &table, options, progress).await?,
+        Kind::Products => products::import(db, &table, options, progress).await?,
+    };
+    for e in &mut report.errors {
+        e.column = table.header(kind.columns(), &e.field);
     }
+    for change in &mut report.changes {
+        for field in &mut change.fields {
+            field.0 = table.header(kind.columns(), &field.0);
+        }
+    }
+    report.ignored_columns = table.ignored;
+    Ok(report)
+}
+
+/// The fields that differ between two records as typed, by key: `(key, before, after)`.
+fn differences(keys: &[&str], before: &serde_json::Value, after: &serde_json::Value) -> Vec<(String, String, String)> {
+    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+    keys.iter()
+        .filter(|k| text(before, k) != text(after, k))
+        .map(|k| ((*k).to_owned(), text(before, k), text(after, k)))
+        .collect()
 }
 
 /// Whether the importer's scope (decided by `domain::access`) covers a place.

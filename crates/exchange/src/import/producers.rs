@@ -1,44 +1,171 @@
-//! Importing producers: matched by tax code, or by name within the commune when there is none.
+//! Importing producers: matched by tax code, else by platform code, else by name within the
+//! commune; a matched producer changes only in the columns the file has.
 
-use super::{Options, Progress, Report, RowError, collect, in_scope, row_errors};
-use crate::sheet::Row;
+use super::places::{CommuneCell, Places};
+use super::{Options, Progress, Report, RowChange, RowError, collect, differences, in_scope, row_errors};
+use crate::sheet::{Row, Table};
 use domain::Invalid;
-use domain::access::Place;
-use domain::place::{CommuneCode, DistrictCode};
+use domain::access::{Listing, Place};
+use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
+use domain::producer::parse_platform_code;
 use domain::registry::{ProducerDraft, ProducerInput};
+use domain::tax_code::TaxCode;
 use domain::text::fold;
 use std::collections::{BTreeSet, HashMap};
 use store::Db;
 use store::directory::Directory;
-use store::producers::{self, Producer};
+use store::producers::{self, Placed, Producer};
 
-fn input(row: &Row) -> ProducerInput {
-    let v = |k: &str| row.get(k).to_owned();
-    ProducerInput {
-        legal_type: v("legal_type"),
-        name: v("name"),
-        tax_code: v("tax_code"),
-        representative: v("representative"),
-        phone: v("phone"),
-        email: v("email"),
-        province: v("province"),
-        commune: v("commune"),
-        street: v("street"),
-        old_district: v("old_district"),
-        old_commune: v("old_commune"),
-        established_on: v("established_on"),
-        members_count: v("members_count"),
-        sales_channels: v("sales_channels"),
+/// The fields a producer file may change, in column order.
+const FIELDS: &[&str] = &[
+    "tax_code",
+    "name",
+    "legal_type",
+    "representative",
+    "phone",
+    "email",
+    "province",
+    "commune",
+    "street",
+    "old_district",
+    "old_commune",
+    "established_on",
+    "members_count",
+    "sales_channels",
+];
+
+/// A row as read: the fields its columns give (unit names turned into codes), and which fields
+/// those are (its columns, and the address fields filled in for it).
+struct Raw<'a> {
+    row: &'a Row,
+    input: ProducerInput,
+    given: BTreeSet<&'static str>,
+    errors: Vec<RowError>,
+}
+
+/// Turns unit names into codes and fills what the file leaves to the importer's province and
+/// the official mapping.
+fn resolve(row: &Row, places: &Places, scope_province: Option<&str>) -> (ProducerInput, Vec<RowError>) {
+    let mut input = ProducerInput::default();
+    for (key, value) in &row.values {
+        if let Some(field) = input.field_mut(key) {
+            field.clone_from(value);
+        }
+    }
+    let mut errors = Vec::new();
+    let mut check = |field: &str, result: Result<String, Invalid>| match result {
+        Ok(code) => Some(code),
+        Err(why) => {
+            errors.push(RowError::new(row.number, field, why));
+            None
+        }
+    };
+    if let Some(p) = check("province", places.province(&input.province)) {
+        input.province = p;
+    }
+    if input.province.is_empty()
+        && let Some(p) = scope_province
+    {
+        input.province = p.to_owned();
+    }
+    let province = input.province.clone();
+    match places.commune(&province, &input.commune) {
+        Ok(CommuneCell::Current(code)) => input.commune = code,
+        Ok(CommuneCell::Old(code)) => {
+            if input.old_commune.trim().is_empty() {
+                input.old_commune = code;
+            }
+            input.commune = String::new();
+        }
+        Err(why) => errors.push(RowError::new(row.number, "commune", why)),
+    }
+    let mut check = |field: &str, result: Result<String, Invalid>| match result {
+        Ok(code) => Some(code),
+        Err(why) => {
+            errors.push(RowError::new(row.number, field, why));
+            None
+        }
+    };
+    if let Some(d) = check("old_district", places.old_district(&province, &input.old_district)) {
+        input.old_district = d;
+    }
+    if let Some(c) = check("old_commune", places.old_commune(&province, &input.old_district, &input.old_commune)) {
+        input.old_commune = c;
+    }
+    (input, errors)
+}
+
+/// The province an importer's scope is bound to, if one.
+pub(super) fn scope_province(scope: &Listing) -> Option<String> {
+    match scope {
+        Listing::Province(p) | Listing::Commune(p, _) => Some(p.to_string()),
+        _ => None,
     }
 }
 
-/// How a producer is recognised in the file and in the database.
-fn key(d: &ProducerDraft) -> String {
-    match &d.tax_code {
-        Some(t) => format!("tax:{t}"),
-        None => format!("name:{}:{}", d.commune, fold(&d.name)),
+/// How existing producers are found: by tax code, platform code, or name in a commune.
+struct Known {
+    by_tax: HashMap<String, i64>,
+    by_id: HashMap<i64, Placed>,
+    by_name: HashMap<(String, String), Vec<i64>>,
+}
+
+impl Known {
+    async fn load(db: &Db, raws: &[Raw<'_>]) -> store::Result<Known> {
+        let taxes: BTreeSet<String> =
+            raws.iter().filter_map(|r| TaxCode::parse(&r.input.tax_code).ok().map(String::from)).collect();
+        let ids: BTreeSet<i64> = raws.iter().filter_map(|r| parse_platform_code(r.row.get("code"))).collect();
+        let communes: BTreeSet<String> =
+            raws.iter().filter_map(|r| CommuneCode::parse(&r.input.commune).ok().map(String::from)).collect();
+        let found = producers::placed(db.conn(), &taxes, &ids, &communes).await?;
+        let mut known = Known { by_tax: HashMap::new(), by_id: HashMap::new(), by_name: HashMap::new() };
+        for p in found {
+            if let Some(t) = &p.tax_code {
+                known.by_tax.insert(t.clone(), p.id);
+            }
+            if p.merged_into.is_none() {
+                known.by_name.entry((p.commune_code.clone(), fold(&p.name))).or_default().push(p.id);
+            }
+            known.by_id.insert(p.id, p);
+        }
+        Ok(known)
+    }
+
+    /// A merged producer stands for the one it was merged into.
+    fn live(&self, id: i64) -> Option<i64> {
+        let p = self.by_id.get(&id)?;
+        Some(p.merged_into.unwrap_or(p.id))
+    }
+
+    /// The producer a row names: its tax code, else its platform code, else its name in its
+    /// commune among producers without another tax code. `Err` for a platform code no producer has.
+    fn find(&self, row: &Row, input: &ProducerInput) -> Result<Option<i64>, RowError> {
+        let tax = TaxCode::parse(&input.tax_code).ok().map(String::from);
+        if let Some(id) = tax.as_ref().and_then(|t| self.by_tax.get(t)) {
+            return Ok(self.live(*id));
+        }
+        let code = row.get("code").trim();
+        if !code.is_empty() {
+            return match parse_platform_code(code).and_then(|id| self.live(id)) {
+                Some(id) => Ok(Some(id)),
+                None => Err(RowError::new(
+                    row.number,
+                    "code",
+                    Invalid::new("import-producer-code-unknown").with("code", code),
+                )),
+            };
+        }
+        let by_name =
+            self.by_name.get(&(input.commune.trim().to_owned(), fold(&input.name))).map_or(&[][..], Vec::as_slice);
+        Ok(by_name
+            .iter()
+            .copied()
+            .find(|id| self.by_id.get(id).is_some_and(|p| p.tax_code.is_none() || p.tax_code == tax)))
     }
 }
+
+/// A good row: the producer on record it matched (if any) and what it becomes.
+type Matched = (Option<i64>, ProducerDraft);
 
 enum Action {
     Create(ProducerDraft),
@@ -46,30 +173,38 @@ enum Action {
     Same,
 }
 
-pub(super) async fn import(
-    db: &Db,
-    rows: Vec<Row>,
-    options: &Options,
-    progress: Progress<'_>,
-) -> store::Result<Report> {
+pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: Progress<'_>) -> store::Result<Report> {
+    let rows = &table.rows;
     let mut report = Report { rows: rows.len(), ..Report::default() };
-    let mut inputs: Vec<(&Row, ProducerInput)> = rows.iter().map(|r| (r, input(r))).collect();
-
-    let commune = |s: &str| CommuneCode::parse(s).map(String::from).ok();
-    let communes: BTreeSet<String> = inputs.iter().filter_map(|(_, i)| commune(&i.commune)).collect();
-    let old_communes: BTreeSet<String> = inputs.iter().filter_map(|(_, i)| commune(&i.old_commune)).collect();
-    let old_districts: BTreeSet<String> =
-        inputs.iter().filter_map(|(_, i)| DistrictCode::parse(&i.old_district).map(String::from).ok()).collect();
-    let directory = Directory::load(db.conn(), &communes, &old_communes, &old_districts).await?;
+    let scope = scope_province(&options.scope);
+    let places = Places::load(db, rows, scope.as_deref()).await?;
+    let mut raws: Vec<Raw> = rows
+        .iter()
+        .map(|row| {
+            let (input, errors) = resolve(row, &places, scope.as_deref());
+            let mut given: BTreeSet<&'static str> = row.values.keys().copied().collect();
+            if !input.province.is_empty() {
+                given.insert("province");
+            }
+            Raw { row, input, given, errors }
+        })
+        .collect();
 
     // Historical rows may name only their old commune: the official table gives the current one.
-    let mut underivable: HashMap<usize, RowError> = HashMap::new();
-    for (row, i) in &mut inputs {
+    let commune = |s: &str| CommuneCode::parse(s).map(String::from).ok();
+    let communes: BTreeSet<String> = raws.iter().filter_map(|r| commune(&r.input.commune)).collect();
+    let old_communes: BTreeSet<String> = raws.iter().filter_map(|r| commune(&r.input.old_commune)).collect();
+    let old_districts: BTreeSet<String> =
+        raws.iter().filter_map(|r| DistrictCode::parse(&r.input.old_district).map(String::from).ok()).collect();
+    let mut directory = Directory::load(db.conn(), &communes, &old_communes, &old_districts).await?;
+    for raw in &mut raws {
+        let i = &mut raw.input;
         if i.old_district.trim().is_empty()
             && let Some(district) =
                 commune(&i.old_commune).and_then(|c| directory.district_of_old(&c).map(str::to_owned))
         {
             i.old_district = district;
+            raw.given.insert("old_district");
         }
         if i.commune.trim().is_empty() && !i.old_commune.trim().is_empty() {
             match CommuneCode::parse(&i.old_commune).and_then(|c| directory.current_of_old(c.as_str())) {
@@ -78,23 +213,56 @@ pub(super) async fn import(
                         i.province = province;
                     }
                     i.commune = commune;
+                    raw.given.extend(["province", "commune"]);
                 }
-                Err(why) => {
-                    underivable.insert(row.number, RowError::new(row.number, "old_commune", why));
-                }
+                Err(why) => raw.errors.push(RowError::new(raw.row.number, "old_commune", why)),
             }
         }
     }
 
+    let known = Known::load(db, &raws).await?;
+    let matched: BTreeSet<i64> = raws.iter().filter_map(|r| known.find(r.row, &r.input).ok().flatten()).collect();
+    let mut existing: HashMap<i64, Producer> = HashMap::new();
+    for id in &matched {
+        if let Some(p) = producers::get(db.conn(), *id).await? {
+            existing.insert(*id, p);
+        }
+    }
+    // Units of matched producers the file does not name (their stored address is checked again).
+    let more: BTreeSet<String> = existing.values().map(|p| p.commune_code.clone()).collect();
+    if !more.is_subset(&communes) {
+        let old: BTreeSet<String> =
+            existing.values().filter_map(|p| p.old_commune_code.clone()).chain(old_communes).collect();
+        let districts: BTreeSet<String> =
+            existing.values().filter_map(|p| p.old_district_code.clone()).chain(old_districts).collect();
+        directory = Directory::load(db.conn(), &communes.union(&more).cloned().collect(), &old, &districts).await?;
+    }
+
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let checked: Vec<(usize, Result<ProducerDraft, Vec<RowError>>)> = inputs
-        .iter()
-        .map(|(row, i)| {
-            let mut errors = Vec::new();
-            if let Some(e) = underivable.remove(&row.number) {
-                errors.push(e);
+    let checked: Vec<(usize, Result<Matched, Vec<RowError>>)> = raws
+        .into_iter()
+        .map(|raw| {
+            let Raw { row, input: mut typed, given, mut errors } = raw;
+            let found = match known.find(row, &typed) {
+                Ok(found) => found,
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            };
+            let current = found.and_then(|id| existing.get(&id));
+            // A matched producer changes only where the file has a column; a blank tax code
+            // never removes one on record.
+            let mut input = current.map(Producer::input).unwrap_or_default();
+            for key in given {
+                if key == "tax_code" && typed.tax_code.trim().is_empty() && current.is_some() {
+                    continue;
+                }
+                if let (Some(to), Some(from)) = (input.field_mut(key), typed.field_mut(key)) {
+                    *to = std::mem::take(from);
+                }
             }
-            let draft = match i.parse() {
+            let draft = match input.parse() {
                 Ok(d) => Some(d),
                 Err(fields) => {
                     // Without a current unit the address fields say nothing new.
@@ -107,11 +275,26 @@ pub(super) async fn import(
             if let Some(d) = &draft {
                 errors.extend(row_errors(row, directory.check(d)));
                 let place =
-                    Place { province: Some(d.province.clone()), commune: Some(d.commune.clone()), producer: None };
+                    Place { province: Some(d.province.clone()), commune: Some(d.commune.clone()), producer: found };
                 if !in_scope(&options.scope, &place) {
                     errors.push(RowError::new(row.number, "province", Invalid::new("invalid-outside-scope")));
                 }
-                if let Some(first) = seen.insert(key(d), row.number) {
+                if let Some(p) = current {
+                    let stored = Place {
+                        province: ProvinceCode::parse(&p.province_code).ok(),
+                        commune: CommuneCode::parse(&p.commune_code).ok(),
+                        producer: Some(p.id),
+                    };
+                    if !in_scope(&options.scope, &stored) {
+                        errors.push(RowError::new(row.number, "tax_code", Invalid::new("invalid-outside-scope")));
+                    }
+                }
+                let key = match (found, &d.tax_code) {
+                    (Some(id), _) => format!("id:{id}"),
+                    (None, Some(t)) => format!("tax:{t}"),
+                    (None, None) => format!("name:{}:{}", d.commune, fold(&d.name)),
+                };
+                if let Some(first) = seen.insert(key, row.number) {
                     errors.push(RowError::new(
                         row.number,
                         "tax_code",
@@ -122,7 +305,7 @@ pub(super) async fn import(
             (
                 row.number,
                 match draft {
-                    Some(d) if errors.is_empty() => Ok(d),
+                    Some(d) if errors.is_empty() => Ok((found, d)),
                     _ => Err(errors),
                 },
             )
@@ -131,45 +314,37 @@ pub(super) async fn import(
     let good = collect(checked, &mut report);
     progress("checked", rows.len(), rows.len());
 
-    // What is there already.
-    let taxes: BTreeSet<String> =
-        good.iter().filter_map(|(_, d)| d.tax_code.as_ref().map(ToString::to_string)).collect();
-    let untaxed_communes: BTreeSet<String> =
-        good.iter().filter(|(_, d)| d.tax_code.is_none()).map(|(_, d)| d.commune.to_string()).collect();
-    let mut existing: HashMap<String, Producer> = producers::by_tax_codes(db.conn(), &taxes)
-        .await?
-        .into_iter()
-        .map(|(tax, p)| (format!("tax:{tax}"), p))
-        .collect();
-    for p in producers::untaxed_in(db.conn(), &untaxed_communes).await? {
-        existing.insert(format!("name:{}:{}", p.commune_code, fold(&p.name)), p);
-    }
-
     let mut actions = Vec::with_capacity(good.len());
-    for (row, d) in good {
-        let action = match existing.get(&key(&d)) {
-            None => Action::Create(d),
+    for (row, (found, d)) in good {
+        let current = found.and_then(|id| existing.get(&id));
+        let after = ProducerInput::from_draft(&d);
+        let (action, change) = match current {
+            None => {
+                (Action::Create(d), RowChange { row, action: "created", record: String::new(), fields: Vec::new() })
+            }
             Some(p) => {
-                let place = Place {
-                    province: domain::place::ProvinceCode::parse(&p.province_code).ok(),
-                    commune: CommuneCode::parse(&p.commune_code).ok(),
-                    producer: Some(p.id),
-                };
-                if !in_scope(&options.scope, &place) {
-                    report.errors.push(RowError::new(row, "tax_code", Invalid::new("invalid-outside-scope")));
-                    continue;
-                }
-                if p.input().parse().as_ref() == Ok(&d) && p.deleted_at.is_none() {
-                    Action::Same
+                let before = p.input().parse().map(|b| ProducerInput::from_draft(&b)).unwrap_or_else(|_| p.input());
+                let fields = differences(
+                    FIELDS,
+                    &serde_json::to_value(&before).unwrap_or_default(),
+                    &serde_json::to_value(&after).unwrap_or_default(),
+                );
+                if fields.is_empty() && p.deleted_at.is_none() {
+                    (Action::Same, RowChange { row, action: "unchanged", record: p.code(), fields })
                 } else {
-                    Action::Update { id: p.id, deleted: p.deleted_at.is_some(), draft: d }
+                    (
+                        Action::Update { id: p.id, deleted: p.deleted_at.is_some(), draft: d },
+                        RowChange { row, action: "updated", record: p.code(), fields },
+                    )
                 }
             }
         };
         actions.push(action);
+        report.changes.push(change);
     }
     report.errors.sort_by_key(|e| e.row);
-    if !report.errors.is_empty() && !options.import_good_rows {
+    if (!report.errors.is_empty() && !options.import_good_rows) || options.dry_run {
+        count(&mut report);
         return Ok(report);
     }
 
@@ -177,7 +352,7 @@ pub(super) async fn import(
     let mut creates = Vec::new();
     for action in actions {
         match action {
-            Action::Same => report.unchanged += 1,
+            Action::Same => {}
             Action::Create(d) => creates.push(d),
             Action::Update { id, deleted, draft } => {
                 if deleted {
@@ -185,14 +360,19 @@ pub(super) async fn import(
                 }
                 let current = producers::get(&tx, id).await?.ok_or(store::StoreError::NotFound)?;
                 producers::update(&tx, &options.who, id, current.version, &draft).await?;
-                report.updated += 1;
             }
         }
     }
-    report.created = creates.len();
     producers::create_many(&tx, &options.who, &creates, &directory, false).await?;
     tx.commit().await?;
+    count(&mut report);
     report.written = true;
     progress("written", rows.len(), rows.len());
     Ok(report)
+}
+
+/// The created, updated and unchanged counts from the rows' changes.
+pub(super) fn count(report: &mut Report) {
+    let n = |a: &str| report.changes.iter().filter(|c| c.action == a).count();
+    (report.created, report.updated, report.unchanged) = (n("created"), n("updated"), n("unchanged"));
 }

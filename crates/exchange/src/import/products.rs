@@ -1,13 +1,16 @@
 //! Importing products, with the certificates they held: matched by product code, or by name
 //! within the producer when the file gives no code; certificates by number.
 
-use super::{Options, Progress, Report, RowError, collect, in_scope, row_errors};
-use crate::sheet::Row;
+use super::places::{CommuneCell, Places, pick};
+use super::producers::{count, scope_province};
+use super::{Options, Progress, Report, RowChange, RowError, collect, differences, in_scope, row_errors};
+use crate::sheet::{Row, Table};
 use domain::Invalid;
 use domain::access::Place;
 use domain::certificate::{Stars, expiry};
-use domain::criteria::version_in_force;
+use domain::criteria::{CriteriaSet, version_in_force};
 use domain::place::{CommuneCode, ProvinceCode};
+use domain::producer::{parse_platform_code, platform_code};
 use domain::product_code::{FIRST_YEAR, LAST_YEAR, ProductCode};
 use domain::registry::{ProductDraft, ProductInput, parse_date};
 use domain::tax_code::TaxCode;
@@ -18,17 +21,41 @@ use store::certificates::{self, CertificateFact, Level};
 use store::producers::{self, Placed};
 use store::products::{self, CodeChoice, NewProduct, Product};
 
-fn input(row: &Row) -> ProductInput {
-    let v = |k: &str| row.get(k).to_owned();
-    ProductInput {
-        name: v("name"),
-        sheet: v("sheet"),
-        gtin: v("gtin"),
-        description: v("description"),
-        ingredients: v("ingredients"),
-        packaging: v("packaging"),
-        price: v("price"),
-        capacity: v("capacity"),
+/// The fields a product file may change, in column order.
+const FIELDS: &[&str] = &["name", "sheet", "gtin", "description", "ingredients", "packaging", "price", "capacity"];
+
+/// A product as the row has it over what is on record: only the file's columns change.
+fn input(row: &Row, current: Option<&Product>, sheet: Option<&str>) -> ProductInput {
+    let mut input = current.map(Product::input).unwrap_or_default();
+    for key in FIELDS {
+        if let (Some(to), Some(from)) = (input.field_mut(key), row.values.get(key)) {
+            to.clone_from(from);
+        }
+    }
+    if let Some(code) = sheet {
+        input.sheet = code.to_owned();
+    }
+    input
+}
+
+/// A criteria sheet cell: its code, or its group's name (whole, or a part only one sheet has).
+fn sheet(raw: &str, set: &CriteriaSet) -> Result<String, Invalid> {
+    let s = raw.trim();
+    if s.is_empty() || s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(s.to_owned());
+    }
+    let sheets: Vec<_> = set.sheets().collect();
+    if let Ok(one) = pick(s, &sheets, |x| &x.name_vi, |x| &x.code) {
+        return Ok(one.code.clone());
+    }
+    let wanted = fold(s);
+    let holding: Vec<_> = sheets.iter().filter(|x| fold(&x.name_vi).contains(&wanted)).collect();
+    match holding.as_slice() {
+        [one] => Ok(one.code.clone()),
+        [] => Err(Invalid::new("import-unit-unknown").with("name", s)),
+        many => Err(Invalid::new("import-unit-ambiguous")
+            .with("name", s)
+            .with("units", many.iter().map(|x| format!("{} ({})", x.name_vi, x.code)).collect::<Vec<_>>().join(", "))),
     }
 }
 
@@ -108,6 +135,8 @@ struct Checked {
     code: Option<ProductCode>,
     year: u16,
     certificate: Option<CertificateFact>,
+    /// The product on record the row matched.
+    existing: Option<i64>,
 }
 
 fn name_key(producer_id: i64, name: &str) -> String {
@@ -120,17 +149,136 @@ enum Action {
     Same(i64),
 }
 
-pub(super) async fn import(
-    db: &Db,
-    rows: Vec<Row>,
-    options: &Options,
-    progress: Progress<'_>,
-) -> store::Result<Report> {
+/// The producers a products file names: by tax code, platform code, or name in a commune.
+struct Owners {
+    by_tax: HashMap<String, i64>,
+    by_id: HashMap<i64, Placed>,
+    by_name: HashMap<(String, String), Vec<i64>>,
+}
+
+impl Owners {
+    async fn load(db: &Db, rows: &[Row], communes: &BTreeSet<String>) -> store::Result<Owners> {
+        let taxes: BTreeSet<String> =
+            rows.iter().filter_map(|r| TaxCode::parse(r.get("producer_tax_code")).ok().map(String::from)).collect();
+        let ids: BTreeSet<i64> = rows.iter().filter_map(|r| parse_platform_code(r.get("producer_code"))).collect();
+        let found = producers::placed(db.conn(), &taxes, &ids, communes).await?;
+        let mut owners = Owners { by_tax: HashMap::new(), by_id: HashMap::new(), by_name: HashMap::new() };
+        for p in found {
+            if let Some(t) = &p.tax_code {
+                owners.by_tax.insert(t.clone(), p.id);
+            }
+            if p.merged_into.is_none() && p.deleted_at.is_none() {
+                owners.by_name.entry((p.commune_code.clone(), fold(&p.name))).or_default().push(p.id);
+            }
+            owners.by_id.insert(p.id, p);
+        }
+        Ok(owners)
+    }
+
+    /// A merged producer stands for the one it was merged into.
+    fn live(&self, id: i64) -> Option<&Placed> {
+        let p = self.by_id.get(&id)?;
+        self.by_id.get(&p.merged_into.unwrap_or(p.id))
+    }
+
+    /// The producer a row names, and the column that named it.
+    fn find(&self, row: &Row, commune: Option<&str>, confirm: bool) -> Result<(&Placed, &'static str), RowError> {
+        let refuse = |field: &str, why: Invalid| Err(RowError::new(row.number, field, why));
+        let tax = row.get("producer_tax_code").trim();
+        if !tax.is_empty() {
+            let tax = match TaxCode::parse(tax) {
+                Ok(t) => t,
+                Err(why) => return refuse("producer_tax_code", why),
+            };
+            return match self.by_tax.get(tax.as_str()).and_then(|id| self.live(*id)) {
+                Some(p) => Ok((p, "producer_tax_code")),
+                None => refuse("producer_tax_code", Invalid::new("import-producer-unknown").with("tax_code", &tax)),
+            };
+        }
+        let code = row.get("producer_code").trim();
+        if !code.is_empty() {
+            return match parse_platform_code(code).and_then(|id| self.live(id)) {
+                Some(p) => Ok((p, "producer_code")),
+                None => refuse("producer_code", Invalid::new("import-producer-code-unknown").with("code", code)),
+            };
+        }
+        let name = row.get("producer_name").trim();
+        let (Some(commune), false) = (commune, name.is_empty()) else {
+            return refuse("producer_tax_code", Invalid::new("import-producer-required"));
+        };
+        let found = self.by_name.get(&(commune.to_owned(), fold(name))).map_or(&[][..], Vec::as_slice);
+        match found {
+            [] => refuse("producer_name", Invalid::new("import-producer-name-unknown").with("name", name)),
+            [id] => match self.by_id.get(id) {
+                Some(p) if confirm => Ok((p, "producer_name")),
+                _ => refuse(
+                    "producer_name",
+                    Invalid::new("import-producer-by-name").with("name", name).with("code", platform_code(*id)),
+                ),
+            },
+            many => refuse(
+                "producer_name",
+                Invalid::new("import-producer-name-ambiguous")
+                    .with("name", name)
+                    .with("codes", many.iter().map(|id| platform_code(*id)).collect::<Vec<_>>().join(", ")),
+            ),
+        }
+    }
+}
+
+pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: Progress<'_>) -> store::Result<Report> {
+    let rows = &table.rows;
     let mut report = Report { rows: rows.len(), ..Report::default() };
     let set = store::criteria::current().map_err(|detail| store::StoreError::Corrupt { table: "criteria", detail })?;
-    let taxes: BTreeSet<String> =
-        rows.iter().filter_map(|r| TaxCode::parse(r.get("producer_tax_code")).ok().map(String::from)).collect();
-    let owners = producers::placed_by_tax_codes(db.conn(), &taxes).await?;
+
+    // A producer named by name is looked for in its commune (a code or a name in the province).
+    let scope = scope_province(&options.scope);
+    let mut province_rows: Vec<Row> = rows.clone();
+    for r in &mut province_rows {
+        let p = r.get("producer_province").to_owned();
+        r.values.insert("province", p);
+    }
+    let places = Places::load(db, &province_rows, scope.as_deref()).await?;
+    let mut communes_of: HashMap<usize, Result<Option<String>, RowError>> = HashMap::new();
+    for r in rows {
+        let raw = r.get("producer_commune");
+        let named_otherwise =
+            !r.get("producer_tax_code").trim().is_empty() || !r.get("producer_code").trim().is_empty();
+        if raw.trim().is_empty() || named_otherwise {
+            continue;
+        }
+        let province = match places.province(r.get("producer_province")) {
+            Ok(p) if !p.is_empty() => p,
+            Ok(_) => scope.clone().unwrap_or_default(),
+            Err(why) => {
+                communes_of.insert(r.number, Err(RowError::new(r.number, "producer_province", why)));
+                continue;
+            }
+        };
+        let found = match places.commune(&province, raw) {
+            Ok(CommuneCell::Current(code)) => Ok(Some(code)),
+            Ok(CommuneCell::Old(_)) => Err(RowError::new(
+                r.number,
+                "producer_commune",
+                Invalid::new("import-unit-old").with("name", raw.trim()),
+            )),
+            Err(why) => Err(RowError::new(r.number, "producer_commune", why)),
+        };
+        communes_of.insert(r.number, found);
+    }
+    let communes: BTreeSet<String> = communes_of.values().filter_map(|c| c.as_ref().ok().cloned().flatten()).collect();
+    let owners = Owners::load(db, rows, &communes).await?;
+
+    // The products on record rows name by code, or by name within their producer.
+    let codes: BTreeSet<String> =
+        rows.iter().filter_map(|r| ProductCode::parse(r.get("code")).ok().map(|c| c.to_string())).collect();
+    let by_code = products::by_codes(db.conn(), &codes).await?;
+    let owner_ids: BTreeSet<i64> = owners.by_id.values().map(|p| p.merged_into.unwrap_or(p.id)).collect();
+    let by_name: HashMap<String, Product> = products::of_producers(db.conn(), &owner_ids)
+        .await?
+        .into_iter()
+        .map(|p| (name_key(p.producer_id, &p.name), p))
+        .collect();
 
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut first_seen = |key: String, row: usize| seen.insert(key, row);
@@ -138,27 +286,30 @@ pub(super) async fn import(
         .iter()
         .map(|row| {
             let mut errors = Vec::new();
-            let producer = match TaxCode::parse(row.get("producer_tax_code")) {
-                Err(why) => {
-                    errors.push(RowError::new(row.number, "producer_tax_code", why));
+            let commune = match communes_of.remove(&row.number) {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => {
+                    errors.push(e);
                     None
                 }
-                Ok(tax) => match owners.get(tax.as_str()) {
-                    None => {
-                        let why = Invalid::new("import-producer-unknown").with("tax_code", &tax);
-                        errors.push(RowError::new(row.number, "producer_tax_code", why));
-                        None
+                None => None,
+            };
+            let producer = match owners.find(row, commune.as_deref(), options.confirm_name_links) {
+                Ok((p, _)) if p.deleted_at.is_some() => {
+                    errors.push(RowError::new(
+                        row.number,
+                        "producer_tax_code",
+                        Invalid::new("invalid-producer-deleted"),
+                    ));
+                    None
+                }
+                Ok((p, _)) => Some(p.clone()),
+                Err(e) => {
+                    if errors.is_empty() {
+                        errors.push(e);
                     }
-                    Some(p) if p.deleted_at.is_some() => {
-                        errors.push(RowError::new(
-                            row.number,
-                            "producer_tax_code",
-                            Invalid::new("invalid-producer-deleted"),
-                        ));
-                        None
-                    }
-                    Some(p) => Some(p.clone()),
-                },
+                    None
+                }
             };
             if let Some(p) = &producer {
                 let place = Place {
@@ -170,13 +321,6 @@ pub(super) async fn import(
                     errors.push(RowError::new(row.number, "producer_tax_code", Invalid::new("invalid-outside-scope")));
                 }
             }
-            let draft = match input(row).parse(producer.as_ref().map_or(0, |p| p.id), set) {
-                Ok(d) => Some(d),
-                Err(fields) => {
-                    errors.extend(row_errors(row, fields));
-                    None
-                }
-            };
             let code = match row.get("code").trim() {
                 "" => None,
                 raw => match ProductCode::parse(raw) {
@@ -186,6 +330,34 @@ pub(super) async fn import(
                         None
                     }
                 },
+            };
+            let existing = match (&code, &producer) {
+                (Some(c), _) => by_code.get(&c.to_string()),
+                (None, Some(p)) => by_name.get(&name_key(p.id, row.get("name"))),
+                (None, None) => None,
+            };
+            if let (Some(e), Some(p)) = (existing, &producer)
+                && e.producer_id != p.id
+            {
+                errors.push(RowError::new(row.number, "code", Invalid::new("import-code-other-producer")));
+            }
+            let sheet_code = match sheet(row.get("sheet"), set) {
+                Ok(c) => Some(c),
+                Err(why) => {
+                    errors.push(RowError::new(row.number, "sheet", why));
+                    None
+                }
+            };
+            let draft = if sheet_code.is_some() || !row.values.contains_key("sheet") {
+                match input(row, existing, sheet_code.as_deref()).parse(producer.as_ref().map_or(0, |p| p.id), set) {
+                    Ok(d) => Some(d),
+                    Err(fields) => {
+                        errors.extend(row_errors(row, fields));
+                        None
+                    }
+                }
+            } else {
+                None
             };
             let year = match row.get("year").trim() {
                 "" => Some(options.year),
@@ -233,7 +405,7 @@ pub(super) async fn import(
                 row.number,
                 match (producer, draft, year) {
                     (Some(producer), Some(draft), Some(year)) if errors.is_empty() => {
-                        Ok(Checked { producer, draft, code, year, certificate })
+                        Ok(Checked { producer, draft, code, year, certificate, existing: existing.map(|p| p.id) })
                     }
                     _ => Err(errors),
                 },
@@ -244,34 +416,17 @@ pub(super) async fn import(
     progress("checked", rows.len(), rows.len());
 
     // What is there already.
-    let codes: BTreeSet<String> = good.iter().filter_map(|(_, c)| c.code.as_ref().map(ToString::to_string)).collect();
-    let by_code = products::by_codes(db.conn(), &codes).await?;
-    let uncoded_producers: BTreeSet<i64> =
-        good.iter().filter(|(_, c)| c.code.is_none()).map(|(_, c)| c.producer.id).collect();
-    let by_name: HashMap<String, Product> = products::of_producers(db.conn(), &uncoded_producers)
-        .await?
-        .into_iter()
-        .map(|p| (name_key(p.producer_id, &p.name), p))
-        .collect();
     let gtins: BTreeSet<String> =
         good.iter().filter_map(|(_, c)| c.draft.gtin.as_ref().map(ToString::to_string)).collect();
     let gtin_owners = products::gtin_owners(db.conn(), &gtins).await?;
     let numbers: BTreeSet<String> =
         good.iter().filter_map(|(_, c)| c.certificate.as_ref().map(|f| f.number.clone())).collect();
-    let recorded = certificates::existing_numbers(db.conn(), &numbers).await?;
+    let holders = certificates::holders(db.conn(), &numbers).await?;
+    let stored: HashMap<i64, &Product> = by_code.values().chain(by_name.values()).map(|p| (p.id, p)).collect();
 
     let mut actions: Vec<(Action, Option<CertificateFact>)> = Vec::with_capacity(good.len());
     for (row, c) in good {
-        let existing = match &c.code {
-            Some(code) => by_code.get(&code.to_string()),
-            None => by_name.get(&name_key(c.producer.id, &c.draft.name)),
-        };
-        if let Some(p) = existing
-            && p.producer_id != c.producer.id
-        {
-            report.errors.push(RowError::new(row, "code", Invalid::new("import-code-other-producer")));
-            continue;
-        }
+        let existing = c.existing.and_then(|id| stored.get(&id).copied());
         if let Some(g) = &c.draft.gtin
             && let Some(owner) = gtin_owners.get(g.as_str())
             && existing.is_none_or(|p| p.id != *owner)
@@ -279,29 +434,67 @@ pub(super) async fn import(
             report.errors.push(RowError::new(row, "gtin", Invalid::new("invalid-gtin-taken")));
             continue;
         }
-        let certificate = c.certificate.filter(|f| !recorded.contains(&f.number));
-        let action = match existing {
-            Some(p) if p.deleted_at.is_none() && p.input().parse(p.producer_id, set).as_ref() == Ok(&c.draft) => {
-                Action::Same(p.id)
-            }
-            Some(p) => Action::Update { id: p.id, deleted: p.deleted_at.is_some(), draft: c.draft },
-            None => Action::Create(NewProduct {
-                criteria_version: certificate
-                    .as_ref()
-                    .map_or_else(|| set.version.clone(), |f| f.criteria_version.clone()),
-                code: match c.code {
-                    Some(code) => CodeChoice::Given(code),
-                    None => CodeChoice::Next { year: c.year },
-                },
-                province: c.producer.province_code.clone(),
-                commune: c.producer.commune_code.clone(),
-                draft: c.draft,
-            }),
+        // A certificate number is one product's: on another product it is an error, on this one
+        // it is already recorded.
+        let certificate = match c.certificate {
+            Some(f) => match holders.get(&f.number) {
+                Some(holder) if existing.is_none_or(|p| p.id != *holder) => {
+                    let why = Invalid::new("import-certificate-other-product").with("number", &f.number);
+                    report.errors.push(RowError::new(row, "certificate_number", why));
+                    continue;
+                }
+                Some(_) => None,
+                None => Some(f),
+            },
+            None => None,
         };
+        let after = serde_json::to_value(ProductInput::from_draft(&c.draft)).unwrap_or_default();
+        let (action, mut change) = match existing {
+            Some(p) => {
+                let before = p
+                    .input()
+                    .parse(p.producer_id, set)
+                    .map(|b| ProductInput::from_draft(&b))
+                    .unwrap_or_else(|_| p.input());
+                let fields = differences(FIELDS, &serde_json::to_value(before).unwrap_or_default(), &after);
+                if fields.is_empty() && p.deleted_at.is_none() {
+                    (Action::Same(p.id), RowChange { row, action: "unchanged", record: p.code.clone(), fields })
+                } else {
+                    (
+                        Action::Update { id: p.id, deleted: p.deleted_at.is_some(), draft: c.draft },
+                        RowChange { row, action: "updated", record: p.code.clone(), fields },
+                    )
+                }
+            }
+            None => (
+                Action::Create(NewProduct {
+                    criteria_version: certificate
+                        .as_ref()
+                        .map_or_else(|| set.version.clone(), |f| f.criteria_version.clone()),
+                    code: match c.code {
+                        Some(code) => CodeChoice::Given(code),
+                        None => CodeChoice::Next { year: c.year },
+                    },
+                    province: c.producer.province_code.clone(),
+                    commune: c.producer.commune_code.clone(),
+                    draft: c.draft,
+                }),
+                RowChange { row, action: "created", record: String::new(), fields: Vec::new() },
+            ),
+        };
+        if let Some(f) = &certificate {
+            if change.action == "unchanged" {
+                change.action = "updated";
+            }
+            change.fields.push(("certificate_number".into(), String::new(), f.number.clone()));
+        }
+        report.changes.push(change);
         actions.push((action, certificate));
     }
     report.errors.sort_by_key(|e| e.row);
-    if !report.errors.is_empty() && !options.import_good_rows {
+    report.certificates = actions.iter().filter(|(_, c)| c.is_some()).count();
+    if (!report.errors.is_empty() && !options.import_good_rows) || options.dry_run {
+        count(&mut report);
         return Ok(report);
     }
 
@@ -315,21 +508,13 @@ pub(super) async fn import(
     let mut facts: Vec<(Holder, CertificateFact)> = Vec::new();
     for (action, certificate) in actions {
         let holder = match action {
-            Action::Same(id) => {
-                if certificate.is_some() {
-                    report.updated += 1;
-                } else {
-                    report.unchanged += 1;
-                }
-                Holder::Stored(id)
-            }
+            Action::Same(id) => Holder::Stored(id),
             Action::Update { id, deleted, draft } => {
                 if deleted {
                     products::restore(&tx, &options.who, id).await?;
                 }
                 let current = products::get(&tx, id).await?.ok_or(store::StoreError::NotFound)?;
                 products::update(&tx, &options.who, id, current.version, &draft).await?;
-                report.updated += 1;
                 Holder::Stored(id)
             }
             Action::Create(new) => {
@@ -341,7 +526,6 @@ pub(super) async fn import(
             facts.push((holder, fact));
         }
     }
-    report.created = creates.len();
     progress("writing", 0, creates.len());
     let created = products::create_many(&tx, &options.who, creates, false).await?;
     progress("writing", created.len(), created.len());
@@ -352,9 +536,9 @@ pub(super) async fn import(
             Holder::Created(n) => created.get(n).map(|(id, _)| (*id, fact)),
         })
         .collect();
-    report.certificates = facts.len();
     certificates::record_many(&tx, &options.who, &facts).await?;
     tx.commit().await?;
+    count(&mut report);
     report.written = true;
     progress("written", rows.len(), rows.len());
     Ok(report)

@@ -23,6 +23,17 @@ struct ErrorLine {
     message: String,
 }
 
+/// One row of the preview: what it does to which record, field by field.
+struct ChangeLine {
+    row: usize,
+    action: String,
+    record: String,
+    fields: Vec<(String, String, String)>,
+}
+
+/// The preview shows this many rows that change something.
+const PREVIEW_ROWS: usize = 200;
+
 #[derive(Template)]
 #[template(path = "registry/import.html")]
 struct ImportPage {
@@ -31,6 +42,8 @@ struct ImportPage {
     report: Option<Report>,
     file_error: Option<String>,
     errors: Vec<ErrorLine>,
+    changes: Vec<ChangeLine>,
+    preview: bool,
 }
 
 impl ImportPage {
@@ -51,7 +64,15 @@ impl ImportPage {
 
 pub async fn page(caller: Caller, ctx: PageCtx) -> AppResult<Response> {
     caller.listing(Action::ManageRegistry)?;
-    Ok(render(&ImportPage { ctx, kind: "producers".into(), report: None, file_error: None, errors: Vec::new() }))
+    Ok(render(&ImportPage {
+        ctx,
+        kind: "producers".into(),
+        report: None,
+        file_error: None,
+        errors: Vec::new(),
+        changes: Vec::new(),
+        preview: false,
+    }))
 }
 
 pub async fn upload(
@@ -63,11 +84,13 @@ pub async fn upload(
     let scope = caller.listing(Action::ManageRegistry)?;
     let me = caller.signed_in()?.clone();
     let bad = |key: &'static str| AppError::BadRequest(Invalid::new(key));
-    let (mut kind, mut file, mut good_rows) = (None, None, false);
+    let (mut kind, mut file, mut good_rows, mut confirm, mut preview) = (None, None, false, false, false);
     while let Some(field) = form.next_field().await.map_err(|_| bad("import-upload-failed"))? {
         match field.name() {
             Some("kind") => kind = Kind::parse(&field.text().await.map_err(|_| bad("import-upload-failed"))?),
             Some("good_rows") => good_rows = true,
+            Some("confirm_name_links") => confirm = true,
+            Some("preview") => preview = true,
             Some("file") => file = Some(field.bytes().await.map_err(|_| bad("import-upload-failed"))?),
             _ => {}
         }
@@ -81,27 +104,46 @@ pub async fn upload(
             kind: kind_name,
             report: None,
             errors: Vec::new(),
+            changes: Vec::new(),
+            preview,
         };
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let options = exchange::Options {
         import_good_rows: good_rows,
-        who: me.who(),
-        scope,
-        year: u16::try_from(today().year()).unwrap_or(2026),
+        confirm_name_links: confirm,
+        dry_run: preview,
+        ..exchange::Options::new(me.who(), scope, u16::try_from(today().year()).unwrap_or(2026))
     };
     // A spreadsheet is read alone: its shared strings and rows are the largest thing in memory.
     let read = state.heavy().run(u64::MAX, move || exchange::sheet::read(&bytes, kind.columns())).await?;
     let report = exchange::import::import_read(state.db(), kind, read, &options, &|_, _, _| {}).await?;
     let t = ctx.t;
-    let header = |key: &str| kind.columns().iter().find(|c| c.key == key).map_or(key.to_owned(), |c| c.vi.to_owned());
     let errors = report
         .errors
         .iter()
-        .map(|e| ErrorLine { row: e.row, column: header(&e.field), message: t.invalid(&e.why) })
+        .map(|e| ErrorLine { row: e.row, column: e.column.clone(), message: t.invalid(&e.why) })
         .collect();
-    let status = if report.written { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let changes = report
+        .changes
+        .iter()
+        .filter(|c| c.action != "unchanged")
+        .take(PREVIEW_ROWS)
+        .map(|c| ChangeLine {
+            row: c.row,
+            action: t.get(&format!("import-action-{}", c.action)),
+            record: c.record.clone(),
+            fields: c.fields.clone(),
+        })
+        .collect();
+    let status = if report.written || (preview && report.errors.is_empty() && report.file_error.is_none()) {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = ImportPage {
+        changes,
+        preview,
         file_error: report.file_error.as_ref().map(|e| t.invalid(&e.invalid())),
         report: Some(report),
         errors,
