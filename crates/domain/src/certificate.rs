@@ -151,6 +151,91 @@ impl CertificateStatus {
     }
 }
 
+/// What the platform holds as evidence that a product was recognised: the decision itself, or
+/// only the province's official news of it (or another source) while the decision is sought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    Decision,
+    News,
+    Other,
+}
+
+impl Evidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Decision => "decision",
+            Evidence::News => "news",
+            Evidence::Other => "other",
+        }
+    }
+
+    /// `decision` / `quyết định`, `news` / `tin chính thức` / `báo`, `other` / `khác`; blank is
+    /// the decision.
+    pub fn parse(raw: &str) -> Result<Evidence, Invalid> {
+        let f = crate::text::fold(raw);
+        match f.as_str() {
+            "" | "decision" | "quyet dinh" | "qd" | "co quyet dinh" => Ok(Evidence::Decision),
+            "news" | "tin" | "tin chinh thuc" | "bao" | "bao chi" | "thong tin chinh thuc" => Ok(Evidence::News),
+            "other" | "khac" | "nguon khac" => Ok(Evidence::Other),
+            _ => Err(Invalid::new("invalid-evidence")),
+        }
+    }
+
+    /// Whether the decision is on file.
+    pub fn on_file(self) -> bool {
+        self == Evidence::Decision
+    }
+}
+
+/// Who issued a recognition decision, as it was then: today's province, a former province (before
+/// the 2025 merger), a former district's People's Committee, or the Ministry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuerKind {
+    Province,
+    FormerProvince,
+    District,
+    Ministry,
+}
+
+impl IssuerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssuerKind::Province => "province",
+            IssuerKind::FormerProvince => "former_province",
+            IssuerKind::District => "district",
+            IssuerKind::Ministry => "ministry",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IssuerKind> {
+        [IssuerKind::Province, IssuerKind::FormerProvince, IssuerKind::District, IssuerKind::Ministry]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// The kind an authority's name says ("UBND huyện Đông Anh" is a district's, "Bộ Nông
+    /// nghiệp…" the Ministry's, "UBND tỉnh Hà Giang" a former province's when the product's
+    /// province today is another).
+    pub fn infer(name: &str, province_today: &str) -> IssuerKind {
+        let f = format!(" {} ", crate::text::fold(name));
+        let today = crate::text::fold(province_today);
+        let today = ["thanh pho ", "tinh "].iter().find_map(|p| today.strip_prefix(p)).unwrap_or(&today).to_owned();
+        if f.contains(" bo ") {
+            IssuerKind::Ministry
+        } else if [" huyen ", " quan ", " thi xa "].iter().any(|k| f.contains(k))
+            || (f.contains(" thanh pho ") && f.contains(" tinh "))
+        {
+            IssuerKind::District
+        } else if !today.is_empty() && f.trim_end().ends_with(&today) {
+            IssuerKind::Province
+        } else {
+            IssuerKind::FormerProvince
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -197,5 +282,25 @@ mod tests {
         assert_eq!(CertificateStatus::on(date!(2026 - 01 - 01), expires, true, false), CertificateStatus::Revoked);
         assert_eq!(CertificateStatus::on(date!(2026 - 01 - 01), expires, false, true), CertificateStatus::Superseded);
         assert!(CertificateStatus::Expiring.in_force() && !CertificateStatus::Expired.in_force());
+    }
+
+    #[test]
+    fn evidence_and_issuers_read_as_offices_write_them() {
+        assert_eq!(Evidence::parse(""), Ok(Evidence::Decision));
+        assert_eq!(Evidence::parse("Tin chính thức"), Ok(Evidence::News));
+        assert_eq!(Evidence::parse("khác"), Ok(Evidence::Other));
+        assert!(Evidence::parse("đồn").is_err());
+        assert_eq!(IssuerKind::infer("UBND huyện Đông Anh", "Thành phố Hà Nội"), IssuerKind::District);
+        assert_eq!(IssuerKind::infer("Ủy ban nhân dân tỉnh Hà Giang", "Tỉnh Tuyên Quang"), IssuerKind::FormerProvince);
+        assert_eq!(IssuerKind::infer("UBND thành phố Hà Nội", "Thành phố Hà Nội"), IssuerKind::Province);
+        assert_eq!(
+            IssuerKind::infer("UBND thành phố Hà Giang, tỉnh Hà Giang", "Tỉnh Tuyên Quang"),
+            IssuerKind::District
+        );
+        assert_eq!(
+            IssuerKind::infer("Bộ Nông nghiệp và Phát triển nông thôn", "Tỉnh Tuyên Quang"),
+            IssuerKind::Ministry
+        );
+        assert_eq!(IssuerKind::parse("former_province"), Some(IssuerKind::FormerProvince));
     }
 }

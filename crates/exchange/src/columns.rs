@@ -97,6 +97,12 @@ pub const PRODUCTS: &[Column] = &[
     col("decision_number", "Số quyết định", "Decision number", Cell::Text, false).or(&["quyet dinh", "so qd"]),
     col("decision_date", "Ngày quyết định", "Decision date", Cell::Date, false).or(&["ngay qd"]),
     col("issued_on", "Ngày cấp", "Issued on", Cell::Date, false).or(&["ngay cong nhan"]),
+    col("issuer", "Cơ quan cấp", "Issued by", Cell::Text, false).or(&[
+        "cap quyet dinh",
+        "don vi cap",
+        "co quan ban hanh",
+    ]),
+    col("evidence", "Nguồn ghi nhận", "Evidence", Cell::Text, false).or(&["nguon", "can cu"]),
     col("expires_on", "Ngày hết hạn", "Expires on", Cell::Date, false).or(&["het han"]),
     col("revoked_on", "Ngày thu hồi", "Revoked on", Cell::Date, false),
     col("revocation_ground", "Lý do thu hồi", "Revocation ground", Cell::Text, false),

@@ -113,20 +113,23 @@ fn producer_row(p: &Producer) -> Vec<String> {
 fn product_row(p: &Product, producer_tax: &str, certificate: Option<&certificates::Certificate>) -> Vec<String> {
     let i = p.input();
     let date = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_default();
-    let (rank, number, decision, decision_date, issued, expires, revoked, ground, version) = match certificate {
-        Some(c) => (
-            if c.potential_five() { "5p".to_owned() } else { c.stars.to_string() },
-            c.number.clone(),
-            c.decision_number.clone(),
-            date(c.decision_date),
-            c.issued_on.to_string(),
-            c.expires_on.to_string(),
-            date(c.revoked_on),
-            c.revocation_ground.clone().unwrap_or_default(),
-            c.criteria_version.clone(),
-        ),
-        None => Default::default(),
-    };
+    let (rank, number, decision, decision_date, issued, issuer, evidence, expires, revoked, ground, version) =
+        match certificate {
+            Some(c) => (
+                if c.potential_five() { "5p".to_owned() } else { c.stars.to_string() },
+                c.number.clone(),
+                c.decision_number.clone(),
+                date(c.decision_date),
+                c.issued_on.to_string(),
+                c.issuer_name.clone(),
+                c.evidence.clone(),
+                c.expires_on.to_string(),
+                date(c.revoked_on),
+                c.revocation_ground.clone().unwrap_or_default(),
+                c.criteria_version.clone(),
+            ),
+            None => Default::default(),
+        };
     let year = p.code.rsplit('-').next().unwrap_or_default().to_owned();
     vec![
         p.code.clone(),
@@ -149,6 +152,8 @@ fn product_row(p: &Product, producer_tax: &str, certificate: Option<&certificate
         decision,
         decision_date,
         issued,
+        issuer,
+        evidence,
         expires,
         revoked,
         ground,

@@ -206,3 +206,40 @@ async fn a_producer_recorded_twice_is_merged_with_its_products_and_history() {
     let refused = producers::merge(&tx, &Who::system(), keep.id, second.id).await;
     assert!(matches!(refused, Err(store::StoreError::Invalid(_))), "{refused:?}");
 }
+
+#[tokio::test]
+async fn a_recognition_known_from_news_is_recorded_with_its_authority_until_its_decision_is_found() {
+    let t = TestDb::new().await;
+    let list = "Mã số thuế,Tên chủ thể,Loại hình,Mã tỉnh,Mã xã\n0100233488,HTX Gốm sứ Bát Tràng,HTX,01,00577\n";
+    assert!(run(&t.db, Kind::Producers, list, &options()).await.written);
+    // Known from the province's news: stars, year and the former district's People's Committee.
+    let news = "Mã số thuế chủ thể,Tên sản phẩm,Bộ tiêu chí,Hạng sao,Năm đánh giá,Cơ quan cấp,Nguồn ghi nhận\n\
+                0100233488,Bình gốm men lam,21,4,2024,UBND huyện Gia Lâm,tin chính thức\n";
+    let first = run(&t.db, Kind::Products, news, &options()).await;
+    assert!(first.written && first.certificates == 1, "{first:?}");
+    let again = run(&t.db, Kind::Products, news, &options()).await;
+    assert_eq!((again.unchanged, again.certificates), (1, 0), "the same news twice is one recognition");
+
+    let awaiting = store::certificates::awaiting_decision(t.db.conn(), &Listing::All).await.expect("worklist");
+    assert_eq!(awaiting.len(), 1);
+    let a = &awaiting[0];
+    assert_eq!((a.stars, a.evidence.as_str(), a.issuer_name.as_str()), (4, "news", "UBND huyện Gia Lâm"));
+    assert_eq!(a.issued_on, time::macros::date!(2024 - 01 - 01), "a year alone counts from its first day");
+    let product = products::get(t.db.conn(), a.product_id).await.expect("read").expect("product");
+    assert_eq!(product.stars, Some(4), "recognised");
+    let held = store::certificates::for_product(t.db.conn(), product.id).await.expect("certificates");
+    assert_eq!((held[0].issuer_kind.as_str(), held[0].decision_on_file()), ("district", false));
+
+    // The decision is found: the same recognition is completed, not doubled.
+    let found = "Mã số thuế chủ thể,Tên sản phẩm,Hạng sao,Số giấy chứng nhận,Số quyết định,Ngày cấp\n\
+                 0100233488,Bình gốm men lam,4,1234/QĐ-UBND,1234/QĐ-UBND,2024-09-20\n";
+    let report = run(&t.db, Kind::Products, found, &options()).await;
+    assert_eq!((report.updated, report.certificates), (1, 1), "{report:?}");
+    let held = store::certificates::for_product(t.db.conn(), product.id).await.expect("certificates");
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].number.as_str(), held[0].decision_on_file(), held[0].issued_on, held[0].issuer_name.as_str()),
+        ("1234/QĐ-UBND", true, time::macros::date!(2024 - 09 - 20), "UBND huyện Gia Lâm")
+    );
+    assert!(store::certificates::awaiting_decision(t.db.conn(), &Listing::All).await.expect("worklist").is_empty());
+}

@@ -5,7 +5,7 @@
 use crate::audit::{self, Change, Who};
 use crate::db::{execute, execute_values, fetch_all, fetch_in, fetch_optional, fetch_values, now, placeholders};
 use crate::{Result, StoreError, Tx};
-use domain::certificate::{CertificateStatus, Stars};
+use domain::certificate::{CertificateStatus, Evidence, IssuerKind, Stars};
 use domain::{FieldErrors, Invalid};
 use sea_orm::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -50,6 +50,13 @@ pub struct CertificateFact {
     pub criteria_version: String,
     /// `import`, `demo` or `evaluation`.
     pub source: &'static str,
+    /// Who issued it, as named then; `None` and blank for "the level's authority in the product's
+    /// province today".
+    pub issuer_kind: Option<IssuerKind>,
+    pub issuer_name: String,
+    /// What is on file; a recognition known only from news has no decision number (one is made
+    /// up from the product and the date, see [`record_many`]).
+    pub evidence: Evidence,
 }
 
 #[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
@@ -74,6 +81,12 @@ pub struct Certificate {
     pub issuing_province: Option<String>,
     /// The inspection record a revocation rests on (ground b), when it came from a proposal.
     pub revocation_inspection_id: Option<i64>,
+    /// `province`, `former_province`, `district`, `ministry`, or blank (the level says).
+    pub issuer_kind: String,
+    /// The authority's name when it issued the decision; blank for the level's authority today.
+    pub issuer_name: String,
+    /// `decision`, `news` or `other`.
+    pub evidence: String,
 }
 
 impl Certificate {
@@ -84,11 +97,33 @@ impl Certificate {
     pub fn potential_five(&self) -> bool {
         self.stars == 5 && self.level == Level::Province.as_str()
     }
+
+    /// Whether the decision is on file (not only news of the recognition).
+    pub fn decision_on_file(&self) -> bool {
+        self.evidence == Evidence::Decision.as_str()
+    }
+
+    /// The authority that issued it, as named then: the stored name, else the Ministry for a
+    /// central certificate, else the People's Committee of the province named.
+    pub fn issuer(&self, province_name: &str) -> String {
+        if !self.issuer_name.is_empty() {
+            self.issuer_name.clone()
+        } else if self.level == Level::Central.as_str() {
+            "Bộ Nông nghiệp và Môi trường".to_owned()
+        } else {
+            format!("Ủy ban nhân dân {province_name}")
+        }
+    }
+}
+
+/// The number a recognition without its decision is recorded under until the decision is found.
+pub fn placeholder_number(product_id: i64, issued_on: Date) -> String {
+    format!("NO-DECISION-{product_id}-{issued_on}")
 }
 
 const COLUMNS: &str = "id, product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
     expires_on, revoked_on, revocation_ground, revocation_decision, superseded_by, criteria_version, source, \
-    issuing_province, revocation_inspection_id";
+    issuing_province, revocation_inspection_id, issuer_kind, issuer_name, evidence";
 
 pub async fn for_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Vec<Certificate>> {
     fetch_all(
@@ -114,6 +149,10 @@ pub async fn find_by_number(c: &impl ConnectionTrait, number: &str) -> Result<Op
 /// Records a certificate of a product. A newer certificate supersedes the one in force.
 pub async fn record(tx: &Tx, who: &Who, product_id: i64, fact: &CertificateFact) -> Result<Certificate> {
     crate::products::get(tx, product_id).await?.ok_or(StoreError::NotFound)?;
+    let mut fact = fact.clone();
+    if fact.number.is_empty() {
+        fact.number = placeholder_number(product_id, fact.issued_on);
+    }
     record_many(tx, who, &[(product_id, fact.clone())]).await?;
     find_by_number(tx, &fact.number).await?.ok_or(StoreError::NotFound)
 }
@@ -122,6 +161,23 @@ pub async fn record(tx: &Tx, who: &Who, product_id: i64, fact: &CertificateFact)
 /// each affected product's chain: every certificate is superseded by the product's next one, and
 /// the product carries its newest.
 pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -> Result<()> {
+    // A recognition whose decision is not on file has a number made up until it is.
+    let numbered: Vec<(i64, CertificateFact)>;
+    let facts = if facts.iter().any(|(_, f)| f.number.is_empty()) {
+        numbered = facts
+            .iter()
+            .map(|(p, f)| {
+                let mut f = f.clone();
+                if f.number.is_empty() {
+                    f.number = placeholder_number(*p, f.issued_on);
+                }
+                (*p, f)
+            })
+            .collect();
+        &numbered[..]
+    } else {
+        facts
+    };
     if let Some((_, bad)) = facts.iter().find(|(_, f)| f.expires_on < f.issued_on) {
         let why = Invalid::new("invalid-expiry-before-issue").with("number", &bad.number);
         return Err(StoreError::Invalid(FieldErrors::single("expires_on", why)));
@@ -187,6 +243,9 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
                     Level::Central => None,
                 }
                 .into(),
+                fact.issuer_kind.map_or("", IssuerKind::as_str).into(),
+                fact.issuer_name.clone().into(),
+                fact.evidence.as_str().into(),
             ]
         })
         .collect();
@@ -199,9 +258,9 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
         tx,
         "INSERT INTO certificate (product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
          expires_on, revoked_on, revocation_ground, revocation_decision, criteria_version, source, created_at, \
-         issuing_province)",
+         issuing_province, issuer_kind, issuer_name, evidence)",
         " RETURNING id, number",
-        16,
+        19,
         rows,
     )
     .await
@@ -258,6 +317,105 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
     Ok(())
 }
 
+/// A recognition recorded without its decision, with its product, for the office's worklist.
+#[derive(Debug, Clone, PartialEq, FromQueryResult, Serialize)]
+pub struct Awaiting {
+    pub id: i64,
+    pub number: String,
+    pub stars: i64,
+    pub level: String,
+    pub issued_on: Date,
+    pub evidence: String,
+    pub issuer_name: String,
+    pub product_id: i64,
+    pub product_code: String,
+    pub product_name: String,
+    pub producer_name: String,
+}
+
+/// Recognitions recorded from news or another source, whose decision is still to be found, in
+/// the listing's reach, oldest first.
+pub async fn awaiting_decision(c: &impl ConnectionTrait, listing: &domain::access::Listing) -> Result<Vec<Awaiting>> {
+    let mut w = crate::db::Conditions::default();
+    crate::producers::scope(&mut w, listing, "p.producer_id");
+    w.raw("c.evidence <> 'decision'");
+    w.raw("p.deleted_at IS NULL");
+    fetch_all(
+        c,
+        &format!(
+            "SELECT c.id, c.number, c.stars, c.level, c.issued_on, c.evidence, c.issuer_name, p.id AS product_id, \
+             p.code AS product_code, p.name AS product_name, r.name AS producer_name \
+             FROM certificate c JOIN product p ON p.id = c.product_id JOIN producer r ON r.id = p.producer_id{} \
+             ORDER BY c.issued_on, c.id",
+            w.sql()
+        ),
+        w.values.clone(),
+    )
+    .await
+}
+
+/// Records the decision of a recognition known until now only from news: its number, decision,
+/// dates and (when given) issuer replace what was recorded, and the decision is on file.
+pub async fn complete(tx: &Tx, who: &Who, id: i64, fact: &CertificateFact) -> Result<Certificate> {
+    let before: Certificate =
+        fetch_optional(tx, &format!("SELECT {COLUMNS} FROM certificate WHERE id = $1"), [id.into()])
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    if before.decision_on_file() {
+        return Err(StoreError::Invalid(FieldErrors::single(
+            "certificate_number",
+            Invalid::new("invalid-certificate-taken"),
+        )));
+    }
+    execute(
+        tx,
+        "UPDATE certificate SET number = $1, decision_number = $2, decision_date = $3, signer = $4, issued_on = $5, \
+         expires_on = $6, evidence = 'decision', \
+         issuer_kind = CASE WHEN $7 = '' THEN issuer_kind ELSE $7 END, \
+         issuer_name = CASE WHEN $8 = '' THEN issuer_name ELSE $8 END WHERE id = $9",
+        [
+            fact.number.clone().into(),
+            fact.decision_number.clone().into(),
+            fact.decision_date.into(),
+            fact.signer.clone().into(),
+            fact.issued_on.into(),
+            fact.expires_on.into(),
+            fact.issuer_kind.map_or("", IssuerKind::as_str).into(),
+            fact.issuer_name.clone().into(),
+            id.into(),
+        ],
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Duplicate(_) => {
+            StoreError::Invalid(FieldErrors::single("certificate_number", Invalid::new("invalid-certificate-taken")))
+        }
+        other => other,
+    })?;
+    relink(tx, &[before.product_id]).await?;
+    let after = find_by_number(tx, &fact.number).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("certificate.complete", "certificate", after.id)
+            .province(after.issuing_province.as_deref())
+            .before(&before)
+            .after(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// The recognitions of these products whose decision is not on file.
+pub async fn awaiting_of(c: &impl ConnectionTrait, products: &BTreeSet<i64>) -> Result<Vec<Certificate>> {
+    fetch_in(
+        c,
+        &format!("SELECT {COLUMNS} FROM certificate WHERE evidence <> 'decision' AND product_id IN"),
+        products.iter().copied(),
+    )
+    .await
+}
+
 /// Recomputes the certificate chains of these products and the copy each product keeps of its
 /// current certificate.
 pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
@@ -292,7 +450,6 @@ pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
     Ok(())
 }
 
-/// Which of these certificate numbers are already recorded.
 /// The product holding each of these certificate numbers.
 pub async fn holders(c: &impl ConnectionTrait, numbers: &BTreeSet<String>) -> Result<HashMap<String, i64>> {
     #[derive(FromQueryResult)]

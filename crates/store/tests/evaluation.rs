@@ -592,6 +592,9 @@ async fn reminders_run_once_per_day_and_notify_once_per_subject() {
         revocation_decision: None,
         criteria_version: "148/QĐ-TTg".into(),
         source: "import",
+        issuer_kind: None,
+        issuer_name: String::new(),
+        evidence: domain::certificate::Evidence::Decision,
     };
     write(&w.db, async |tx| store::certificates::record(tx, &Who::system(), w.product_id, &fact).await)
         .await

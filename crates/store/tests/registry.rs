@@ -322,6 +322,9 @@ async fn certificates_set_the_stars_and_the_live_status() {
         revocation_decision: None,
         criteria_version: "148/QĐ-TTg".into(),
         source: "import",
+        issuer_kind: None,
+        issuer_name: String::new(),
+        evidence: domain::certificate::Evidence::Decision,
     };
     let record = |id: i64, f: CertificateFact| {
         let db = t.db.clone();

@@ -78,6 +78,9 @@ async fn product(db: &Db, producer_id: i64, name: &str, certificates: &[(u8, Lev
             revocation_decision: None,
             criteria_version: "148/QĐ-TTg".into(),
             source: "import",
+            issuer_kind: None,
+            issuer_name: String::new(),
+            evidence: domain::certificate::Evidence::Decision,
         };
         certificates::record(&tx, &Who::system(), p.id, &fact).await.expect("certificate");
     }

@@ -381,7 +381,7 @@ fn concrete(route: &Route, s: &Side) -> String {
         s.council.to_string()
     } else if id("/evaluation/evaluations/") || id("/evaluation/scorecards/") {
         s.evaluation.to_string()
-    } else if id("/certificates/") || id("/verify/certificate/") {
+    } else if id("/certificates/") || id("/verify/certificate/") || id("/api/v1/certificates/") {
         s.certificate.clone()
     } else if id("/stamp-orders/") {
         s.order.to_string()

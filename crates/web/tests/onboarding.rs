@@ -112,6 +112,9 @@ async fn a_certificate_number_with_a_slash_and_vietnamese_letters_links_and_veri
         revocation_decision: None,
         criteria_version: "26/2026/QĐ-TTg".into(),
         source: "import",
+        issuer_kind: None,
+        issuer_name: String::new(),
+        evidence: domain::certificate::Evidence::Decision,
     };
     store::certificates::record(&tx, &Who::system(), product.id, &fact).await.expect("certificate");
     tx.commit().await.expect("commit");
@@ -182,4 +185,130 @@ async fn a_merged_province_lists_its_former_provinces_districts_and_a_save_keeps
     let stored = store::producers::get(app.db.db.conn(), id).await.expect("read").expect("producer");
     assert_eq!(stored.phone.as_deref(), Some("0912345678"));
     assert_eq!((stored.old_district_code.as_deref(), stored.old_commune_code.as_deref()), (Some("024"), Some("00688")));
+}
+
+async fn producer_in(app: &TestApp, name: &str, tax: &str) -> i64 {
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: name.into(),
+        tax_code: tax.into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    let p = store::producers::create(&tx, &Who::system(), &input.parse().expect("producer"), false).await.expect("p");
+    tx.commit().await.expect("commit");
+    p.id
+}
+
+fn fact(
+    number: &str,
+    issued: time::Date,
+    issuer: &str,
+    evidence: domain::certificate::Evidence,
+) -> store::certificates::CertificateFact {
+    store::certificates::CertificateFact {
+        number: number.into(),
+        stars: domain::certificate::Stars::new(4).expect("stars"),
+        level: store::certificates::Level::Province,
+        decision_number: if evidence.on_file() { number.into() } else { String::new() },
+        decision_date: evidence.on_file().then_some(issued),
+        signer: String::new(),
+        issued_on: issued,
+        expires_on: domain::certificate::expiry(issued),
+        revoked_on: None,
+        revocation_ground: None,
+        revocation_decision: None,
+        criteria_version: "148/QĐ-TTg".into(),
+        source: "import",
+        issuer_kind: Some(domain::certificate::IssuerKind::District),
+        issuer_name: issuer.into(),
+        evidence,
+    }
+}
+
+#[tokio::test]
+async fn a_former_districts_certificate_prints_and_verifies_with_that_authority_and_news_shows_what_is_on_file() {
+    let app = TestApp::new().await;
+    let producer = producer_in(&app, "HTX Gốm sứ Bát Tràng", "0100233488").await;
+    let vase = common::product(&app, producer, "Bình gốm men lam", None, common::Cert::None).await;
+    let dish = common::product(&app, producer, "Đĩa gốm vẽ tay", None, common::Cert::None).await;
+    let today = store::evaluation::today();
+    let issued = today - time::Duration::days(400);
+    let tx = app.db.db.write().await.expect("begin");
+    let district =
+        fact("215/QĐ-UBND", issued, "Ủy ban nhân dân huyện Gia Lâm", domain::certificate::Evidence::Decision);
+    store::certificates::record(&tx, &Who::system(), vase.id, &district).await.expect("certificate");
+    let news = fact("", issued, "UBND huyện Gia Lâm", domain::certificate::Evidence::News);
+    let from_news = store::certificates::record(&tx, &Who::system(), dish.id, &news).await.expect("recognition");
+    tx.commit().await.expect("commit");
+
+    let mut clerk = login(&app, "clerk@hanoi.test", Role::ProvinceOffice, office("01")).await;
+    // The district's certificate: its authority on the page, the PDF and the public check.
+    let page = clerk.get("/certificates/215%2FQ%C4%90-UBND").await;
+    assert!(page.text.contains("Ủy ban nhân dân huyện Gia Lâm"), "{}", page.text);
+    let pdf = clerk.get("/certificates/215%2FQ%C4%90-UBND/pdf").await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let text = pdf_text(&pdf.bytes, "district.pdf");
+    assert!(text.contains("ỦY BAN NHÂN DÂN HUYỆN GIA LÂM"), "{text}");
+    assert!(text.contains("Gia Lâm, ngày"), "signed where the district sat: {text}");
+    assert!(!text.contains("THÀNH PHỐ HÀ NỘI CỘNG HÒA"), "not as if Hà Nội had issued it: {text}");
+    let mut shopper = app.client();
+    let verify = shopper.get("/verify/certificate/215%2FQ%C4%90-UBND").await;
+    assert!(verify.text.contains("Ủy ban nhân dân huyện Gia Lâm"));
+    let api = shopper.get_json("/api/v1/certificates/215%2FQ%C4%90-UBND").await.json();
+    assert_eq!(
+        (api["issuer"].as_str(), api["issuer_kind"].as_str()),
+        (Some("Ủy ban nhân dân huyện Gia Lâm"), Some("district"))
+    );
+
+    // The recognition known from news: recognised, with what is on file said, and no PDF.
+    let product = clerk.get(&format!("/products/{}", dish.id)).await;
+    assert!(product.text.contains("Chưa có số quyết định"), "{}", product.text);
+    let number = common_seg(&from_news.number);
+    let page = clerk.get(&format!("/certificates/{number}")).await;
+    assert!(page.text.contains("quyết định chưa có trong hồ sơ (ghi nhận theo tin chính thức)"));
+    assert!(!page.text.contains("/pdf\""), "no certificate to print");
+    assert_eq!(clerk.get(&format!("/certificates/{number}/pdf")).await.status, StatusCode::BAD_REQUEST);
+    let public = shopper.get(&format!("/p/{}", dish.code)).await;
+    assert!(
+        public.text.contains("Còn hiệu lực") && public.text.contains("ghi nhận theo tin chính thức"),
+        "{}",
+        public.text
+    );
+    let api = shopper.get_json(&format!("/api/v1/certificates/{number}")).await.json();
+    assert_eq!((api["evidence"].as_str(), api["decision_on_file"].as_bool()), (Some("news"), Some(false)));
+    // The office's worklist of decisions to find.
+    let awaiting = clerk.get("/certificates/awaiting").await;
+    assert_eq!(awaiting.status, StatusCode::OK);
+    assert!(awaiting.text.contains("Đĩa gốm vẽ tay") && !awaiting.text.contains("Bình gốm men lam"));
+}
+
+fn common_seg(s: &str) -> String {
+    domain::text::url_segment(s)
+}
+
+#[tokio::test]
+async fn the_office_finds_a_producer_recorded_twice_and_merges_it() {
+    let app = TestApp::new().await;
+    let keep = producer_in(&app, "HTX Mật ong Ba Vì", "0100233488").await;
+    let twice = producer_in(&app, "Hợp tác xã mật ong Ba Vì", "").await;
+    common::product(&app, twice, "Mật ong hoa nhãn", None, common::Cert::Valid).await;
+    let mut clerk = login(&app, "clerk@hanoi.test", Role::ProvinceOffice, office("01")).await;
+    let list = clerk.get("/producers/duplicates").await;
+    assert!(list.text.contains(&format!("/producers/{keep}/merge?duplicate={twice}")), "{}", list.text);
+    let confirm = clerk.get(&format!("/producers/{keep}/merge?duplicate={twice}")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.text.contains("1 sản phẩm"), "the page says what moves");
+    let merged = clerk.post_form(&format!("/producers/{keep}/merge"), &[("duplicate", &twice.to_string())]).await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
+    let kept = clerk.get(&format!("/producers/{keep}")).await;
+    assert!(kept.text.contains("Mật ong hoa nhãn"), "the product moved");
+    let gone = clerk.get(&format!("/producers/{twice}")).await;
+    assert!(gone.text.contains(&format!("/producers/{keep}")), "the duplicate points at the producer kept");
+    // An office of another province may not.
+    let mut other = login(&app, "clerk@hue.test", Role::ProvinceOffice, office("46")).await;
+    let refused = other.post_form(&format!("/producers/{keep}/merge"), &[("duplicate", &twice.to_string())]).await;
+    assert!(matches!(refused.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND));
 }

@@ -60,6 +60,9 @@ async fn product(app: &TestApp, producer_id: i64, name: &str, certified: bool) -
             revocation_decision: None,
             criteria_version: "148/QĐ-TTg".into(),
             source: "import",
+            issuer_kind: None,
+            issuer_name: String::new(),
+            evidence: domain::certificate::Evidence::Decision,
         };
         certificates::record(&tx, &Who::system(), p.id, &fact).await.expect("certificate");
     }

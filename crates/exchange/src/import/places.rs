@@ -121,6 +121,11 @@ impl Places {
         pick(raw, &self.provinces, |p| &p.name, |p| &p.code).map(|p| p.code.clone())
     }
 
+    /// A province's name today, by code (blank for an unknown code).
+    pub(super) fn province_name(&self, code: &str) -> &str {
+        self.provinces.iter().find(|p| p.code == code).map_or("", |p| p.name.as_str())
+    }
+
     fn of(&self, province: &str) -> Result<&Units, Invalid> {
         self.units.get(province).ok_or_else(|| Invalid::new("import-unit-needs-province"))
     }

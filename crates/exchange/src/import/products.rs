@@ -7,7 +7,7 @@ use super::{Options, Progress, Report, RowChange, RowError, collect, differences
 use crate::sheet::{Row, Table};
 use domain::Invalid;
 use domain::access::Place;
-use domain::certificate::{Stars, expiry};
+use domain::certificate::{Evidence, IssuerKind, Stars, expiry};
 use domain::criteria::{CriteriaSet, version_in_force};
 use domain::place::{CommuneCode, ProvinceCode};
 use domain::producer::{parse_platform_code, platform_code};
@@ -79,7 +79,16 @@ fn rank(raw: &str) -> Result<(Stars, Level), Invalid> {
 /// The certificate a row records, if it has a rank; every missing or bad field named.
 fn certificate(row: &Row) -> Result<Option<CertificateFact>, domain::FieldErrors> {
     let mut e = domain::FieldErrors::new();
-    let fields = ["certificate_number", "decision_number", "decision_date", "issued_on", "expires_on", "revoked_on"];
+    let fields = [
+        "certificate_number",
+        "decision_number",
+        "decision_date",
+        "issued_on",
+        "expires_on",
+        "revoked_on",
+        "issuer",
+        "evidence",
+    ];
     if row.get("rank").trim().is_empty() {
         if fields.iter().any(|f| !row.get(f).trim().is_empty()) {
             e.add("rank", Invalid::new("import-rank-required"));
@@ -91,13 +100,23 @@ fn certificate(row: &Row) -> Result<Option<CertificateFact>, domain::FieldErrors
         if raw.trim().is_empty() { None } else { e.check(field, parse_date(raw)) }
     };
     let rank = e.check("rank", rank(row.get("rank")));
+    let evidence = e.check("evidence", Evidence::parse(row.get("evidence"))).unwrap_or(Evidence::Decision);
     let number = domain::text::clean(row.get("certificate_number"));
-    if number.is_empty() {
+    if number.is_empty() && evidence.on_file() {
         e.add("certificate_number", Invalid::new("invalid-required"));
     }
-    let issued = date(&mut e, "issued_on");
+    // A recognition known from news may give only its year: it counts from 1 January, so its
+    // validity is never overstated.
+    let year = row.get("year").trim().parse::<i32>().ok();
+    let issued = match (date(&mut e, "issued_on"), year) {
+        (Some(d), _) => Some(d),
+        (None, Some(y)) if !evidence.on_file() && row.get("issued_on").trim().is_empty() => {
+            time::Date::from_calendar_date(y, time::Month::January, 1).ok()
+        }
+        (None, _) => None,
+    };
     if issued.is_none() && row.get("issued_on").trim().is_empty() {
-        e.add("issued_on", Invalid::new("invalid-required"));
+        e.add("issued_on", Invalid::new(if evidence.on_file() { "invalid-required" } else { "import-year-or-date" }));
     }
     let expires = date(&mut e, "expires_on");
     let decision_date = date(&mut e, "decision_date");
@@ -124,6 +143,10 @@ fn certificate(row: &Row) -> Result<Option<CertificateFact>, domain::FieldErrors
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| version_in_force(issued_on).to_owned()),
             source: "import",
+            // The kind follows from the name once the product's province is known.
+            issuer_kind: None,
+            issuer_name: domain::text::clean(row.get("issuer")),
+            evidence,
         })),
         _ => Err(e),
     }
@@ -342,7 +365,8 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                 errors.push(RowError::new(row.number, "code", Invalid::new("import-code-other-producer")));
             }
             let sheet_code = match sheet(row.get("sheet"), set) {
-                Ok(c) => Some(c),
+                Ok(c) if row.values.contains_key("sheet") => Some(c),
+                Ok(_) => None,
                 Err(why) => {
                     errors.push(RowError::new(row.number, "sheet", why));
                     None
@@ -374,7 +398,14 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                 },
             };
             let certificate = match certificate(row) {
-                Ok(c) => c,
+                Ok(mut c) => {
+                    if let (Some(f), Some(p)) = (&mut c, &producer)
+                        && !f.issuer_name.is_empty()
+                    {
+                        f.issuer_kind = Some(IssuerKind::infer(&f.issuer_name, places.province_name(&p.province_code)));
+                    }
+                    c
+                }
                 Err(fields) => {
                     errors.extend(row_errors(row, fields));
                     None
@@ -398,7 +429,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
             if let Some(g) = draft.as_ref().and_then(|d| d.gtin.as_ref()) {
                 once(format!("gtin:{g}"), "gtin");
             }
-            if let Some(c) = &certificate {
+            if let Some(c) = certificate.as_ref().filter(|c| !c.number.is_empty()) {
                 once(format!("certificate:{}", c.number), "certificate_number");
             }
             (
@@ -412,16 +443,28 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
             )
         })
         .collect();
-    let good = collect(checked, &mut report);
+    let mut good = collect(checked, &mut report);
     progress("checked", rows.len(), rows.len());
 
     // What is there already.
     let gtins: BTreeSet<String> =
         good.iter().filter_map(|(_, c)| c.draft.gtin.as_ref().map(ToString::to_string)).collect();
     let gtin_owners = products::gtin_owners(db.conn(), &gtins).await?;
+    // A recognition without its number is known by the one made up for it on its product.
+    for (_, c) in &mut good {
+        if let (Some(f), Some(id)) = (&mut c.certificate, c.existing)
+            && f.number.is_empty()
+        {
+            f.number = certificates::placeholder_number(id, f.issued_on);
+        }
+    }
     let numbers: BTreeSet<String> =
         good.iter().filter_map(|(_, c)| c.certificate.as_ref().map(|f| f.number.clone())).collect();
     let holders = certificates::holders(db.conn(), &numbers).await?;
+    // Recognitions on record without their decision, which a row with the decision completes.
+    let known: BTreeSet<i64> = good.iter().filter_map(|(_, c)| c.existing).collect();
+    let awaiting = certificates::awaiting_of(db.conn(), &known).await?;
+    let mut completions: Vec<(i64, CertificateFact)> = Vec::new();
     let stored: HashMap<i64, &Product> = by_code.values().chain(by_name.values()).map(|p| (p.id, p)).collect();
 
     let mut actions: Vec<(Action, Option<CertificateFact>)> = Vec::with_capacity(good.len());
@@ -436,7 +479,20 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
         }
         // A certificate number is one product's: on another product it is an error, on this one
         // it is already recorded.
+        // The decision of a recognition recorded from news: the same stars in the same year.
+        let completes = c.certificate.as_ref().filter(|f| f.evidence.on_file()).and_then(|f| {
+            awaiting.iter().find(|a| {
+                Some(a.product_id) == existing.map(|p| p.id)
+                    && a.stars == i64::from(f.stars.get())
+                    && a.issued_on.year() == f.issued_on.year()
+                    && !holders.contains_key(&f.number)
+            })
+        });
         let certificate = match c.certificate {
+            Some(f) if completes.is_some() => {
+                completions.push((completes.map_or(0, |a| a.id), f.clone()));
+                None
+            }
             Some(f) => match holders.get(&f.number) {
                 Some(holder) if existing.is_none_or(|p| p.id != *holder) => {
                     let why = Invalid::new("import-certificate-other-product").with("number", &f.number);
@@ -482,17 +538,21 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                 RowChange { row, action: "created", record: String::new(), fields: Vec::new() },
             ),
         };
-        if let Some(f) = &certificate {
+        if let Some(number) = certificate
+            .as_ref()
+            .map(|f| &f.number)
+            .or(completions.last().filter(|_| completes.is_some()).map(|(_, f)| &f.number))
+        {
             if change.action == "unchanged" {
                 change.action = "updated";
             }
-            change.fields.push(("certificate_number".into(), String::new(), f.number.clone()));
+            change.fields.push(("certificate_number".into(), String::new(), number.clone()));
         }
         report.changes.push(change);
         actions.push((action, certificate));
     }
     report.errors.sort_by_key(|e| e.row);
-    report.certificates = actions.iter().filter(|(_, c)| c.is_some()).count();
+    report.certificates = actions.iter().filter(|(_, c)| c.is_some()).count() + completions.len();
     if (!report.errors.is_empty() && !options.import_good_rows) || options.dry_run {
         count(&mut report);
         return Ok(report);
@@ -537,6 +597,9 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
         })
         .collect();
     certificates::record_many(&tx, &options.who, &facts).await?;
+    for (id, fact) in &completions {
+        certificates::complete(&tx, &options.who, *id, fact).await?;
+    }
     tx.commit().await?;
     count(&mut report);
     report.written = true;

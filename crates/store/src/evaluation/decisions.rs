@@ -7,7 +7,7 @@ use crate::audit::{self, Change, Who};
 use crate::certificates::{self, Certificate, CertificateFact, Level};
 use crate::db::{execute, fetch_one, fetch_optional, now};
 use crate::{Result, StoreError, Tx};
-use domain::certificate::{Authority, CertificateStatus, Stars, expiry, may_revoke};
+use domain::certificate::{Authority, CertificateStatus, Evidence, IssuerKind, Stars, expiry, may_revoke};
 use domain::evaluation::{RevocationGround, State, Step, certificate_number};
 use domain::text::clean;
 use domain::{FieldErrors, Invalid};
@@ -177,6 +177,14 @@ pub async fn recognise(
         let g = super::dossiers::get(tx, *id).await?.ok_or(StoreError::NotFound)?;
         let stars = recognisable(issuer, &g)?;
         let number = next_certificate_number(tx, issuer, d.signed_on.year()).await?;
+        // The authority as it is named on the day it signs.
+        let (issuer_kind, issuer_name) = match issuer {
+            Issuer::Central => (IssuerKind::Ministry, "Bộ Nông nghiệp và Môi trường".to_owned()),
+            Issuer::Province(_) => {
+                let province = crate::units::province(tx, &g.province_code).await?;
+                (IssuerKind::Province, format!("Ủy ban nhân dân {}", province.map(|p| p.name).unwrap_or_default()))
+            }
+        };
         let fact = CertificateFact {
             number,
             stars,
@@ -191,6 +199,9 @@ pub async fn recognise(
             revocation_decision: None,
             criteria_version: g.criteria_version.clone(),
             source: "evaluation",
+            issuer_kind: Some(issuer_kind),
+            issuer_name,
+            evidence: Evidence::Decision,
         };
         let certificate = certificates::record(tx, who, g.product_id, &fact).await?;
         execute(tx, "UPDATE certificate SET registration_id = $1 WHERE id = $2", [g.id.into(), certificate.id.into()])

@@ -289,12 +289,13 @@ pub async fn dataset(
     let current = certificates.iter().find(|c| Some(c.id) == p.certificate_id);
     let mut standards = vec![format!("Bộ tiêu chí OCOP {}", p.criteria_version)];
     if let Some(c) = current {
-        standards.push(format!(
-            "Giấy chứng nhận OCOP {} ({} sao, đến {})",
-            c.number,
-            c.stars,
-            domain::fmt_date(c.expires_on)
-        ));
+        let issuer = c.issuer(&p.province_name);
+        let until = domain::fmt_date(c.expires_on);
+        standards.push(if c.decision_on_file() {
+            format!("Giấy chứng nhận OCOP {} ({} sao, {issuer} cấp, đến {until})", c.number, c.stars)
+        } else {
+            format!("Công nhận OCOP {} sao ({issuer}; quyết định chưa có trong hồ sơ), đến {until}", c.stars)
+        });
     }
     let address = [producer.street.as_str(), p.commune_name.as_str(), p.province_name.as_str()]
         .iter()

@@ -69,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(supervision::list_support, supervision::create_support))
         .routes(routes!(stats::chart))
         .routes(routes!(stats::targets))
+        .routes(routes!(registry::get_certificate))
 }
 
 /// The gate of each operation above (the API's routes are made by utoipa from the handlers'
@@ -112,6 +113,7 @@ pub fn gates() -> Routes {
         .declare("POST", "/api/v1/support", Act(ManageSupervision))
         .declare("GET", "/api/v1/stats/{chart}", Act(ViewFigures))
         .declare("GET", "/api/v1/targets", Act(ViewFigures))
+        .declare("GET", "/api/v1/certificates/{number}", Public)
 }
 
 /// The OpenAPI document of the whole API.

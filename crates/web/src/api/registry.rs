@@ -209,6 +209,64 @@ pub async fn get_product(
     if in_force && p.deleted_at.is_none() { Ok(Json(public_product(p))) } else { Err(AppError::NotFound) }
 }
 
+/// What anyone may check of a certificate: its live status, who issued it as it was named then,
+/// and whether its decision is on file.
+#[derive(Serialize, ToSchema)]
+pub struct CertificateCheck {
+    pub number: String,
+    pub product_code: String,
+    pub product_name: String,
+    pub producer_name: String,
+    pub stars: i64,
+    /// `province` or `central`.
+    pub level: String,
+    pub potential_five: bool,
+    /// `valid`, `expiring`, `expired`, `revoked` or `superseded`.
+    pub status: &'static str,
+    #[schema(value_type = String, format = Date)]
+    pub issued_on: time::Date,
+    #[schema(value_type = String, format = Date)]
+    pub expires_on: time::Date,
+    /// The authority that issued it, as it was named then.
+    pub issuer: String,
+    /// `province`, `former_province`, `district`, `ministry` (blank for records of before the
+    /// authority was kept: the level's authority).
+    pub issuer_kind: String,
+    /// `decision`, `news` or `other`: what the platform holds of the recognition.
+    pub evidence: String,
+    pub decision_on_file: bool,
+    pub decision_number: String,
+}
+
+/// A certificate by its number (percent-encode `/` as `%2F`), for anyone: what the QR's page says.
+#[utoipa::path(get, path = "/api/v1/certificates/{number}", tag = "registry",
+    responses((status = 200, body = CertificateCheck), (status = 404, body = ApiError)))]
+pub async fn get_certificate(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+) -> AppResult<Json<CertificateCheck>> {
+    let conn = state.db().conn();
+    let c = store::certificates::find_by_number(conn, number.trim()).await?.ok_or(AppError::NotFound)?;
+    let p = products::get(conn, c.product_id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound)?;
+    Ok(Json(CertificateCheck {
+        status: c.status(today()).as_str(),
+        issuer: c.issuer(&p.province_name),
+        potential_five: c.potential_five(),
+        decision_on_file: c.decision_on_file(),
+        number: c.number,
+        product_code: p.code,
+        product_name: p.name,
+        producer_name: p.producer_name,
+        stars: c.stars,
+        level: c.level,
+        issued_on: c.issued_on,
+        expires_on: c.expires_on,
+        issuer_kind: c.issuer_kind,
+        evidence: c.evidence,
+        decision_number: c.decision_number,
+    }))
+}
+
 #[derive(Deserialize, Default)]
 pub struct ProducerQuery {
     #[serde(default)]

@@ -406,6 +406,9 @@ pub async fn product(
             revocation_decision: matches!(cert, Cert::Revoked).then(|| "9/QĐ-UBND".to_owned()),
             criteria_version: "26/2026/QĐ-TTg".into(),
             source: "import",
+            issuer_kind: None,
+            issuer_name: String::new(),
+            evidence: domain::certificate::Evidence::Decision,
         };
         store::certificates::record(&tx, &Who::system(), p.id, &fact).await.expect("certificate");
     }

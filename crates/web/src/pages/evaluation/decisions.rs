@@ -235,6 +235,15 @@ struct CertificatePage {
     errors: Vec<String>,
     /// A revocation proposal from an inspection, waiting for this decision.
     proposal: Option<crate::pages::supervision::ProposalBanner>,
+    /// The authority that issued it, as named then.
+    issuer: String,
+    /// What is on file when the decision is not ("recognised, known from official news").
+    evidence: Option<String>,
+}
+
+/// What the platform holds of a recognition whose decision is not on file, in words.
+fn evidence_text(t: crate::i18n::Tr, c: &Certificate) -> Option<String> {
+    (!c.decision_on_file()).then(|| t.get(&format!("certificate-evidence-{}", c.evidence)))
 }
 
 fn ground_label(t: crate::i18n::Tr, g: &str) -> String {
@@ -259,6 +268,8 @@ async fn certificate_page(
     let proposal = if may_revoke { crate::pages::supervision::proposal_banner(state, &c.number).await? } else { None };
     let proposed_ground = proposal.as_ref().map(|_| RevocationGround::NoLongerMeets);
     let page = CertificatePage {
+        issuer: c.issuer(&product.province_name),
+        evidence: evidence_text(t, &c),
         status: t.get(&format!("status-{}", status.as_str())),
         status_class: status_class(status),
         issued: fmt::date(c.issued_on),
@@ -294,36 +305,74 @@ pub async fn certificate(
     certificate_page(&state, &caller, ctx, &number, Vec::new()).await
 }
 
-/// `https://ocop.example` from the configuration, else from the request's Host.
-fn short_place(name: &str) -> String {
-    ["Thành phố ", "Tỉnh "].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name).to_owned()
+/// Where a decision was signed, from its authority's name: "Ủy ban nhân dân huyện Gia Lâm" →
+/// "Gia Lâm", "Ủy ban nhân dân Thành phố Hà Nội" → "Hà Nội".
+fn short_place(issuer: &str) -> String {
+    let mut name = issuer.trim();
+    for prefix in ["Ủy ban nhân dân ", "UBND ", "Uỷ ban nhân dân "] {
+        name = name.strip_prefix(prefix).unwrap_or(name);
+    }
+    for prefix in
+        ["Thành phố ", "thành phố ", "Tỉnh ", "tỉnh ", "Huyện ", "huyện ", "Quận ", "quận ", "Thị xã ", "thị xã "]
+    {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            return rest.split(',').next().unwrap_or(rest).trim().to_owned();
+        }
+    }
+    name.to_owned()
+}
+
+/// The producer's address as a certificate issued on `issued_on` gave it: before the 2025
+/// reorganisation, its old commune and district (and their province) when they are on record.
+async fn address_when(
+    state: &AppState,
+    product: &store::products::Product,
+    issued_on: time::Date,
+) -> AppResult<String> {
+    let today = format!("{}, {}", product.commune_name, product.province_name);
+    if issued_on >= time::macros::date!(2025 - 07 - 01) {
+        return Ok(today);
+    }
+    let conn = state.db().conn();
+    let Some(producer) = store::producers::get(conn, product.producer_id).await? else { return Ok(today) };
+    let old = match &producer.old_commune_code {
+        Some(code) => store::units::lookup_old_commune(conn, code).await?.and_then(|l| l.old.into_iter().next()),
+        None => None,
+    };
+    Ok(match (old, producer.old_district_name) {
+        (Some(o), _) => format!("{}, {}, {}", o.commune_name, o.district_name, o.province_name),
+        (None, Some(district)) => format!("{district}, {}", product.province_name),
+        (None, None) => today,
+    })
 }
 
 pub async fn pdf(State(state): State<AppState>, caller: Caller, Path(number): Path<String>) -> AppResult<Response> {
     let (c, product) = certificate_for(&state, &caller, &number).await?;
+    // Without its decision there is no certificate to print, only a recognition on record.
+    if !c.decision_on_file() {
+        return Err(AppError::BadRequest(domain::Invalid::new("certificate-no-decision-pdf")));
+    }
     let set = criteria()?;
-    let province = store::units::province(state.db().conn(), &product.province_code).await?;
+    let conn = state.db().conn();
+    let province = store::units::province(conn, &product.province_code).await?;
     let province_name = province.map(|p| p.name).unwrap_or_else(|| product.province_name.clone());
     let central = c.level == "central";
+    let issuer = c.issuer(&province_name);
     let doc = documents::Certificate {
         number: c.number.clone(),
-        issuer: if central {
-            "Bộ Nông nghiệp và Môi trường".into()
-        } else {
-            format!("Ủy ban nhân dân {province_name}")
-        },
+        place: if central { "Hà Nội".into() } else { short_place(&issuer) },
+        issuer,
         stars: u8::try_from(c.stars).unwrap_or(3),
         product_name: product.name.clone(),
         product_code: product.code.clone(),
         sheet: set.sheet(&product.sheet_code).map(|s| format!("{} · {}", s.code, s.name_vi)).unwrap_or_default(),
         producer_name: product.producer_name.clone(),
-        producer_address: format!("{}, {}", product.commune_name, product.province_name),
+        producer_address: address_when(&state, &product, c.issued_on).await?,
         decision_number: c.decision_number.clone(),
         decision_date: c.decision_date.map(fmt::date).unwrap_or_else(|| fmt::date(c.issued_on)),
         issued_on: fmt::date(c.issued_on),
         expires_on: fmt::date(c.expires_on),
         criteria_version: c.criteria_version.clone(),
-        place: if central { "Hà Nội".into() } else { short_place(&province_name) },
         signer_title: if central { "BỘ TRƯỞNG".into() } else { "CHỦ TỊCH".into() },
         signer: c.signer.clone(),
         verify_url: format!("{}/verify/certificate/{}", crate::page::base_url(&state), crate::page::seg(&c.number)),
@@ -428,6 +477,8 @@ struct VerifyView {
     status_class: &'static str,
     revoked: String,
     ground: String,
+    issuer: String,
+    evidence: Option<String>,
 }
 
 /// The public verification page a certificate's QR code leads to: its live status.
@@ -452,6 +503,8 @@ pub async fn verify(State(state): State<AppState>, ctx: PageCtx, Path(number): P
                     t.get(&format!("council-level-{}", c.level))
                 },
                 decision: format!("{} · {}", c.decision_number, c.decision_date.map(fmt::date).unwrap_or_default()),
+                issuer: c.issuer(&p.province_name),
+                evidence: evidence_text(t, &c),
                 issued: fmt::date(c.issued_on),
                 expires: fmt::date(c.expires_on),
                 status: t.get(&format!("status-{}", status.as_str())),

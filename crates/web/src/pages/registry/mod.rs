@@ -1,6 +1,7 @@
 //! The registry's pages: producers and products.
 
 pub mod exchange;
+pub mod merge;
 pub mod photos;
 pub mod producers;
 pub mod products;

@@ -63,6 +63,7 @@ struct ListPage {
     count: String,
     pager: Pager,
     may_create: bool,
+    may_merge: bool,
     may_see_deleted: bool,
 }
 
@@ -119,6 +120,7 @@ pub async fn list(
         rows,
         pager,
         may_create: caller.listing(Action::EditRegistry).is_ok_and(|l| l.is_territory()),
+        may_merge: caller.listing(Action::ManageRegistry).is_ok_and(|l| l.is_territory()),
         may_see_deleted,
         q,
         ctx,

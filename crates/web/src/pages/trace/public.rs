@@ -636,6 +636,11 @@ fn cert_view(
         },
         _ => String::new(),
     };
+    // A recognition known only from news says so beside its status.
+    let detail = match certificate.filter(|c| !c.decision_on_file()) {
+        Some(c) => format!("{detail} · {}", t.get(&format!("certificate-evidence-{}", c.evidence))),
+        None => detail,
+    };
     CertView {
         status: t.get(&format!("status-{}", status.as_str())),
         class,
