@@ -131,17 +131,20 @@ pub fn read(bytes: &[u8], columns: &'static [Column]) -> Result<Table, FileError
     read_mapped(bytes, columns, &Mapping::new())
 }
 
-/// The file's header row (the first non-empty one), as written.
-pub fn headers(bytes: &[u8]) -> Result<Vec<String>, FileError> {
+/// The file's header row (the first non-empty one) as written, and the first row under it (for
+/// showing a person what each column holds while they map it).
+pub fn sample(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), FileError> {
     let grid = match Format::sniff(bytes) {
         Format::Xlsx => read_xlsx(bytes)?,
         Format::Csv => read_csv(bytes)?,
     };
-    let (_, header) = grid
-        .into_iter()
-        .find(|(_, cells)| cells.iter().any(|c| !text_of(c).trim().is_empty()))
-        .ok_or(FileError::Empty)?;
-    Ok(header.iter().map(|h| text_of(h).trim().to_owned()).collect())
+    let mut lines = grid.into_iter().filter(|(_, cells)| cells.iter().any(|c| !text_of(c).trim().is_empty()));
+    let (_, header) = lines.next().ok_or(FileError::Empty)?;
+    let first = lines.next().map(|(_, cells)| cells).unwrap_or_default();
+    let text = |cells: &[Data], n: usize| {
+        (0..n).map(|i| cells.get(i).map(|c| text_of(c).trim().to_owned()).unwrap_or_default()).collect()
+    };
+    Ok((text(&header, header.len()), text(&first, header.len())))
 }
 
 /// Reads a whole file with the headers mapped as `mapping` says (by name for the rest). A

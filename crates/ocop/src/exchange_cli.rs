@@ -97,13 +97,7 @@ pub async fn import(config: &Config, kind_name: &str, file: &Path, how: ImportAr
         for c in report.changes.iter().filter(|c| c.action != "unchanged") {
             let fields: Vec<String> =
                 c.fields.iter().map(|(col, before, after)| format!("{col}: «{before}» → «{after}»")).collect();
-            println!(
-                "dòng {} · {} {} {}",
-                c.row,
-                t.get(&format!("import-action-{}", c.action)),
-                c.record,
-                fields.join("; ")
-            );
+            println!("dòng {} · {} {} {}", c.row, t.get(c.action_key()), c.record, fields.join("; "));
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -218,3 +218,42 @@ async fn targets_import_and_the_programme_report() {
     assert_eq!(wrong.status.code(), Some(2));
     assert!(stderr(&wrong).contains("--to: Ngày không hợp lệ"), "{}", stderr(&wrong));
 }
+
+#[tokio::test]
+async fn import_reports_by_header_previews_and_fails_when_rows_were_skipped() {
+    let t = TestDb::new().await;
+    let dir = std::env::temp_dir().join(format!("ocop-cli-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("ds.csv");
+    std::fs::write(
+        &file,
+        "Tên cơ sở,Loại hình,Tỉnh,Xã,Ghi chú\nHTX Chè Ba Vì,HTX,Hà Nội,Bát Tràng,x\nHTX Lỗi,HTX,Hà Nội,Không Có Xã Này,\n",
+    )
+    .expect("write");
+    let path = file.to_str().expect("path");
+
+    // A dry run shows each change and writes nothing; the bad row is named by the file's header.
+    let dry = ocop(&t.url, &["import", "producers", path, "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(2), "{}", stderr(&dry));
+    assert!(stderr(&dry).contains("dòng 3 · Xã:"), "{}", stderr(&dry));
+    assert!(stderr(&dry).contains("Ghi chú"), "the ignored column is named: {}", stderr(&dry));
+    // The good rows only: written, and still a failure, because a row was skipped.
+    let good = ocop(&t.url, &["import", "producers", path, "--good-rows"]);
+    assert_eq!(good.status.code(), Some(2), "{}", stdout(&good));
+    assert!(stdout(&good).contains("1 thêm mới"), "{}", stdout(&good));
+    let n =
+        t.db.conn()
+            .query_one_raw(sea_orm::Statement::from_string(
+                t.db.conn().get_database_backend(),
+                "SELECT COUNT(*) AS n FROM producer",
+            ))
+            .await
+            .expect("q")
+            .expect("row");
+    assert_eq!(n.try_get::<i64>("", "n").expect("n"), 1);
+    // The person's own mapping: the note column read as the street, shown field by field.
+    let mapped = ocop(&t.url, &["import", "producers", path, "--dry-run", "--column", "Ghi chú=street"]);
+    assert!(stdout(&mapped).contains("Cập nhật CT000001 Ghi chú: «» → «x»"), "{}", stdout(&mapped));
+    assert!(!stderr(&mapped).contains("không thuộc mẫu"), "{}", stderr(&mapped));
+    let _ = std::fs::remove_dir_all(&dir);
+}

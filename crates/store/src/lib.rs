@@ -28,6 +28,7 @@ pub mod supervision;
 pub mod throttle;
 pub mod trace;
 pub mod units;
+pub mod uploads;
 pub mod users;
 
 #[cfg(feature = "testing")]

@@ -188,6 +188,7 @@ mod tests {
             include_str!("../../store/src/users.rs"),
             include_str!("../../store/src/producers.rs"),
             include_str!("../../store/src/products.rs"),
+            include_str!("pages/registry/merge.rs"),
             include_str!("../../store/src/certificates.rs"),
             include_str!("../../domain/src/registry.rs"),
             include_str!("../../store/src/directory.rs"),
@@ -195,6 +196,8 @@ mod tests {
             include_str!("../../exchange/src/import/mod.rs"),
             include_str!("../../exchange/src/import/producers.rs"),
             include_str!("../../exchange/src/import/products.rs"),
+            include_str!("../../exchange/src/import/places.rs"),
+            include_str!("../../domain/src/certificate.rs"),
             include_str!("pages/registry/exchange.rs"),
             include_str!("../../media/src/lib.rs"),
             include_str!("../../store/src/photos.rs"),
@@ -209,7 +212,7 @@ mod tests {
             include_str!("pages/trace/public.rs"),
         ];
         for source in sources {
-            for prefix in ["invalid-", "import-", "score-", "notify-", "dl-", "epcis-"] {
+            for prefix in ["invalid-", "import-", "score-", "notify-", "dl-", "epcis-", "producer-merge-"] {
                 for piece in source.split(&format!("\"{prefix}")).skip(1) {
                     let key = format!("{prefix}{}", piece.split('"').next().unwrap_or_default());
                     assert!(vi.contains(&key), "no message for {key}");

@@ -27,6 +27,9 @@ pub async fn housekeeping(state: AppState, stop: CancellationToken) {
                 if let Err(e) = store::throttle::purge_older_than(conn, KEEP_FAILURES_SECONDS).await {
                     tracing::warn!(error = %e, "removing old sign-in failures failed");
                 }
+                if let Err(e) = store::uploads::purge_old(conn).await {
+                    tracing::warn!(error = %e, "removing old import uploads failed");
+                }
                 state.limiter().forget_idle();
             }
         }

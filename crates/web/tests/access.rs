@@ -397,6 +397,9 @@ fn concrete(route: &Route, s: &Side) -> String {
         "producers.xlsx".into()
     } else if id("/registry/export/") {
         "producers.csv".into()
+    } else if id("/registry/import/") {
+        // An upload no one made: the mapping page sends the caller back to upload.
+        "0123456789abcdef0123456789abcdef".into()
     } else if id("/api/v1/provinces/") {
         s.province.into()
     } else if id("/api/v1/old-districts/") {

@@ -631,6 +631,12 @@ async fn a_shopper_scans_a_label_on_a_phone_and_sees_stars_status_and_warnings()
 
 /// Selects an option of a `<select>` by its value, as a person choosing it would.
 impl Browser {
+    /// The value a `<select>` holds.
+    async fn chosen(&self, name: &str) -> String {
+        let select = self.d().find(By::Css(format!("select[name='{name}']"))).await.expect("select");
+        select.prop("value").await.expect("value").unwrap_or_default()
+    }
+
     async fn choose(&self, name: &str, value: &str) {
         let script = "const s = document.querySelector(`select[name='${arguments[0]}']`); s.value = arguments[1]; \
                       s.dispatchEvent(new Event('change', {bubbles: true}));";
@@ -1051,4 +1057,66 @@ async fn the_dashboard_answers_for_a_day_and_a_province_and_a_bar_opens_its_list
         b.screenshot(&format!("dashboard-list-{device}.png")).await;
         b.finish().await;
     }
+}
+
+/// An office loads its own list of products, with its own headers and unit names: it uploads the
+/// file, checks and mends the proposed mapping, confirms the links made by name, sees the preview,
+/// imports, and finds the products.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_imports_its_own_spreadsheet_through_mapping_and_preview() {
+    let app = TestApp::new().await;
+    let hanoi = Scope::Province { province: common::province("01") };
+    app.user("clerk@hanoi.test", Role::ProvinceOffice, hanoi).await;
+    let producer = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "HTX Mật ong Ba Vì".into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    store::producers::create(&tx, &store::audit::Who::system(), &producer.parse().expect("producer"), false)
+        .await
+        .expect("producer");
+    tx.commit().await.expect("commit");
+    let csv = "STT,Tên SP,Chủ thể,Xã,Tỉnh,Nhóm sản phẩm,Số sao,Năm công nhận,Nguồn,Ghi chú\n\
+               1,Mật ong hoa nhãn Ba Vì,HTX Mật ong Ba Vì,Bát Tràng,Hà Nội,Mật ong,4,2023,tin chính thức,đã xác minh\n\
+               2,Mật ong bạc hà,HTX Mật ong Ba Vì,Bát Tràng,Hà Nội,Mật ong,3,2024,tin chính thức,\n";
+    let file = std::env::temp_dir().join(format!("ocop-danh-sach-{}.csv", std::process::id()));
+    std::fs::write(&file, csv).expect("write csv");
+
+    let b = Browser::start(&app, 1366, 900).await;
+    b.sign_in("clerk@hanoi.test").await;
+    b.open("/registry/import").await;
+    b.choose("kind", "products").await;
+    let input = b.d().find(By::Css("input[type=file][name=file]")).await.expect("file input");
+    input.send_keys(file.to_string_lossy().to_string()).await.expect("choose file");
+    b.click("#import-map-start").await;
+    assert!(b.path().await.starts_with("/registry/import/"), "the mapping step");
+    let page = b.text().await;
+    assert!(page.contains("Mật ong hoa nhãn Ba Vì"), "the first row is shown as an example: {page}");
+    // The proposal took the office's headers it knows; "Tên SP" it did not: the clerk sets it.
+    assert_eq!(b.chosen("col-2").await, "producer_name");
+    assert_eq!(b.chosen("col-3").await, "producer_commune");
+    assert_eq!(b.chosen("col-6").await, "rank");
+    assert_eq!(b.chosen("col-1").await, "", "Tên SP is not a header it knows");
+    b.choose("col-1", "name").await;
+    b.click("#import-repreview").await;
+    // Linked by name only: the preview says so and names the producer's code.
+    let page = b.wait_for_text("#import-report", "chỉ khớp theo tên").await;
+    assert!(page.contains("CT0"), "{page}");
+    b.screenshot("import-mapping-desktop.png").await;
+    b.d().find(By::Css("input[name=confirm_name_links]")).await.expect("box").click().await.expect("tick");
+    b.click("#import-repreview").await;
+    let preview = b.wait_for_text("#import-report", "Đây là bản xem trước").await;
+    assert!(preview.contains("2 thêm mới") && preview.contains("Ghi chú"), "{preview}");
+    b.click("#import-confirm").await;
+    b.wait_for_text("#import-written", "Đã ghi dữ liệu").await;
+    b.screenshot("import-done-desktop.png").await;
+
+    b.open("/products?q=mat ong bac ha").await;
+    let found = b.text().await;
+    assert!(found.contains("Mật ong bạc hà"), "{found}");
+    b.finish().await;
+    let _ = std::fs::remove_file(&file);
 }

@@ -312,3 +312,51 @@ async fn the_office_finds_a_producer_recorded_twice_and_merges_it() {
     let refused = other.post_form(&format!("/producers/{keep}/merge"), &[("duplicate", &twice.to_string())]).await;
     assert!(matches!(refused.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND));
 }
+
+#[tokio::test]
+async fn an_upload_waits_for_its_mapping_only_for_the_account_that_sent_it() {
+    let app = TestApp::new().await;
+    let mut clerk = login(&app, "clerk@hanoi.test", Role::ProvinceOffice, office("01")).await;
+    let csv = "Tên cơ sở,Loại hình,Tỉnh,Xã,Ghi chú\nHTX Chè Ba Vì,HTX,Hà Nội,Bát Tràng,x\n".as_bytes();
+    let sent = clerk
+        .upload("/registry/import", &[("kind", "producers"), ("preview", "1")], "file", "danh-sach.csv", csv)
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let step = sent.location().to_owned();
+    assert!(step.starts_with("/registry/import/"));
+    let page = clerk.get(&step).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("Đây là bản xem trước") && page.text.contains("1 thêm mới"), "{}", page.text);
+    assert_eq!(
+        store::producers::search(
+            app.db.db.conn(),
+            &domain::access::Listing::All,
+            &Default::default(),
+            store::Page::default()
+        )
+        .await
+        .expect("list")
+        .total,
+        0,
+        "a preview writes nothing"
+    );
+
+    // Another clerk of the same office has no such upload.
+    let mut other = login(&app, "other@hanoi.test", Role::ProvinceOffice, office("01")).await;
+    let refused = other.post_form(&step, &[("action", "import")]).await;
+    assert_eq!((refused.status, refused.location()), (StatusCode::SEE_OTHER, "/registry/import"));
+    // Its sender imports it; the upload is then gone.
+    let done = clerk.post_form(&step, &[("col-0", "name"), ("col-4", ""), ("action", "import")]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert!(done.text.contains("Đã ghi dữ liệu"));
+    assert_eq!(clerk.get(&step).await.location(), "/registry/import");
+    let found = store::producers::search(
+        app.db.db.conn(),
+        &domain::access::Listing::All,
+        &Default::default(),
+        store::Page::default(),
+    )
+    .await
+    .expect("list");
+    assert_eq!((found.total, found.items[0].commune_code.as_str()), (1, "00577"));
+}

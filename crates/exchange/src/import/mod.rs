@@ -92,6 +92,17 @@ pub struct RowChange {
     pub fields: Vec<(String, String, String)>,
 }
 
+impl RowChange {
+    /// The message that names the action.
+    pub fn action_key(&self) -> &'static str {
+        match self.action {
+            "created" => "import-action-created",
+            "updated" => "import-action-updated",
+            _ => "import-action-unchanged",
+        }
+    }
+}
+
 impl Report {
     /// Rows with at least one error.
     pub fn bad_rows(&self) -> usize {

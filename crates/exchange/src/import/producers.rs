@@ -53,16 +53,13 @@ fn resolve(row: &Row, places: &Places, scope_province: Option<&str>) -> (Produce
         }
     }
     let mut errors = Vec::new();
-    let mut check = |field: &str, result: Result<String, Invalid>| match result {
-        Ok(code) => Some(code),
-        Err(why) => {
-            errors.push(RowError::new(row.number, field, why));
-            None
-        }
+    // A field's code, or its error kept and the field left as typed.
+    let mut settle = |field: &'static str, result: Result<String, Invalid>, value: &mut String| match result {
+        Ok(code) => *value = code,
+        Err(why) => errors.push(RowError::new(row.number, field, why)),
     };
-    if let Some(p) = check("province", places.province(&input.province)) {
-        input.province = p;
-    }
+    let typed = input.province.clone();
+    settle("province", places.province(&typed), &mut input.province);
     if input.province.is_empty()
         && let Some(p) = scope_province
     {
@@ -77,21 +74,12 @@ fn resolve(row: &Row, places: &Places, scope_province: Option<&str>) -> (Produce
             }
             input.commune = String::new();
         }
-        Err(why) => errors.push(RowError::new(row.number, "commune", why)),
+        Err(why) => settle("commune", Err(why), &mut input.commune),
     }
-    let mut check = |field: &str, result: Result<String, Invalid>| match result {
-        Ok(code) => Some(code),
-        Err(why) => {
-            errors.push(RowError::new(row.number, field, why));
-            None
-        }
-    };
-    if let Some(d) = check("old_district", places.old_district(&province, &input.old_district)) {
-        input.old_district = d;
-    }
-    if let Some(c) = check("old_commune", places.old_commune(&province, &input.old_district, &input.old_commune)) {
-        input.old_commune = c;
-    }
+    let typed = input.old_district.clone();
+    settle("old_district", places.old_district(&province, &typed), &mut input.old_district);
+    let typed = input.old_commune.clone();
+    settle("old_commune", places.old_commune(&province, &input.old_district, &typed), &mut input.old_commune);
     (input, errors)
 }
 

@@ -38,7 +38,8 @@ fn input(row: &Row, current: Option<&Product>, sheet: Option<&str>) -> ProductIn
     input
 }
 
-/// A criteria sheet cell: its code, or its group's name (whole, or a part only one sheet has).
+/// A criteria sheet cell: its code, or its group's name (whole, its first words, or a part only
+/// one sheet has).
 fn sheet(raw: &str, set: &CriteriaSet) -> Result<String, Invalid> {
     let s = raw.trim();
     if s.is_empty() || s.bytes().all(|b| b.is_ascii_digit()) {
@@ -48,8 +49,14 @@ fn sheet(raw: &str, set: &CriteriaSet) -> Result<String, Invalid> {
     if let Ok(one) = pick(s, &sheets, |x| &x.name_vi, |x| &x.code) {
         return Ok(one.code.clone());
     }
+    // A group named by its first words ("Mật ong") before one that only mentions them.
     let wanted = fold(s);
-    let holding: Vec<_> = sheets.iter().filter(|x| fold(&x.name_vi).contains(&wanted)).collect();
+    let starting: Vec<_> = sheets.iter().filter(|x| fold(&x.name_vi).starts_with(&wanted)).collect();
+    let holding: Vec<_> = if starting.is_empty() {
+        sheets.iter().filter(|x| fold(&x.name_vi).contains(&wanted)).collect()
+    } else {
+        starting
+    };
     match holding.as_slice() {
         [one] => Ok(one.code.clone()),
         [] => Err(Invalid::new("import-unit-unknown").with("name", s)),
@@ -478,31 +485,30 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
             continue;
         }
         // A certificate number is one product's: on another product it is an error, on this one
-        // it is already recorded.
-        // The decision of a recognition recorded from news: the same stars in the same year.
-        let completes = c.certificate.as_ref().filter(|f| f.evidence.on_file()).and_then(|f| {
-            awaiting.iter().find(|a| {
-                Some(a.product_id) == existing.map(|p| p.id)
-                    && a.stars == i64::from(f.stars.get())
-                    && a.issued_on.year() == f.issued_on.year()
-                    && !holders.contains_key(&f.number)
-            })
-        });
-        let certificate = match c.certificate {
-            Some(f) if completes.is_some() => {
-                completions.push((completes.map_or(0, |a| a.id), f.clone()));
-                None
-            }
+        // it is already recorded. A decision completes this product's recognition from news of
+        // the same stars in the same year rather than adding a second one.
+        let (certificate, completing) = match c.certificate {
+            None => (None, None),
             Some(f) => match holders.get(&f.number) {
                 Some(holder) if existing.is_none_or(|p| p.id != *holder) => {
                     let why = Invalid::new("import-certificate-other-product").with("number", &f.number);
                     report.errors.push(RowError::new(row, "certificate_number", why));
                     continue;
                 }
-                Some(_) => None,
-                None => Some(f),
+                Some(_) => (None, None),
+                None => {
+                    let from_news = awaiting.iter().find(|a| {
+                        f.evidence.on_file()
+                            && existing.is_some_and(|p| p.id == a.product_id)
+                            && a.stars == i64::from(f.stars.get())
+                            && a.issued_on.year() == f.issued_on.year()
+                    });
+                    match from_news {
+                        Some(a) => (None, Some((a.id, f))),
+                        None => (Some(f), None),
+                    }
+                }
             },
-            None => None,
         };
         let after = serde_json::to_value(ProductInput::from_draft(&c.draft)).unwrap_or_default();
         let (action, mut change) = match existing {
@@ -538,16 +544,13 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                 RowChange { row, action: "created", record: String::new(), fields: Vec::new() },
             ),
         };
-        if let Some(number) = certificate
-            .as_ref()
-            .map(|f| &f.number)
-            .or(completions.last().filter(|_| completes.is_some()).map(|(_, f)| &f.number))
-        {
+        if let Some(f) = certificate.as_ref().or(completing.as_ref().map(|(_, f)| f)) {
             if change.action == "unchanged" {
                 change.action = "updated";
             }
-            change.fields.push(("certificate_number".into(), String::new(), number.clone()));
+            change.fields.push(("certificate_number".into(), String::new(), f.number.clone()));
         }
+        completions.extend(completing);
         report.changes.push(change);
         actions.push((action, certificate));
     }

@@ -18,3 +18,17 @@ CREATE INDEX certificate_evidence ON certificate(evidence);
 
 -- The old districts of the provinces merged into a current one.
 CREATE INDEX unit_mapping_new_province ON unit_mapping(new_province_code, old_district_code);
+
+-- A spreadsheet an office uploaded and is mapping and previewing before it imports it (kept a
+-- day, by the account that sent it; the token in its address is stored hashed).
+CREATE TABLE import_upload (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES app_user(id),
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    CONSTRAINT import_upload_token_key UNIQUE (token_hash)
+);
+CREATE INDEX import_upload_created ON import_upload(created_at);

@@ -58,6 +58,8 @@ pub fn routes() -> Routes {
         .post("/products/{id}/restore", Act(ManageRegistry), registry::products::restore)
         .get("/registry/import", Act(ManageRegistry), registry::exchange::page)
         .upload("/registry/import", Act(ManageRegistry), registry::exchange::upload, upload)
+        .get("/registry/import/{token}", Act(ManageRegistry), registry::exchange::map)
+        .post("/registry/import/{token}", Act(ManageRegistry), registry::exchange::remap)
         .upload("/products/{id}/photos", Act(EditRegistry), registry::photos::upload, registry::photos::MAX_UPLOAD)
         .get("/photos/{id}", CertifiedOr(ReadRecords), registry::photos::original)
         .get("/photos/{id}/thumb", CertifiedOr(ReadRecords), registry::photos::thumbnail)

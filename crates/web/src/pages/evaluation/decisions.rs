@@ -241,9 +241,14 @@ struct CertificatePage {
     evidence: Option<String>,
 }
 
-/// What the platform holds of a recognition whose decision is not on file, in words.
-fn evidence_text(t: crate::i18n::Tr, c: &Certificate) -> Option<String> {
-    (!c.decision_on_file()).then(|| t.get(&format!("certificate-evidence-{}", c.evidence)))
+/// What the platform holds of a recognition whose decision is not on file, in words (`None` when
+/// the decision is on file).
+pub(crate) fn evidence_text(t: crate::i18n::Tr, evidence: &str) -> Option<String> {
+    match evidence {
+        "news" => Some(t.get("certificate-evidence-news")),
+        "other" => Some(t.get("certificate-evidence-other")),
+        _ => None,
+    }
 }
 
 fn ground_label(t: crate::i18n::Tr, g: &str) -> String {
@@ -269,7 +274,7 @@ async fn certificate_page(
     let proposed_ground = proposal.as_ref().map(|_| RevocationGround::NoLongerMeets);
     let page = CertificatePage {
         issuer: c.issuer(&product.province_name),
-        evidence: evidence_text(t, &c),
+        evidence: evidence_text(t, &c.evidence),
         status: t.get(&format!("status-{}", status.as_str())),
         status_class: status_class(status),
         issued: fmt::date(c.issued_on),
@@ -504,7 +509,7 @@ pub async fn verify(State(state): State<AppState>, ctx: PageCtx, Path(number): P
                 },
                 decision: format!("{} · {}", c.decision_number, c.decision_date.map(fmt::date).unwrap_or_default()),
                 issuer: c.issuer(&p.province_name),
-                evidence: evidence_text(t, &c),
+                evidence: evidence_text(t, &c.evidence),
                 issued: fmt::date(c.issued_on),
                 expires: fmt::date(c.expires_on),
                 status: t.get(&format!("status-{}", status.as_str())),

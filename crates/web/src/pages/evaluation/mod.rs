@@ -3,6 +3,7 @@
 
 mod councils;
 mod decisions;
+pub(crate) use decisions::evidence_text;
 mod dossiers;
 mod home;
 mod rounds;

@@ -322,10 +322,10 @@ pub(super) async fn detail(
                 CertRow {
                     number: c.number.clone(),
                     rank: rank_label(t, Some(c.stars), c.potential_five()),
-                    decision: match c.decision_date {
-                        _ if !c.decision_on_file() => t.get(&format!("certificate-evidence-{}", c.evidence)),
-                        Some(d) => format!("{} ({})", c.decision_number, crate::fmt::date(d)),
-                        None => c.decision_number.clone(),
+                    decision: match (crate::pages::evaluation::evidence_text(t, &c.evidence), c.decision_date) {
+                        (Some(on_file), _) => on_file,
+                        (None, Some(d)) => format!("{} ({})", c.decision_number, crate::fmt::date(d)),
+                        (None, None) => c.decision_number.clone(),
                     },
                     issuer: c.issuer(&p.province_name),
                     on_file: c.decision_on_file(),

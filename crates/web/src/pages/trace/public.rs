@@ -637,8 +637,8 @@ fn cert_view(
         _ => String::new(),
     };
     // A recognition known only from news says so beside its status.
-    let detail = match certificate.filter(|c| !c.decision_on_file()) {
-        Some(c) => format!("{detail} · {}", t.get(&format!("certificate-evidence-{}", c.evidence))),
+    let detail = match certificate.and_then(|c| crate::pages::evaluation::evidence_text(t, &c.evidence)) {
+        Some(on_file) => format!("{detail} · {on_file}"),
         None => detail,
     };
     CertView {
