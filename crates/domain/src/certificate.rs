@@ -151,6 +151,51 @@ impl CertificateStatus {
     }
 }
 
+/// The Ministry that recognises 5★ products as it was named on a day: of Agriculture and Rural
+/// Development until the 2025 reorganisation (1 March 2025), of Agriculture and Environment since.
+pub fn ministry_name(on: Date) -> &'static str {
+    if on < time::macros::date!(2025 - 03 - 01) {
+        "Bộ Nông nghiệp và Phát triển nông thôn"
+    } else {
+        "Bộ Nông nghiệp và Môi trường"
+    }
+}
+
+/// A province's People's Committee, by the province's name ("Thành phố Hà Nội").
+pub fn province_committee(province_name: &str) -> String {
+    format!("Ủy ban nhân dân {province_name}")
+}
+
+/// Who issued a certificate: the name recorded with it, else (records from before authorities
+/// were kept) the Ministry as named on the day for a central one, or the People's Committee of
+/// the province named.
+pub fn issuer_name(recorded: &str, central: bool, province_name: &str, issued_on: Date) -> String {
+    if !recorded.is_empty() {
+        recorded.to_owned()
+    } else if central {
+        ministry_name(issued_on).to_owned()
+    } else {
+        province_committee(province_name)
+    }
+}
+
+/// The number a recognition is kept under while its decision is not on file.
+pub fn placeholder_number(product_id: i64, issued_on: Date) -> String {
+    format!("NO-DECISION-{product_id}-{issued_on}")
+}
+
+/// A recognition known only by its year counts from the year's first day, so its validity is
+/// never overstated.
+pub fn known_from_year(year: i32) -> Option<Date> {
+    Date::from_calendar_date(year, time::Month::January, 1).ok()
+}
+
+/// Whether a decision found later is the one of a recognition recorded from news: the same stars
+/// in the same year.
+pub fn completes(recorded: (u8, Date), decision: (u8, Date)) -> bool {
+    recorded.0 == decision.0 && recorded.1.year() == decision.1.year()
+}
+
 /// What the platform holds as evidence that a product was recognised: the decision itself, or
 /// only the province's official news of it (or another source) while the decision is sought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,12 +267,12 @@ impl IssuerKind {
         let f = format!(" {} ", crate::text::fold(name));
         let today = crate::text::fold(province_today);
         let today = ["thanh pho ", "tinh "].iter().find_map(|p| today.strip_prefix(p)).unwrap_or(&today).to_owned();
-        if f.contains(" bo ") {
-            IssuerKind::Ministry
-        } else if [" huyen ", " quan ", " thi xa "].iter().any(|k| f.contains(k))
+        if [" huyen ", " quan ", " thi xa "].iter().any(|k| f.contains(k))
             || (f.contains(" thanh pho ") && f.contains(" tinh "))
         {
             IssuerKind::District
+        } else if f.starts_with(" bo ") || f.contains(" bo nong nghiep") {
+            IssuerKind::Ministry
         } else if !today.is_empty() && f.trim_end().ends_with(&today) {
             IssuerKind::Province
         } else {
@@ -302,5 +347,16 @@ mod tests {
             IssuerKind::Ministry
         );
         assert_eq!(IssuerKind::parse("former_province"), Some(IssuerKind::FormerProvince));
+        assert_eq!(IssuerKind::infer("UBND huyện Bố Trạch", "Tỉnh Quảng Trị"), IssuerKind::District, "Bố is not Bộ");
+        assert_eq!(ministry_name(time::macros::date!(2024 - 12 - 20)), "Bộ Nông nghiệp và Phát triển nông thôn");
+        assert_eq!(issuer_name("", true, "", time::macros::date!(2026 - 01 - 05)), "Bộ Nông nghiệp và Môi trường");
+        assert_eq!(
+            issuer_name("", false, "Tỉnh Hà Giang", time::macros::date!(2022 - 01 - 05)),
+            "Ủy ban nhân dân Tỉnh Hà Giang"
+        );
+        let (d1, d2) = (time::macros::date!(2024 - 01 - 01), time::macros::date!(2024 - 09 - 20));
+        assert!(completes((4, d1), (4, d2)) && !completes((4, d1), (3, d2)));
+        assert!(!completes((4, d1), (4, time::macros::date!(2025 - 01 - 10))));
+        assert_eq!(known_from_year(2024), Some(d1));
     }
 }

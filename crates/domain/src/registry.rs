@@ -349,21 +349,30 @@ pub fn may_be_duplicates(a: &str, b: &str) -> bool {
     a == b || (short.chars().count() >= 5 && long.contains(short.as_str()))
 }
 
-/// Merging a duplicate producer into the one kept: both of one province, neither already merged,
-/// and not two different tax codes (those are two legal persons). The kept one ends with the
-/// tax code either had.
-pub fn merge_tax_code(
-    keep: (i64, &str, Option<&str>),
-    duplicate: (i64, &str, Option<&str>),
-) -> Result<Option<String>, Invalid> {
-    let ((keep_id, keep_province, keep_tax), (dup_id, dup_province, dup_tax)) = (keep, duplicate);
-    if keep_id == dup_id {
+/// A producer as a merge sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct MergeSide<'a> {
+    pub id: i64,
+    pub province: &'a str,
+    pub tax_code: Option<&'a str>,
+    /// Deleted, or merged into another already.
+    pub gone: bool,
+}
+
+/// Merging a duplicate producer into the one kept: two records, both live, of one province, and
+/// not two different tax codes (those are two legal persons). The kept one ends with the tax
+/// code either had.
+pub fn merge_tax_code(keep: MergeSide<'_>, duplicate: MergeSide<'_>) -> Result<Option<String>, Invalid> {
+    if keep.id == duplicate.id {
         return Err(Invalid::new("producer-merge-same"));
     }
-    if keep_province != dup_province {
+    if keep.gone || duplicate.gone {
+        return Err(Invalid::new("producer-merge-gone"));
+    }
+    if keep.province != duplicate.province {
         return Err(Invalid::new("producer-merge-other-province"));
     }
-    match (keep_tax, dup_tax) {
+    match (keep.tax_code, duplicate.tax_code) {
         (Some(a), Some(b)) if a != b => Err(Invalid::new("producer-merge-two-tax-codes").with("a", a).with("b", b)),
         (Some(t), _) | (None, Some(t)) => Ok(Some(t.to_owned())),
         (None, None) => Ok(None),
@@ -458,15 +467,16 @@ mod tests {
 
     #[test]
     fn a_merge_keeps_one_tax_code_and_refuses_two() {
-        assert_eq!(merge_tax_code((1, "01", None), (2, "01", Some("0100233488"))), Ok(Some("0100233488".into())));
-        assert_eq!(merge_tax_code((1, "01", Some("0100233488")), (2, "01", None)), Ok(Some("0100233488".into())));
-        assert_eq!(merge_tax_code((1, "01", None), (2, "01", None)), Ok(None));
-        let two = merge_tax_code((1, "01", Some("0100233488")), (2, "01", Some("0100109106")));
-        assert_eq!(two.map_err(|e| e.key), Err("producer-merge-two-tax-codes"));
-        assert_eq!(merge_tax_code((1, "01", None), (1, "01", None)).map_err(|e| e.key), Err("producer-merge-same"));
-        assert_eq!(
-            merge_tax_code((1, "01", None), (2, "08", None)).map_err(|e| e.key),
-            Err("producer-merge-other-province")
-        );
+        let side = |id, province, tax_code| MergeSide { id, province, tax_code, gone: false };
+        let merge = |a, b| merge_tax_code(a, b).map_err(|e| e.key);
+        assert_eq!(merge(side(1, "01", None), side(2, "01", Some("0100233488"))), Ok(Some("0100233488".into())));
+        assert_eq!(merge(side(1, "01", Some("0100233488")), side(2, "01", None)), Ok(Some("0100233488".into())));
+        assert_eq!(merge(side(1, "01", None), side(2, "01", None)), Ok(None));
+        let two = merge(side(1, "01", Some("0100233488")), side(2, "01", Some("0100109106")));
+        assert_eq!(two, Err("producer-merge-two-tax-codes"));
+        assert_eq!(merge(side(1, "01", None), side(1, "01", None)), Err("producer-merge-same"));
+        assert_eq!(merge(side(1, "01", None), side(2, "08", None)), Err("producer-merge-other-province"));
+        let deleted = MergeSide { gone: true, ..side(2, "01", None) };
+        assert_eq!(merge(side(1, "01", None), deleted), Err("producer-merge-gone"));
     }
 }

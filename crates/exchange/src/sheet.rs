@@ -122,13 +122,28 @@ impl Table {
     }
 }
 
-/// How a person mapped the file's headers: a folded header to a column key, or to nothing (the
-/// column is ignored). Headers it does not name are mapped by [`column_for`].
-pub type Mapping = std::collections::BTreeMap<String, Option<&'static str>>;
+/// How a person mapped the file's columns to ours (`None`: ignored): by position (the web page,
+/// where two columns may share a header), else by folded header (the command line). Columns it
+/// does not name are mapped by [`column_for`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mapping {
+    pub positions: std::collections::BTreeMap<usize, Option<&'static str>>,
+    pub headers: std::collections::BTreeMap<String, Option<&'static str>>,
+}
+
+impl Mapping {
+    fn column(&self, columns: &'static [Column], position: usize, header: &str) -> Option<&'static Column> {
+        let chosen = self.positions.get(&position).or_else(|| self.headers.get(&domain::text::fold(header)));
+        match chosen {
+            Some(key) => key.and_then(|k| columns.iter().find(|c| c.key == k)),
+            None => column_for(columns, header),
+        }
+    }
+}
 
 /// Reads a whole file, mapping its headers by name. The first non-empty row is the header.
 pub fn read(bytes: &[u8], columns: &'static [Column]) -> Result<Table, FileError> {
-    read_mapped(bytes, columns, &Mapping::new())
+    read_mapped(bytes, columns, &Mapping::default())
 }
 
 /// The file's header row (the first non-empty one) as written, and the first row under it (for
@@ -158,16 +173,13 @@ pub fn read_mapped(bytes: &[u8], columns: &'static [Column], mapping: &Mapping) 
     let (_, header) = lines.next().ok_or(FileError::Empty)?;
     let mut mapped: Vec<Option<&'static Column>> = Vec::with_capacity(header.len());
     let mut table = Table::default();
-    for h in &header {
+    for (position, h) in header.iter().enumerate() {
         let name = text_of(h).trim().to_owned();
         if name.is_empty() {
             mapped.push(None);
             continue;
         }
-        let column = match mapping.get(&domain::text::fold(&name)) {
-            Some(key) => key.and_then(|k| columns.iter().find(|c| c.key == k)),
-            None => column_for(columns, &name),
-        };
+        let column = mapping.column(columns, position, &name);
         match column {
             Some(c) if !table.headers.iter().any(|(k, _)| *k == c.key) => {
                 table.headers.push((c.key, name));
@@ -397,10 +409,10 @@ mod tests {
         assert_eq!(table.ignored, ["cot la"]);
         assert_eq!(table.headers, [("name", "ten chu the".to_owned()), ("legal_type", "loai hinh".to_owned())]);
         assert_eq!(table.rows[0].values.len(), 2, "the ignored column's cells are not kept");
-        let mut mapping = Mapping::new();
-        mapping.insert("cot la".into(), Some("representative"));
-        mapping.insert("loai hinh".into(), None);
-        mapping.insert("ten chu the".into(), None);
+        let mut mapping = Mapping::default();
+        mapping.headers.insert("cot la".into(), Some("representative"));
+        mapping.positions.insert(1, None);
+        mapping.headers.insert("ten chu the".into(), None);
         assert_eq!(
             read_mapped(b"ten chu the,loai hinh,cot la\nA,HTX,x\n", PRODUCERS, &mapping),
             Err(FileError::MissingColumns(vec!["Mã chủ thể", "Mã số thuế", "Tên chủ thể"])),

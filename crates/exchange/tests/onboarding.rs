@@ -32,10 +32,10 @@ async fn a_producer_without_a_tax_code_brings_its_products_and_later_its_tax_cod
     // The office's own headers, unit names instead of codes, and a column of its own.
     let list = "STT,Tên cơ sở,Loại hình,Tỉnh,Xã,Ghi chú\n\
                 1,Hộ kinh doanh Nguyễn Thị Lan,Hộ kinh doanh,Hà Nội,Bát Tràng,đã khảo sát\n";
-    let mut mapping = exchange::sheet::Mapping::new();
-    mapping.insert("ten co so".into(), Some("name"));
-    mapping.insert("tinh".into(), Some("province"));
-    mapping.insert("xa".into(), Some("commune"));
+    let mut mapping = exchange::sheet::Mapping::default();
+    mapping.headers.insert("ten co so".into(), Some("name"));
+    mapping.positions.insert(3, Some("province"));
+    mapping.positions.insert(4, Some("commune"));
     let read = exchange::sheet::read_mapped(list.as_bytes(), Kind::Producers.columns(), &mapping);
     let report =
         exchange::import::import_read(&t.db, Kind::Producers, read, &options(), &|_, _, _| {}).await.expect("runs");
@@ -197,6 +197,18 @@ async fn a_producer_recorded_twice_is_merged_with_its_products_and_history() {
     .await
     .expect("audit");
     assert_eq!(merges.total, 1, "the merge is in the log");
+    // Merged again, into a third record: the first duplicate's code follows, in one step.
+    let third = "Tên chủ thể,Loại hình,Mã tỉnh,Mã xã\nHTX Ong mật Ba Vì,HTX,01,00577\n";
+    assert!(run(&t.db, Kind::Producers, third, &options()).await.written);
+    let last = all_producers(&t.db).await.into_iter().find(|p| p.name == "HTX Ong mật Ba Vì").expect("third");
+    let tx = t.db.write().await.expect("begin");
+    producers::merge(&tx, &Who::system(), last.id, keep.id).await.expect("merge again");
+    tx.commit().await.expect("commit");
+    let follows = run(&t.db, Kind::Products, &goods, &options()).await;
+    assert_eq!((follows.created, follows.unchanged), (0, 1), "{:?}", follows.errors);
+    let gone = producers::get(t.db.conn(), twice.id).await.expect("read").expect("kept as a record");
+    assert_eq!(gone.merged_into, Some(last.id));
+    let keep = producers::get(t.db.conn(), last.id).await.expect("read").expect("kept");
     // Two tax codes are two legal persons.
     let other = "Mã số thuế,Tên chủ thể,Loại hình,Mã tỉnh,Mã xã\n0100109106,HTX Mật ong Ba Vì 2,HTX,01,00577\n";
     assert!(run(&t.db, Kind::Producers, other, &options()).await.written);
@@ -242,4 +254,34 @@ async fn a_recognition_known_from_news_is_recorded_with_its_authority_until_its_
         ("1234/QĐ-UBND", true, time::macros::date!(2024 - 09 - 20), "UBND huyện Gia Lâm")
     );
     assert!(store::certificates::awaiting_decision(t.db.conn(), &Listing::All).await.expect("worklist").is_empty());
+}
+
+#[tokio::test]
+async fn a_name_two_producers_share_is_refused_and_a_product_code_alone_updates_its_product() {
+    let t = TestDb::new().await;
+    let tx = t.db.write().await.expect("begin");
+    for _ in 0..2 {
+        let input = domain::registry::ProducerInput {
+            legal_type: "Hộ kinh doanh".into(),
+            name: "Hộ kinh doanh Nguyễn Văn An".into(),
+            province: "01".into(),
+            commune: "00577".into(),
+            ..Default::default()
+        };
+        producers::create(&tx, &Who::system(), &input.parse().expect("valid"), false).await.expect("create");
+    }
+    tx.commit().await.expect("commit");
+    let row = "Tên chủ thể,Loại hình,Mã tỉnh,Mã xã,Điện thoại\nHộ kinh doanh Nguyễn Văn An,Hộ kinh doanh,01,00577,0912345678\n";
+    let report = run(&t.db, Kind::Producers, row, &options()).await;
+    assert_eq!(codes(&report), [(2, "Tên chủ thể", "import-producer-name-ambiguous")]);
+
+    let first = all_producers(&t.db).await.remove(0);
+    let goods = format!("Mã chủ thể,Tên sản phẩm,Bộ tiêu chí\n{},Mật ong hoa nhãn,04\n", first.code());
+    assert!(run(&t.db, Kind::Products, &goods, &options()).await.written);
+    let product = products::of_producers(t.db.conn(), &[first.id].into()).await.expect("products").remove(0);
+    let price = format!("Mã sản phẩm,Giá bán (đồng)\n{},185000\n", product.code);
+    let report = run(&t.db, Kind::Products, &price, &options()).await;
+    assert_eq!(report.updated, 1, "{:?}", report.errors);
+    let after = products::get(t.db.conn(), product.id).await.expect("read").expect("product");
+    assert_eq!((after.price_vnd, after.name.as_str()), (Some(185_000), "Mật ong hoa nhãn"));
 }

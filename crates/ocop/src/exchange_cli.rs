@@ -32,7 +32,7 @@ pub struct ImportArgs {
 
 /// `--column` arguments as a mapping of folded headers to column keys.
 fn mapping(kind: Kind, columns: &[String]) -> anyhow::Result<exchange::sheet::Mapping> {
-    let mut mapping = exchange::sheet::Mapping::new();
+    let mut mapping = exchange::sheet::Mapping::default();
     for arg in columns {
         let Some((header, key)) = arg.rsplit_once('=') else {
             return Err(UsageError(format!("«{arg}»: hãy viết TIÊU ĐỀ=khoá (write HEADER=KEY)")).into());
@@ -46,7 +46,7 @@ fn mapping(kind: Kind, columns: &[String]) -> anyhow::Result<exchange::sheet::Ma
                 UsageError(format!("«{key}»: không phải cột (not a column); các cột: {}", known.join(", ")))
             })?)
         };
-        mapping.insert(domain::text::fold(header), column);
+        mapping.headers.insert(domain::text::fold(header), column);
     }
     Ok(mapping)
 }

@@ -103,22 +103,15 @@ impl Certificate {
         self.evidence == Evidence::Decision.as_str()
     }
 
-    /// The authority that issued it, as named then: the stored name, else the Ministry for a
-    /// central certificate, else the People's Committee of the province named.
+    /// The authority that issued it (`domain::certificate::issuer_name`).
     pub fn issuer(&self, province_name: &str) -> String {
-        if !self.issuer_name.is_empty() {
-            self.issuer_name.clone()
-        } else if self.level == Level::Central.as_str() {
-            "Bộ Nông nghiệp và Môi trường".to_owned()
-        } else {
-            format!("Ủy ban nhân dân {province_name}")
-        }
+        domain::certificate::issuer_name(
+            &self.issuer_name,
+            self.level == Level::Central.as_str(),
+            province_name,
+            self.issued_on,
+        )
     }
-}
-
-/// The number a recognition without its decision is recorded under until the decision is found.
-pub fn placeholder_number(product_id: i64, issued_on: Date) -> String {
-    format!("NO-DECISION-{product_id}-{issued_on}")
 }
 
 const COLUMNS: &str = "id, product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
@@ -146,13 +139,26 @@ pub async fn find_by_number(c: &impl ConnectionTrait, number: &str) -> Result<Op
     fetch_optional(c, &format!("SELECT {COLUMNS} FROM certificate WHERE number = $1"), [number.into()]).await
 }
 
+/// A fact as it is stored: a recognition whose decision is not on file gets the number made up
+/// for it; a decision without its number is refused.
+fn numbered(product_id: i64, fact: &CertificateFact) -> Result<CertificateFact> {
+    let mut fact = fact.clone();
+    if fact.number.trim().is_empty() {
+        if fact.evidence.on_file() {
+            return Err(StoreError::Invalid(FieldErrors::single(
+                "certificate_number",
+                Invalid::new("invalid-required"),
+            )));
+        }
+        fact.number = domain::certificate::placeholder_number(product_id, fact.issued_on);
+    }
+    Ok(fact)
+}
+
 /// Records a certificate of a product. A newer certificate supersedes the one in force.
 pub async fn record(tx: &Tx, who: &Who, product_id: i64, fact: &CertificateFact) -> Result<Certificate> {
     crate::products::get(tx, product_id).await?.ok_or(StoreError::NotFound)?;
-    let mut fact = fact.clone();
-    if fact.number.is_empty() {
-        fact.number = placeholder_number(product_id, fact.issued_on);
-    }
+    let fact = numbered(product_id, fact)?;
     record_many(tx, who, &[(product_id, fact.clone())]).await?;
     find_by_number(tx, &fact.number).await?.ok_or(StoreError::NotFound)
 }
@@ -161,23 +167,9 @@ pub async fn record(tx: &Tx, who: &Who, product_id: i64, fact: &CertificateFact)
 /// each affected product's chain: every certificate is superseded by the product's next one, and
 /// the product carries its newest.
 pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -> Result<()> {
-    // A recognition whose decision is not on file has a number made up until it is.
-    let numbered: Vec<(i64, CertificateFact)>;
-    let facts = if facts.iter().any(|(_, f)| f.number.is_empty()) {
-        numbered = facts
-            .iter()
-            .map(|(p, f)| {
-                let mut f = f.clone();
-                if f.number.is_empty() {
-                    f.number = placeholder_number(*p, f.issued_on);
-                }
-                (*p, f)
-            })
-            .collect();
-        &numbered[..]
-    } else {
-        facts
-    };
+    let facts: Vec<(i64, CertificateFact)> =
+        facts.iter().map(|(p, f)| numbered(*p, f).map(|f| (*p, f))).collect::<Result<_>>()?;
+    let facts = &facts[..];
     if let Some((_, bad)) = facts.iter().find(|(_, f)| f.expires_on < f.issued_on) {
         let why = Invalid::new("invalid-expiry-before-issue").with("number", &bad.number);
         return Err(StoreError::Invalid(FieldErrors::single("expires_on", why)));
@@ -361,11 +353,15 @@ pub async fn complete(tx: &Tx, who: &Who, id: i64, fact: &CertificateFact) -> Re
         fetch_optional(tx, &format!("SELECT {COLUMNS} FROM certificate WHERE id = $1"), [id.into()])
             .await?
             .ok_or(StoreError::NotFound)?;
+    let refuse = |field: &str, why: Invalid| Err(StoreError::Invalid(FieldErrors::single(field, why)));
     if before.decision_on_file() {
-        return Err(StoreError::Invalid(FieldErrors::single(
-            "certificate_number",
-            Invalid::new("invalid-certificate-taken"),
-        )));
+        return refuse("certificate_number", Invalid::new("invalid-certificate-complete"));
+    }
+    if fact.number.trim().is_empty() || !fact.evidence.on_file() {
+        return refuse("certificate_number", Invalid::new("invalid-required"));
+    }
+    if fact.expires_on < fact.issued_on {
+        return refuse("expires_on", Invalid::new("invalid-expiry-before-issue").with("number", &fact.number));
     }
     execute(
         tx,

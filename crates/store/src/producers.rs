@@ -8,7 +8,7 @@ use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::Listing;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::{LegalType, SalesChannel};
-use domain::registry::{ProducerDraft, ProducerInput};
+use domain::registry::{MergeSide, ProducerDraft, ProducerInput};
 use domain::tax_code::TaxCode;
 use domain::text::sort_key;
 use domain::{FieldErrors, Invalid};
@@ -53,12 +53,12 @@ pub struct Producer {
 }
 
 impl Producer {
-    /// The values this producer shows in a form, and compares by on re-import.
     /// The platform's code (`CT000123`), which every producer has.
     pub fn code(&self) -> String {
         domain::producer::platform_code(self.id)
     }
 
+    /// The values this producer shows in a form, and compares by on re-import.
     pub fn input(&self) -> ProducerInput {
         ProducerInput {
             legal_type: self.legal_type.clone(),
@@ -424,15 +424,16 @@ const PRODUCER_REFERENCES: &[(&str, &str)] = &[
 pub async fn merge(tx: &Tx, who: &Who, keep_id: i64, duplicate_id: i64) -> Result<Producer> {
     let keep = get(tx, keep_id).await?.ok_or(StoreError::NotFound)?;
     let duplicate = get(tx, duplicate_id).await?.ok_or(StoreError::NotFound)?;
-    let refuse = |why: Invalid| StoreError::Invalid(FieldErrors::single("duplicate", why));
-    if keep.merged_into.is_some() || keep.deleted_at.is_some() || duplicate.merged_into.is_some() {
-        return Err(refuse(Invalid::new("producer-merge-gone")));
+    fn side(p: &Producer) -> MergeSide<'_> {
+        MergeSide {
+            id: p.id,
+            province: &p.province_code,
+            tax_code: p.tax_code.as_deref(),
+            gone: p.deleted_at.is_some() || p.merged_into.is_some(),
+        }
     }
-    let tax = domain::registry::merge_tax_code(
-        (keep.id, &keep.province_code, keep.tax_code.as_deref()),
-        (duplicate.id, &duplicate.province_code, duplicate.tax_code.as_deref()),
-    )
-    .map_err(refuse)?;
+    let tax = domain::registry::merge_tax_code(side(&keep), side(&duplicate))
+        .map_err(|why| StoreError::Invalid(FieldErrors::single("duplicate", why)))?;
     let mut moved = serde_json::Map::new();
     for (table, column) in PRODUCER_REFERENCES {
         let n = execute(
@@ -467,6 +468,9 @@ pub async fn merge(tx: &Tx, who: &Who, keep_id: i64, duplicate_id: i64) -> Resul
         [t.into(), keep.id.into(), duplicate.id.into()],
     )
     .await?;
+    // Producers merged into the duplicate earlier now lead to the one kept, in one step.
+    execute(tx, "UPDATE producer SET merged_into = $1 WHERE merged_into = $2", [keep.id.into(), duplicate.id.into()])
+        .await?;
     crate::outlets::channels::refresh_summary(tx, keep.id, crate::evaluation::today()).await?;
     if tax != keep.tax_code {
         let mut input = get(tx, keep.id).await?.ok_or(StoreError::NotFound)?.input();
@@ -491,27 +495,34 @@ pub async fn merge(tx: &Tx, who: &Who, keep_id: i64, duplicate_id: i64) -> Resul
 /// Pairs of live producers in one commune whose names say they may be one producer recorded
 /// twice (`domain::registry::may_be_duplicates`), in the listing's reach: `(first, second)` by id.
 pub async fn possible_duplicates(c: &impl ConnectionTrait, listing: &Listing) -> Result<Vec<(Producer, Producer)>> {
+    #[derive(FromQueryResult)]
+    struct Named {
+        id: i64,
+        name: String,
+        commune_code: String,
+    }
     let mut w = Conditions::default();
     scope(&mut w, listing, "p.id");
     w.raw("p.deleted_at IS NULL");
-    let rows: Vec<Row> = crate::db::fetch_all(
+    // Names only: the full records are read for the pairs found.
+    let named: Vec<Named> = crate::db::fetch_all(
         c,
-        &format!("SELECT {SELECT} FROM {FROM}{} ORDER BY p.commune_code, p.id", w.sql()),
+        &format!("SELECT p.id, p.name, p.commune_code FROM producer p{} ORDER BY p.commune_code, p.id", w.sql()),
         w.values.clone(),
     )
     .await?;
-    let producers: Vec<Producer> = rows.into_iter().map(Producer::from).collect();
-    let mut pairs = Vec::new();
-    for commune in producers.chunk_by(|a, b| a.commune_code == b.commune_code) {
+    let mut ids = Vec::new();
+    for commune in named.chunk_by(|a, b| a.commune_code == b.commune_code) {
         for (i, a) in commune.iter().enumerate() {
             for b in &commune[i + 1..] {
                 if domain::registry::may_be_duplicates(&a.name, &b.name) {
-                    pairs.push((a.clone(), b.clone()));
+                    ids.push((a.id, b.id));
                 }
             }
         }
     }
-    Ok(pairs)
+    let records = by_ids(c, &ids.iter().flat_map(|(a, b)| [*a, *b]).collect()).await?;
+    Ok(ids.into_iter().filter_map(|(a, b)| Some((records.get(&a)?.clone(), records.get(&b)?.clone()))).collect())
 }
 
 /// How a producer list is ordered.
@@ -614,6 +625,13 @@ pub async fn search(
         );
     }
     Ok(w.page::<Row>(c, SELECT, FROM, (&order.0, order.1), page).await?.map(Producer::from))
+}
+
+/// Producers by id, deleted ones included.
+pub async fn by_ids(c: &impl ConnectionTrait, ids: &BTreeSet<i64>) -> Result<HashMap<i64, Producer>> {
+    let rows =
+        fetch_in::<Row, _>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE p.id IN"), ids.iter().copied()).await?;
+    Ok(rows.into_iter().map(|r| (r.id, Producer::from(r))).collect())
 }
 
 /// Producers by tax code, deleted ones included.

@@ -1,5 +1,6 @@
 //! Imports: read, check every row, report, and write only what changes.
 
+mod owners;
 mod places;
 mod producers;
 mod products;

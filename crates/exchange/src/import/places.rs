@@ -3,7 +3,6 @@
 //! "Huyện"…) ignored, matched within the row's province; a pre-2025 commune's name through the
 //! official mapping into that province. A name that fits several units is refused with them named.
 
-use crate::sheet::Row;
 use domain::Invalid;
 use domain::text::fold;
 use std::collections::{BTreeSet, HashMap};
@@ -91,13 +90,17 @@ pub(super) struct Places {
 }
 
 impl Places {
-    /// Every province, and the units of those the rows name (by code or name) and the
-    /// importer's own.
-    pub(super) async fn load(db: &Db, rows: &[Row], scope: Option<&str>) -> store::Result<Places> {
+    /// Every province, and the units of those the given province cells name (by code or name)
+    /// and the importer's own.
+    pub(super) async fn load<'a>(
+        db: &Db,
+        cells: impl Iterator<Item = &'a str>,
+        scope: Option<&str>,
+    ) -> store::Result<Places> {
         let conn = db.conn();
         let mut places = Places { provinces: units::provinces(conn).await?, units: HashMap::new() };
         let mut named: BTreeSet<String> =
-            rows.iter().filter_map(|r| places.province(r.get("province")).ok()).filter(|c| !c.is_empty()).collect();
+            cells.filter_map(|c| places.province(c).ok()).filter(|c| !c.is_empty()).collect();
         named.extend(scope.map(str::to_owned));
         for code in named {
             if !places.provinces.iter().any(|p| p.code == code) {

@@ -1,20 +1,21 @@
 //! Importing producers: matched by tax code, else by platform code, else by name within the
 //! commune; a matched producer changes only in the columns the file has.
 
+use super::owners::Owners;
 use super::places::{CommuneCell, Places};
 use super::{Options, Progress, Report, RowChange, RowError, collect, differences, in_scope, row_errors};
 use crate::sheet::{Row, Table};
 use domain::Invalid;
 use domain::access::{Listing, Place};
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
-use domain::producer::parse_platform_code;
+use domain::producer::{parse_platform_code, platform_code};
 use domain::registry::{ProducerDraft, ProducerInput};
 use domain::tax_code::TaxCode;
 use domain::text::fold;
 use std::collections::{BTreeSet, HashMap};
 use store::Db;
 use store::directory::Directory;
-use store::producers::{self, Placed, Producer};
+use store::producers::{self, Producer};
 
 /// The fields a producer file may change, in column order.
 const FIELDS: &[&str] = &[
@@ -91,64 +92,39 @@ pub(super) fn scope_province(scope: &Listing) -> Option<String> {
     }
 }
 
-/// How existing producers are found: by tax code, platform code, or name in a commune.
-struct Known {
-    by_tax: HashMap<String, i64>,
-    by_id: HashMap<i64, Placed>,
-    by_name: HashMap<(String, String), Vec<i64>>,
-}
-
-impl Known {
-    async fn load(db: &Db, raws: &[Raw<'_>]) -> store::Result<Known> {
-        let taxes: BTreeSet<String> =
-            raws.iter().filter_map(|r| TaxCode::parse(&r.input.tax_code).ok().map(String::from)).collect();
-        let ids: BTreeSet<i64> = raws.iter().filter_map(|r| parse_platform_code(r.row.get("code"))).collect();
-        let communes: BTreeSet<String> =
-            raws.iter().filter_map(|r| CommuneCode::parse(&r.input.commune).ok().map(String::from)).collect();
-        let found = producers::placed(db.conn(), &taxes, &ids, &communes).await?;
-        let mut known = Known { by_tax: HashMap::new(), by_id: HashMap::new(), by_name: HashMap::new() };
-        for p in found {
-            if let Some(t) = &p.tax_code {
-                known.by_tax.insert(t.clone(), p.id);
-            }
-            if p.merged_into.is_none() {
-                known.by_name.entry((p.commune_code.clone(), fold(&p.name))).or_default().push(p.id);
-            }
-            known.by_id.insert(p.id, p);
-        }
-        Ok(known)
+/// The producer on record a row names: its tax code, else its platform code, else its name in
+/// its commune among producers without another tax code. `Err` for a platform code no producer
+/// has, or a name several producers share.
+fn find(owners: &Owners, row: &Row, input: &ProducerInput) -> Result<Option<i64>, RowError> {
+    let tax = TaxCode::parse(&input.tax_code).ok().map(String::from);
+    if let Some(p) = tax.as_deref().and_then(|t| owners.by_tax(t)) {
+        return Ok(Some(p.id));
     }
-
-    /// A merged producer stands for the one it was merged into.
-    fn live(&self, id: i64) -> Option<i64> {
-        let p = self.by_id.get(&id)?;
-        Some(p.merged_into.unwrap_or(p.id))
+    let code = row.get("code").trim();
+    if !code.is_empty() {
+        return match parse_platform_code(code).and_then(|id| owners.live(id)) {
+            Some(p) => Ok(Some(p.id)),
+            None => {
+                Err(RowError::new(row.number, "code", Invalid::new("import-producer-code-unknown").with("code", code)))
+            }
+        };
     }
-
-    /// The producer a row names: its tax code, else its platform code, else its name in its
-    /// commune among producers without another tax code. `Err` for a platform code no producer has.
-    fn find(&self, row: &Row, input: &ProducerInput) -> Result<Option<i64>, RowError> {
-        let tax = TaxCode::parse(&input.tax_code).ok().map(String::from);
-        if let Some(id) = tax.as_ref().and_then(|t| self.by_tax.get(t)) {
-            return Ok(self.live(*id));
-        }
-        let code = row.get("code").trim();
-        if !code.is_empty() {
-            return match parse_platform_code(code).and_then(|id| self.live(id)) {
-                Some(id) => Ok(Some(id)),
-                None => Err(RowError::new(
-                    row.number,
-                    "code",
-                    Invalid::new("import-producer-code-unknown").with("code", code),
-                )),
-            };
-        }
-        let by_name =
-            self.by_name.get(&(input.commune.trim().to_owned(), fold(&input.name))).map_or(&[][..], Vec::as_slice);
-        Ok(by_name
-            .iter()
-            .copied()
-            .find(|id| self.by_id.get(id).is_some_and(|p| p.tax_code.is_none() || p.tax_code == tax)))
+    let named: Vec<i64> = owners
+        .named(&input.commune, &input.name)
+        .into_iter()
+        .filter(|p| p.tax_code.is_none() || p.tax_code == tax)
+        .map(|p| p.id)
+        .collect();
+    match named.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(RowError::new(
+            row.number,
+            "name",
+            Invalid::new("import-producer-name-ambiguous")
+                .with("name", input.name.trim())
+                .with("codes", many.iter().map(|id| platform_code(*id)).collect::<Vec<_>>().join(", ")),
+        )),
     }
 }
 
@@ -165,7 +141,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
     let rows = &table.rows;
     let mut report = Report { rows: rows.len(), ..Report::default() };
     let scope = scope_province(&options.scope);
-    let places = Places::load(db, rows, scope.as_deref()).await?;
+    let places = Places::load(db, rows.iter().map(|r| r.get("province")), scope.as_deref()).await?;
     let mut raws: Vec<Raw> = rows
         .iter()
         .map(|row| {
@@ -208,14 +184,14 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
         }
     }
 
-    let known = Known::load(db, &raws).await?;
-    let matched: BTreeSet<i64> = raws.iter().filter_map(|r| known.find(r.row, &r.input).ok().flatten()).collect();
-    let mut existing: HashMap<i64, Producer> = HashMap::new();
-    for id in &matched {
-        if let Some(p) = producers::get(db.conn(), *id).await? {
-            existing.insert(*id, p);
-        }
-    }
+    let taxes: BTreeSet<String> =
+        raws.iter().filter_map(|r| TaxCode::parse(&r.input.tax_code).ok().map(String::from)).collect();
+    let ids: BTreeSet<i64> = raws.iter().filter_map(|r| parse_platform_code(r.row.get("code"))).collect();
+    let named_in: BTreeSet<String> =
+        raws.iter().filter_map(|r| CommuneCode::parse(&r.input.commune).ok().map(String::from)).collect();
+    let owners = Owners::load(db, &taxes, &ids, &named_in).await?;
+    let matched: BTreeSet<i64> = raws.iter().filter_map(|r| find(&owners, r.row, &r.input).ok().flatten()).collect();
+    let existing: HashMap<i64, Producer> = producers::by_ids(db.conn(), &matched).await?;
     // Units of matched producers the file does not name (their stored address is checked again).
     let more: BTreeSet<String> = existing.values().map(|p| p.commune_code.clone()).collect();
     if !more.is_subset(&communes) {
@@ -231,7 +207,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
         .into_iter()
         .map(|raw| {
             let Raw { row, input: mut typed, given, mut errors } = raw;
-            let found = match known.find(row, &typed) {
+            let found = match find(&owners, row, &typed) {
                 Ok(found) => found,
                 Err(e) => {
                     errors.push(e);

@@ -1,13 +1,14 @@
 //! Importing products, with the certificates they held: matched by product code, or by name
 //! within the producer when the file gives no code; certificates by number.
 
+use super::owners::Owners;
 use super::places::{CommuneCell, Places, pick};
 use super::producers::{count, scope_province};
 use super::{Options, Progress, Report, RowChange, RowError, collect, differences, in_scope, row_errors};
 use crate::sheet::{Row, Table};
 use domain::Invalid;
 use domain::access::Place;
-use domain::certificate::{Evidence, IssuerKind, Stars, expiry};
+use domain::certificate::{Evidence, IssuerKind, Stars, completes, expiry, known_from_year, placeholder_number};
 use domain::criteria::{CriteriaSet, version_in_force};
 use domain::place::{CommuneCode, ProvinceCode};
 use domain::producer::{parse_platform_code, platform_code};
@@ -18,7 +19,7 @@ use domain::text::fold;
 use std::collections::{BTreeSet, HashMap};
 use store::Db;
 use store::certificates::{self, CertificateFact, Level};
-use store::producers::{self, Placed};
+use store::producers::Placed;
 use store::products::{self, CodeChoice, NewProduct, Product};
 
 /// The fields a product file may change, in column order.
@@ -112,14 +113,11 @@ fn certificate(row: &Row) -> Result<Option<CertificateFact>, domain::FieldErrors
     if number.is_empty() && evidence.on_file() {
         e.add("certificate_number", Invalid::new("invalid-required"));
     }
-    // A recognition known from news may give only its year: it counts from 1 January, so its
-    // validity is never overstated.
+    // A recognition known from news may give only its year (`known_from_year`).
     let year = row.get("year").trim().parse::<i32>().ok();
     let issued = match (date(&mut e, "issued_on"), year) {
         (Some(d), _) => Some(d),
-        (None, Some(y)) if !evidence.on_file() && row.get("issued_on").trim().is_empty() => {
-            time::Date::from_calendar_date(y, time::Month::January, 1).ok()
-        }
+        (None, Some(y)) if !evidence.on_file() && row.get("issued_on").trim().is_empty() => known_from_year(y),
         (None, _) => None,
     };
     if issued.is_none() && row.get("issued_on").trim().is_empty() {
@@ -179,80 +177,58 @@ enum Action {
     Same(i64),
 }
 
-/// The producers a products file names: by tax code, platform code, or name in a commune.
-struct Owners {
-    by_tax: HashMap<String, i64>,
-    by_id: HashMap<i64, Placed>,
-    by_name: HashMap<(String, String), Vec<i64>>,
-}
-
-impl Owners {
-    async fn load(db: &Db, rows: &[Row], communes: &BTreeSet<String>) -> store::Result<Owners> {
-        let taxes: BTreeSet<String> =
-            rows.iter().filter_map(|r| TaxCode::parse(r.get("producer_tax_code")).ok().map(String::from)).collect();
-        let ids: BTreeSet<i64> = rows.iter().filter_map(|r| parse_platform_code(r.get("producer_code"))).collect();
-        let found = producers::placed(db.conn(), &taxes, &ids, communes).await?;
-        let mut owners = Owners { by_tax: HashMap::new(), by_id: HashMap::new(), by_name: HashMap::new() };
-        for p in found {
-            if let Some(t) = &p.tax_code {
-                owners.by_tax.insert(t.clone(), p.id);
-            }
-            if p.merged_into.is_none() && p.deleted_at.is_none() {
-                owners.by_name.entry((p.commune_code.clone(), fold(&p.name))).or_default().push(p.id);
-            }
-            owners.by_id.insert(p.id, p);
-        }
-        Ok(owners)
-    }
-
-    /// A merged producer stands for the one it was merged into.
-    fn live(&self, id: i64) -> Option<&Placed> {
-        let p = self.by_id.get(&id)?;
-        self.by_id.get(&p.merged_into.unwrap_or(p.id))
-    }
-
-    /// The producer a row names, and the column that named it.
-    fn find(&self, row: &Row, commune: Option<&str>, confirm: bool) -> Result<(&Placed, &'static str), RowError> {
-        let refuse = |field: &str, why: Invalid| Err(RowError::new(row.number, field, why));
-        let tax = row.get("producer_tax_code").trim();
-        if !tax.is_empty() {
-            let tax = match TaxCode::parse(tax) {
-                Ok(t) => t,
-                Err(why) => return refuse("producer_tax_code", why),
-            };
-            return match self.by_tax.get(tax.as_str()).and_then(|id| self.live(*id)) {
-                Some(p) => Ok((p, "producer_tax_code")),
-                None => refuse("producer_tax_code", Invalid::new("import-producer-unknown").with("tax_code", &tax)),
-            };
-        }
-        let code = row.get("producer_code").trim();
-        if !code.is_empty() {
-            return match parse_platform_code(code).and_then(|id| self.live(id)) {
-                Some(p) => Ok((p, "producer_code")),
-                None => refuse("producer_code", Invalid::new("import-producer-code-unknown").with("code", code)),
-            };
-        }
-        let name = row.get("producer_name").trim();
-        let (Some(commune), false) = (commune, name.is_empty()) else {
-            return refuse("producer_tax_code", Invalid::new("import-producer-required"));
+/// The producer a row names: by tax code, platform code, or name with its commune (only when a
+/// person confirmed such links); a row naming none updates the product its code matched.
+fn find<'a>(
+    owners: &'a Owners,
+    row: &Row,
+    commune: Option<&str>,
+    confirm: bool,
+    coded: Option<i64>,
+) -> Result<&'a Placed, RowError> {
+    let refuse = |field: &str, why: Invalid| Err(RowError::new(row.number, field, why));
+    let tax = row.get("producer_tax_code").trim();
+    if !tax.is_empty() {
+        let tax = match TaxCode::parse(tax) {
+            Ok(t) => t,
+            Err(why) => return refuse("producer_tax_code", why),
         };
-        let found = self.by_name.get(&(commune.to_owned(), fold(name))).map_or(&[][..], Vec::as_slice);
-        match found {
-            [] => refuse("producer_name", Invalid::new("import-producer-name-unknown").with("name", name)),
-            [id] => match self.by_id.get(id) {
-                Some(p) if confirm => Ok((p, "producer_name")),
-                _ => refuse(
-                    "producer_name",
-                    Invalid::new("import-producer-by-name").with("name", name).with("code", platform_code(*id)),
-                ),
-            },
-            many => refuse(
-                "producer_name",
-                Invalid::new("import-producer-name-ambiguous")
-                    .with("name", name)
-                    .with("codes", many.iter().map(|id| platform_code(*id)).collect::<Vec<_>>().join(", ")),
-            ),
-        }
+        return match owners.by_tax(tax.as_str()) {
+            Some(p) => Ok(p),
+            None => refuse("producer_tax_code", Invalid::new("import-producer-unknown").with("tax_code", &tax)),
+        };
+    }
+    let code = row.get("producer_code").trim();
+    if !code.is_empty() {
+        return match parse_platform_code(code).and_then(|id| owners.live(id)) {
+            Some(p) => Ok(p),
+            None => refuse("producer_code", Invalid::new("import-producer-code-unknown").with("code", code)),
+        };
+    }
+    let name = row.get("producer_name").trim();
+    if name.is_empty() {
+        return match coded.and_then(|id| owners.live(id)) {
+            Some(p) => Ok(p),
+            None => refuse("producer_tax_code", Invalid::new("import-producer-required")),
+        };
+    }
+    let Some(commune) = commune else {
+        return refuse("producer_commune", Invalid::new("import-producer-required"));
+    };
+    let found: Vec<&Placed> = owners.named(commune, name).into_iter().filter(|p| p.deleted_at.is_none()).collect();
+    match found.as_slice() {
+        [] => refuse("producer_name", Invalid::new("import-producer-name-unknown").with("name", name)),
+        [p] if confirm => Ok(p),
+        [p] => refuse(
+            "producer_name",
+            Invalid::new("import-producer-by-name").with("name", name).with("code", platform_code(p.id)),
+        ),
+        many => refuse(
+            "producer_name",
+            Invalid::new("import-producer-name-ambiguous")
+                .with("name", name)
+                .with("codes", many.iter().map(|p| platform_code(p.id)).collect::<Vec<_>>().join(", ")),
+        ),
     }
 }
 
@@ -261,14 +237,14 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
     let mut report = Report { rows: rows.len(), ..Report::default() };
     let set = store::criteria::current().map_err(|detail| store::StoreError::Corrupt { table: "criteria", detail })?;
 
+    // The products on record rows name by code.
+    let codes: BTreeSet<String> =
+        rows.iter().filter_map(|r| ProductCode::parse(r.get("code")).ok().map(|c| c.to_string())).collect();
+    let by_code = products::by_codes(db.conn(), &codes).await?;
+
     // A producer named by name is looked for in its commune (a code or a name in the province).
     let scope = scope_province(&options.scope);
-    let mut province_rows: Vec<Row> = rows.clone();
-    for r in &mut province_rows {
-        let p = r.get("producer_province").to_owned();
-        r.values.insert("province", p);
-    }
-    let places = Places::load(db, &province_rows, scope.as_deref()).await?;
+    let places = Places::load(db, rows.iter().map(|r| r.get("producer_province")), scope.as_deref()).await?;
     let mut communes_of: HashMap<usize, Result<Option<String>, RowError>> = HashMap::new();
     for r in rows {
         let raw = r.get("producer_commune");
@@ -297,14 +273,17 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
         communes_of.insert(r.number, found);
     }
     let communes: BTreeSet<String> = communes_of.values().filter_map(|c| c.as_ref().ok().cloned().flatten()).collect();
-    let owners = Owners::load(db, rows, &communes).await?;
+    let taxes: BTreeSet<String> =
+        rows.iter().filter_map(|r| TaxCode::parse(r.get("producer_tax_code")).ok().map(String::from)).collect();
+    let ids: BTreeSet<i64> = rows
+        .iter()
+        .filter_map(|r| parse_platform_code(r.get("producer_code")))
+        .chain(by_code.values().map(|p| p.producer_id))
+        .collect();
+    let owners = Owners::load(db, &taxes, &ids, &communes).await?;
 
-    // The products on record rows name by code, or by name within their producer.
-    let codes: BTreeSet<String> =
-        rows.iter().filter_map(|r| ProductCode::parse(r.get("code")).ok().map(|c| c.to_string())).collect();
-    let by_code = products::by_codes(db.conn(), &codes).await?;
-    let owner_ids: BTreeSet<i64> = owners.by_id.values().map(|p| p.merged_into.unwrap_or(p.id)).collect();
-    let by_name: HashMap<String, Product> = products::of_producers(db.conn(), &owner_ids)
+    // … or by name within their producer.
+    let by_name: HashMap<String, Product> = products::of_producers(db.conn(), &owners.ids())
         .await?
         .into_iter()
         .map(|p| (name_key(p.producer_id, &p.name), p))
@@ -324,8 +303,12 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                 }
                 None => None,
             };
-            let producer = match owners.find(row, commune.as_deref(), options.confirm_name_links) {
-                Ok((p, _)) if p.deleted_at.is_some() => {
+            let coded = ProductCode::parse(row.get("code"))
+                .ok()
+                .and_then(|c| by_code.get(&c.to_string()))
+                .map(|p| p.producer_id);
+            let producer = match find(&owners, row, commune.as_deref(), options.confirm_name_links, coded) {
+                Ok(p) if p.deleted_at.is_some() => {
                     errors.push(RowError::new(
                         row.number,
                         "producer_tax_code",
@@ -333,7 +316,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                     ));
                     None
                 }
-                Ok((p, _)) => Some(p.clone()),
+                Ok(p) => Some(p.clone()),
                 Err(e) => {
                     if errors.is_empty() {
                         errors.push(e);
@@ -462,7 +445,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
         if let (Some(f), Some(id)) = (&mut c.certificate, c.existing)
             && f.number.is_empty()
         {
-            f.number = certificates::placeholder_number(id, f.issued_on);
+            f.number = placeholder_number(id, f.issued_on);
         }
     }
     let numbers: BTreeSet<String> =
@@ -500,8 +483,10 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                     let from_news = awaiting.iter().find(|a| {
                         f.evidence.on_file()
                             && existing.is_some_and(|p| p.id == a.product_id)
-                            && a.stars == i64::from(f.stars.get())
-                            && a.issued_on.year() == f.issued_on.year()
+                            && completes(
+                                (u8::try_from(a.stars).unwrap_or(0), a.issued_on),
+                                (f.stars.get(), f.issued_on),
+                            )
                     });
                     match from_news {
                         Some(a) => (None, Some((a.id, f))),

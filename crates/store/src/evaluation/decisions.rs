@@ -7,7 +7,9 @@ use crate::audit::{self, Change, Who};
 use crate::certificates::{self, Certificate, CertificateFact, Level};
 use crate::db::{execute, fetch_one, fetch_optional, now};
 use crate::{Result, StoreError, Tx};
-use domain::certificate::{Authority, CertificateStatus, Evidence, IssuerKind, Stars, expiry, may_revoke};
+use domain::certificate::{
+    Authority, CertificateStatus, Evidence, IssuerKind, Stars, expiry, may_revoke, ministry_name, province_committee,
+};
 use domain::evaluation::{RevocationGround, State, Step, certificate_number};
 use domain::text::clean;
 use domain::{FieldErrors, Invalid};
@@ -179,10 +181,10 @@ pub async fn recognise(
         let number = next_certificate_number(tx, issuer, d.signed_on.year()).await?;
         // The authority as it is named on the day it signs.
         let (issuer_kind, issuer_name) = match issuer {
-            Issuer::Central => (IssuerKind::Ministry, "Bộ Nông nghiệp và Môi trường".to_owned()),
+            Issuer::Central => (IssuerKind::Ministry, ministry_name(d.signed_on).to_owned()),
             Issuer::Province(_) => {
-                let province = crate::units::province(tx, &g.province_code).await?;
-                (IssuerKind::Province, format!("Ủy ban nhân dân {}", province.map(|p| p.name).unwrap_or_default()))
+                let province = crate::units::province(tx, &g.province_code).await?.ok_or(StoreError::NotFound)?;
+                (IssuerKind::Province, province_committee(&province.name))
             }
         };
         let fact = CertificateFact {

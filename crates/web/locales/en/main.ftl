@@ -1534,3 +1534,4 @@ import-map-ignore = — Ignore —
 import-map-import = Import
 import-map-unknown = There is no column “{ $column }”.
 import-upload-gone = The uploaded file is gone (kept a day at most, or already imported); please upload it again.
+invalid-certificate-complete = This recognition already has its decision on file.

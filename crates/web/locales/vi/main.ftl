@@ -1534,3 +1534,4 @@ import-map-ignore = — Bỏ qua —
 import-map-import = Nhập
 import-map-unknown = Không có cột «{ $column }».
 import-upload-gone = Tệp đã tải lên không còn (giữ tối đa một ngày, hoặc đã được nhập); hãy tải lên lại.
+invalid-certificate-complete = Công nhận này đã có quyết định trong hồ sơ.

@@ -40,7 +40,6 @@ pub fn routes() -> Routes {
         .post("/producers", Act(EditRegistry), registry::producers::create)
         .get("/producers/new", Act(EditRegistry), registry::producers::new_form)
         .get("/producers/duplicates", Act(ManageRegistry), registry::merge::list)
-        .get("/certificates/awaiting", Act(ManageRegistry), registry::exchange::awaiting)
         .get("/producers/{id}/merge", Act(ManageRegistry), registry::merge::confirm)
         .post("/producers/{id}/merge", Act(ManageRegistry), registry::merge::merge)
         .get("/producers/{id}", CertifiedOr(ReadRecords), registry::producers::show)

@@ -523,3 +523,43 @@ pub async fn verify(State(state): State<AppState>, ctx: PageCtx, Path(number): P
     let code = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
     Ok(render_status(code, &VerifyPage { ctx, number, found }))
 }
+
+struct AwaitingRow {
+    product_id: i64,
+    product_name: String,
+    product_code: String,
+    producer_name: String,
+    stars: String,
+    issued: String,
+    issuer: String,
+    source: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation/awaiting.html")]
+struct AwaitingPage {
+    ctx: PageCtx,
+    rows: Vec<AwaitingRow>,
+}
+
+/// `/certificates/awaiting`: recognitions recorded from news or another source whose decision
+/// the office still has to find.
+pub async fn awaiting(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
+    let listing = caller.listing(Action::ManageRegistry)?;
+    let t = ctx.t;
+    let rows = store::certificates::awaiting_decision(state.db().conn(), &listing)
+        .await?
+        .into_iter()
+        .map(|a| AwaitingRow {
+            stars: super::stars_text(Some(a.stars)),
+            issued: crate::fmt::date(a.issued_on),
+            issuer: if a.issuer_name.is_empty() { "—".to_owned() } else { a.issuer_name.clone() },
+            source: evidence_text(t, &a.evidence).unwrap_or_default(),
+            product_id: a.product_id,
+            product_name: a.product_name,
+            product_code: a.product_code,
+            producer_name: a.producer_name,
+        })
+        .collect();
+    Ok(crate::page::render(&AwaitingPage { ctx, rows }))
+}

@@ -63,6 +63,7 @@ pub fn routes() -> Routes {
         .get("/evaluation/decisions", Office, decisions::page)
         .post("/evaluation/decisions", Office, decisions::recognise)
         .post("/evaluation/forward", Act(ManageEvaluation), decisions::forward)
+        .get("/certificates/awaiting", Act(ManageRegistry), decisions::awaiting)
         .get("/certificates/{number}", Act(ReadRecords), decisions::certificate)
         .get("/certificates/{number}/pdf", Act(ReadRecords), decisions::pdf)
         .post("/certificates/{number}/revoke", Act(ManageEvaluation), decisions::revoke)

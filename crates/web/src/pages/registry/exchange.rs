@@ -176,7 +176,7 @@ pub async fn upload(
         return Ok(Redirect::to(&format!("/registry/import/{token}")).into_response());
     }
     let report =
-        run(&state, kind, bytes.to_vec(), Mapping::new(), &options(&me, scope, good_rows, confirm, false)).await?;
+        run(&state, kind, bytes.to_vec(), Mapping::default(), &options(&me, scope, good_rows, confirm, false)).await?;
     let outcome = Outcome::new(ctx.t, report);
     let status = outcome.status(false);
     Ok(render_status(
@@ -259,7 +259,9 @@ async fn map_page(
     let flag = |name: &str| form.iter().any(|(k, v)| k == name && !v.is_empty());
     let (good_rows, confirm, import) =
         (flag("good_rows"), flag("confirm_name_links"), form.iter().any(|(k, v)| k == "action" && v == "import"));
-    let (headers, sample) = match exchange::sheet::sample(&upload.bytes) {
+    // Read alone and off the async workers, like the import itself.
+    let bytes = upload.bytes.clone();
+    let (headers, sample) = match state.heavy().run(u64::MAX, move || exchange::sheet::sample(&bytes)).await? {
         Ok(found) => found,
         Err(e) => {
             let report = Report { file_error: Some(e), ..Report::default() };
@@ -279,16 +281,14 @@ async fn map_page(
         }
     };
     let picked = chosen(kind, &headers, form)?;
-    let mut mapping = Mapping::new();
+    let mut mapping = Mapping::default();
     let mut rows = Vec::with_capacity(headers.len());
     for (i, header) in headers.iter().enumerate() {
         let column = match picked[i] {
             Some(choice) => choice,
             None => exchange::columns::column_for(kind.columns(), header).map(|c| c.key),
         };
-        if !header.is_empty() {
-            mapping.insert(domain::text::fold(header), column);
-        }
+        mapping.positions.insert(i, column);
         rows.push(MapRow {
             header: header.clone(),
             sample: sample.get(i).cloned().unwrap_or_default(),
@@ -385,44 +385,4 @@ pub async fn export(
         other => AppError::internal(other),
     })?;
     Ok(download(bytes, format, &format!("{}-{}.{}", kind.as_str(), today(), format.extension())))
-}
-
-struct AwaitingRow {
-    product_id: i64,
-    product_name: String,
-    product_code: String,
-    producer_name: String,
-    stars: String,
-    issued: String,
-    issuer: String,
-    source: String,
-}
-
-#[derive(Template)]
-#[template(path = "registry/awaiting.html")]
-struct AwaitingPage {
-    ctx: PageCtx,
-    rows: Vec<AwaitingRow>,
-}
-
-/// `/certificates/awaiting`: recognitions recorded from news or another source whose decision
-/// the office still has to find.
-pub async fn awaiting(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
-    let listing = caller.listing(Action::ManageRegistry)?;
-    let t = ctx.t;
-    let rows = store::certificates::awaiting_decision(state.db().conn(), &listing)
-        .await?
-        .into_iter()
-        .map(|a| AwaitingRow {
-            stars: crate::pages::evaluation::stars_text(Some(a.stars)),
-            issued: crate::fmt::date(a.issued_on),
-            issuer: if a.issuer_name.is_empty() { "—".to_owned() } else { a.issuer_name.clone() },
-            source: crate::pages::evaluation::evidence_text(t, &a.evidence).unwrap_or_default(),
-            product_id: a.product_id,
-            product_name: a.product_name,
-            product_code: a.product_code,
-            producer_name: a.producer_name,
-        })
-        .collect();
-    Ok(render(&AwaitingPage { ctx, rows }))
 }

@@ -581,7 +581,8 @@ fn product_jsonld(
             doc["offers"] = json!({"@type": "Offer", "price": price, "priceCurrency": "VND"});
         }
     }
-    if let (Some(c), Some(s)) = (certificate, status) {
+    // A recognition whose decision is not on file has no certificate to name.
+    if let (Some(c), Some(s)) = (certificate.filter(|c| c.decision_on_file()), status) {
         doc["hasCertification"] = json!({
             "@type": "Certification",
             "name": "OCOP",
@@ -591,11 +592,7 @@ fn product_jsonld(
             "certificationRating": {"@type": "Rating", "ratingValue": c.stars, "bestRating": 5, "worstRating": 3},
             "validFrom": c.issued_on.to_string(),
             "expires": c.expires_on.to_string(),
-            "issuedBy": {"@type": "Organization", "name": match &c.issuing_province {
-                Some(code) if *code == p.province_code => format!("Ủy ban nhân dân {}", p.province_name),
-                Some(code) => format!("Ủy ban nhân dân tỉnh, thành phố mã {code}"),
-                None => "Bộ Nông nghiệp và Môi trường".to_owned(),
-            }},
+            "issuedBy": {"@type": "Organization", "name": c.issuer(&p.province_name)},
         });
     }
     crate::page::script_json(&doc)
