@@ -61,6 +61,11 @@ impl TestDb {
         }
     }
 
+    /// A migrated SQLite database whatever the backend under test (to compare the two).
+    pub async fn on_sqlite() -> TestDb {
+        Self::sqlite().await
+    }
+
     /// A database with nothing in it, not even migrations.
     pub async fn empty() -> TestDb {
         match std::env::var(ENV) {
