@@ -1,5 +1,6 @@
 //! `ocop`: the platform's server and command line.
 
+mod backup;
 mod config;
 mod criteria_cli;
 mod exchange_cli;
@@ -131,6 +132,20 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Back the database up: SQLite as a consistent copy while serving, PostgreSQL with pg_dump.
+    Backup {
+        /// The file to write (it must not exist).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Restore a backup into the configured database (stop the servers first); checks the schema
+    /// version and the audit chain after.
+    Restore {
+        file: std::path::PathBuf,
+        /// Replace a database that already holds a deployment.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -190,6 +205,8 @@ async fn main() -> ExitCode {
         }
         Command::User { action } => users::run(&cli.config, action).await,
         Command::Audit { action: AuditAction::Verify } => audit_verify(&cli.config).await,
+        Command::Backup { out } => backup::backup(&cli.config, &out).await,
+        Command::Restore { file, force } => backup::restore(&cli.config, &file, force).await,
         Command::Labels { limit } => labels(&cli.config, limit).await,
         Command::Import { kind, file, good_rows, year, dry_run, confirm_name_links, columns } => {
             let how = exchange_cli::ImportArgs { good_rows, year, dry_run, confirm_name_links, columns };

@@ -257,3 +257,122 @@ async fn import_reports_by_header_previews_and_fails_when_rows_were_skipped() {
     assert!(!stderr(&mapped).contains("không thuộc mẫu"), "{}", stderr(&mapped));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every row of every table, each value as text, in a stable order.
+async fn every_row(db: &store::Db) -> std::collections::BTreeMap<String, Vec<Vec<Option<String>>>> {
+    use sea_orm::Statement;
+    let c = db.conn();
+    let backend = c.get_database_backend();
+    let query =
+        |sql: String| async move { c.query_all_raw(Statement::from_string(backend, sql)).await.expect("query") };
+    let postgres = db.backend() == store::Backend::Postgres;
+    let tables: Vec<String> = query(if postgres {
+        "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public'".into()
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'".into()
+    })
+    .await
+    .iter()
+    .map(|r| r.try_get::<String>("", "name").expect("name"))
+    .collect();
+    let mut all = std::collections::BTreeMap::new();
+    for t in tables {
+        let columns: Vec<String> = query(if postgres {
+            format!(
+                "SELECT column_name::text AS name FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name = '{t}' ORDER BY ordinal_position"
+            )
+        } else {
+            format!("SELECT name FROM pragma_table_info('{t}') ORDER BY cid")
+        })
+        .await
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").expect("column"))
+        .collect();
+        // Text on PostgreSQL (bytea shows as hex there); hex on SQLite, whose blobs are not text.
+        let select: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                if postgres {
+                    format!("CAST(\"{c}\" AS TEXT) AS \"{c}\"")
+                } else {
+                    format!("CASE WHEN \"{c}\" IS NULL THEN NULL ELSE hex(\"{c}\") END AS \"{c}\"")
+                }
+            })
+            .collect();
+        let order: Vec<String> = (1..=columns.len()).map(|n| n.to_string()).collect();
+        let rows = query(format!("SELECT {} FROM \"{t}\" ORDER BY {}", select.join(", "), order.join(", "))).await;
+        let values = rows
+            .iter()
+            .map(|r| columns.iter().map(|c| r.try_get::<Option<String>>("", c).expect("value")).collect())
+            .collect();
+        all.insert(t, values);
+    }
+    all
+}
+
+#[tokio::test]
+async fn a_backup_restores_every_row_and_refuses_to_overwrite_unless_told() {
+    let t = TestDb::new().await;
+    let who = store::audit::Who::system();
+    let tx = t.db.write().await.expect("begin");
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "HTX Mật ong Ba Vì".into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    store::producers::create(&tx, &who, &input.parse().expect("valid"), false).await.expect("producer");
+    let second = domain::registry::ProducerInput { name: "HTX Gốm sứ Bát Tràng".into(), ..input };
+    store::producers::create(&tx, &who, &second.parse().expect("valid"), false).await.expect("producer");
+    tx.commit().await.expect("commit");
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("ocop.backup");
+    let path = file.to_str().expect("path");
+
+    let made = ocop(&t.url, &["backup", "--out", path]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(stdout(&made).contains("Đã sao lưu"), "{}", stdout(&made));
+    assert_eq!(ocop(&t.url, &["backup", "--out", path]).status.code(), Some(2), "an existing file is kept");
+
+    let target = TestDb::empty().await;
+    let restored = ocop(&target.url, &["restore", path]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert!(stdout(&restored).contains("nhật ký toàn vẹn"), "{}", stdout(&restored));
+    let back = store::Db::connect(&target.url, &store::DbOptions::default()).await.expect("open");
+    let (before, after) = (every_row(&t.db).await, every_row(&back).await);
+    assert!(before.get("producer").is_some_and(|rows| rows.len() == 2) && before["audit_log"].len() == 2);
+    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+    for (table, rows) in &before {
+        assert!(after[table] == *rows, "table {table} differs after the restore");
+    }
+
+    // A database holding a deployment is not overwritten unless told.
+    let refused = ocop(&target.url, &["restore", path]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("--force"));
+    let forced = ocop(&target.url, &["restore", path, "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+
+    // A SQLite backup made by a newer version is refused before anything is replaced.
+    if t.db.backend() == store::Backend::Sqlite {
+        let newer = dir.path().join("newer.backup");
+        std::fs::copy(&file, &newer).expect("copy");
+        let copy = store::Db::connect(&format!("sqlite://{}", newer.display()), &store::DbOptions::default())
+            .await
+            .expect("open");
+        copy.conn()
+            .execute_unprepared(
+                "INSERT INTO ocop_migration (version, name, checksum, applied_at) VALUES (999, 'future', '', 0)",
+            )
+            .await
+            .expect("a future version");
+        copy.conn().clone().close().await.expect("close");
+        let fresh = TestDb::empty().await;
+        let refused = ocop(&fresh.url, &["restore", newer.to_str().expect("path")]);
+        assert!(!refused.status.success() && stderr(&refused).contains("999"), "{}", stderr(&refused));
+        let untouched = store::Db::connect(&fresh.url, &store::DbOptions::default()).await.expect("open");
+        assert!(!store::backup::holds_deployment(&untouched).await.expect("check"), "nothing was put in place");
+    }
+}

@@ -9,6 +9,7 @@
 //! - every write runs in [`Db::write`], which takes SQLite's write lock up front (`IMMEDIATE`).
 
 pub mod audit;
+pub mod backup;
 pub mod certificates;
 pub mod criteria;
 mod db;
