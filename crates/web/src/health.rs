@@ -54,6 +54,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => store::migrate::check(state.db()).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
+    // The database answers; the label scans must also reach it.
+    let ready = match (ready, state.scan_log().trouble().await) {
+        (Ok(()), Some(trouble)) => Err(trouble.to_owned()),
+        (ready, _) => ready,
+    };
     match ready {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(reason) => {

@@ -83,6 +83,18 @@ impl ScanLog {
         self.accepted.load(Ordering::Relaxed)
     }
 
+    /// Why the scan log cannot take scans as it should, if so: its writer has stopped, or its
+    /// buffer is more than nine tenths full (the database is not keeping up; scans are about to
+    /// be dropped). For `/readyz`.
+    pub async fn trouble(&self) -> Option<&'static str> {
+        let stopped = self.task.lock().await.as_ref().is_none_or(JoinHandle::is_finished);
+        if stopped {
+            return Some("the scan writer has stopped");
+        }
+        let (free, all) = (self.sender.capacity(), self.sender.max_capacity());
+        (free * 10 < all).then_some("the scan buffer is more than nine tenths full")
+    }
+
     /// Holds the writer (maintenance, tests); scans keep buffering up to the capacity.
     pub fn pause(&self) {
         let _ = self.paused.send(true);

@@ -393,6 +393,10 @@ async fn operational_endpoints() {
     let mut c = app.client();
     assert_eq!(c.get("/healthz").await.text, "ok");
     assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
+    // Scans that can no longer reach the database make the instance not ready.
+    let scans_stopped = TestApp::new().await;
+    scans_stopped.state.scan_log().shutdown().await;
+    assert_eq!(scans_stopped.client().get("/readyz").await.status, StatusCode::SERVICE_UNAVAILABLE);
     c.get("/units").await;
     // Metrics are the operator's: without the token there is nothing there.
     assert_eq!(c.get("/metrics").await.status, StatusCode::NOT_FOUND);
