@@ -1,0 +1,181 @@
+//! No acknowledged write is lost when the server is killed: writers register producers and their
+//! products through the HTTP API, every answered request is noted, the server gets `kill -9` in
+//! the middle of the load, comes back, and every noted record is there with the audit chain whole.
+//! On the backend under test; a bounded load (not timed: the kill comes after a number of answers).
+
+use domain::role::{Role, Scope};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use store::testing::TestDb;
+
+const PASSWORD: &str = "Mật-khẩu-thử-2026";
+/// Answers to wait for before the kill; the writers keep going until it lands.
+const BEFORE_KILL: usize = 200;
+
+/// A write the server answered for: a producer's name, and its product's once that was answered.
+type Answered = (String, Option<String>);
+
+fn serve(url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ocop"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-migrate"])
+        .env_clear()
+        .env("OCOP_DATABASE_URL", url)
+        .env("OCOP_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ocop serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let addr = loop {
+        let line = lines.next().expect("the server prints its address").expect("line");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_owned();
+        }
+    };
+    // Keep reading what it prints so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+/// One HTTP/1.1 request on its own connection: the status and the whole answer, or `None` when
+/// the server is gone.
+fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, answer))
+}
+
+fn sign_in(addr: &str, email: &str) -> String {
+    let form = format!("email={}&password={}", email.replace('@', "%40"), percent(PASSWORD));
+    let (status, answer) =
+        request(addr, "POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded")], &form)
+            .expect("sign in");
+    assert_eq!(status, 303, "{answer}");
+    let cookie = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .filter(|c| !c.starts_with("flash"))
+        .expect("a session cookie");
+    cookie.split(';').next().expect("cookie").to_owned()
+}
+
+fn percent(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_write_survives_kill_9() {
+    let t = TestDb::new().await;
+    let email = "clerk@hanoi.test";
+    {
+        let hash = domain::password::hash(&domain::password::Password::parse(PASSWORD).expect("policy")).expect("hash");
+        let draft = store::users::UserDraft {
+            email: domain::email::Email::parse(email).expect("email"),
+            display_name: "Văn phòng".into(),
+            role: Role::ProvinceOffice,
+            scope: Scope::Province { province: domain::place::ProvinceCode::parse("01").expect("p") },
+        };
+        let tx = t.db.write().await.expect("begin");
+        store::users::create(&tx, &store::audit::Who::system(), &draft, &hash, false).await.expect("user");
+        tx.commit().await.expect("commit");
+    }
+    let (mut server, addr) = serve(&t.url);
+    let cookie = sign_in(&addr, email);
+
+    // Two writers: a producer, then a product of it, as fast as answers come.
+    let acknowledged: Arc<Mutex<Vec<Answered>>> = Arc::default();
+    let gone = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (addr, cookie, acknowledged, gone) = (addr.clone(), cookie.clone(), acknowledged.clone(), gone.clone());
+            std::thread::spawn(move || {
+                let json = [("Content-Type", "application/json"), ("Cookie", cookie.as_str())];
+                for i in 0.. {
+                    let name = format!("HTX Thử tải {w}-{i}");
+                    let body = format!(r#"{{"legal_type":"HTX","name":"{name}","province":"01","commune":"00577"}}"#);
+                    let Some((status, answer)) = request(&addr, "POST", "/api/v1/producers", &json, &body) else {
+                        break;
+                    };
+                    if status != 201 {
+                        assert!(gone.load(Ordering::Relaxed) || status >= 500, "refused: {answer}");
+                        break;
+                    }
+                    acknowledged.lock().expect("lock").push((name.clone(), None));
+                    let id = answer
+                        .split("\"id\":")
+                        .nth(1)
+                        .and_then(|s| s.split([',', '}']).next())
+                        .expect("id")
+                        .trim()
+                        .to_owned();
+                    let product = format!("Mật ong thử {w}-{i}");
+                    let body = format!(r#"{{"producer_id":{id},"name":"{product}","sheet":"04"}}"#);
+                    let Some((status, _)) = request(&addr, "POST", "/api/v1/products", &json, &body) else { break };
+                    if status == 201 {
+                        acknowledged.lock().expect("lock").push((name, Some(product)));
+                    }
+                }
+            })
+        })
+        .collect();
+    while acknowledged.lock().expect("lock").len() < BEFORE_KILL {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    gone.store(true, Ordering::Relaxed);
+    server.kill().expect("kill -9");
+    let _ = server.wait();
+    for w in writers {
+        w.join().expect("writer");
+    }
+
+    // Back up: the server starts on what it left, and everything it answered for is there.
+    let (mut again, addr) = serve(&t.url);
+    let ready = request(&addr, "GET", "/readyz", &[], "").expect("ready");
+    let _ = again.kill();
+    let _ = again.wait();
+    assert_eq!(ready.0, 200, "{}", ready.1);
+    let db = store::Db::connect(&t.url, &store::DbOptions::default()).await.expect("open");
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    let listing = domain::access::Listing::All;
+    let mut all = Vec::new();
+    for page in 1.. {
+        let found = store::producers::search(db.conn(), &listing, &Default::default(), store::Page::new(page, 200))
+            .await
+            .expect("producers");
+        let last = found.items.len() < 200;
+        all.extend(found.items);
+        if last {
+            break;
+        }
+    }
+    for (producer, product) in &acknowledged {
+        let p = all.iter().find(|p| &p.name == producer).unwrap_or_else(|| panic!("{producer} was lost"));
+        if let Some(product) = product {
+            let held = store::products::of_producer(db.conn(), p.id).await.expect("products");
+            assert!(held.iter().any(|x| &x.name == product), "{product} was lost");
+        }
+    }
+    let chain = store::audit::verify(db.conn()).await.expect("verify");
+    assert!(chain.broken.is_none(), "the audit chain holds");
+    assert!(chain.entries >= acknowledged.len() as i64);
+    eprintln!(
+        "acknowledged {} writes before kill -9; all {} found after restart",
+        acknowledged.len(),
+        acknowledged.len()
+    );
+}
