@@ -1110,6 +1110,7 @@ async fn the_office_imports_its_own_spreadsheet_through_mapping_and_preview() {
     b.click("#import-repreview").await;
     let preview = b.wait_for_text("#import-report", "Đây là bản xem trước").await;
     assert!(preview.contains("2 thêm mới") && preview.contains("Ghi chú"), "{preview}");
+    assert!(preview.contains("Số sao: 4★") && preview.contains("Số sao: 3★"), "each recognition shown: {preview}");
     b.click("#import-confirm").await;
     b.wait_for_text("#import-written", "Đã ghi dữ liệu").await;
     b.screenshot("import-done-desktop.png").await;

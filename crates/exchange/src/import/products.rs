@@ -533,7 +533,12 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
             if change.action == "unchanged" {
                 change.action = "updated";
             }
-            change.fields.push(("certificate_number".into(), String::new(), f.number.clone()));
+            // A recognition without its decision has no number to show: its stars say it.
+            change.fields.push(if f.number.is_empty() {
+                ("rank".into(), String::new(), format!("{}★", f.stars.get()))
+            } else {
+                ("certificate_number".into(), String::new(), f.number.clone())
+            });
         }
         completions.extend(completing);
         report.changes.push(change);
