@@ -3,6 +3,8 @@
 //! arbitrary Unicode, and mutations of valid inputs. CI runs the default 256 cases each;
 //! `scripts/fuzz` runs them for minutes (`PROPTEST_CASES`).
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::criteria::CriteriaSet;
 use domain::digital_link::DigitalLink;
 use domain::epcis::{ObjectEvent, events_of};

@@ -1,5 +1,7 @@
 //! Imports and exports on the backend under test.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::access::Listing;
 use domain::place::ProvinceCode;
 use exchange::{Format, Kind, Options, Report, export};

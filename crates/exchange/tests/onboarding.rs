@@ -3,6 +3,8 @@
 //! codes, columns the template lacks, re-imports that leave unmapped fields alone, certificate
 //! numbers held by another product, previews, and merging a producer recorded twice.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::access::Listing;
 use exchange::{Kind, Options, Report};
 use store::audit::Who;

@@ -2,6 +2,8 @@
 //! real workbook with bytes changed. Reading refuses or returns rows; it never panics, and never
 //! returns more than the limits allow. `scripts/fuzz` runs these for minutes.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use exchange::sheet::{self, MAX_COLUMNS, MAX_ROWS};
 use exchange::{Format, Kind, export};
 use proptest::prelude::*;

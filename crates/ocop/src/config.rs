@@ -22,9 +22,9 @@ pub struct Config {
     #[arg(long, global = true, env = "OCOP_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
-    /// Address users reach the platform at, e.g. https://ocop.hanoi.gov.vn (used for links and
+    /// Address users reach the platform at, e.g. `https://ocop.hanoi.gov.vn` (used for links and
     /// QR codes; https makes cookies Secure and sends HSTS). Required when listening on an address
-    /// other than loopback; on loopback it defaults to http://<listen address>.
+    /// other than loopback; on loopback it defaults to `http://<listen address>`.
     #[arg(long, global = true, env = "OCOP_PUBLIC_URL")]
     pub public_url: Option<String>,
 

@@ -1,5 +1,7 @@
 //! The `ocop` binary as an operator uses it, against the backend under test.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use sea_orm::ConnectionTrait;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Output, Stdio};

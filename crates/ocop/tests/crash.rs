@@ -3,6 +3,8 @@
 //! the middle of the load, comes back, and every noted record is there with the audit chain whole.
 //! On the backend under test; a bounded load (not timed: the kill comes after a number of answers).
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::role::{Role, Scope};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

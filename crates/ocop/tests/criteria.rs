@@ -1,5 +1,7 @@
 //! `ocop criteria`: offline scoring as a producer or a council secretary uses it.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use serde_json::{Value, json};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,8 @@
 //! The storage conformance suite: the same assertions on SQLite and on PostgreSQL
 //! (`OCOP_TEST_DATABASE_URL=postgres://…`), each test on its own database.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::access::Listing;
 use domain::email::Email;
 use domain::place::{CommuneCode, ProvinceCode};

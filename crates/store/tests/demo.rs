@@ -1,5 +1,7 @@
 //! The demo data set on the backend under test.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use store::testing::TestDb;
 
 #[derive(sea_orm::FromQueryResult)]

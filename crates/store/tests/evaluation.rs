@@ -1,5 +1,7 @@
 //! The evaluation cycle in storage, on the backend under test: every step, and every refusal.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::criteria::{CriteriaSet, Kind as CriterionKind};
 use domain::evaluation::{Kind, RevocationGround, State};
 use domain::place::{CommuneCode, ProvinceCode};

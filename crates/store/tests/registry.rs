@@ -1,5 +1,7 @@
 //! Registry storage on the backend under test: producers, products, codes, certificates, search.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::access::Listing;
 use domain::certificate::{CertificateStatus, Stars, expiry};
 use domain::gtin::Gtin;

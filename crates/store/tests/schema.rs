@@ -5,6 +5,8 @@
 //! It needs both databases: on the PostgreSQL pass it compares a migrated PostgreSQL database with
 //! a migrated SQLite one; on a SQLite-only run it checks that SQLite's description is whole.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement};
 use std::collections::BTreeSet;
 use store::Backend;

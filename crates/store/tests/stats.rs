@@ -1,6 +1,8 @@
 //! Figures as of a date on hand-built certificate histories, and target rules on small known data,
 //! on the backend under test.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 use domain::certificate::Stars;
 use domain::place::{CommuneCode, ProvinceCode};
 use domain::producer::{LegalType, SalesChannel};

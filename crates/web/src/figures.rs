@@ -56,7 +56,7 @@ fn year_start(year: i32) -> Date {
 
 impl Query {
     /// Checks the filters: dates, their order, a known group. The province is the caller's
-    /// business ([`crate::pages::figures`] decides it).
+    /// business (the figures pages decide it).
     pub fn params(&self, today: Date) -> Result<Params, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut date = |field: &str, raw: &str| -> Option<Date> {

@@ -3,6 +3,8 @@
 //! decides is what it answers. The expected status comes from the declared gate and
 //! `domain::access`; the handler must agree. On the backend `OCOP_TEST_DATABASE_URL` names.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;

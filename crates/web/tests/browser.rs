@@ -2,6 +2,8 @@
 //! application served on a real socket. Screenshots land in `test-artifacts/` at the repository
 //! root.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use common::{PASSWORD, TestApp};

@@ -1,6 +1,8 @@
 //! The evaluation cycle over HTTP: every step a role may not take is refused with a clear
 //! message, and a refused step changes nothing.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;

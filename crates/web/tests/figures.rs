@@ -3,6 +3,8 @@
 //! numbers and as a PDF that says them, the targets and the lists behind them, the API, access by
 //! place, and bad filters. On the backend `OCOP_TEST_DATABASE_URL` names.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;

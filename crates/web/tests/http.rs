@@ -1,5 +1,7 @@
 //! The application through HTTP, on the backend `OCOP_TEST_DATABASE_URL` names.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;

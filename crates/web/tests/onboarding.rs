@@ -1,6 +1,10 @@
 //! Loading a province's real records through HTTP: certificate numbers with `/` and Vietnamese
 //! letters whose links and QR work, old districts of merged provinces listed and kept when a form
-//! is saved. On the backend `OCOP_TEST_DATABASE_URL` names.
+//! is saved, certificates of a former district and recognitions known from news on every page,
+//! duplicates merged, and the import's upload kept for its sender. On the backend
+//! `OCOP_TEST_DATABASE_URL` names.
+
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
 
 mod common;
 

@@ -2,6 +2,8 @@
 //! events, buyers' inquiries and the office's figures, with every refusal. On the backend
 //! `OCOP_TEST_DATABASE_URL` names.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;

@@ -1,5 +1,7 @@
 //! The registry through HTTP: pages, forms, scopes, search and the JSON API.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::body::Body;

@@ -1,6 +1,8 @@
 //! The guarantees a probe of the platform, tried as an attacker and as an operator would, found
 //! missing: each test here failed before its fix. On the backend `OCOP_TEST_DATABASE_URL` names.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;

@@ -3,6 +3,8 @@
 //! to a revocation proposal with its time limit, the record as a PDF, training classes, support
 //! records and funded label quotas. On the backend `OCOP_TEST_DATABASE_URL` names.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;

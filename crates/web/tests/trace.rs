@@ -1,6 +1,8 @@
 //! Traceability over HTTP: every Digital Link path form with its status and content, linksets,
 //! label orders and sheets, EPCIS capture and query, the scan buffer and the anomaly alerts.
 
+#![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
+
 mod common;
 
 use axum::http::StatusCode;
