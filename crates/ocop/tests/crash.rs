@@ -1,11 +1,12 @@
 //! No acknowledged write is lost when the server is killed: writers register producers and their
-//! products through the HTTP API, every answered request is noted, the server gets `kill -9` in
+//! products, and capture EPCIS events of a lot, through the HTTP API; every answered request is noted, the server gets `kill -9` in
 //! the middle of the load, comes back, and every noted record is there with the audit chain whole.
 //! On the backend under test; a bounded load (not timed: the kill comes after a number of answers).
 
 #![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
 
 use domain::role::{Role, Scope};
+use sea_orm::ConnectionTrait;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -96,8 +97,66 @@ async fn every_acknowledged_write_survives_kill_9() {
         store::users::create(&tx, &store::audit::Who::system(), &draft, &hash, false).await.expect("user");
         tx.commit().await.expect("commit");
     }
+    // A product with a lot whose traceability events a third writer captures.
+    let gtin14 = {
+        let who = store::audit::Who::system();
+        let tx = t.db.write().await.expect("begin");
+        let maker = domain::registry::ProducerInput {
+            legal_type: "HTX".into(),
+            name: "HTX Mật ong Ba Vì".into(),
+            province: "01".into(),
+            commune: "00577".into(),
+            ..Default::default()
+        };
+        let maker = store::producers::create(&tx, &who, &maker.parse().expect("valid"), false).await.expect("producer");
+        let gtin = domain::gtin::Gtin::from_twelve(&[8, 9, 3, 4, 5, 6, 3, 1, 3, 8, 1, 2]);
+        let honey = domain::registry::ProductDraft {
+            producer_id: maker.id,
+            name: "Mật ong hoa nhãn".into(),
+            sheet_code: "04".into(),
+            gtin: Some(gtin.clone()),
+            description: String::new(),
+            ingredients: String::new(),
+            packaging: String::new(),
+            price: None,
+            capacity: String::new(),
+        };
+        let code = store::products::CodeChoice::Next { year: 2026 };
+        let honey = store::products::create(&tx, &who, &honey, code, "26/2026/QĐ-TTg", false).await.expect("product");
+        let lot = store::trace::lots::LotInput {
+            code: "L1".into(),
+            produced_on: "01/11/2026".into(),
+            expires_on: "01/11/2027".into(),
+            quantity: "1.000".into(),
+            unit: "hũ".into(),
+        };
+        store::trace::lots::create(&tx, &who, honey.id, &lot.parse().expect("lot")).await.expect("lot");
+        tx.commit().await.expect("commit");
+        gtin.gtin14()
+    };
     let (mut server, addr) = serve(&t.url);
     let cookie = sign_in(&addr, email);
+    let events: Arc<Mutex<Vec<String>>> = Arc::default();
+    let capturer = {
+        let (addr, cookie, events) = (addr.clone(), cookie.clone(), events.clone());
+        std::thread::spawn(move || {
+            let json = [("Content-Type", "application/json"), ("Cookie", cookie.as_str())];
+            for i in 0u32.. {
+                let id = format!("urn:uuid:00000000-0000-4000-8000-{i:012}");
+                let body = format!(
+                    r#"{{"type":"ObjectEvent","eventID":"{id}","eventTime":"2026-11-21T09:00:00+07:00","eventTimeZoneOffset":"+07:00","action":"OBSERVE","bizStep":"shipping","quantityList":[{{"epcClass":"https://id.gs1.org/01/{gtin14}/10/L1","quantity":5}}]}}"#
+                );
+                let Some((status, answer)) = request(&addr, "POST", "/api/v1/epcis/events", &json, &body) else {
+                    break;
+                };
+                if !(200..300).contains(&status) {
+                    assert!(status >= 500, "refused: {answer}");
+                    break;
+                }
+                events.lock().expect("lock").push(id);
+            }
+        })
+    };
 
     // Two writers: a producer, then a product of it, as fast as answers come.
     let acknowledged: Arc<Mutex<Vec<Answered>>> = Arc::default();
@@ -144,6 +203,7 @@ async fn every_acknowledged_write_survives_kill_9() {
     for w in writers {
         w.join().expect("writer");
     }
+    capturer.join().expect("capturer");
 
     // Back up: the server starts on what it left, and everything it answered for is there.
     let (mut again, addr) = serve(&t.url);
@@ -172,12 +232,30 @@ async fn every_acknowledged_write_survives_kill_9() {
             assert!(held.iter().any(|x| &x.name == product), "{product} was lost");
         }
     }
+    let events = events.lock().expect("lock").clone();
+    assert!(!events.is_empty(), "events were captured before the kill");
+    for id in &events {
+        let found = db
+            .conn()
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                db.conn().get_database_backend(),
+                if db.backend() == store::Backend::Postgres {
+                    "SELECT event_id FROM epcis_event WHERE event_id = $1"
+                } else {
+                    "SELECT event_id FROM epcis_event WHERE event_id = ?"
+                },
+                [id.clone().into()],
+            ))
+            .await
+            .expect("query");
+        assert!(found.is_some(), "event {id} was lost");
+    }
     let chain = store::audit::verify(db.conn()).await.expect("verify");
     assert!(chain.broken.is_none(), "the audit chain holds");
     assert!(chain.entries >= acknowledged.len() as i64);
     eprintln!(
-        "acknowledged {} writes before kill -9; all {} found after restart",
+        "acknowledged {} registry writes and {} EPCIS captures before kill -9; all found after restart",
         acknowledged.len(),
-        acknowledged.len()
+        events.len()
     );
 }
