@@ -264,6 +264,7 @@ async fn measure(pg: Option<&str>, label: &str, communes: &[(String, String)]) -
         println!("== {label}: median of {RUNS} requests, ms (baseline /healthz {baseline:.2} ms)");
         println!("  {:<18} {:>10} {:>10}", "chart", "national", "province 01");
         let mut slowest = (String::new(), 0.0_f64);
+        // Every chart of `web::figures::CHARTS` (the bench stays off the web crate to build faster).
         for chart in [
             "stars",
             "groups",
@@ -276,6 +277,7 @@ async fn measure(pg: Option<&str>, label: &str, communes: &[(String, String)]) -
             "expiring",
             "inspections",
             "trainings",
+            "support",
             "sales_points",
             "inquiries",
             "scans_daily",

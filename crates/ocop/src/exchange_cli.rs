@@ -95,9 +95,16 @@ pub async fn import(config: &Config, kind_name: &str, file: &Path, how: ImportAr
     }
     if how.dry_run {
         for c in report.changes.iter().filter(|c| c.action != "unchanged") {
+            let mut line = format!("dòng {} · {}", c.row, t.get(c.action_key()));
+            if !c.record.is_empty() {
+                line.push_str(&format!(" {}", c.record));
+            }
             let fields: Vec<String> =
                 c.fields.iter().map(|(col, before, after)| format!("{col}: «{before}» → «{after}»")).collect();
-            println!("dòng {} · {} {} {}", c.row, t.get(c.action_key()), c.record, fields.join("; "));
+            if !fields.is_empty() {
+                line.push_str(&format!(" {}", fields.join("; ")));
+            }
+            println!("{line}");
         }
     }
     let seconds = started.elapsed().as_secs_f64();

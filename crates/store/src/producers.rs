@@ -634,25 +634,6 @@ pub async fn by_ids(c: &impl ConnectionTrait, ids: &BTreeSet<i64>) -> Result<Has
     Ok(rows.into_iter().map(|r| (r.id, Producer::from(r))).collect())
 }
 
-/// Producers by tax code, deleted ones included.
-pub async fn by_tax_codes(c: &impl ConnectionTrait, codes: &BTreeSet<String>) -> Result<HashMap<String, Producer>> {
-    let rows =
-        fetch_in::<Row, _>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE p.tax_code IN"), codes.iter().cloned())
-            .await?;
-    Ok(rows.into_iter().filter_map(|r| r.tax_code.clone().map(|t| (t, Producer::from(r)))).collect())
-}
-
-/// Producers without a tax code in these communes (they are recognised by name there).
-pub async fn untaxed_in(c: &impl ConnectionTrait, communes: &BTreeSet<String>) -> Result<Vec<Producer>> {
-    let rows = fetch_in::<Row, _>(
-        c,
-        &format!("SELECT {SELECT} FROM {FROM} WHERE p.tax_code IS NULL AND p.commune_code IN"),
-        communes.iter().cloned(),
-    )
-    .await?;
-    Ok(rows.into_iter().map(Producer::from).collect())
-}
-
 /// Who a producer is and where, for checking rows that name it.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct Placed {

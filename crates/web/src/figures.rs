@@ -18,16 +18,12 @@ pub struct Params {
     pub province: Option<String>,
     /// A product group (I–VI).
     pub group: Option<String>,
-    #[serde(serialize_with = "iso")]
+    #[serde(serialize_with = "crate::fmt::iso_date")]
     pub from: Date,
-    #[serde(serialize_with = "iso")]
+    #[serde(serialize_with = "crate::fmt::iso_date")]
     pub to: Date,
-    #[serde(serialize_with = "iso")]
+    #[serde(serialize_with = "crate::fmt::iso_date")]
     pub as_of: Date,
-}
-
-fn iso<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&d.to_string())
 }
 
 /// The filters as a query string carries them (dates `dd/mm/yyyy` or `yyyy-mm-dd`).

@@ -5,6 +5,11 @@
 use time::Month;
 use time::{Date, OffsetDateTime, UtcOffset};
 
+/// A date in JSON as `yyyy-mm-dd` (the `time` crate would write `[year, ordinal]`).
+pub fn iso_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&d.to_string())
+}
+
 const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
     Ok(offset) => offset,
     Err(_) => UtcOffset::UTC,

@@ -266,6 +266,7 @@ async fn a_former_districts_certificate_prints_and_verifies_with_that_authority_
         (api["issuer"].as_str(), api["issuer_kind"].as_str()),
         (Some("Ủy ban nhân dân huyện Gia Lâm"), Some("district"))
     );
+    assert_eq!(api["issued_on"].as_str(), Some(issued.to_string().as_str()), "dates as yyyy-mm-dd");
 
     // The recognition known from news: recognised, with what is on file said, and no PDF.
     let product = clerk.get(&format!("/products/{}", dish.id)).await;

@@ -27,6 +27,12 @@ fn is_code(raw: &str, len: usize) -> bool {
     !s.is_empty() && s.len() <= len && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Whether a cell names a unit by its name (so the units of its province must be read).
+pub(super) fn is_name(raw: &str) -> bool {
+    let s = raw.trim();
+    !s.is_empty() && !s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The one unit a name fits: an exact match of the whole name first, then of the bare name.
 pub(super) fn pick<'a, T>(
     raw: &str,
@@ -90,8 +96,9 @@ pub(super) struct Places {
 }
 
 impl Places {
-    /// Every province, and the units of those the given province cells name (by code or name)
-    /// and the importer's own.
+    /// Every province, and the units of the provinces the given cells name (by code or name; a
+    /// blank cell stands for the importer's own). Callers pass the province cells of the rows
+    /// that write a unit by its name, so a file of codes reads no units.
     pub(super) async fn load<'a>(
         db: &Db,
         cells: impl Iterator<Item = &'a str>,
@@ -99,9 +106,10 @@ impl Places {
     ) -> store::Result<Places> {
         let conn = db.conn();
         let mut places = Places { provinces: units::provinces(conn).await?, units: HashMap::new() };
-        let mut named: BTreeSet<String> =
-            cells.filter_map(|c| places.province(c).ok()).filter(|c| !c.is_empty()).collect();
-        named.extend(scope.map(str::to_owned));
+        let named: BTreeSet<String> = cells
+            .filter_map(|c| places.province(c).ok())
+            .filter_map(|c| if c.is_empty() { scope.map(str::to_owned) } else { Some(c) })
+            .collect();
         for code in named {
             if !places.provinces.iter().any(|p| p.code == code) {
                 continue;

@@ -2,7 +2,7 @@
 //! commune; a matched producer changes only in the columns the file has.
 
 use super::owners::Owners;
-use super::places::{CommuneCell, Places};
+use super::places::{CommuneCell, Places, is_name};
 use super::{Options, Progress, Report, RowChange, RowError, collect, differences, in_scope, row_errors};
 use crate::sheet::{Row, Table};
 use domain::Invalid;
@@ -141,7 +141,8 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
     let rows = &table.rows;
     let mut report = Report { rows: rows.len(), ..Report::default() };
     let scope = scope_province(&options.scope);
-    let places = Places::load(db, rows.iter().map(|r| r.get("province")), scope.as_deref()).await?;
+    let by_name = rows.iter().filter(|r| ["commune", "old_district", "old_commune"].iter().any(|k| is_name(r.get(k))));
+    let places = Places::load(db, by_name.map(|r| r.get("province")), scope.as_deref()).await?;
     let mut raws: Vec<Raw> = rows
         .iter()
         .map(|row| {

@@ -2,7 +2,7 @@
 //! within the producer when the file gives no code; certificates by number.
 
 use super::owners::Owners;
-use super::places::{CommuneCell, Places, pick};
+use super::places::{CommuneCell, Places, is_name, pick};
 use super::producers::{count, scope_province};
 use super::{Options, Progress, Report, RowChange, RowError, collect, differences, in_scope, row_errors};
 use crate::sheet::{Row, Table};
@@ -244,7 +244,8 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
 
     // A producer named by name is looked for in its commune (a code or a name in the province).
     let scope = scope_province(&options.scope);
-    let places = Places::load(db, rows.iter().map(|r| r.get("producer_province")), scope.as_deref()).await?;
+    let by_name = rows.iter().filter(|r| is_name(r.get("producer_commune")));
+    let places = Places::load(db, by_name.map(|r| r.get("producer_province")), scope.as_deref()).await?;
     let mut communes_of: HashMap<usize, Result<Option<String>, RowError>> = HashMap::new();
     for r in rows {
         let raw = r.get("producer_commune");

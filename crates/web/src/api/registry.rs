@@ -224,8 +224,10 @@ pub struct CertificateCheck {
     /// `valid`, `expiring`, `expired`, `revoked` or `superseded`.
     pub status: &'static str,
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::fmt::iso_date")]
     pub issued_on: time::Date,
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::fmt::iso_date")]
     pub expires_on: time::Date,
     /// The authority that issued it, as it was named then.
     pub issuer: String,
