@@ -51,6 +51,11 @@ pub struct Certificate {
     pub signer: String,
     /// The public page that shows the certificate's live status.
     pub verify_url: String,
+    /// Recognised by the Ministry on the central council's advice: only then is a 5★ "cấp quốc
+    /// gia"; a province's 5★ is "tiềm năng 5 sao".
+    pub central: bool,
+    /// "ĐÃ THU HỒI …" across the page of a revoked certificate printed again; blank otherwise.
+    pub revoked: String,
 }
 
 /// A QR code of `text` as SVG (error correction M), for pages and PDFs.
@@ -59,10 +64,11 @@ pub fn qr_svg(text: &str) -> Result<String, String> {
     Ok(code.render::<svg::Color<'_>>().min_dimensions(160, 160).quiet_zone(true).build())
 }
 
-fn rank_label(stars: u8) -> &'static str {
-    match stars {
-        5 => "HẠNG 5 SAO (CẤP QUỐC GIA)",
-        4 => "HẠNG 4 SAO (CẤP TỈNH)",
+fn rank_label(stars: u8, central: bool) -> &'static str {
+    match (stars, central) {
+        (5, true) => "HẠNG 5 SAO (CẤP QUỐC GIA)",
+        (5, false) => "TIỀM NĂNG 5 SAO (CẤP TỈNH)",
+        (4, _) => "HẠNG 4 SAO (CẤP TỈNH)",
         _ => "HẠNG 3 SAO (CẤP TỈNH)",
     }
 }
@@ -90,7 +96,8 @@ pub fn certificate_pdf(c: &Certificate) -> Result<Vec<u8>, String> {
         ("signer", &c.signer),
         ("verify_url", &c.verify_url),
         ("qr", &qr),
-        ("rank_label", rank_label(c.stars)),
+        ("rank_label", rank_label(c.stars, c.central)),
+        ("revoked", &c.revoked),
     ] {
         inputs.insert(key.into(), text(value));
     }
@@ -123,6 +130,8 @@ mod tests {
             signer_title: "CHỦ TỊCH".into(),
             signer: "Nguyễn Văn Đức".into(),
             verify_url: "https://ocop.example/verify/certificate/OCOP-01-2026-00001".into(),
+            central: false,
+            revoked: String::new(),
         })
         .expect("pdf");
         assert!(pdf.starts_with(b"%PDF-"));
@@ -131,6 +140,12 @@ mod tests {
         }
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.contains("DejaVuSans"), "the font is embedded");
+    }
+
+    #[test]
+    fn only_the_ministry_five_is_national() {
+        assert_eq!(rank_label(5, true), "HẠNG 5 SAO (CẤP QUỐC GIA)");
+        assert!(!rank_label(5, false).contains("QUỐC GIA") && rank_label(5, false).contains("TIỀM NĂNG"));
     }
 
     #[test]

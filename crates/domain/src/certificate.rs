@@ -98,6 +98,9 @@ pub enum CertificateStatus {
     Valid,
     /// Valid, and within the re-rating window before expiry.
     Expiring,
+    /// Past its expiry but kept in force by a late re-rating until the decision, at most until
+    /// the extension's end (QĐ 26/2026, Điều 12.3).
+    Extended,
     Expired,
     Revoked,
     /// Replaced by a newer certificate (re-rating, upgrade).
@@ -105,9 +108,10 @@ pub enum CertificateStatus {
 }
 
 impl CertificateStatus {
-    pub const ALL: [CertificateStatus; 5] = [
+    pub const ALL: [CertificateStatus; 6] = [
         CertificateStatus::Valid,
         CertificateStatus::Expiring,
+        CertificateStatus::Extended,
         CertificateStatus::Expired,
         CertificateStatus::Revoked,
         CertificateStatus::Superseded,
@@ -117,6 +121,7 @@ impl CertificateStatus {
         match self {
             CertificateStatus::Valid => "valid",
             CertificateStatus::Expiring => "expiring",
+            CertificateStatus::Extended => "extended",
             CertificateStatus::Expired => "expired",
             CertificateStatus::Revoked => "revoked",
             CertificateStatus::Superseded => "superseded",
@@ -130,12 +135,15 @@ impl CertificateStatus {
             .ok_or_else(|| Invalid::new("invalid-certificate-status"))
     }
 
-    /// The status on `today` of a certificate expiring on `expires`.
-    pub fn on(today: Date, expires: Date, revoked: bool, superseded: bool) -> Self {
+    /// The status on `today` of a certificate expiring on `expires` (kept in force up to
+    /// `extended_until` by a late re-rating).
+    pub fn on(today: Date, expires: Date, extended_until: Option<Date>, revoked: bool, superseded: bool) -> Self {
         if revoked {
             CertificateStatus::Revoked
         } else if superseded {
             CertificateStatus::Superseded
+        } else if today > expires && extended_until.is_some_and(|end| today <= end) {
+            CertificateStatus::Extended
         } else if today > expires {
             CertificateStatus::Expired
         } else if today >= expires - Duration::days(RERATING_OPENS_DAYS) {
@@ -147,7 +155,7 @@ impl CertificateStatus {
 
     /// Whether the product may use the OCOP mark with this certificate.
     pub fn in_force(self) -> bool {
-        matches!(self, CertificateStatus::Valid | CertificateStatus::Expiring)
+        matches!(self, CertificateStatus::Valid | CertificateStatus::Expiring | CertificateStatus::Extended)
     }
 }
 
@@ -318,15 +326,29 @@ mod tests {
     #[test]
     fn status_by_date() {
         let expires = date!(2027 - 06 - 30);
-        let on = |d| CertificateStatus::on(d, expires, false, false);
+        let on = |d| CertificateStatus::on(d, expires, None, false, false);
         assert_eq!(on(date!(2026 - 11 - 29)), CertificateStatus::Valid);
         assert_eq!(on(date!(2027 - 01 - 01)), CertificateStatus::Expiring, "inside 180 days");
         assert_eq!(on(date!(2026 - 12 - 31)), CertificateStatus::Valid, "181 days before");
         assert_eq!(on(date!(2027 - 06 - 30)), CertificateStatus::Expiring, "valid through its last day");
         assert_eq!(on(date!(2027 - 07 - 01)), CertificateStatus::Expired);
-        assert_eq!(CertificateStatus::on(date!(2026 - 01 - 01), expires, true, false), CertificateStatus::Revoked);
-        assert_eq!(CertificateStatus::on(date!(2026 - 01 - 01), expires, false, true), CertificateStatus::Superseded);
+        assert_eq!(
+            CertificateStatus::on(date!(2026 - 01 - 01), expires, None, true, false),
+            CertificateStatus::Revoked
+        );
+        assert_eq!(
+            CertificateStatus::on(date!(2026 - 01 - 01), expires, None, false, true),
+            CertificateStatus::Superseded
+        );
         assert!(CertificateStatus::Expiring.in_force() && !CertificateStatus::Expired.in_force());
+        // A late re-rating keeps it in force after expiry, to the extension's end and no further.
+        let end = Some(date!(2027 - 12 - 27));
+        let extended = |d| CertificateStatus::on(d, expires, end, false, false);
+        assert_eq!(extended(date!(2027 - 06 - 30)), CertificateStatus::Expiring);
+        assert_eq!(extended(date!(2027 - 07 - 01)), CertificateStatus::Extended);
+        assert_eq!(extended(date!(2027 - 12 - 27)), CertificateStatus::Extended);
+        assert_eq!(extended(date!(2027 - 12 - 28)), CertificateStatus::Expired);
+        assert!(CertificateStatus::Extended.in_force());
     }
 
     #[test]

@@ -11,6 +11,9 @@ pub const SCREENING_WORKING_DAYS: u32 = 15;
 pub const RERATING_CLOSES_DAYS: i64 = 120;
 /// A re-rating is finished within this many days of a complete dossier (Điều 7.6.đ).
 pub const RERATING_LIMIT_DAYS: i64 = 45;
+/// A re-rating filed after its window keeps the certificate in force until the decision, at most
+/// this many days after its expiry (Điều 12.3).
+pub const LATE_EXTENSION_DAYS: i64 = 180;
 /// Samples sent with a dossier (Điều 6.2), except for tourism services (sheet 26).
 pub const SAMPLES: u32 = 5;
 
@@ -52,25 +55,85 @@ pub fn rerating_window(expires: Date) -> (Date, Date) {
     (expires - Duration::days(RERATING_OPENS_DAYS), expires - Duration::days(RERATING_CLOSES_DAYS))
 }
 
-/// Whether a product may register as `kind` on `today`, given what it holds.
-pub fn may_file(kind: Kind, held: Option<Held>, today: Date) -> Result<(), Invalid> {
+/// How a registration may be filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filing {
+    OnTime,
+    /// A re-rating after its window (Điều 12.3): accepted, and the certificate stays in force
+    /// until the decision, at most until `extended_until`; the owner remains responsible for the
+    /// product meeting the criteria meanwhile.
+    Late {
+        extended_until: Date,
+    },
+}
+
+/// Whether a product may register as `kind` on `today`, given what it holds. Asked when the draft
+/// is made and again when it is filed (or filed again after a return): a draft made in time may
+/// be filed too late.
+pub fn may_file(kind: Kind, held: Option<Held>, today: Date) -> Result<Filing, Invalid> {
     let held = held.filter(|h| h.in_force);
     match (kind, held) {
-        (Kind::First, None) => Ok(()),
+        (Kind::First, None) => Ok(Filing::OnTime),
         (Kind::First, Some(_)) => Err(Invalid::new("invalid-first-but-certified")),
         (Kind::Upgrade | Kind::Rerating, None) => Err(Invalid::new("invalid-needs-certificate")),
         (Kind::Upgrade, Some(h)) if h.stars.get() >= 5 => Err(Invalid::new("invalid-upgrade-five")),
-        (Kind::Upgrade, Some(_)) => Ok(()),
+        (Kind::Upgrade, Some(_)) => Ok(Filing::OnTime),
         (Kind::Rerating, Some(h)) => {
             let (opens, closes) = rerating_window(h.expires_on);
-            if today < opens || today > closes {
+            if today < opens {
                 Err(Invalid::new("invalid-rerating-window")
                     .with("opens", crate::fmt_date(opens))
                     .with("closes", crate::fmt_date(closes)))
+            } else if today > closes {
+                Ok(Filing::Late { extended_until: late_extension_end(h.expires_on) })
             } else {
-                Ok(())
+                Ok(Filing::OnTime)
             }
         }
+    }
+}
+
+/// The last day a late re-rating can keep a certificate expiring on `expires` in force.
+pub fn late_extension_end(expires: Date) -> Date {
+    expires + Duration::days(LATE_EXTENSION_DAYS)
+}
+
+/// The kind a product can file today, to offer first: a re-rating in (or after) its window, an
+/// upgrade while a certificate below 5★ is in force, else the first registration.
+pub fn likely_kind(held: Option<Held>, today: Date) -> Kind {
+    [Kind::Rerating, Kind::Upgrade, Kind::First]
+        .into_iter()
+        .find(|k| may_file(*k, held, today).is_ok())
+        .unwrap_or(Kind::First)
+}
+
+/// Why an approved result ends without a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unrecognised {
+    /// 1★/2★, knocked out or disqualified.
+    BelowThree,
+    /// An upgrade whose result is not above the certificate in force (Điều 7.5): nothing is
+    /// issued and the certificate stays as it is.
+    NotHigher { held: Stars },
+}
+
+impl Unrecognised {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unrecognised::BelowThree => "below_three",
+            Unrecognised::NotHigher { .. } => "not_higher",
+        }
+    }
+}
+
+/// What the province's approved result leads to: the stars to recognise (or forward, at 5★), or
+/// why nothing is issued. A re-rating may lower the stars (that is its purpose); an upgrade must
+/// raise them.
+pub fn provincial_result(kind: Kind, held: Option<Stars>, result: Option<Stars>) -> Result<Stars, Unrecognised> {
+    let stars = result.filter(|s| s.recognised()).ok_or(Unrecognised::BelowThree)?;
+    match (kind, held) {
+        (Kind::Upgrade, Some(held)) if stars <= held => Err(Unrecognised::NotHigher { held }),
+        _ => Ok(stars),
     }
 }
 
@@ -203,6 +266,19 @@ pub fn next(state: State, step: Step) -> Result<State, Invalid> {
     Ok(to)
 }
 
+/// Whether the chair may close scoring: the quorum (chair included) has submitted its cards, the
+/// chair's among them. The refusal names what is missing, so a page can say it beside a disabled
+/// button instead of failing after the click.
+pub fn may_close(submitted: i64, quorum: i64, chair_submitted: bool) -> Result<(), Invalid> {
+    if submitted < quorum {
+        Err(Invalid::new("invalid-quorum").with("needed", quorum).with("submitted", submitted))
+    } else if !chair_submitted {
+        Err(Invalid::new("invalid-chair-card"))
+    } else {
+        Ok(())
+    }
+}
+
 /// Grounds for revoking a certificate (Điều 8.1, a–e).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RevocationGround {
@@ -275,19 +351,49 @@ mod tests {
         let expires = date!(2027 - 06 - 30);
         let (opens, closes) = rerating_window(expires);
         assert_eq!((opens, closes), (date!(2027 - 01 - 01), date!(2027 - 03 - 02)));
-        assert!(may_file(Kind::Rerating, held(4, expires), opens).is_ok());
-        assert!(may_file(Kind::Rerating, held(4, expires), closes).is_ok());
+        assert_eq!(may_file(Kind::Rerating, held(4, expires), opens), Ok(Filing::OnTime));
+        assert_eq!(may_file(Kind::Rerating, held(4, expires), closes), Ok(Filing::OnTime));
         let early = may_file(Kind::Rerating, held(4, expires), opens - Duration::days(1)).expect_err("early");
         assert_eq!(early.key, "invalid-rerating-window");
         assert_eq!(early.args, [("opens", "01/01/2027".to_owned()), ("closes", "02/03/2027".to_owned())]);
-        assert!(may_file(Kind::Rerating, held(4, expires), closes + Duration::days(1)).is_err());
+        // After the window: the late path of Điều 12.3, up to the last day of the certificate.
+        let late = Filing::Late { extended_until: date!(2027 - 12 - 27) };
+        assert_eq!(may_file(Kind::Rerating, held(4, expires), closes + Duration::days(1)), Ok(late));
+        assert_eq!(may_file(Kind::Rerating, held(4, expires), expires), Ok(late));
+        let lapsed = Some(Held { in_force: false, ..held(4, expires).expect("held") });
+        assert!(may_file(Kind::Rerating, lapsed, expires + Duration::days(1)).is_err(), "an expired one starts again");
+    }
+
+    #[test]
+    fn the_kind_offered_first_is_one_that_can_be_filed() {
+        let expires = date!(2027 - 06 - 30);
+        assert_eq!(likely_kind(None, date!(2026 - 12 - 03)), Kind::First);
+        assert_eq!(likely_kind(held(3, expires), date!(2026 - 12 - 03)), Kind::Upgrade);
+        assert_eq!(likely_kind(held(5, expires), date!(2026 - 12 - 03)), Kind::First, "nothing fits: the default");
+        assert_eq!(likely_kind(held(4, expires), date!(2027 - 02 - 01)), Kind::Rerating);
+        assert_eq!(likely_kind(held(4, expires), date!(2027 - 05 - 01)), Kind::Rerating, "late");
+    }
+
+    #[test]
+    fn an_upgrade_must_raise_the_stars_and_a_rerating_may_lower_them() {
+        let s = |n| Stars::new(n).ok();
+        assert_eq!(provincial_result(Kind::Upgrade, s(3), s(4)), Ok(Stars::new(4).expect("4")));
+        assert_eq!(
+            provincial_result(Kind::Upgrade, s(4), s(4)),
+            Err(Unrecognised::NotHigher { held: Stars::new(4).expect("4") })
+        );
+        assert!(matches!(provincial_result(Kind::Upgrade, s(4), s(3)), Err(Unrecognised::NotHigher { .. })));
+        assert_eq!(provincial_result(Kind::Rerating, s(4), s(3)), Ok(Stars::new(3).expect("3")));
+        assert_eq!(provincial_result(Kind::Rerating, s(4), s(2)), Err(Unrecognised::BelowThree));
+        assert_eq!(provincial_result(Kind::First, None, None), Err(Unrecognised::BelowThree));
+        assert_eq!(provincial_result(Kind::First, None, s(5)), Ok(Stars::new(5).expect("5")));
     }
 
     #[test]
     fn each_kind_needs_the_right_certificate() {
         let today = date!(2026 - 11 - 29);
         let expires = date!(2028 - 01 - 01);
-        assert!(may_file(Kind::First, None, today).is_ok());
+        assert_eq!(may_file(Kind::First, None, today), Ok(Filing::OnTime));
         assert_eq!(
             may_file(Kind::First, held(3, expires), today).map_err(|e| e.key),
             Err("invalid-first-but-certified")
@@ -346,6 +452,13 @@ mod tests {
             assert!(!state.is_final() || steps.iter().all(|s| next(state, *s).is_err()), "{state:?} is final");
         }
         assert_eq!(ok, allowed, "the table has exactly the documented transitions");
+    }
+
+    #[test]
+    fn scoring_closes_with_the_quorum_and_the_chair() {
+        assert_eq!(may_close(1, 3, true).map_err(|e| e.key), Err("invalid-quorum"));
+        assert_eq!(may_close(3, 3, false).map_err(|e| e.key), Err("invalid-chair-card"));
+        assert!(may_close(3, 3, true).is_ok() && may_close(4, 3, true).is_ok());
     }
 
     #[test]

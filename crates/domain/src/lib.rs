@@ -33,6 +33,23 @@ pub mod workdays;
 
 pub use invalid::{FieldErrors, Invalid};
 
+/// Vietnam's time: UTC+7 all year (no summer time).
+pub const VIETNAM: time::UtcOffset = match time::UtcOffset::from_hms(7, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => time::UtcOffset::UTC,
+};
+
+/// The day in Vietnam of an instant given in Unix seconds (`None` outside the representable range).
+pub fn vietnam_day(unix_seconds: i64) -> Option<time::Date> {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds).ok().map(|t| t.to_offset(VIETNAM).date())
+}
+
+/// Today in Vietnam: the day deadlines, validity and figures are counted in. The one place the
+/// platform reads the calendar day.
+pub fn vietnam_today() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(VIETNAM).date()
+}
+
 /// A date as Vietnamese documents write it: `dd/mm/yyyy`.
 pub fn fmt_date(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())

@@ -54,22 +54,37 @@ impl LegalType {
             return Ok(t);
         }
         let starts = |prefixes: &[&str]| prefixes.iter().any(|p| f == *p || f.starts_with(&format!("{p} ")));
+        let exactly = |words: &[&str]| words.contains(&f.as_str());
+        // Strict: a word that merely begins like a legal form ("Hội đồng nhân dân", "Hồ Tây") is not one.
         let t = if starts(&["htx", "hop tac xa"]) {
             LegalType::Cooperative
         } else if starts(&["tht", "to hop tac"]) {
             LegalType::CooperativeGroup
         } else if starts(&["dn", "doanh nghiep", "cong ty", "cty"]) {
             LegalType::Enterprise
-        } else if starts(&["hkd", "ho", "ho kinh doanh", "ho san xuat"]) {
+        } else if exactly(&["hkd", "ho", "ho kd"]) || starts(&["ho kinh doanh", "ho san xuat", "ho gia dinh"]) {
             LegalType::Household
-        } else if starts(&["tt", "trang trai"]) {
+        } else if exactly(&["tt"]) || starts(&["trang trai"]) {
             LegalType::Farm
-        } else if starts(&["hiep hoi", "hoi", "to chuc"]) {
+        } else if starts(&["hiep hoi", "to chuc", "trung tam dieu hanh"])
+            || (starts(&["hoi"]) && !starts(&["hoi dong"]))
+        {
             LegalType::Association
         } else {
             return Err(Invalid::new("invalid-legal-type"));
         };
         Ok(t)
+    }
+
+    /// Whether this producer may register a product of the group `group_code` (I–VI): an
+    /// association, a centre or a like organisation only tourism services (group VI; QĐ 26/2026,
+    /// Phụ lục I), everyone else any group.
+    pub fn may_register_group(self, group_code: &str) -> Result<(), Invalid> {
+        if self == LegalType::Association && group_code != "VI" {
+            Err(Invalid::new("invalid-association-group").with("group", group_code))
+        } else {
+            Ok(())
+        }
     }
 
     /// Cooperatives, cooperative groups and enterprises: the programme's target share (≥70%).
@@ -186,12 +201,14 @@ mod tests {
         ] {
             assert_eq!(LegalType::parse(raw), Ok(want), "{raw}");
         }
-        assert_eq!(
-            LegalType::parse("Hội đồng nhân dân").ok(),
-            Some(LegalType::Association),
-            "a 'hội' is an association"
-        );
-        assert!(LegalType::parse("Hoàng").is_err(), "a word merely starting with 'ho' is not a household");
+        assert_eq!(LegalType::parse("Hội Nông dân xã").ok(), Some(LegalType::Association), "a 'hội' is");
+        assert_eq!(LegalType::parse("Trung tâm điều hành du lịch").ok(), Some(LegalType::Association));
+        for not_a_form in ["Hội đồng nhân dân", "Hồ Tây", "Hoàng", "TT Hà Nội", "tư nhân"] {
+            assert!(LegalType::parse(not_a_form).is_err(), "{not_a_form}");
+        }
+        assert!(LegalType::Association.may_register_group("VI").is_ok());
+        assert_eq!(LegalType::Association.may_register_group("I").map_err(|e| e.key), Err("invalid-association-group"));
+        assert!(LegalType::Cooperative.may_register_group("I").is_ok());
         assert!(LegalType::parse("tư nhân").is_err());
         assert!(LegalType::Cooperative.is_organised() && !LegalType::Household.is_organised());
     }

@@ -87,11 +87,19 @@ pub struct Certificate {
     pub issuer_name: String,
     /// `decision`, `news` or `other`.
     pub evidence: String,
+    /// Kept in force after its expiry by a late re-rating, at most to this day (Điều 12.3).
+    pub extended_until: Option<Date>,
 }
 
 impl Certificate {
     pub fn status(&self, today: Date) -> CertificateStatus {
-        CertificateStatus::on(today, self.expires_on, self.revoked_on.is_some(), self.superseded_by.is_some())
+        CertificateStatus::on(
+            today,
+            self.expires_on,
+            self.extended_until,
+            self.revoked_on.is_some(),
+            self.superseded_by.is_some(),
+        )
     }
 
     pub fn potential_five(&self) -> bool {
@@ -116,7 +124,7 @@ impl Certificate {
 
 const COLUMNS: &str = "id, product_id, number, stars, level, decision_number, decision_date, signer, issued_on, \
     expires_on, revoked_on, revocation_ground, revocation_decision, superseded_by, criteria_version, source, \
-    issuing_province, revocation_inspection_id, issuer_kind, issuer_name, evidence";
+    issuing_province, revocation_inspection_id, issuer_kind, issuer_name, evidence, extended_until";
 
 pub async fn for_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Vec<Certificate>> {
     fetch_all(
@@ -285,7 +293,7 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
     execute_values(
         tx,
         "UPDATE product SET certificate_id = v.column2, stars = v.column3, potential_five = v.column4, \
-         certificate_expires_on = v.column5, certificate_revoked = v.column6 FROM (",
+         certificate_expires_on = v.column5, certificate_revoked = v.column6, certificate_extended_until = NULL FROM (",
         ") AS v WHERE product.id = v.column1",
         6,
         direct,
@@ -436,7 +444,7 @@ pub(crate) async fn relink(tx: &Tx, products: &[i64]) -> Result<()> {
             &format!(
                 "UPDATE product SET certificate_id = c.id, stars = c.stars, \
                  potential_five = (c.stars = 5 AND c.level = 'province'), certificate_expires_on = c.expires_on, \
-                 certificate_revoked = (c.revoked_on IS NOT NULL) \
+                 certificate_revoked = (c.revoked_on IS NOT NULL), certificate_extended_until = c.extended_until \
                  FROM certificate c WHERE c.product_id = product.id AND c.superseded_by IS NULL AND product.id IN ({ids})"
             ),
             values(),

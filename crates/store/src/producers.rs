@@ -619,8 +619,11 @@ pub async fn search(
     }
     if let Some(day) = f.certified_on {
         w.and(
-            "EXISTS (SELECT 1 FROM product x WHERE x.producer_id = p.id AND x.deleted_at IS NULL \
-             AND x.certificate_revoked = FALSE AND x.certificate_expires_on >= ?)",
+            &format!(
+                "EXISTS (SELECT 1 FROM product x WHERE x.producer_id = p.id AND x.deleted_at IS NULL \
+                 AND x.certificate_revoked = FALSE AND {} >= ?)",
+                crate::products::IN_FORCE_UNTIL
+            ),
             day,
         );
     }

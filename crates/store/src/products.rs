@@ -57,6 +57,9 @@ pub struct Product {
     pub potential_five: bool,
     #[schema(value_type = Option<String>, format = Date)]
     pub certificate_expires_on: Option<Date>,
+    /// A late re-rating keeps the certificate in force after its expiry, at most to this day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub certificate_extended_until: Option<Date>,
     pub certificate_revoked: bool,
     /// The current certificate, if any.
     pub certificate_id: Option<i64>,
@@ -85,7 +88,7 @@ impl Product {
     /// The certificate's status on `today`, or `None` for a product never certified.
     pub fn certificate_status(&self, today: Date) -> Option<CertificateStatus> {
         let expires = self.certificate_expires_on?;
-        Some(CertificateStatus::on(today, expires, self.certificate_revoked, false))
+        Some(CertificateStatus::on(today, expires, self.certificate_extended_until, self.certificate_revoked, false))
     }
 }
 
@@ -113,6 +116,7 @@ struct Row {
     stars: Option<i64>,
     potential_five: bool,
     certificate_expires_on: Option<Date>,
+    certificate_extended_until: Option<Date>,
     certificate_revoked: bool,
     certificate_id: Option<i64>,
     demo: bool,
@@ -147,6 +151,7 @@ impl From<Row> for Product {
             stars: r.stars,
             potential_five: r.potential_five,
             certificate_expires_on: r.certificate_expires_on,
+            certificate_extended_until: r.certificate_extended_until,
             certificate_revoked: r.certificate_revoked,
             certificate_id: r.certificate_id,
             demo: r.demo,
@@ -162,7 +167,10 @@ const SELECT: &str = "x.id, x.code, x.name, x.sheet_code, x.criteria_version, x.
     p.legal_type AS producer_legal_type, x.province_code, pr.name AS province_name, x.commune_code, c.name AS commune_name, \
     (SELECT MAX(o.district_name) FROM old_unit o WHERE o.district_code = p.old_district_code) AS old_district_name, \
     x.gtin, x.description, x.ingredients, x.packaging, x.price_vnd, x.capacity, x.stars, x.potential_five, \
-    x.certificate_expires_on, x.certificate_revoked, x.certificate_id, x.demo, x.version, x.created_at, x.updated_at, x.deleted_at";
+    x.certificate_expires_on, x.certificate_extended_until, x.certificate_revoked, x.certificate_id, x.demo, x.version, x.created_at, x.updated_at, x.deleted_at";
+/// The last day a product `x`'s current certificate is in force (unless revoked): its expiry, or
+/// the end of a late re-rating's extension.
+pub const IN_FORCE_UNTIL: &str = "COALESCE(x.certificate_extended_until, x.certificate_expires_on)";
 const FROM: &str = "product x JOIN producer p ON p.id = x.producer_id \
     JOIN province pr ON pr.code = x.province_code JOIN commune c ON c.code = x.commune_code";
 
@@ -597,7 +605,12 @@ fn status_condition(w: &mut Conditions, status: CertificateStatus, today: Date) 
         }
         CertificateStatus::Expired => {
             w.raw("x.certificate_revoked = FALSE");
+            w.and(&format!("{IN_FORCE_UNTIL} < ?"), today);
+        }
+        CertificateStatus::Extended => {
+            w.raw("x.certificate_revoked = FALSE");
             w.and("x.certificate_expires_on < ?", today);
+            w.and("x.certificate_extended_until >= ?", today);
         }
         CertificateStatus::Expiring => {
             w.raw("x.certificate_revoked = FALSE");
@@ -634,7 +647,7 @@ pub async fn search(
     w.raw(if f.deleted { "x.deleted_at IS NOT NULL" } else { "x.deleted_at IS NULL" });
     if public {
         w.raw("x.certificate_revoked = FALSE");
-        w.and("x.certificate_expires_on >= ?", today);
+        w.and(&format!("{IN_FORCE_UNTIL} >= ?"), today);
     }
     match f.stars {
         Some(StarsFilter::Three) => {

@@ -54,15 +54,15 @@ const CLASS: &str = "CASE WHEN c.stars = 5 AND c.level = 'central' THEN 'five' W
     WHEN c.stars = 4 THEN 'four' ELSE 'three' END";
 const IN_FORCE_FROM: &str = "certificate c JOIN product x ON x.id = c.product_id";
 
-/// The certificates in force on `day`: issued by then, not expired (the last day counts), not
-/// revoked by then, and not yet replaced by the product's next certificate (re-rating, upgrade)
+/// The certificates in force on `day`: issued by then, not expired (the last day counts; a late
+/// re-rating's extension counts as in force), not revoked by then, and not yet replaced by the product's next certificate (re-rating, upgrade)
 /// issued by then — so at most one per product, the latest. The store tests walk every
 /// transition on its day and the day before.
 fn in_force(scope: &Scope, day: Date) -> Conditions {
     let mut w = Conditions::default();
     w.raw("c.stars >= 3")
         .and("c.issued_on <= ?", day)
-        .and("c.expires_on >= ?", day)
+        .and("COALESCE(c.extended_until, c.expires_on) >= ?", day)
         .and("(c.revoked_on IS NULL OR c.revoked_on > ?)", day)
         .and("NOT EXISTS (SELECT 1 FROM certificate n WHERE n.id = c.superseded_by AND n.issued_on <= ?)", day);
     scope.products(&mut w);

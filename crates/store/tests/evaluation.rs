@@ -303,6 +303,9 @@ async fn a_dossier_is_filed_screened_and_locked() {
     assert_eq!(g.number.as_deref(), Some("001/PĐK-01-00577-2026"));
     // Monday 2/11/2026 + 15 working days.
     assert_eq!(g.screening_due, Some(date!(2026 - 11 - 23)));
+    let calendar = store::evaluation::calendar().expect("calendar");
+    assert_eq!((g.screening_calendar.as_str(), g.screening_due_estimated), (calendar.version.as_str(), false));
+    assert!(!g.late);
     assert!(g.screening_overdue(date!(2026 - 11 - 24)) && !g.screening_overdue(date!(2026 - 11 - 23)));
     // Locked: no more answers, files or withdrawals.
     let e =
@@ -326,6 +329,9 @@ async fn a_dossier_is_filed_screened_and_locked() {
     assert_eq!((back.state(), back.return_reasons.as_str()), (State::Returned, "Thiếu phiếu kiểm nghiệm"));
     let e = write(&w.db, async |tx| dossiers::screen(tx, &clerk, g.id, Screening::Accept(form03())).await).await;
     assert_eq!(key(e.expect_err("not submitted")), "invalid-transition");
+    // Filed again after the round's deadline for the commune: refused, as a new filing would be.
+    let e = write(&w.db, async |tx| dossiers::submit(tx, &who, set(), g.id, date!(2026 - 12 - 01)).await).await;
+    assert_eq!(key(e.expect_err("round closed at filing")), "invalid-round-closed");
     let g = write(&w.db, async |tx| dossiers::submit(tx, &who, set(), g.id, TODAY).await).await.expect("again");
     assert_eq!(g.number.as_deref(), Some("001/PĐK-01-00577-2026"), "the number stays");
     let e =
@@ -413,6 +419,13 @@ async fn a_council_scores_discusses_approves_and_the_office_recognises() {
     write(&w.db, async |tx| councils::reopen(tx, &chair_who, ev.id, chair.id, "Thảo luận lại tiêu chí 1.x").await)
         .await
         .expect("reopened");
+    // The members are told to submit again; the chair, who re-opened, is not.
+    let link = format!("/evaluation/scorecards/{}", ev.id);
+    for (user, expected) in [(a.id, true), (b.id, true), (chair.id, false)] {
+        let notes = store::notifications::of_user(w.db.conn(), user, 10).await.expect("notes");
+        let told = notes.iter().any(|n| n.message_key == "notify-rescore" && n.link == link);
+        assert_eq!(told, expected, "user {user}");
+    }
     score(&w, ev.id, a, &["~1.5"], 8).await.expect("a again");
     score(&w, ev.id, b, &["~1.5"], 8).await.expect("b again");
     score(&w, ev.id, chair, &[], 2).await.expect("chair again");
@@ -616,4 +629,166 @@ async fn reminders_run_once_per_day_and_notify_once_per_subject() {
     assert_eq!(officer_notes.iter().map(|n| n.message_key.as_str()).collect::<Vec<_>>(), ["notify-screening-overdue"]);
     let office_notes = store::notifications::of_user(w.db.conn(), w.office.id, 10).await.expect("notes");
     assert_eq!(office_notes.len(), 2, "a digest per day");
+}
+
+/// Records a certificate the product already holds (as an import would).
+async fn holds(w: &World, stars: u8, issued: Date) -> store::certificates::Certificate {
+    use domain::certificate::{Evidence, Stars, expiry};
+    use store::certificates::{CertificateFact, Level};
+    let fact = CertificateFact {
+        number: format!("HN-{}-{stars}", issued.year()),
+        stars: Stars::new(stars).expect("stars"),
+        level: Level::Province,
+        decision_number: format!("{}/QĐ-UBND", issued.ordinal()),
+        decision_date: Some(issued),
+        signer: "Chủ tịch UBND".into(),
+        issued_on: issued,
+        expires_on: expiry(issued),
+        revoked_on: None,
+        revocation_ground: None,
+        revocation_decision: None,
+        criteria_version: "148/QĐ-TTg".into(),
+        source: "import",
+        issuer_kind: None,
+        issuer_name: String::new(),
+        evidence: Evidence::Decision,
+    };
+    write(&w.db, async |tx| store::certificates::record(tx, &Who::system(), w.product_id, &fact).await)
+        .await
+        .expect("certificate")
+}
+
+/// Self-assesses, uploads and files a registration already made, on `day`.
+async fn file_on(w: &World, id: i64, day: Date) -> store::Result<dossiers::Registration> {
+    let who = w.producer.who();
+    write(&w.db, async |tx| dossiers::save_self_assessment(tx, &who, set(), id, answers("04", &[])).await)
+        .await
+        .expect("self-assessed");
+    let file = NewEvidence {
+        label: "Phiếu kiểm nghiệm",
+        file_name: "kn.pdf",
+        content_type: "application/pdf",
+        sha256: "cd",
+        bytes: PDF.to_vec(),
+    };
+    write(&w.db, async |tx| dossiers::add_evidence(tx, &who, id, file).await).await.expect("evidence");
+    write(&w.db, async |tx| dossiers::submit(tx, &who, set(), id, day).await).await
+}
+
+/// Accepts, assigns to a new provincial council, scores with `lower` for every member, closes
+/// and approves; returns the approved evaluation.
+async fn through_council(w: &World, g: i64, lower: &[&str]) -> councils::Evaluation {
+    let clerk = w.officer.who();
+    write(&w.db, async |tx| dossiers::screen(tx, &clerk, g, Screening::Accept(form03())).await)
+        .await
+        .expect("accepted");
+    let office = w.office.who();
+    let k = council(w).await;
+    write(&w.db, async |tx| councils::assign(tx, &office, k, &[g]).await).await.expect("assigned");
+    let ev = councils::evaluations_of_council(w.db.conn(), k).await.expect("list").remove(0);
+    for (i, m) in w.members.iter().enumerate() {
+        score(w, ev.id, m, lower, i64::try_from(i).unwrap_or(0) + 1).await.expect("scored");
+    }
+    let chair = &w.members[0];
+    let cw = chair.who();
+    write(&w.db, async |tx| councils::close(tx, &cw, set(), ev.id, chair.id).await).await.expect("closed");
+    write(&w.db, async |tx| councils::approve(tx, &cw, set(), ev.id, chair.id).await).await.expect("approved")
+}
+
+#[tokio::test]
+async fn a_rerating_filed_after_its_window_keeps_the_certificate_in_force_until_the_decision() {
+    use domain::certificate::CertificateStatus;
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    // A 4★ certificate expiring on 31/12/2026: its window ran from 4/7 to 2/9/2026.
+    let old = holds(&w, 4, date!(2023 - 12 - 31)).await;
+    assert_eq!(old.expires_on, date!(2026 - 12 - 31));
+    let who = w.producer.who();
+    // Too early is refused, naming the window.
+    let e = write(&w.db, async |tx| {
+        dossiers::create(tx, &who, w.product_id, w.round_id, Kind::Rerating, date!(2026 - 07 - 01)).await
+    })
+    .await;
+    assert_eq!(key(e.expect_err("early")), "invalid-rerating-window");
+    // The draft is made inside the window, and filed two months after it closed.
+    let g = write(&w.db, async |tx| {
+        dossiers::create(tx, &who, w.product_id, w.round_id, Kind::Rerating, date!(2026 - 08 - 20)).await
+    })
+    .await
+    .expect("draft in the window");
+    let g = file_on(&w, g.id, TODAY).await.expect("late path");
+    assert!(g.late, "filed after the window: Điều 12.3");
+    assert_eq!(g.rerating_due(), None, "the 45 days run from a complete dossier");
+    let until = date!(2027 - 06 - 29);
+    assert_eq!(dossiers::extension(w.db.conn(), &g).await.expect("ext"), Some(until));
+    let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
+    assert_eq!(product.certificate_extended_until, Some(until));
+    for (day, status) in [
+        (date!(2026 - 12 - 31), CertificateStatus::Expiring),
+        (date!(2027 - 01 - 15), CertificateStatus::Extended),
+        (until, CertificateStatus::Extended),
+        (date!(2027 - 06 - 30), CertificateStatus::Expired),
+    ] {
+        assert_eq!(product.certificate_status(day), Some(status), "{day}");
+    }
+    // The product counts as certified in the public catalogue and the figures while extended.
+    let c = w.db.conn();
+    let (listing, filter, scope) =
+        (domain::access::Listing::All, products::ProductFilter::default(), store::stats::Scope::default());
+    for (day, in_force) in [(date!(2027 - 01 - 15), 1), (date!(2027 - 06 - 30), 0)] {
+        let listed = products::search(c, &listing, &filter, day, true, store::Page::new(1, 10)).await.expect("search");
+        assert_eq!(listed.total, in_force, "catalogue on {day}");
+        assert_eq!(store::stats::stars(c, &scope, day).await.expect("stars").four, in_force, "figures on {day}");
+    }
+
+    // Accepted: the 45 days start; the council re-rates it at 3★ (a re-rating may lower the stars).
+    let approved = through_council(&w, g.id, &["1.5"]).await;
+    let reg = dossiers::get(w.db.conn(), g.id).await.expect("g").expect("g");
+    assert_eq!(reg.rerating_due(), Some(domain::vietnam_today() + Duration::days(45)));
+    assert_eq!((approved.stars, reg.state()), (Some(3), State::Approved), "{:?}", approved.outcome());
+    // Decided in the extension, after the old certificate's expiry.
+    let d =
+        DecisionDraft { number: "20/QĐ-UBND".into(), signed_on: date!(2027 - 02 - 10), signer: "Chủ tịch".into() };
+    let office = w.office.who();
+    let (_, certs) =
+        write(&w.db, async |tx| decisions::recognise(tx, &office, &Issuer::Province("01".into()), &d, &[g.id]).await)
+            .await
+            .expect("recognised");
+    let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
+    assert_eq!((product.stars, product.certificate_id), (Some(3), Some(certs[0].id)));
+    assert_eq!(product.certificate_extended_until, None);
+    let old = store::certificates::find_by_number(w.db.conn(), &old.number).await.expect("c").expect("c");
+    assert_eq!(old.status(date!(2027 - 01 - 15)), CertificateStatus::Superseded);
+    assert_eq!(old.extended_until, Some(date!(2027 - 02 - 10)), "the extension ends with the decision");
+    for (day, four, three) in [(date!(2027 - 02 - 09), 1, 0), (date!(2027 - 02 - 10), 0, 1)] {
+        let classes = store::stats::stars(c, &scope, day).await.expect("stars");
+        assert_eq!((classes.four, classes.three), (four, three), "{day}");
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_that_does_not_raise_the_stars_issues_nothing() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let held = holds(&w, 4, date!(2025 - 06 - 01)).await;
+    let who = w.producer.who();
+    let g = write(&w.db, async |tx| dossiers::create(tx, &who, w.product_id, w.round_id, Kind::Upgrade, TODAY).await)
+        .await
+        .expect("upgrade");
+    let g = file_on(&w, g.id, TODAY).await.expect("filed");
+    assert!(!g.late);
+    // 4★ again (1.5 misses its 5★ requirement).
+    let approved = through_council(&w, g.id, &["~1.5"]).await;
+    assert_eq!(approved.stars, Some(4));
+    let reg = dossiers::get(w.db.conn(), g.id).await.expect("g").expect("g");
+    assert_eq!((reg.state(), reg.unrecognised.as_str()), (State::NotRecognised, "not_higher"));
+    let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
+    assert_eq!((product.stars, product.certificate_id), (Some(4), Some(held.id)), "the certificate stays as it is");
+    let office = w.office.who();
+    let d =
+        DecisionDraft { number: "21/QĐ-UBND".into(), signed_on: date!(2026 - 11 - 20), signer: "Chủ tịch".into() };
+    let e =
+        write(&w.db, async |tx| decisions::recognise(tx, &office, &Issuer::Province("01".into()), &d, &[g.id]).await)
+            .await;
+    assert_eq!(key(e.expect_err("nothing to recognise")), "invalid-not-recognisable");
 }

@@ -3,17 +3,14 @@
 
 #[cfg(test)]
 use time::Month;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 
 /// A date in JSON as `yyyy-mm-dd` (the `time` crate would write `[year, ordinal]`).
 pub fn iso_date<S: serde::Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.to_string())
 }
 
-const VIETNAM: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
+use domain::VIETNAM;
 
 fn local(ts: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(ts).ok().map(|t| t.to_offset(VIETNAM))

@@ -114,7 +114,11 @@ fn render_error(parts: &axum::http::request::Parts, json: bool, response: Respon
         _ => t.get(&format!("error-detail-{code}")),
     };
     let detail = if detail.starts_with('⟦') { t.get(&format!("error-detail-{}", code / 100 * 100)) } else { detail };
-    let title = {
+    let refused = code == 409 && info.as_ref().is_some_and(|i| i.message.is_some());
+    let title = if refused {
+        // A step not possible now (it says why), not a record changed by someone else.
+        t.get("error-title-refused")
+    } else {
         let title = t.get(&format!("error-title-{code}"));
         if title.starts_with('⟦') { t.get(&format!("error-title-{}", code / 100 * 100)) } else { title }
     };

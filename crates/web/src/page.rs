@@ -297,3 +297,14 @@ pub fn attachment(file_name: &str, content_type: &str, sha256: &str, bytes: Vec<
     )
         .into_response()
 }
+
+/// The badge class of a certificate's status (`None`: never certified).
+pub fn status_class(status: Option<domain::certificate::CertificateStatus>) -> &'static str {
+    use domain::certificate::CertificateStatus as S;
+    match status {
+        Some(S::Valid) => "on",
+        Some(S::Expiring | S::Extended) => "warn",
+        Some(S::Expired | S::Revoked) => "bad",
+        Some(S::Superseded) | None => "off",
+    }
+}

@@ -167,10 +167,20 @@ window.ocopAutosave = function (o) {
     if (card && card.total_elsewhere !== undefined) total += card.total_elsewhere;
     if (totalOut) totalOut.textContent = String(total);
     if (bandOut) {
-      var stars = total >= 90 ? 5 : total >= 70 ? 4 : total >= 50 ? 3 : total >= 30 ? 2 : 1;
-      bandOut.textContent = "★★★★★".slice(0, stars);
+      // The band by the total alone, in words, once every criterion is answered (the council's
+      // result also applies each criterion's minimum requirements).
+      var bands = (bandOut.getAttribute("data-bands") || "").split(",").map(function (b) {
+        var kv = b.split(":");
+        return { stars: Number(kv[0]), from: Number(kv[1]) };
+      });
+      var band = bands.filter(function (b) { return total >= b.from; })[0];
+      var template = bandOut.getAttribute("data-template");
+      bandOut.textContent = !unanswered && band && template ? template.replace("%n", band.stars) : "";
     }
-    if (unansweredOut) unansweredOut.textContent = unanswered ? "(" + unanswered + " ?)" : "";
+    if (unansweredOut) {
+      var words = unansweredOut.getAttribute("data-template") || "%n";
+      unansweredOut.textContent = unanswered ? words.replace("%n", unanswered) : "";
+    }
   }
 
   if (!card) {

@@ -77,20 +77,25 @@ async fn state_of(app: &TestApp, id: i64) -> String {
 
 /// Registers, self-assesses, uploads a PDF and submits, as the producer; returns the id.
 async fn submitted(app: &TestApp, w: &EvaluationWorld, c: &mut Cast) -> i64 {
-    let r = c
-        .producer
+    let id = filed(w, &mut c.producer, "first").await;
+    assert_eq!(state_of(app, id).await, "submitted");
+    id
+}
+
+/// Registers as `kind`, self-assesses, uploads a PDF and files, as `producer`; returns the id.
+async fn filed(w: &EvaluationWorld, producer: &mut Client, kind: &str) -> i64 {
+    let r = producer
         .post_form(
             "/evaluation/registrations",
-            &[("product", &w.product_id.to_string()), ("round", &w.round_id.to_string()), ("kind", "first")],
+            &[("product", &w.product_id.to_string()), ("round", &w.round_id.to_string()), ("kind", kind)],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let id: i64 = r.location().split('/').nth(3).and_then(|s| s.parse().ok()).expect("registration id");
     let answers = common::best_answers(&[]);
-    let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/self-assessment"), &fields(&answers)).await;
+    let r = producer.post_form(&format!("/evaluation/registrations/{id}/self-assessment"), &fields(&answers)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    let r = c
-        .producer
+    let r = producer
         .upload(
             &format!("/evaluation/registrations/{id}/evidence"),
             &[("label", "ATTP")],
@@ -100,9 +105,8 @@ async fn submitted(app: &TestApp, w: &EvaluationWorld, c: &mut Cast) -> i64 {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/submit"), &[]).await;
+    let r = producer.post_form(&format!("/evaluation/registrations/{id}/submit"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    assert_eq!(state_of(app, id).await, "submitted");
     id
 }
 
@@ -423,4 +427,96 @@ async fn criteria_messages_follow_the_language() {
     let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/self-assessment"), &[("a_1.1", "9")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Criterion 1.1: there is no option 9"), "{}", r.text);
+}
+
+/// Records a 4★ certificate for the product, expiring `days` from today (as an import would),
+/// revoked today on `revoked` (a ground in words) if given.
+async fn certified(
+    app: &TestApp,
+    product_id: i64,
+    days: i64,
+    number: &str,
+    revoked: Option<&str>,
+) -> store::certificates::Certificate {
+    use domain::certificate::{Evidence, Stars, expiry};
+    use store::certificates::{CertificateFact, Level};
+    let expires = store::evaluation::today() + time::Duration::days(days);
+    let issued = expires.replace_year(expires.year() - 3).expect("a day three years before");
+    let fact = CertificateFact {
+        number: number.into(),
+        stars: Stars::new(4).expect("stars"),
+        level: Level::Province,
+        decision_number: "1234/QĐ-UBND".into(),
+        decision_date: Some(issued),
+        signer: "Chủ tịch UBND".into(),
+        issued_on: issued,
+        expires_on: expiry(issued),
+        revoked_on: revoked.map(|_| store::evaluation::today()),
+        revocation_ground: revoked.map(str::to_owned),
+        revocation_decision: None,
+        criteria_version: "148/QĐ-TTg".into(),
+        source: "import",
+        issuer_kind: None,
+        issuer_name: String::new(),
+        evidence: Evidence::Decision,
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    let c = store::certificates::record(&tx, &store::audit::Who::system(), product_id, &fact).await.expect("record");
+    tx.commit().await.expect("commit");
+    c
+}
+
+#[tokio::test]
+async fn a_late_rerating_is_offered_accepted_and_explained_to_its_owner() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let mut c = cast(&app, &w).await;
+    // Expiring in 60 days: the window closed 60 days ago.
+    let cert = certified(&app, w.product_id, 60, "HN-2023-00077", None).await;
+    let page = c.producer.get(&format!("/evaluation/register?product={}", w.product_id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(r#"value="rerating" checked"#), "the kind it can file is offered first");
+    let id = filed(&w, &mut c.producer, "rerating").await;
+    let until = domain::fmt_date(cert.expires_on + time::Duration::days(180));
+    let page = c.producer.get(&format!("/evaluation/registrations/{id}")).await;
+    assert!(page.text.contains("Điều 12.3") && page.text.contains(&until), "the flash and the notice: {}", page.text);
+    assert!(page.text.contains("chủ thể chịu trách nhiệm"), "the owner is told its responsibility");
+    let g = dossiers::get(app.db.db.conn(), id).await.expect("get").expect("g");
+    assert!(g.late);
+
+    // The public lookup: a form, a number sent to its page.
+    let mut public = app.client();
+    let form = public.get("/verify/certificate").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains(r#"id="verify-lookup""#));
+    let r = public.get("/verify/certificate?number=+HN-2023-00077+").await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/verify/certificate/HN-2023-00077"));
+    let page = public.get("/verify/certificate/HN-2023-00077").await;
+    assert!(page.text.contains("Sắp hết hạn"), "in its last 180 days it is expiring: {}", page.text);
+}
+
+#[tokio::test]
+async fn a_replaced_or_revoked_certificate_says_what_became_of_it() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let old = certified(&app, w.product_id, 30, "HN-2023-00001", None).await;
+    // Its successor, revoked with its ground in words (as an import records it).
+    let ground = "Vi phạm quy định về an toàn thực phẩm";
+    let new = certified(&app, w.product_id, 1000, "HN-2026-00002", Some(ground)).await;
+    let mut public = app.client();
+    let page = public.get(&format!("/verify/certificate/{}", old.number)).await;
+    assert!(page.text.contains(r#"id="verify-replaced-by""#) && page.text.contains(&new.number), "{}", page.text);
+    // Printed again, a revoked certificate carries its revocation across the page.
+    let mut c = cast(&app, &w).await;
+    let pdf = c.office.get(&format!("/certificates/{}/pdf", new.number)).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    let text = common::pdf_text(&pdf.bytes, "revoked.pdf");
+    assert!(text.contains("ĐÃ THU HỒI"), "{text}");
+    assert!(text.contains("HẠNG 4 SAO"), "{text}");
+    for lang in ["vi", "en"] {
+        public.get(&format!("/lang/{lang}")).await;
+        let page = public.get(&format!("/verify/certificate/{}", new.number)).await;
+        assert!(page.text.contains(ground), "{lang}: {}", page.text);
+        assert!(!page.text.contains('⟦'), "{lang}: no raw message key");
+    }
 }

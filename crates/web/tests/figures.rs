@@ -38,17 +38,6 @@ fn hanoi() -> Scope {
     Scope::Province { province: province("01") }
 }
 
-fn pdf_text(bytes: &[u8], name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("ocop-figures-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join(name);
-    std::fs::write(&file, bytes).expect("write");
-    // Reading order (not -layout), so that a table cell's lines stay together.
-    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
-    // Table cells wrap their text over lines: compare with the whitespace collapsed.
-    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// The cell right of the first cell that reads `label`, in a sheet of the workbook.
 fn cell_right_of(range: &calamine::Range<calamine::Data>, label: &str) -> calamine::Data {
     for row in range.rows() {
@@ -106,7 +95,7 @@ async fn the_hanoi_demo_gives_the_published_figures_computed_on_any_page_report_
     // The same report as a PDF.
     let pdf = office.get("/dashboard/report.pdf?from=2021-01-01&to=2021-12-31").await;
     assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text);
-    let text = pdf_text(&pdf.bytes, "report.pdf");
+    let text = common::pdf_text(&pdf.bytes, "report.pdf");
     for wanted in [
         "BÁO CÁO KẾT QUẢ THỰC HIỆN CHƯƠNG TRÌNH OCOP",
         "Thành phố Hà Nội",

@@ -24,16 +24,6 @@ fn office(code: &str) -> Scope {
     Scope::Province { province: province(code) }
 }
 
-/// The text of a PDF in reading order with whitespace collapsed.
-fn pdf_text(bytes: &[u8], name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("ocop-onboarding-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join(name);
-    std::fs::write(&file, bytes).expect("write");
-    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
-    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Every `href` of a page that starts with `prefix`, as written.
 fn hrefs(html: &str, prefix: &str) -> Vec<String> {
     html.split("href=\"")
@@ -141,7 +131,7 @@ async fn a_certificate_number_with_a_slash_and_vietnamese_letters_links_and_veri
     assert!(disposition.contains("filename*=UTF-8''3981%2FQ%C4%90-UBND-07.pdf"), "{disposition}");
     // The QR's address, printed under it, is the one that verifies (the printed line may wrap
     // at a hyphen, which pdftotext then drops).
-    let text = pdf_text(&pdf.bytes, "certificate.pdf");
+    let text = common::pdf_text(&pdf.bytes, "certificate.pdf");
     let verify = format!("/verify/certificate/{encoded}");
     assert!(text.replace([' ', '-'], "").contains(&verify.replace('-', "")), "{text}");
     let mut shopper = app.client();
@@ -254,7 +244,7 @@ async fn a_former_districts_certificate_prints_and_verifies_with_that_authority_
     assert!(page.text.contains("Ủy ban nhân dân huyện Gia Lâm"), "{}", page.text);
     let pdf = clerk.get("/certificates/215%2FQ%C4%90-UBND/pdf").await;
     assert_eq!(pdf.status, StatusCode::OK);
-    let text = pdf_text(&pdf.bytes, "district.pdf");
+    let text = common::pdf_text(&pdf.bytes, "district.pdf");
     assert!(text.contains("ỦY BAN NHÂN DÂN HUYỆN GIA LÂM"), "{text}");
     assert!(text.contains("Gia Lâm, ngày"), "signed where the district sat: {text}");
     assert!(!text.contains("THÀNH PHỐ HÀ NỘI CỘNG HÒA"), "not as if Hà Nội had issued it: {text}");

@@ -7,8 +7,9 @@ use super::{refused, step};
 use crate::audit::{self, Change, Who};
 use crate::db::{execute, fetch_all, fetch_one, fetch_optional, now};
 use crate::{Result, StoreError, Tx};
+use domain::certificate::Stars;
 use domain::criteria::{CriteriaSet, Sheet};
-use domain::evaluation::{State, Step};
+use domain::evaluation::{self, State, Step};
 use domain::place::ProvinceCode;
 use domain::role::Role;
 use domain::scoring::{self, Answer, Level, Outcome, Rules, Scorecard};
@@ -518,11 +519,8 @@ pub async fn close(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i64, ch
     }
     let council = get(tx, e.council_id).await?.ok_or(StoreError::NotFound)?;
     let chair_card = card(tx, evaluation_id, chair).await?;
-    if e.submitted_cards < council.quorum() || chair_card.is_none_or(|c| c.submitted_at.is_none()) {
-        return Err(refused(
-            Invalid::new("invalid-quorum").with("needed", council.quorum()).with("submitted", e.submitted_cards),
-        ));
-    }
+    evaluation::may_close(e.submitted_cards, council.quorum(), chair_card.is_some_and(|c| c.submitted_at.is_some()))
+        .map_err(refused)?;
     let outcome = compute(tx, set, &e).await?;
     let report = scoring::input::report(&outcome).to_string();
     let changed = execute(
@@ -564,6 +562,20 @@ pub async fn reopen(tx: &Tx, who: &Who, evaluation_id: i64, chair: i64, note: &s
     )
     .await?;
     execute(tx, "UPDATE scorecard SET submitted_at = NULL WHERE evaluation_id = $1", [evaluation_id.into()]).await?;
+    // Every member must look again and submit again: each is told, once per re-opening.
+    let others: Vec<i64> =
+        members(tx, e.council_id).await?.into_iter().map(|m| m.user_id).filter(|u| *u != chair).collect();
+    crate::notifications::notify(
+        tx,
+        &others,
+        &crate::notifications::Message {
+            subject: format!("rescore:{evaluation_id}:{}", e.rescored + 1),
+            key: "notify-rescore",
+            args: vec![("product", e.product_name.clone()), ("note", note.clone())],
+            link: format!("/evaluation/scorecards/{evaluation_id}"),
+        },
+    )
+    .await?;
     audit::append(
         tx,
         who,
@@ -594,17 +606,35 @@ pub async fn approve(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i64, 
     let stars = outcome.stars.map(i64::from);
     let total_x100 = (outcome.total() * 100.0).round() as i64;
     let report = scoring::input::report(&outcome).to_string();
+    let kind = g.kind().ok_or_else(|| StoreError::Corrupt { table: "registration", detail: g.kind.clone() })?;
+    let held = match g.previous_certificate_id {
+        Some(id) => crate::certificates::by_ids(tx, &[id].into_iter().collect())
+            .await?
+            .remove(&id)
+            .and_then(|c| u8::try_from(c.stars).ok())
+            .and_then(|s| Stars::new(s).ok()),
+        None => None,
+    };
+    let result = outcome.stars.and_then(|s| Stars::new(s).ok());
+    let decided = evaluation::provincial_result(kind, held, result);
     let taken = match outcome.level {
-        Level::Province => Step::Approve { recognisable: outcome.recognised() },
+        Level::Province => Step::Approve { recognisable: decided.is_ok() },
         Level::Central => Step::CentralApprove { five: outcome.stars == Some(5) },
     };
     step(tx, g.id, &g.state, taken).await?;
+    let unrecognised = match (outcome.level, decided) {
+        (Level::Province, Err(why)) => why.as_str(),
+        _ => "",
+    };
+    if !unrecognised.is_empty() {
+        super::dossiers::end_extension(tx, &g, super::today()).await?;
+    }
     // A central result below 3★ leaves nothing for the province to recognise.
     let stars_for_registration = stars.unwrap_or(0);
     execute(
         tx,
-        "UPDATE registration SET stars = $1, total_x100 = $2 WHERE id = $3",
-        [stars_for_registration.into(), total_x100.into(), g.id.into()],
+        "UPDATE registration SET stars = $1, total_x100 = $2, unrecognised = $3 WHERE id = $4",
+        [stars_for_registration.into(), total_x100.into(), unrecognised.into(), g.id.into()],
     )
     .await?;
     let changed = execute(

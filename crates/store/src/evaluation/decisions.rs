@@ -8,7 +8,7 @@ use crate::certificates::{self, Certificate, CertificateFact, Level};
 use crate::db::{execute, fetch_one, fetch_optional, now};
 use crate::{Result, StoreError, Tx};
 use domain::certificate::{
-    Authority, CertificateStatus, Evidence, IssuerKind, Stars, expiry, may_revoke, ministry_name, province_committee,
+    Authority, Evidence, IssuerKind, Stars, expiry, may_revoke, ministry_name, province_committee,
 };
 use domain::evaluation::{RevocationGround, State, Step, certificate_number};
 use domain::text::clean;
@@ -209,6 +209,7 @@ pub async fn recognise(
         execute(tx, "UPDATE certificate SET registration_id = $1 WHERE id = $2", [g.id.into(), certificate.id.into()])
             .await?;
         step(tx, g.id, &g.state, Step::Recognise).await?;
+        super::dossiers::end_extension(tx, &g, d.signed_on).await?;
         execute(
             tx,
             "UPDATE registration SET decision_id = $1, certificate_id = $2 WHERE id = $3",
@@ -283,7 +284,7 @@ pub async fn revoke(
     if !may_revoke(Authority::issuer_of(cert.issuing_province.as_deref()), by) {
         return Err(StoreError::NotAllowed(Invalid::new("invalid-revocation-competence")));
     }
-    if !matches!(cert.status(today), CertificateStatus::Valid | CertificateStatus::Expiring) {
+    if !cert.status(today).in_force() {
         return Err(refused(Invalid::new("invalid-not-in-force").with("number", &cert.number)));
     }
     let decision = insert(tx, who, issuer, "revocation", d).await?;

@@ -8,7 +8,7 @@ use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::{Listing, Place};
 use domain::certificate::{CertificateStatus, Stars};
 use domain::criteria::CriteriaSet;
-use domain::evaluation::{self, Held, Kind, SAMPLES, SCREENING_WORKING_DAYS, State, Step};
+use domain::evaluation::{self, Filing, Held, Kind, SAMPLES, SCREENING_WORKING_DAYS, State, Step};
 use domain::place::{CommuneCode, ProvinceCode};
 use domain::scoring::{self, Answer, Scorecard};
 use domain::text::clean;
@@ -42,6 +42,10 @@ pub struct Registration {
     pub state: String,
     pub submitted_at: Option<i64>,
     pub screening_due: Option<Date>,
+    /// The working-day calendar's version the deadline was counted on.
+    pub screening_calendar: String,
+    /// The count ran past the years the calendar lists: the deadline may come too early.
+    pub screening_due_estimated: bool,
     pub screened_at: Option<i64>,
     pub form03: String,
     pub return_reasons: String,
@@ -49,12 +53,20 @@ pub struct Registration {
     pub total_x100: Option<i64>,
     pub decision_id: Option<i64>,
     pub certificate_id: Option<i64>,
+    /// A re-rating filed after its window (Điều 12.3).
+    pub late: bool,
+    /// Why the approved result issued nothing (`Unrecognised::as_str`), blank otherwise.
+    pub unrecognised: String,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl Registration {
+    pub fn kind(&self) -> Option<Kind> {
+        Kind::parse(&self.kind).ok()
+    }
+
     pub fn state(&self) -> State {
         State::parse(&self.state).unwrap_or(State::Draft)
     }
@@ -76,15 +88,15 @@ impl Registration {
         serde_json::from_str(&self.form03).unwrap_or_default()
     }
 
-    /// A re-rating is finished within 45 days of the dossier (Điều 7.6): the day it is due, counted
-    /// from submission.
+    /// A re-rating is finished within 45 days of a complete dossier (Điều 7.6.đ): the day it is
+    /// due, counted from the commune's acceptance (until then nothing is due).
     pub fn rerating_due(&self) -> Option<Date> {
-        if self.kind != Kind::Rerating.as_str() {
+        if self.kind() != Some(Kind::Rerating)
+            || matches!(self.state(), State::Draft | State::Submitted | State::Returned)
+        {
             return None;
         }
-        let submitted = time::OffsetDateTime::from_unix_timestamp(self.submitted_at?).ok()?;
-        let offset = time::UtcOffset::from_hms(7, 0, 0).ok()?;
-        Some(submitted.to_offset(offset).date() + time::Duration::days(evaluation::RERATING_LIMIT_DAYS))
+        Some(domain::vietnam_day(self.screened_at?)? + time::Duration::days(evaluation::RERATING_LIMIT_DAYS))
     }
 
     /// A re-rating still open past its 45 days.
@@ -101,8 +113,9 @@ impl Registration {
 const COLUMNS: &str = "g.id, g.round_id, r.name AS round_name, g.product_id, p.name AS product_name, \
     p.code AS product_code, g.producer_id, o.name AS producer_name, g.province_code, g.commune_code, \
     c.name AS commune_name, g.kind, g.number, g.sheet_code, g.criteria_version, g.samples, g.self_answers, \
-    g.self_total, g.previous_certificate_id, g.state, g.submitted_at, g.screening_due, g.screened_at, g.form03, \
-    g.return_reasons, g.stars, g.total_x100, g.decision_id, g.certificate_id, g.version, g.created_at, g.updated_at";
+    g.self_total, g.previous_certificate_id, g.state, g.submitted_at, g.screening_due, g.screening_calendar, \
+    g.screening_due_estimated, g.screened_at, g.form03, g.return_reasons, g.stars, g.total_x100, g.decision_id, \
+    g.certificate_id, g.late, g.unrecognised, g.version, g.created_at, g.updated_at";
 const FROM: &str = "registration g JOIN round r ON r.id = g.round_id JOIN product p ON p.id = g.product_id \
     JOIN producer o ON o.id = g.producer_id JOIN commune c ON c.code = g.commune_code";
 
@@ -165,15 +178,36 @@ pub async fn search(
     w.page(c, COLUMNS, FROM, ("g.updated_at DESC, g.id DESC", Vec::new()), page).await
 }
 
-fn held(product: &crate::products::Product, today: Date) -> Option<Held> {
+/// What a product holds, as far as the filing rules care.
+pub fn held(product: &crate::products::Product, today: Date) -> Option<Held> {
     let expires = product.certificate_expires_on?;
     let stars = Stars::new(u8::try_from(product.stars?).ok()?).ok()?;
-    let status = CertificateStatus::on(today, expires, product.certificate_revoked, false);
     Some(Held {
         stars,
         expires_on: expires,
-        in_force: matches!(status, CertificateStatus::Valid | CertificateStatus::Expiring),
+        in_force: product.certificate_status(today).is_some_and(CertificateStatus::in_force),
     })
+}
+
+/// The round must be open and the kind must fit what the product holds, both on the day it is
+/// filed (a late re-rating takes the path of Điều 12.3).
+fn filing_allowed(
+    product: &crate::products::Product,
+    round: &super::rounds::Round,
+    kind: Kind,
+    today: Date,
+) -> Result<Filing> {
+    if round.province_code != product.province_code {
+        return Err(StoreError::Invalid(FieldErrors::single("round_id", Invalid::new("invalid-round-province"))));
+    }
+    if !round.open_on(today) {
+        let why = Invalid::new("invalid-round-closed")
+            .with("opens", domain::fmt_date(round.opens_on))
+            .with("closes", domain::fmt_date(round.commune_deadline));
+        return Err(StoreError::Invalid(FieldErrors::single("round_id", why)));
+    }
+    evaluation::may_file(kind, held(product, today), today)
+        .map_err(|why| StoreError::Invalid(FieldErrors::single("kind", why)))
 }
 
 /// Registers a product in a round: the round must be open and of the product's province, and
@@ -191,17 +225,16 @@ pub async fn create(
         return Err(StoreError::NotFound);
     }
     let round = super::rounds::get(tx, round_id).await?.ok_or(StoreError::NotFound)?;
-    if round.province_code != product.province_code {
-        return Err(StoreError::Invalid(FieldErrors::single("round_id", Invalid::new("invalid-round-province"))));
+    filing_allowed(&product, &round, kind, today)?;
+    // An association registers tourism services only (group VI).
+    let group = crate::criteria::current()
+        .map_err(|detail| StoreError::Corrupt { table: "criteria", detail })?
+        .group_of(&product.sheet_code)
+        .map(|g| g.code.clone())
+        .unwrap_or_default();
+    if let Ok(legal) = domain::producer::LegalType::parse(&product.producer_legal_type) {
+        legal.may_register_group(&group).map_err(|why| StoreError::Invalid(FieldErrors::single("product", why)))?;
     }
-    if !round.open_on(today) {
-        let why = Invalid::new("invalid-round-closed")
-            .with("opens", domain::fmt_date(round.opens_on))
-            .with("closes", domain::fmt_date(round.commune_deadline));
-        return Err(StoreError::Invalid(FieldErrors::single("round_id", why)));
-    }
-    evaluation::may_file(kind, held(&product, today), today)
-        .map_err(|why| StoreError::Invalid(FieldErrors::single("kind", why)))?;
     let samples = if product.sheet_code == "26" { 0 } else { i64::from(SAMPLES) };
     #[derive(FromQueryResult)]
     struct Id {
@@ -447,7 +480,15 @@ pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date)
     if files.is_empty() {
         return Err(StoreError::Invalid(FieldErrors::single("evidence", Invalid::new("invalid-evidence-missing"))));
     }
+    // The windows are the filing day's: a draft made in time may be filed too late.
+    let product = crate::products::get(tx, g.product_id).await?.ok_or(StoreError::NotFound)?;
+    let round = super::rounds::get(tx, g.round_id).await?.ok_or(StoreError::NotFound)?;
+    let kind = g.kind().ok_or(StoreError::Corrupt { table: "registration", detail: g.kind.clone() })?;
+    let filing = filing_allowed(&product, &round, kind, today)?;
     step(tx, id, &g.state, Step::Submit).await?;
+    if let Filing::Late { extended_until } = filing {
+        extend(tx, who, &g, extended_until).await?;
+    }
     let number = match &g.number {
         Some(n) => n.clone(),
         None => {
@@ -471,11 +512,28 @@ pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date)
             )
         }
     };
-    let due = calendar()?.add_working_days(today, SCREENING_WORKING_DAYS);
+    let due = calendar()?.deadline(today, SCREENING_WORKING_DAYS);
+    if due.beyond_data {
+        tracing::warn!(
+            registration = id,
+            due = %due.due,
+            calendar = %due.version,
+            "the screening deadline runs past the years in data/calendar/holidays-vn.json: counted without holidays"
+        );
+    }
     execute(
         tx,
-        "UPDATE registration SET number = $1, submitted_at = $2, screening_due = $3, return_reasons = '' WHERE id = $4",
-        [number.into(), now().into(), due.into(), id.into()],
+        "UPDATE registration SET number = $1, submitted_at = $2, screening_due = $3, screening_calendar = $4, \
+         screening_due_estimated = $5, late = $6, return_reasons = '' WHERE id = $7",
+        [
+            number.into(),
+            now().into(),
+            due.due.into(),
+            due.version.into(),
+            due.beyond_data.into(),
+            matches!(filing, Filing::Late { .. }).into(),
+            id.into(),
+        ],
     )
     .await?;
     execute(tx, "DELETE FROM registration_evidence WHERE registration_id = $1", [id.into()]).await?;
@@ -496,11 +554,67 @@ pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date)
             .before(&serde_json::json!({"state": g.state}))
             .after(
                 &serde_json::json!({"state": after.state, "number": after.number, "screening_due": after.screening_due,
+                "screening_calendar": after.screening_calendar, "late": after.late,
                 "evidence": files.iter().map(|f| &f.sha256).collect::<Vec<_>>()}),
             ),
     )
     .await?;
     Ok(after)
+}
+
+/// A late re-rating keeps the certificate it re-rates in force until the decision, at most to
+/// `until` (Điều 12.3); the product's copy follows.
+async fn extend(tx: &Tx, who: &Who, g: &Registration, until: Date) -> Result<()> {
+    let Some(certificate) = g.previous_certificate_id else {
+        return Err(StoreError::Corrupt {
+            table: "registration",
+            detail: format!("{}: re-rating without a certificate", g.id),
+        });
+    };
+    execute(tx, "UPDATE certificate SET extended_until = $1 WHERE id = $2", [until.into(), certificate.into()]).await?;
+    execute(
+        tx,
+        "UPDATE product SET certificate_extended_until = $1 WHERE certificate_id = $2",
+        [until.into(), certificate.into()],
+    )
+    .await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("certificate.extend", "certificate", certificate).province(Some(&g.province_code)).after(
+            &serde_json::json!({"extended_until": until, "registration": g.id, "rule": "QĐ 26/2026/QĐ-TTg, Điều 12.3"}),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The last day a late re-rating keeps the certificate it re-rates in force (`None` when it is
+/// not late, or the decision needed no extension).
+pub async fn extension(c: &impl ConnectionTrait, g: &Registration) -> Result<Option<Date>> {
+    let Some(id) = g.previous_certificate_id.filter(|_| g.late) else {
+        return Ok(None);
+    };
+    Ok(crate::certificates::by_ids(c, &[id].into_iter().collect()).await?.remove(&id).and_then(|c| c.extended_until))
+}
+
+/// The decision on a late re-rating ends the extension of the certificate it re-rated: from the
+/// day after `decided_on` it is in force only if the decision issued a new one.
+pub(crate) async fn end_extension(tx: &Tx, g: &Registration, decided_on: Date) -> Result<()> {
+    let Some(certificate) = g.previous_certificate_id.filter(|_| g.late) else {
+        return Ok(());
+    };
+    // Decided before the expiry: no extension was needed. The extension never ends before the
+    // expiry, so "the later of the two" stays the last day in force everywhere.
+    for sql in [
+        "UPDATE certificate SET extended_until = CASE WHEN $1 <= expires_on THEN NULL ELSE $1 END \
+         WHERE id = $2 AND extended_until > $1",
+        "UPDATE product SET certificate_extended_until = CASE WHEN $1 <= certificate_expires_on THEN NULL ELSE $1 END \
+         WHERE certificate_id = $2 AND certificate_extended_until > $1",
+    ] {
+        execute(tx, sql, [decided_on.into(), certificate.into()]).await?;
+    }
+    Ok(())
 }
 
 /// Mẫu 03: the commune's findings on the four topics of Điều 7.2.

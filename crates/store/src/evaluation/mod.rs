@@ -33,8 +33,7 @@ pub(crate) fn refused(why: Invalid) -> StoreError {
 
 /// Today in Vietnam (UTC+7), the day deadlines are counted in.
 pub fn today() -> time::Date {
-    let offset = time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    time::OffsetDateTime::now_utc().to_offset(offset).date()
+    domain::vietnam_today()
 }
 
 /// Moves a registration one step, if its state allows it and nobody moved it meanwhile.

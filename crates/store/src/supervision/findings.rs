@@ -357,7 +357,7 @@ pub async fn follow_up(tx: &Tx, who: &Who, f: &Finding, up: &FollowUp) -> Result
             let found: Option<Cert> = fetch_optional(
                 tx,
                 "SELECT ce.id, ce.number FROM product x JOIN certificate ce ON ce.id = x.certificate_id \
-                 WHERE x.id = $1 AND ce.revoked_on IS NULL AND ce.superseded_by IS NULL AND ce.expires_on >= $2",
+                 WHERE x.id = $1 AND ce.revoked_on IS NULL AND ce.superseded_by IS NULL AND COALESCE(ce.extended_until, ce.expires_on) >= $2",
                 [f.product_id.into(), up.on.into()],
             )
             .await?;

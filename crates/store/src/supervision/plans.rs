@@ -194,7 +194,7 @@ pub async fn candidates(c: &impl ConnectionTrait, plan_id: i64, province: &str, 
          (SELECT MAX(i.visited_on) FROM inspection i WHERE i.producer_id = x.producer_id AND i.state = 'done') AS last_inspected \
          FROM product x JOIN certificate ce ON ce.id = x.certificate_id JOIN producer p ON p.id = x.producer_id \
          WHERE x.province_code = $2 AND x.deleted_at IS NULL AND p.deleted_at IS NULL \
-         AND ce.revoked_on IS NULL AND ce.expires_on >= $3 \
+         AND ce.revoked_on IS NULL AND COALESCE(ce.extended_until, ce.expires_on) >= $3 \
          AND NOT EXISTS (SELECT 1 FROM inspection i JOIN inspection_product ip ON ip.inspection_id = i.id \
                          WHERE i.plan_id = $4 AND ip.product_id = x.id) \
          ORDER BY x.producer_id, x.id",

@@ -460,3 +460,14 @@ pub fn best_answers(second: &[&str]) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The text of a PDF in reading order (not `-layout`, so a table cell's lines stay together) with
+/// whitespace collapsed, as table cells wrap their text over lines (poppler's `pdftotext`).
+pub fn pdf_text(bytes: &[u8], name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("ocop-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join(name);
+    std::fs::write(&file, bytes).expect("write");
+    let out = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}

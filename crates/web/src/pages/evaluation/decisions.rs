@@ -11,9 +11,9 @@ use crate::fmt;
 use crate::page::{Choice, PageCtx, messages, render_form, render_status};
 use crate::pages::registry::product_target;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::access::{Action, Listing, Target};
 use domain::certificate::CertificateStatus;
 use domain::evaluation::{RevocationGround, State as RegState};
@@ -24,6 +24,7 @@ use store::evaluation::decisions::{self as store_decisions, DecisionInput, Issue
 use store::evaluation::dossiers::{self as store_dossiers, Registration, RegistrationFilter};
 use store::evaluation::today;
 use store::{Page, StoreError};
+use time::Date;
 
 fn issuer(caller: &Caller) -> AppResult<Issuer> {
     Ok(match caller.office()? {
@@ -207,15 +208,6 @@ fn issuer_target(c: &Certificate, product: &store::products::Product) -> Target 
     Target::at(place)
 }
 
-fn status_class(s: CertificateStatus) -> &'static str {
-    match s {
-        CertificateStatus::Valid => "on",
-        CertificateStatus::Expiring => "warn",
-        CertificateStatus::Revoked | CertificateStatus::Expired => "bad",
-        CertificateStatus::Superseded => "off",
-    }
-}
-
 #[derive(Template)]
 #[template(path = "evaluation/certificate.html")]
 struct CertificatePage {
@@ -239,6 +231,8 @@ struct CertificatePage {
     issuer: String,
     /// What is on file when the decision is not ("recognised, known from official news").
     evidence: Option<String>,
+    extended: String,
+    replaced_by: Option<String>,
 }
 
 /// What the platform holds of a recognition whose decision is not on file, in words (`None` when
@@ -251,8 +245,29 @@ pub(crate) fn evidence_text(t: crate::i18n::Tr, evidence: &str) -> Option<String
     }
 }
 
+/// "Extended until the decision, at the latest …" while a late re-rating keeps it in force.
+pub fn extension_text(t: crate::i18n::Tr, status: CertificateStatus, until: Option<Date>) -> String {
+    match (status, until) {
+        (CertificateStatus::Extended, Some(d)) => t.arg("certificate-extended-until", "date", &fmt::date(d)),
+        _ => String::new(),
+    }
+}
+
+/// The number of the certificate that replaced `c` (a re-rating or an upgrade), if any.
+async fn replacement(state: &AppState, c: &Certificate) -> AppResult<Option<String>> {
+    let Some(id) = c.superseded_by else {
+        return Ok(None);
+    };
+    Ok(store::certificates::by_ids(state.db().conn(), &[id].into_iter().collect()).await?.remove(&id).map(|n| n.number))
+}
+
+/// A revocation ground: one of Điều 8's, in the reader's language, or the text an imported or
+/// earlier record carries, as written.
 fn ground_label(t: crate::i18n::Tr, g: &str) -> String {
-    t.get(&format!("ground-{g}"))
+    match RevocationGround::parse(g) {
+        Ok(ground) => t.get(&format!("ground-{}", ground.as_str())),
+        Err(_) => g.to_owned(),
+    }
 }
 
 async fn certificate_page(
@@ -265,7 +280,7 @@ async fn certificate_page(
     let (c, product) = certificate_for(state, caller, number).await?;
     let t = ctx.t;
     let status = c.status(today());
-    let may_revoke = matches!(status, CertificateStatus::Valid | CertificateStatus::Expiring)
+    let may_revoke = status.in_force()
         && match c.issuing_province {
             None => caller.may_list(Action::EvaluateCentral),
             Some(_) => caller.may(Action::ManageEvaluation, &issuer_target(&c, &product)),
@@ -273,10 +288,12 @@ async fn certificate_page(
     let proposal = if may_revoke { crate::pages::supervision::proposal_banner(state, &c.number).await? } else { None };
     let proposed_ground = proposal.as_ref().map(|_| RevocationGround::NoLongerMeets);
     let page = CertificatePage {
+        extended: extension_text(t, status, c.extended_until),
+        replaced_by: replacement(state, &c).await?,
         issuer: c.issuer(&product.province_name),
         evidence: evidence_text(t, &c.evidence),
         status: t.get(&format!("status-{}", status.as_str())),
-        status_class: status_class(status),
+        status_class: crate::page::status_class(Some(status)),
         issued: fmt::date(c.issued_on),
         expires: fmt::date(c.expires_on),
         decision_date: c.decision_date.map(fmt::date).unwrap_or_default(),
@@ -381,6 +398,8 @@ pub async fn pdf(State(state): State<AppState>, caller: Caller, Path(number): Pa
         signer_title: if central { "BỘ TRƯỞNG".into() } else { "CHỦ TỊCH".into() },
         signer: c.signer.clone(),
         verify_url: format!("{}/verify/certificate/{}", crate::page::base_url(&state), crate::page::seg(&c.number)),
+        central,
+        revoked: c.revoked_on.map(|d| format!("ĐÃ THU HỒI · {}", fmt::date(d))).unwrap_or_default(),
     };
     let bytes = state
         .heavy()
@@ -465,6 +484,8 @@ struct VerifyPage {
     ctx: PageCtx,
     number: String,
     found: Option<VerifyView>,
+    /// The lookup form alone (no number asked yet).
+    form_only: bool,
 }
 
 struct VerifyView {
@@ -484,6 +505,24 @@ struct VerifyView {
     ground: String,
     issuer: String,
     evidence: Option<String>,
+    /// A late re-rating's extension, in words.
+    extended: String,
+    /// The number of the certificate that replaced this one (re-rating, upgrade).
+    replaced_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    number: Option<String>,
+}
+
+/// `/verify/certificate`: a form that takes a certificate's number to its verification page.
+pub async fn lookup(ctx: PageCtx, Query(q): Query<LookupQuery>) -> AppResult<Response> {
+    let number = q.number.as_deref().map(str::trim).unwrap_or_default();
+    if number.is_empty() {
+        return Ok(crate::page::render(&VerifyPage { ctx, number: String::new(), found: None, form_only: true }));
+    }
+    Ok(axum::response::Redirect::to(&format!("/verify/certificate/{}", crate::page::seg(number))).into_response())
 }
 
 /// The public verification page a certificate's QR code leads to: its live status.
@@ -513,15 +552,17 @@ pub async fn verify(State(state): State<AppState>, ctx: PageCtx, Path(number): P
                 issued: fmt::date(c.issued_on),
                 expires: fmt::date(c.expires_on),
                 status: t.get(&format!("status-{}", status.as_str())),
-                status_class: status_class(status),
+                status_class: crate::page::status_class(Some(status)),
                 revoked: c.revoked_on.map(fmt::date).unwrap_or_default(),
                 ground: c.revocation_ground.as_deref().map(|g| ground_label(t, g)).unwrap_or_default(),
+                extended: extension_text(t, status, c.extended_until),
+                replaced_by: replacement(&state, &c).await?,
             })
         }
         None => None,
     };
     let code = if found.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    Ok(render_status(code, &VerifyPage { ctx, number, found }))
+    Ok(render_status(code, &VerifyPage { ctx, number, found, form_only: false }))
 }
 
 struct AwaitingRow {

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use domain::Invalid;
 use domain::access::{Action, Target};
-use domain::evaluation::{Kind, State as RegState};
+use domain::evaluation::{self, Kind, State as RegState};
 use domain::scoring::{self, Scorecard};
 use serde::Deserialize;
 use store::StoreError;
@@ -66,12 +66,14 @@ async fn register_page(
             selected: form.round.as_deref() == Some(r.id.to_string().as_str()),
         })
         .collect();
+    // Offer first the kind this product can file today (a certified product cannot file "first").
+    let likely = evaluation::likely_kind(store_dossiers::held(&product, today()), today());
     let kinds = Kind::ALL
         .iter()
         .map(|k| Choice {
             value: k.as_str().to_owned(),
             label: kind_label(t, k.as_str()),
-            selected: form.kind.as_deref().unwrap_or("first") == k.as_str(),
+            selected: form.kind.as_deref().unwrap_or(likely.as_str()) == k.as_str(),
         })
         .collect();
     let page =
@@ -172,6 +174,11 @@ struct DetailPage {
     screened: bool,
     errors: Vec<String>,
     reasons: String,
+    /// What the owner and the office must know: the late path, why nothing was issued.
+    notices: Vec<String>,
+    /// The deadline was counted past the calendar's data.
+    due_warning: String,
+    calendar: String,
 }
 
 fn size_label(bytes: i64) -> String {
@@ -241,7 +248,36 @@ pub(super) async fn detail(
         }
         _ => String::new(),
     };
+    let mut notices = Vec::new();
+    if let Some(until) = store_dossiers::extension(conn, &g).await? {
+        notices.push(t.arg("reg-late-notice", "date", &fmt::date(until)));
+    }
+    match g.unrecognised.as_str() {
+        "" => {}
+        "not_higher" => {
+            let held = match g.previous_certificate_id {
+                Some(id) => store::certificates::by_ids(conn, &[id].into_iter().collect()).await?.remove(&id),
+                None => None,
+            };
+            notices.push(t.arg("reg-unrecognised-not_higher", "held", &held.map(|c| c.stars).unwrap_or(0).to_string()));
+        }
+        _ => notices.push(t.get("reg-unrecognised-below_three")),
+    }
+    let due_warning = if g.screening_due_estimated {
+        let year = store::evaluation::calendar()?.last_year().unwrap_or_default().to_string();
+        t.args("reg-due-estimated", &[("year", year.as_str()), ("version", g.screening_calendar.as_str())])
+    } else {
+        String::new()
+    };
+    let calendar = if g.screening_calendar.is_empty() {
+        String::new()
+    } else {
+        t.arg("reg-calendar", "version", &g.screening_calendar)
+    };
     let page = DetailPage {
+        notices,
+        due_warning,
+        calendar,
         state: state_label(t, &g.state),
         state_class: state_class(&g.state),
         kind: kind_label(t, &g.kind),
@@ -287,6 +323,8 @@ struct SelfAssessmentPage {
     declare: bool,
     errors: Vec<String>,
     total: String,
+    /// The criteria set's star bands for the live total, `5:90,4:70,…` (rules are data).
+    bands: String,
 }
 
 async fn self_assessment_page(
@@ -308,6 +346,7 @@ async fn self_assessment_page(
         editable,
         declare: false,
         total: g.self_total.map(|n| n.to_string()).unwrap_or_default(),
+        bands: set.bands.iter().map(|b| format!("{}:{}", b.stars, b.min_avg_total)).collect::<Vec<_>>().join(","),
         errors,
         ctx,
         g,
@@ -464,14 +503,18 @@ pub async fn submit(
     let tx = state.db().write().await?;
     match store_dossiers::submit(&tx, &me.who(), criteria()?, id, today()).await {
         Ok(g) => {
+            let extension = store_dossiers::extension(&tx, &g).await?;
             tx.commit().await?;
-            let message = t.args(
+            let mut message = t.args(
                 "reg-submitted",
                 &[
                     ("number", g.number.as_deref().unwrap_or_default()),
                     ("due", &g.screening_due.map(fmt::date).unwrap_or_default()),
                 ],
             );
+            if let Some(until) = extension {
+                message = format!("{message} {}", t.arg("reg-late-submitted", "date", &fmt::date(until)));
+            }
             Ok(redirect_with_flash(&state, &message, &format!("/evaluation/registrations/{id}")))
         }
         Err(StoreError::Invalid(fields)) => {

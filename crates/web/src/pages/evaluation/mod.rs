@@ -67,6 +67,7 @@ pub fn routes() -> Routes {
         .get("/certificates/{number}", Act(ReadRecords), decisions::certificate)
         .get("/certificates/{number}/pdf", Act(ReadRecords), decisions::pdf)
         .post("/certificates/{number}/revoke", Act(ManageEvaluation), decisions::revoke)
+        .get("/verify/certificate", Public, decisions::lookup)
         .get("/verify/certificate/{number}", Public, decisions::verify)
         .get("/notifications", SignedIn, home::notifications)
         .post("/notifications", SignedIn, home::read_all)

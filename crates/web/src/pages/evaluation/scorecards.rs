@@ -92,6 +92,8 @@ struct EvaluationPage {
     is_member: bool,
     is_chair: bool,
     my_submitted: bool,
+    /// Why the chair cannot close scoring yet (blank when it can).
+    close_blocked: String,
     outcome: Option<OutcomeView>,
     discussion: Vec<String>,
 }
@@ -189,6 +191,12 @@ pub async fn evaluation(
         .collect();
     let me = caller.user().map(|u| u.id);
     let my_submitted = cards.iter().any(|c| Some(c.user_id) == me && c.submitted_at.is_some());
+    let chair_submitted = cards.iter().any(|c| c.is_chair && c.submitted_at.is_some());
+    // Why the chair cannot close yet, said beside the disabled button.
+    let close_blocked = domain::evaluation::may_close(s.e.submitted_cards, s.council.quorum(), chair_submitted)
+        .err()
+        .map(|why| t.invalid(&why))
+        .unwrap_or_default();
     let page = EvaluationPage {
         state: t.get(&format!("evaluation-state-{}", s.e.state)),
         sheet: format!("{} · {}", sheet.code, sheet.name_vi),
@@ -196,6 +204,7 @@ pub async fn evaluation(
         is_member: s.seat.is_some(),
         is_chair: s.seat == Some(true),
         my_submitted,
+        close_blocked,
         outcome: outcome_view(t, &s.e, set),
         discussion: s.e.discussion.lines().map(str::to_owned).collect(),
         council: s.council,

@@ -23,10 +23,9 @@ use domain::{FieldErrors, Invalid};
 use serde::Deserialize;
 use store::products::{self, CodeChoice, Product, ProductFilter, ProductSort, StarsFilter};
 use store::{Page, StoreError, certificates, units};
-use time::OffsetDateTime;
 
 pub fn today() -> time::Date {
-    OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC)).date()
+    domain::vietnam_today()
 }
 
 fn sheets() -> AppResult<&'static CriteriaSet> {
@@ -127,15 +126,6 @@ struct ListPage {
     may_see_deleted: bool,
 }
 
-pub fn status_class(status: Option<CertificateStatus>) -> &'static str {
-    match status {
-        Some(CertificateStatus::Valid) => "on",
-        Some(CertificateStatus::Expiring) => "warn",
-        Some(CertificateStatus::Revoked) => "bad",
-        _ => "off",
-    }
-}
-
 pub async fn list(
     State(state): State<AppState>,
     _: Limited<Searches>,
@@ -171,7 +161,7 @@ pub async fn list(
                 sheet: p.sheet_code.clone(),
                 rank: rank_label(t, p.stars, p.potential_five),
                 status: status_label(t, status),
-                status_class: status_class(status),
+                status_class: crate::page::status_class(status),
                 place: match &p.old_district_name {
                     Some(old) => format!("{} ({old})", p.commune_name),
                     None => p.commune_name.clone(),
@@ -311,7 +301,7 @@ pub(super) async fn detail(
         group: set.group_of(&p.sheet_code).map(|g| format!("{} · {}", g.code, g.name_vi)).unwrap_or_default(),
         rank: rank_label(t, p.stars, p.potential_five),
         status: status_label(t, status),
-        status_class: status_class(status),
+        status_class: crate::page::status_class(status),
         expires: p.certificate_expires_on.map(crate::fmt::date).unwrap_or_default(),
         price: p.price_vnd.and_then(|v| domain::money::Vnd::new(v).ok()).map(|v| v.to_string()).unwrap_or_default(),
         legal_type: legal_type_label(t, &p.producer_legal_type),
@@ -332,7 +322,7 @@ pub(super) async fn detail(
                     issued: crate::fmt::date(c.issued_on),
                     expires: crate::fmt::date(c.expires_on),
                     status: status_label(t, s),
-                    status_class: status_class(s),
+                    status_class: crate::page::status_class(s),
                     criteria_version: c.criteria_version.clone(),
                     revocation: c.revocation_ground.clone().unwrap_or_default(),
                 }

@@ -616,16 +616,21 @@ fn cert_view(
             href: String::new(),
         };
     };
+    // On the shopper's page a superseded certificate is as bad as an expired one.
     let class = match status {
-        CertificateStatus::Valid => "on",
-        CertificateStatus::Expiring => "warn",
-        CertificateStatus::Expired | CertificateStatus::Revoked | CertificateStatus::Superseded => "bad",
+        CertificateStatus::Superseded => "bad",
+        s => crate::page::status_class(Some(s)),
     };
     let expires = certificate.map(|c| c.expires_on).or(p.certificate_expires_on);
+    let extended = certificate.map_or(p.certificate_extended_until, |c| c.extended_until);
     let detail = match (status, expires) {
         (CertificateStatus::Valid | CertificateStatus::Expiring, Some(d)) => {
             t.arg("trace-valid-until", "date", &fmt::date(d))
         }
+        (CertificateStatus::Extended, _) => match extended {
+            Some(d) => t.arg("certificate-extended-until", "date", &fmt::date(d)),
+            None => String::new(),
+        },
         (CertificateStatus::Expired, Some(d)) => t.arg("trace-expired-on", "date", &fmt::date(d)),
         (CertificateStatus::Revoked, _) => match certificate.and_then(|c| c.revoked_on) {
             Some(d) => t.arg("trace-revoked-on", "date", &fmt::date(d)),
