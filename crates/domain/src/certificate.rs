@@ -54,6 +54,14 @@ impl From<Stars> for u8 {
     }
 }
 
+/// "Tiềm năng 5 sao": a 5★ result of a province's council (or a 5★ recognised at province level
+/// before the central level existed) — sent to the central council, never "cấp quốc gia". Only
+/// the Ministry's 5★ is national. The one place this rule is written; SQL that classifies stored
+/// certificates (`store::stats`, the product's copy) says the same: `stars = 5 AND level <> 'central'`.
+pub fn potential_five(stars: u8, by_ministry: bool) -> bool {
+    stars == 5 && !by_ministry
+}
+
 /// Certificates run 36 months from the decision (QĐ 26/2026, Điều 4.3).
 pub const VALID_MONTHS: u8 = 36;
 /// A re-rating may be filed from 180 days before expiry: from then on a certificate is "expiring".

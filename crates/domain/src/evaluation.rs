@@ -148,6 +148,9 @@ pub enum State {
     Returned,
     /// The commune accepted it (Mẫu 03) and forwarded it to the province.
     Accepted,
+    /// The province's OCOP agency asked the producer for missing papers (Điều 7.3.a); the
+    /// producer adds them and sends the dossier back, without a new screening.
+    Completing,
     /// Before the provincial council.
     Council,
     /// The provincial result is approved: 3★/4★ await the recognition decision, a potential
@@ -166,11 +169,12 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 11] = [
+    pub const ALL: [State; 12] = [
         State::Draft,
         State::Submitted,
         State::Returned,
         State::Accepted,
+        State::Completing,
         State::Council,
         State::Approved,
         State::Forwarded,
@@ -186,6 +190,7 @@ impl State {
             State::Submitted => "submitted",
             State::Returned => "returned",
             State::Accepted => "accepted",
+            State::Completing => "completing",
             State::Council => "council",
             State::Approved => "approved",
             State::Forwarded => "forwarded",
@@ -202,7 +207,7 @@ impl State {
 
     /// The producer may still change the dossier.
     pub fn editable(self) -> bool {
-        matches!(self, State::Draft | State::Returned)
+        matches!(self, State::Draft | State::Returned | State::Completing)
     }
 
     /// Finished: nothing more happens to it.
@@ -223,10 +228,22 @@ pub enum Step {
         recognisable: bool,
     },
     Forward,
-    /// The central council's result is approved; `five` = it is 5★.
+    /// A 5★ re-rating goes to the central level on its own dossier, without provincial scoring
+    /// (the province's letter and its agency's report; Điều 6.3).
+    ForwardFiveRerating,
+    /// The central council's result is approved: `five` = 5★, else `recognisable` = 3★/4★ (the
+    /// province may recognise it), else nothing is recognised.
     CentralApprove {
         five: bool,
+        recognisable: bool,
     },
+    /// Back to the province for a local re-evaluation by its council (Điều 7.4: the central
+    /// office returns a forwarded dossier, or the province chooses it after a result below 5★).
+    ReEvaluate,
+    /// The province's agency asks for missing papers after acceptance.
+    RequestCompletion,
+    /// The producer sends the completed dossier back.
+    Complete,
     Recognise,
 }
 
@@ -239,7 +256,11 @@ impl Step {
             Step::AssignCouncil => "assign_council",
             Step::Approve { .. } => "approve",
             Step::Forward => "forward",
+            Step::ForwardFiveRerating => "forward_five_rerating",
             Step::CentralApprove { .. } => "central_approve",
+            Step::ReEvaluate => "re_evaluate",
+            Step::RequestCompletion => "request_completion",
+            Step::Complete => "complete",
             Step::Recognise => "recognise",
         }
     }
@@ -255,9 +276,14 @@ pub fn next(state: State, step: Step) -> Result<State, Invalid> {
         (Accepted, Step::AssignCouncil) => Council,
         (Council, Step::Approve { recognisable: true }) => Approved,
         (Council, Step::Approve { recognisable: false }) => NotRecognised,
+        (Accepted, Step::RequestCompletion) => Completing,
+        (Completing, Step::Complete) => Accepted,
         (Approved, Step::Forward) => Forwarded,
-        (Forwarded, Step::CentralApprove { five: true }) => CentralApproved,
-        (Forwarded, Step::CentralApprove { five: false }) => CentralReturned,
+        (Accepted, Step::ForwardFiveRerating) => Forwarded,
+        (Forwarded, Step::CentralApprove { five: true, .. }) => CentralApproved,
+        (Forwarded, Step::CentralApprove { five: false, recognisable: true }) => CentralReturned,
+        (Forwarded, Step::CentralApprove { five: false, recognisable: false }) => NotRecognised,
+        (Forwarded | CentralReturned, Step::ReEvaluate) => Accepted,
         (Approved | CentralApproved | CentralReturned, Step::Recognise) => Recognised,
         _ => {
             return Err(Invalid::new("invalid-transition").with("step", step.name()).with("state", state.as_str()));
@@ -416,9 +442,16 @@ mod tests {
         assert_eq!(s, Approved);
         assert_eq!(next(s, Step::Recognise), Ok(Recognised));
         let s = next(s, Step::Forward).expect("forward");
-        assert_eq!(next(s, Step::CentralApprove { five: true }), Ok(CentralApproved));
-        let back = next(s, Step::CentralApprove { five: false }).expect("back");
+        assert_eq!(next(s, Step::CentralApprove { five: true, recognisable: true }), Ok(CentralApproved));
+        let back = next(s, Step::CentralApprove { five: false, recognisable: true }).expect("back");
         assert_eq!(next(back, Step::Recognise), Ok(Recognised));
+        assert_eq!(next(back, Step::ReEvaluate), Ok(Accepted), "the province re-evaluates locally");
+        assert_eq!(next(s, Step::CentralApprove { five: false, recognisable: false }), Ok(NotRecognised));
+        assert_eq!(next(s, Step::ReEvaluate), Ok(Accepted), "the central office returns the dossier");
+        assert_eq!(next(Accepted, Step::ForwardFiveRerating), Ok(Forwarded));
+        let completing = next(Accepted, Step::RequestCompletion).expect("completion");
+        assert!(completing.editable());
+        assert_eq!(next(completing, Step::Complete), Ok(Accepted));
         assert_eq!(next(Council, Step::Approve { recognisable: false }), Ok(NotRecognised));
         assert_eq!(next(Returned, Step::Submit), Ok(Submitted));
     }
@@ -433,11 +466,16 @@ mod tests {
             Step::Approve { recognisable: true },
             Step::Approve { recognisable: false },
             Step::Forward,
-            Step::CentralApprove { five: true },
-            Step::CentralApprove { five: false },
+            Step::ForwardFiveRerating,
+            Step::CentralApprove { five: true, recognisable: true },
+            Step::CentralApprove { five: false, recognisable: true },
+            Step::CentralApprove { five: false, recognisable: false },
+            Step::ReEvaluate,
+            Step::RequestCompletion,
+            Step::Complete,
             Step::Recognise,
         ];
-        let allowed = 13;
+        let allowed = 19;
         let mut ok = 0;
         for state in State::ALL {
             for step in steps {

@@ -204,7 +204,7 @@ impl Outcome {
 
     /// A provincial 5★ goes to the central council as "potential 5★".
     pub fn potential_5_star(&self) -> bool {
-        self.level == Level::Province && self.stars == Some(5)
+        self.stars.is_some_and(|s| crate::certificate::potential_five(s, self.level == Level::Central))
     }
 }
 

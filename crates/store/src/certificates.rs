@@ -103,7 +103,8 @@ impl Certificate {
     }
 
     pub fn potential_five(&self) -> bool {
-        self.stars == 5 && self.level == Level::Province.as_str()
+        u8::try_from(self.stars)
+            .is_ok_and(|s| domain::certificate::potential_five(s, self.level == Level::Central.as_str()))
     }
 
     /// Whether the decision is on file (not only news of the recognition).
@@ -141,6 +142,26 @@ pub async fn by_ids(c: &impl ConnectionTrait, ids: &BTreeSet<i64>) -> Result<Has
         fetch_in::<Certificate, _>(c, &format!("SELECT {COLUMNS} FROM certificate WHERE id IN"), ids.iter().copied())
             .await?;
     Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+}
+
+/// The current certificates (not replaced) of the live products a listing may read, newest first.
+pub async fn of_listing(
+    c: &impl ConnectionTrait,
+    listing: &domain::access::Listing,
+    page: crate::Page,
+) -> Result<crate::Paged<Certificate>> {
+    let mut w = crate::db::Conditions::default();
+    w.raw("c.superseded_by IS NULL").raw("x.deleted_at IS NULL");
+    crate::producers::scope(&mut w, listing, "x.producer_id");
+    let columns: Vec<String> = COLUMNS.split(',').map(|col| format!("c.{}", col.trim())).collect();
+    w.page(
+        c,
+        &columns.join(", "),
+        "certificate c JOIN product x ON x.id = c.product_id JOIN producer p ON p.id = x.producer_id",
+        ("c.issued_on DESC, c.id DESC", Vec::new()),
+        page,
+    )
+    .await
 }
 
 pub async fn find_by_number(c: &impl ConnectionTrait, number: &str) -> Result<Option<Certificate>> {
@@ -279,7 +300,7 @@ pub async fn record_many(tx: &Tx, who: &Who, facts: &[(i64, CertificateFact)]) -
         .filter(|(p, _)| !chained.contains(p))
         .filter_map(|(p, f)| {
             let id = *ids.get(&f.number)?;
-            let potential = f.stars.get() == 5 && f.level == Level::Province;
+            let potential = domain::certificate::potential_five(f.stars.get(), f.level == Level::Central);
             Some(vec![
                 (*p).into(),
                 id.into(),

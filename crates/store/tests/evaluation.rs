@@ -539,7 +539,46 @@ async fn a_potential_five_star_goes_to_the_central_council() {
         DecisionDraft { number: "1/QĐ-UBND".into(), signed_on: date!(2026 - 11 - 01), signer: "Chủ tịch".into() };
     let e = write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await;
     assert_eq!(key(e.expect_err("must forward")), "invalid-must-forward");
-    write(&w.db, async |tx| decisions::forward(tx, &office, "01", &[g]).await).await.expect("forwarded");
+    // Forwarding records the chairman's approval decision, the letter and the agency's report.
+    let input = |number: &str| decisions::ForwardingInput {
+        decision: decisions::DecisionInput {
+            number: number.into(),
+            signed_on: "20/11/2026".into(),
+            signer: "Nguyễn Văn A".into(),
+        },
+        letter_number: "55/UBND-NNMT".into(),
+        letter_date: "21/11/2026".into(),
+        report_number: "12/BC-CCPTNT".into(),
+    };
+    let blank = decisions::ForwardingInput { decision: Default::default(), ..input("") };
+    let draft = blank.parse(TODAY + Duration::days(30)).expect("a re-rating's forwarding has no decision");
+    let e = write(&w.db, async |tx| decisions::forward(tx, &office, "01", &[g], &draft, &[]).await).await;
+    assert_eq!(key(e.expect_err("a provincial result needs its approval")), "invalid-required");
+    let e = decisions::ForwardingInput { letter_number: " ".into(), ..input("300/QĐ-UBND") }
+        .parse(TODAY + Duration::days(30))
+        .expect_err("letter");
+    assert_eq!(e.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["letter_number"]);
+    let draft = input("300/QĐ-UBND").parse(TODAY + Duration::days(30)).expect("draft");
+    let report = NewEvidence {
+        label: "Báo cáo của cơ quan tham mưu",
+        file_name: "bc.pdf",
+        content_type: "application/pdf",
+        sha256: "ef",
+        bytes: PDF.to_vec(),
+    };
+    write(&w.db, async |tx| decisions::forward(tx, &office, "01", &[g], &draft, std::slice::from_ref(&report)).await)
+        .await
+        .expect("forwarded");
+    let sent = decisions::forwarding_of(w.db.conn(), g).await.expect("f").expect("recorded");
+    assert_eq!((sent.letter_number.as_str(), sent.report_number.as_str()), ("55/UBND-NNMT", "12/BC-CCPTNT"));
+    let approval = decisions::get(w.db.conn(), sent.decision_id.expect("decision")).await.expect("d").expect("d");
+    assert_eq!((approval.kind.as_str(), approval.number.as_str()), ("approval", "300/QĐ-UBND"));
+    let files = dossiers::evidence_of_forwarding(w.db.conn(), sent.id).await.expect("files");
+    assert_eq!(files.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(), ["Báo cáo của cơ quan tham mưu"]);
+    assert!(
+        dossiers::evidence_of_product(w.db.conn(), w.product_id).await.expect("e").iter().all(|f| f.id != files[0].id),
+        "the province's papers are not the producer's dossier"
+    );
 
     // The central council: members of no province.
     let mut central = Vec::new();
@@ -791,4 +830,121 @@ async fn an_upgrade_that_does_not_raise_the_stars_issues_nothing() {
         write(&w.db, async |tx| decisions::recognise(tx, &office, &Issuer::Province("01".into()), &d, &[g.id]).await)
             .await;
     assert_eq!(key(e.expect_err("nothing to recognise")), "invalid-not-recognisable");
+}
+
+#[tokio::test]
+async fn every_exit_of_the_central_path_and_a_completion_request() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let g = filed(&w).await;
+    let office = w.office.who();
+    // After acceptance the agency asks for a missing paper; the producer adds it and sends it back.
+    let clerk = w.officer.who();
+    write(&w.db, async |tx| dossiers::screen(tx, &clerk, g, Screening::Accept(form03())).await)
+        .await
+        .expect("accepted");
+    let asked = write(&w.db, async |tx| dossiers::request_completion(tx, &office, g, "Phiếu kiểm nghiệm 2026").await)
+        .await
+        .expect("asked");
+    assert_eq!((asked.state(), asked.completion_request.as_str()), (State::Completing, "Phiếu kiểm nghiệm 2026"));
+    let producer = w.producer.who();
+    let file = NewEvidence {
+        label: "Phiếu kiểm nghiệm 2026",
+        file_name: "kn2026.pdf",
+        content_type: "application/pdf",
+        sha256: "f0",
+        bytes: PDF.to_vec(),
+    };
+    write(&w.db, async |tx| dossiers::add_evidence(tx, &producer, g, file).await).await.expect("added");
+    let back = write(&w.db, async |tx| dossiers::submit(tx, &producer, set(), g, TODAY).await).await.expect("sent");
+    assert_eq!(back.state(), State::Accepted, "no new screening");
+    assert_eq!(dossiers::evidence_of(w.db.conn(), &back).await.expect("files").len(), 2);
+
+    // Approved at 5★ by the province (the accepted dossier goes to its council), forwarded.
+    let k = council(&w).await;
+    write(&w.db, async |tx| councils::assign(tx, &office, k, &[g]).await).await.expect("assigned");
+    let ev = councils::evaluations_of_council(w.db.conn(), k).await.expect("list").remove(0);
+    for (i, m) in w.members.iter().enumerate() {
+        score(&w, ev.id, m, &[], i64::try_from(i).unwrap_or(0) + 1).await.expect("scored");
+    }
+    let cw = w.members[0].who();
+    write(&w.db, async |tx| councils::close(tx, &cw, set(), ev.id, w.members[0].id).await).await.expect("closed");
+    write(&w.db, async |tx| councils::approve(tx, &cw, set(), ev.id, w.members[0].id).await).await.expect("approved");
+    let input = decisions::ForwardingInput {
+        decision: decisions::DecisionInput {
+            number: "301/QĐ-UBND".into(),
+            signed_on: "20/11/2026".into(),
+            signer: "Chủ tịch".into(),
+        },
+        letter_number: "56/UBND-NNMT".into(),
+        letter_date: "21/11/2026".into(),
+        report_number: "13/BC-CCPTNT".into(),
+    };
+    let draft = input.parse(TODAY + Duration::days(30)).expect("draft");
+    write(&w.db, async |tx| decisions::forward(tx, &office, "01", &[g], &draft, &[]).await).await.expect("forwarded");
+
+    // The central office sends it back for a local re-evaluation, with a reason.
+    let ministry = user(&w.db, "ocop@mae.gov.vn", Role::CentralOffice, Scope::National).await.who();
+    let e = write(&w.db, async |tx| decisions::re_evaluate(tx, &ministry, g, "  ").await).await;
+    assert_eq!(key(e.expect_err("reason")), "invalid-required");
+    let again = write(&w.db, async |tx| decisions::re_evaluate(tx, &ministry, g, "Hồ sơ chưa thống nhất điểm").await)
+        .await
+        .expect("returned");
+    assert_eq!(again.state(), State::Accepted);
+
+    // Re-scored by the province, forwarded again; the central council finds 4★: the province may
+    // recognise it or re-evaluate it locally.
+    let k2 = council(&w).await;
+    write(&w.db, async |tx| councils::assign(tx, &office, k2, &[g]).await).await.expect("assigned again");
+    let ev = councils::evaluations_of_council(w.db.conn(), k2).await.expect("list").remove(0);
+    for (i, m) in w.members.iter().enumerate() {
+        score(&w, ev.id, m, &[], i64::try_from(i).unwrap_or(0) + 1).await.expect("scored");
+    }
+    write(&w.db, async |tx| councils::close(tx, &cw, set(), ev.id, w.members[0].id).await).await.expect("closed");
+    write(&w.db, async |tx| councils::approve(tx, &cw, set(), ev.id, w.members[0].id).await).await.expect("approved");
+    let draft = decisions::ForwardingInput {
+        decision: decisions::DecisionInput { number: "302/QĐ-UBND".into(), ..input.decision.clone() },
+        ..input.clone()
+    }
+    .parse(TODAY + Duration::days(30))
+    .expect("draft");
+    write(&w.db, async |tx| decisions::forward(tx, &office, "01", &[g], &draft, &[]).await).await.expect("forwarded");
+    let mut central = Vec::new();
+    for name in ["tw-1", "tw-2", "tw-3"] {
+        central.push(user(&w.db, &format!("{name}@mae.gov.vn"), Role::CouncilMember, Scope::National).await);
+    }
+    let kc = write(&w.db, async |tx| {
+        councils::create(
+            tx,
+            &ministry,
+            &CouncilDraft {
+                name: "Hội đồng cấp trung ương".into(),
+                level: Level::Central,
+                province: None,
+                round_id: None,
+                members: central.iter().map(|m| m.id).collect(),
+                chair: central[0].id,
+                quorum_percent: 75,
+                spread_limit: 10,
+            },
+        )
+        .await
+    })
+    .await
+    .expect("central")
+    .id;
+    write(&w.db, async |tx| councils::assign(tx, &ministry, kc, &[g]).await).await.expect("assigned centrally");
+    let evc = councils::evaluations_of_council(w.db.conn(), kc).await.expect("list").remove(0);
+    for (i, m) in central.iter().enumerate() {
+        score(&w, evc.id, m, &["~1.5"], i64::try_from(i).unwrap_or(0) + 1).await.expect("scored");
+    }
+    let tw = central[0].who();
+    write(&w.db, async |tx| councils::close(tx, &tw, set(), evc.id, central[0].id).await).await.expect("closed");
+    write(&w.db, async |tx| councils::approve(tx, &tw, set(), evc.id, central[0].id).await).await.expect("approved");
+    let reg = dossiers::get(w.db.conn(), g).await.expect("g").expect("g");
+    assert_eq!((reg.state(), reg.stars), (State::CentralReturned, Some(4)));
+    let local = write(&w.db, async |tx| decisions::re_evaluate(tx, &office, g, "Đánh giá lại tại tỉnh").await)
+        .await
+        .expect("local re-evaluation");
+    assert_eq!(local.state(), State::Accepted);
 }

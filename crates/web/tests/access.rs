@@ -375,7 +375,7 @@ fn concrete(route: &Route, s: &Side) -> String {
         s.photo.to_string()
     } else if id("/evaluation/rounds/") {
         s.round.to_string()
-    } else if id("/evaluation/registrations/") {
+    } else if id("/evaluation/registrations/") || id("/api/v1/registrations/") {
         s.registration.to_string()
     } else if id("/evidence/") {
         s.evidence.to_string()
@@ -502,7 +502,9 @@ fn expect(route: &Route, actor: Option<&Actor>, side: &Side, home: bool) -> Expe
     let record = on_record(route);
     let seated = home && actor.is_some_and(|a| a.user_id == side.member.1);
     // Council members read the dossiers (and their evidence) before their council, nothing else.
-    let dossier = route.path.starts_with("/evaluation/registrations/") || route.path.starts_with("/evidence/");
+    let dossier = ["/evaluation/registrations/", "/evidence/", "/api/v1/registrations/"]
+        .iter()
+        .any(|p| route.path.starts_with(p));
     // An account and an event belong to their province; a sales point to its commune.
     let place = if route.path.starts_with("/admin/users/") || route.path.starts_with("/events/") {
         Place::province(province(side.province))
@@ -610,6 +612,7 @@ async fn send(c: &mut Client, route: &Route, path: &str, s: &Side) -> common::Re
         "/registry/import",
         "/products/{id}/photos",
         "/evaluation/registrations/{id}/evidence",
+        "/evaluation/registrations/{id}/forward",
         "/inspections/{id}/photos",
         "/findings/{id}/evidence",
     ];

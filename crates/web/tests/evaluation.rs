@@ -317,6 +317,14 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
     let page = member_a.get(&format!("/evaluation/evaluations/{evaluation}")).await.text;
     assert!(page.contains("Trong khi chấm, mỗi thành viên chỉ thấy phiếu của mình"));
 
+    // Before the quorum the chair's button is disabled, saying why.
+    let (chair, _) = &mut c.members[0];
+    let page = chair.get(&format!("/evaluation/evaluations/{evaluation}")).await.text;
+    assert!(
+        page.contains(r#"id="close-scoring" disabled"#) && page.contains("Chưa đủ số thành viên nộp phiếu"),
+        "{page}"
+    );
+
     for (client, _) in c.members.iter_mut() {
         let r = client.post_body(&url, "application/json", save(20, serde_json::Value::Object(full.clone()))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -337,9 +345,18 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
     let approve = format!("/evaluation/evaluations/{evaluation}/approve");
     let r = chair.post_form(&approve, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "approval before closing");
+    assert!(
+        r.text.contains("Chưa thực hiện được") && !r.text.contains("Dữ liệu đã thay đổi"),
+        "a refusal, not a conflict"
+    );
+    let page = chair.get(&format!("/evaluation/evaluations/{evaluation}")).await.text;
+    assert!(!page.contains(r#"id="close-scoring" disabled"#), "the quorum is there");
     assert_eq!(chair.post_form(&close, &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(chair.post_form(&approve, &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(state_of(&app, id).await, "approved");
+    // 4★ though the total reaches 5★: the missed requirement is named on the dossier.
+    let page = c.office.get(&format!("/evaluation/registrations/{id}")).await.text;
+    assert!(page.contains("tiêu chí 1.5 (cần"), "{page}");
 
     // The decision: not by another province; a future date is refused; then issued.
     let decide = [
@@ -429,23 +446,33 @@ async fn criteria_messages_follow_the_language() {
     assert!(r.text.contains("Criterion 1.1: there is no option 9"), "{}", r.text);
 }
 
-/// Records a 4★ certificate for the product, expiring `days` from today (as an import would),
-/// revoked today on `revoked` (a ground in words) if given.
-async fn certified(
-    app: &TestApp,
-    product_id: i64,
+/// A certificate as an import records it: its number, how many days from today it expires, and
+/// (if revoked today) the ground in words.
+struct Held<'a> {
+    number: &'a str,
     days: i64,
-    number: &str,
-    revoked: Option<&str>,
-) -> store::certificates::Certificate {
+    revoked: Option<&'a str>,
+    stars: u8,
+    central: bool,
+}
+
+impl Held<'_> {
+    fn four(number: &str, days: i64) -> Held<'_> {
+        Held { number, days, revoked: None, stars: 4, central: false }
+    }
+}
+
+/// Records the certificate for the product.
+async fn certified(app: &TestApp, product_id: i64, held: Held<'_>) -> store::certificates::Certificate {
+    let Held { number, days, revoked, stars, central } = held;
     use domain::certificate::{Evidence, Stars, expiry};
     use store::certificates::{CertificateFact, Level};
     let expires = store::evaluation::today() + time::Duration::days(days);
     let issued = expires.replace_year(expires.year() - 3).expect("a day three years before");
     let fact = CertificateFact {
         number: number.into(),
-        stars: Stars::new(4).expect("stars"),
-        level: Level::Province,
+        stars: Stars::new(stars).expect("stars"),
+        level: if central { Level::Central } else { Level::Province },
         decision_number: "1234/QĐ-UBND".into(),
         decision_date: Some(issued),
         signer: "Chủ tịch UBND".into(),
@@ -472,7 +499,7 @@ async fn a_late_rerating_is_offered_accepted_and_explained_to_its_owner() {
     let w = common::evaluation_world(&app).await;
     let mut c = cast(&app, &w).await;
     // Expiring in 60 days: the window closed 60 days ago.
-    let cert = certified(&app, w.product_id, 60, "HN-2023-00077", None).await;
+    let cert = certified(&app, w.product_id, Held::four("HN-2023-00077", 60)).await;
     let page = c.producer.get(&format!("/evaluation/register?product={}", w.product_id)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(r#"value="rerating" checked"#), "the kind it can file is offered first");
@@ -483,6 +510,33 @@ async fn a_late_rerating_is_offered_accepted_and_explained_to_its_owner() {
     assert!(page.text.contains("chủ thể chịu trách nhiệm"), "the owner is told its responsibility");
     let g = dossiers::get(app.db.db.conn(), id).await.expect("get").expect("g");
     assert!(g.late);
+
+    // The same through the API, under the same access rules.
+    let list = c.producer.get_json("/api/v1/registrations").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let items = list.json()["items"].as_array().cloned().expect("items");
+    assert_eq!((items.len(), list.json()["total"].as_i64()), (1, Some(1)));
+    assert_eq!((items[0]["id"].as_i64(), items[0]["late"].as_bool()), (Some(id), Some(true)));
+    assert_eq!(items[0]["screening_due"].as_str().map(str::len), Some(10), "yyyy-mm-dd");
+    let bad = c.producer.get_json("/api/v1/registrations?state=lost").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let one = c.producer.get_json(&format!("/api/v1/registrations/{id}")).await.json();
+    let steps: Vec<(String, Option<String>)> = one["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| (h["action"].as_str().unwrap_or_default().to_owned(), h["state"].as_str().map(str::to_owned)))
+        .collect();
+    assert_eq!(steps.first().map(|s| s.0.as_str()), Some("registration.create"));
+    assert!(steps.contains(&("registration.submit".to_owned(), Some("submitted".to_owned()))), "{steps:?}");
+    assert_eq!(c.other_office.get_json(&format!("/api/v1/registrations/{id}")).await.status, StatusCode::NOT_FOUND);
+    let certs = c.producer.get_json("/api/v1/certificates").await.json();
+    assert_eq!(certs["items"][0]["number"].as_str(), Some("HN-2023-00077"));
+    assert_eq!(certs["items"][0]["status"].as_str(), Some("expiring"));
+    let other = c.other_office.get_json("/api/v1/certificates").await.json();
+    assert_eq!(other["total"].as_i64(), Some(0), "another province's office sees none of Hà Nội's");
+    let rounds = c.office.get_json("/api/v1/rounds").await.json();
+    assert!(rounds["items"].as_array().expect("rounds").iter().any(|r| r["id"].as_i64() == Some(w.round_id)));
 
     // The public lookup: a form, a number sent to its page.
     let mut public = app.client();
@@ -499,10 +553,10 @@ async fn a_late_rerating_is_offered_accepted_and_explained_to_its_owner() {
 async fn a_replaced_or_revoked_certificate_says_what_became_of_it() {
     let app = TestApp::new().await;
     let w = common::evaluation_world(&app).await;
-    let old = certified(&app, w.product_id, 30, "HN-2023-00001", None).await;
+    let old = certified(&app, w.product_id, Held::four("HN-2023-00001", 30)).await;
     // Its successor, revoked with its ground in words (as an import records it).
     let ground = "Vi phạm quy định về an toàn thực phẩm";
-    let new = certified(&app, w.product_id, 1000, "HN-2026-00002", Some(ground)).await;
+    let new = certified(&app, w.product_id, Held { revoked: Some(ground), ..Held::four("HN-2026-00002", 1000) }).await;
     let mut public = app.client();
     let page = public.get(&format!("/verify/certificate/{}", old.number)).await;
     assert!(page.text.contains(r#"id="verify-replaced-by""#) && page.text.contains(&new.number), "{}", page.text);
@@ -519,4 +573,57 @@ async fn a_replaced_or_revoked_certificate_says_what_became_of_it() {
         assert!(page.text.contains(ground), "{lang}: {}", page.text);
         assert!(!page.text.contains('⟦'), "{lang}: no raw message key");
     }
+}
+
+#[tokio::test]
+async fn a_five_star_rerating_goes_up_on_the_provinces_letter_and_can_come_back() {
+    let app = TestApp::new().await;
+    let w = common::evaluation_world(&app).await;
+    let mut c = cast(&app, &w).await;
+    // A Ministry's 5★ certificate in its re-rating window.
+    certified(&app, w.product_id, Held { stars: 5, central: true, ..Held::four("TW-2023-00005", 150) }).await;
+    let id = filed(&w, &mut c.producer, "rerating").await;
+    let r = c.officer.post_form(&format!("/evaluation/registrations/{id}/accept"), &form03()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+
+    // The office may ask for a missing paper first; the producer sends the dossier back.
+    let completion = format!("/evaluation/registrations/{id}/completion");
+    let r = c.office.post_form(&completion, &[("papers", "Phiếu kiểm nghiệm năm 2026")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = c.producer.get(&format!("/evaluation/registrations/{id}")).await.text;
+    assert!(page.contains("Phiếu kiểm nghiệm năm 2026") && page.contains("Đang bổ sung hồ sơ"), "{page}");
+    let r = c.producer.post_form(&format!("/evaluation/registrations/{id}/submit"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(state_of(&app, id).await, "accepted");
+
+    // No provincial scoring: the office forwards it with its letter, report and a PDF.
+    let page = c.office.get(&format!("/evaluation/registrations/{id}")).await.text;
+    assert!(page.contains(r#"id="forward-form""#) && !page.contains(r#"name="signer""#), "no approval decision asked");
+    let forward = format!("/evaluation/registrations/{id}/forward");
+    let r = c
+        .office
+        .upload(
+            &forward,
+            &[("letter_number", " "), ("letter_date", "01/01/2026"), ("report_number", "9/BC")],
+            "report_file",
+            "bc.pdf",
+            common::PDF,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "the letter's number is required");
+    assert_eq!(state_of(&app, id).await, "accepted", "nothing changed");
+    let fields = [("letter_number", "55/UBND-NNMT"), ("letter_date", "01/01/2026"), ("report_number", "12/BC-CCPTNT")];
+    let r = c.office.upload(&forward, &fields, "report_file", "bc.pdf", common::PDF).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(state_of(&app, id).await, "forwarded");
+
+    // The central office sees what the province sent and may return it for a local re-evaluation.
+    let (mut ministry, _) = client(&app, "ocop@mae.gov.vn", Role::CentralOffice, Scope::National).await;
+    let page = ministry.get(&format!("/evaluation/registrations/{id}")).await.text;
+    assert!(page.contains("55/UBND-NNMT") && page.contains("12/BC-CCPTNT") && page.contains("bc.pdf"), "{page}");
+    let back = format!("/evaluation/registrations/{id}/return-to-province");
+    assert_eq!(c.office.post_form(&back, &[("reason", "x")]).await.status, StatusCode::FORBIDDEN, "not the province's");
+    let r = ministry.post_form(&back, &[("reason", "Báo cáo chưa nêu kết quả kiểm tra thực tế")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(state_of(&app, id).await, "accepted");
 }

@@ -15,3 +15,26 @@ ALTER TABLE registration ADD COLUMN unrecognised TEXT NOT NULL DEFAULT '';
 -- count ran past the years it lists (the deadline is then shown with a warning).
 ALTER TABLE registration ADD COLUMN screening_calendar TEXT NOT NULL DEFAULT '';
 ALTER TABLE registration ADD COLUMN screening_due_estimated BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- What the province sends with a potential 5★ (Điều 6.3): the chairman's decision approving the
+-- result (a decision of kind 'approval'; none for a 5★ re-rating, which is not re-scored by the
+-- province), the province's proposal letter and its OCOP agency's report. Their files are kept
+-- as evidence of the product with purpose 'forwarding'.
+CREATE TABLE forwarding (
+    id INTEGER PRIMARY KEY,
+    registration_id INTEGER NOT NULL REFERENCES registration(id),
+    decision_id INTEGER REFERENCES decision(id),
+    letter_number TEXT NOT NULL,
+    letter_date DATE NOT NULL,
+    report_number TEXT NOT NULL,
+    created_by INTEGER REFERENCES app_user(id),
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX forwarding_registration ON forwarding(registration_id);
+-- 'dossier' (the producer's, reused by its next registration) or 'forwarding'.
+ALTER TABLE evidence ADD COLUMN purpose TEXT NOT NULL DEFAULT 'dossier';
+ALTER TABLE evidence ADD COLUMN forwarding_id INTEGER REFERENCES forwarding(id);
+CREATE INDEX evidence_forwarding ON evidence(forwarding_id);
+
+-- What the province's OCOP agency asked the producer to complete after acceptance (Điều 7.3.a).
+ALTER TABLE registration ADD COLUMN completion_request TEXT NOT NULL DEFAULT '';

@@ -294,21 +294,55 @@ pub async fn assign(tx: &Tx, who: &Who, council_id: i64, registration_ids: &[i64
             id: i64,
         }
         let level = council.level.clone();
-        let row: Id = fetch_one(
+        // Evaluated again at this level (a re-evaluation, Điều 7.4): its approved evaluation is
+        // scored anew by this council; the earlier result stays in the audit log.
+        let earlier: Option<Id> = fetch_optional(
             tx,
-            "INSERT INTO evaluation (registration_id, council_id, level, sheet_code, criteria_version, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'scoring', $6) RETURNING id",
-            [g.id.into(), council_id.into(), level.into(), g.sheet_code.clone().into(), g.criteria_version.clone().into(), now().into()],
+            "SELECT id FROM evaluation WHERE registration_id = $1 AND level = $2 AND state = 'approved'",
+            [g.id.into(), level.clone().into()],
         )
-        .await
-        .map_err(|e| match e {
-            StoreError::Duplicate(_) => refused(Invalid::new("invalid-already-assigned")),
-            other => other,
-        })?;
+        .await?;
+        let (row, action) = match earlier {
+            Some(row) => {
+                execute(
+                    tx,
+                    "UPDATE evaluation SET council_id = $1, state = 'scoring', rescored = rescored + 1, outcome = NULL, \
+                     stars = NULL, total_x100 = NULL, approved_at = NULL, approved_by = NULL, version = version + 1 \
+                     WHERE id = $2",
+                    [council_id.into(), row.id.into()],
+                )
+                .await?;
+                execute(tx, "UPDATE scorecard SET submitted_at = NULL WHERE evaluation_id = $1", [row.id.into()])
+                    .await?;
+                (row, "evaluation.reassign")
+            }
+            None => {
+                let row: Id = fetch_one(
+                    tx,
+                    "INSERT INTO evaluation (registration_id, council_id, level, sheet_code, criteria_version, state, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, 'scoring', $6) RETURNING id",
+                    [
+                        g.id.into(),
+                        council_id.into(),
+                        level.into(),
+                        g.sheet_code.clone().into(),
+                        g.criteria_version.clone().into(),
+                        now().into(),
+                    ],
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Duplicate(_) => refused(Invalid::new("invalid-already-assigned")),
+                    other => other,
+                })?;
+                (row, "evaluation.create")
+            }
+        };
         for m in &members {
             execute(
                 tx,
-                "INSERT INTO scorecard (evaluation_id, user_id, updated_at) VALUES ($1, $2, $3)",
+                "INSERT INTO scorecard (evaluation_id, user_id, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (evaluation_id, user_id) DO NOTHING",
                 [row.id.into(), m.user_id.into(), now().into()],
             )
             .await?;
@@ -316,7 +350,7 @@ pub async fn assign(tx: &Tx, who: &Who, council_id: i64, registration_ids: &[i64
         audit::append(
             tx,
             who,
-            Change::new("evaluation.create", "evaluation", row.id)
+            Change::new(action, "evaluation", row.id)
                 .province(Some(&g.province_code))
                 .after(&serde_json::json!({"registration": g.id, "council": council_id})),
         )
@@ -619,7 +653,10 @@ pub async fn approve(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i64, 
     let decided = evaluation::provincial_result(kind, held, result);
     let taken = match outcome.level {
         Level::Province => Step::Approve { recognisable: decided.is_ok() },
-        Level::Central => Step::CentralApprove { five: outcome.stars == Some(5) },
+        Level::Central => Step::CentralApprove {
+            five: outcome.stars == Some(5),
+            recognisable: outcome.stars.is_some_and(|s| (3..=4).contains(&s)),
+        },
     };
     step(tx, g.id, &g.state, taken).await?;
     let unrecognised = match (outcome.level, decided) {

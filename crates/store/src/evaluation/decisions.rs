@@ -1,7 +1,7 @@
 //! Decisions: recognition (3★/4★ by the province, 5★ by the Ministry) with the certificates they
 //! issue, forwarding potential 5★ products to the central council, and revocation.
 
-use super::dossiers::Registration;
+use super::dossiers::{NewEvidence, Registration};
 use super::{refused, step};
 use crate::audit::{self, Change, Who};
 use crate::certificates::{self, Certificate, CertificateFact, Level};
@@ -10,7 +10,7 @@ use crate::{Result, StoreError, Tx};
 use domain::certificate::{
     Authority, Evidence, IssuerKind, Stars, expiry, may_revoke, ministry_name, province_committee,
 };
-use domain::evaluation::{RevocationGround, State, Step, certificate_number};
+use domain::evaluation::{Kind, RevocationGround, State, Step, certificate_number};
 use domain::text::clean;
 use domain::{FieldErrors, Invalid};
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -229,29 +229,196 @@ pub async fn recognise(
     Ok((decision, issued))
 }
 
-/// Sends approved potential-5★ registrations to the central council.
-pub async fn forward(tx: &Tx, who: &Who, province: &str, registration_ids: &[i64]) -> Result<usize> {
+/// What the province sends with its potential 5★ products (Điều 6.3), as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForwardingInput {
+    /// The chairman's decision approving the provincial result.
+    pub decision: DecisionInput,
+    pub letter_number: String,
+    pub letter_date: String,
+    pub report_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardingDraft {
+    /// `None` only when every registration is a 5★ re-rating (not re-scored by the province).
+    pub decision: Option<DecisionDraft>,
+    pub letter_number: String,
+    pub letter_date: Date,
+    pub report_number: String,
+}
+
+impl ForwardingInput {
+    /// The letter and the report are always needed; the approval decision unless left wholly
+    /// blank (a 5★ re-rating has none — [`forward`] refuses a blank one for a provincial result).
+    pub fn parse(&self, today: Date) -> Result<ForwardingDraft, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let blank = self.decision.number.trim().is_empty()
+            && self.decision.signed_on.trim().is_empty()
+            && self.decision.signer.trim().is_empty();
+        let decision = if blank {
+            None
+        } else {
+            match self.decision.parse(today) {
+                Ok(d) => Some(d),
+                Err(errors) => {
+                    for (field, why) in errors.iter() {
+                        e.add(field.clone(), why.clone());
+                    }
+                    None
+                }
+            }
+        };
+        let mut text = |name: &str, value: &str| {
+            let v = clean(value);
+            if v.is_empty() {
+                e.add(name, Invalid::new("invalid-required"));
+            } else if v.chars().count() > 120 {
+                e.add(name, Invalid::new("invalid-too-long").with("max", 120));
+            }
+            v
+        };
+        let letter_number = text("letter_number", &self.letter_number);
+        let report_number = text("report_number", &self.report_number);
+        let letter_date = e.check("letter_date", domain::registry::parse_date(&self.letter_date));
+        if letter_date.is_some_and(|d| d > today) {
+            e.add("letter_date", Invalid::new("invalid-future-date"));
+        }
+        match letter_date {
+            Some(letter_date) if e.is_empty() => {
+                Ok(ForwardingDraft { decision, letter_number, letter_date, report_number })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// A forwarding as recorded, with its approval decision.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, Serialize)]
+pub struct Forwarding {
+    pub id: i64,
+    pub registration_id: i64,
+    pub decision_id: Option<i64>,
+    pub letter_number: String,
+    pub letter_date: Date,
+    pub report_number: String,
+    pub created_at: i64,
+}
+
+/// The latest forwarding of a registration.
+pub async fn forwarding_of(c: &impl ConnectionTrait, registration_id: i64) -> Result<Option<Forwarding>> {
+    fetch_optional(
+        c,
+        "SELECT id, registration_id, decision_id, letter_number, letter_date, report_number, created_at \
+         FROM forwarding WHERE registration_id = $1 ORDER BY id DESC LIMIT 1",
+        [registration_id.into()],
+    )
+    .await
+}
+
+/// Whether a registration re-rates a 5★ certificate of the Ministry: it goes to the central level
+/// on the province's letter and report, without provincial scoring (Điều 6.3).
+pub async fn five_star_rerating(c: &impl ConnectionTrait, g: &Registration) -> Result<bool> {
+    let (Some(Kind::Rerating), Some(id)) = (g.kind(), g.previous_certificate_id) else {
+        return Ok(false);
+    };
+    let held = certificates::by_ids(c, &[id].into_iter().collect()).await?.remove(&id);
+    Ok(held.is_some_and(|c| c.stars == 5 && c.level == Level::Central.as_str()))
+}
+
+/// Sends approved potential-5★ registrations (and accepted 5★ re-ratings) to the central council
+/// with the province's approval decision, letter and agency report, and their files.
+pub async fn forward(
+    tx: &Tx,
+    who: &Who,
+    province: &str,
+    registration_ids: &[i64],
+    d: &ForwardingDraft,
+    files: &[NewEvidence<'_>],
+) -> Result<usize> {
+    if registration_ids.is_empty() {
+        return Err(StoreError::Invalid(FieldErrors::single("registrations", Invalid::new("invalid-none-chosen"))));
+    }
+    let decision = match &d.decision {
+        Some(draft) => Some(insert(tx, who, &Issuer::Province(province.to_owned()), "approval", draft).await?),
+        None => None,
+    };
     for id in registration_ids {
         let g = super::dossiers::get(tx, *id).await?.ok_or(StoreError::NotFound)?;
         if g.province_code != province {
             return Err(StoreError::NotFound);
         }
-        if g.stars != Some(5) {
+        let taken = if g.potential_five() {
+            if decision.is_none() {
+                return Err(StoreError::Invalid(FieldErrors::single("number", Invalid::new("invalid-required"))));
+            }
+            Step::Forward
+        } else if g.state() == State::Accepted && five_star_rerating(tx, &g).await? {
+            Step::ForwardFiveRerating
+        } else {
             return Err(refused(
                 Invalid::new("invalid-not-potential-five").with("number", g.number.clone().unwrap_or_default()),
             ));
+        };
+        step(tx, g.id, &g.state, taken).await?;
+        #[derive(FromQueryResult)]
+        struct Id {
+            id: i64,
         }
-        step(tx, g.id, &g.state, Step::Forward).await?;
+        let row: Id = fetch_one(
+            tx,
+            "INSERT INTO forwarding (registration_id, decision_id, letter_number, letter_date, report_number, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            [
+                g.id.into(),
+                decision.as_ref().map(|x| x.id).into(),
+                d.letter_number.clone().into(),
+                d.letter_date.into(),
+                d.report_number.clone().into(),
+                who.user_id.into(),
+                now().into(),
+            ],
+        )
+        .await?;
+        let mut sent = Vec::new();
+        for f in files {
+            let label = clean(f.label);
+            sent.push(super::dossiers::insert_evidence(tx, who, g.product_id, &label, f.clone(), Some(row.id)).await?);
+        }
         audit::append(
             tx,
             who,
-            Change::new("registration.forward", "registration", g.id)
-                .province(Some(&g.province_code))
-                .after(&serde_json::json!({"state": "forwarded"})),
+            Change::new("registration.forward", "registration", g.id).province(Some(&g.province_code)).after(
+                &serde_json::json!({"state": "forwarded", "decision": decision, "letter_number": d.letter_number,
+                    "letter_date": d.letter_date, "report_number": d.report_number,
+                    "files": sent.iter().map(|f| (&f.label, &f.sha256)).collect::<Vec<_>>()}),
+            ),
         )
         .await?;
     }
     Ok(registration_ids.len())
+}
+
+/// Sends a forwarded dossier back to the province for a local re-evaluation (the central office),
+/// or takes a central result below 5★ back to the provincial council (the province) — Điều 7.4.
+pub async fn re_evaluate(tx: &Tx, who: &Who, id: i64, reason: &str) -> Result<Registration> {
+    let g = super::dossiers::get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    let reason = clean(reason);
+    if reason.is_empty() {
+        return Err(StoreError::Invalid(FieldErrors::single("reason", Invalid::new("invalid-required"))));
+    }
+    step(tx, g.id, &g.state, Step::ReEvaluate).await?;
+    let after = super::dossiers::get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("registration.re_evaluate", "registration", id)
+            .province(Some(&g.province_code))
+            .before(&serde_json::json!({"state": g.state}))
+            .after(&serde_json::json!({"state": after.state, "reason": reason})),
+    )
+    .await?;
+    Ok(after)
 }
 
 /// Revokes a certificate in force on a legal ground, by a decision of the competent issuer

@@ -57,12 +57,23 @@ pub struct Registration {
     pub late: bool,
     /// Why the approved result issued nothing (`Unrecognised::as_str`), blank otherwise.
     pub unrecognised: String,
+    /// The papers the province's agency asked for after acceptance.
+    pub completion_request: String,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl Registration {
+    /// An approved provincial result of 5★: to be forwarded to the central council.
+    pub fn potential_five(&self) -> bool {
+        self.state() == State::Approved
+            && self
+                .stars
+                .and_then(|s| u8::try_from(s).ok())
+                .is_some_and(|s| domain::certificate::potential_five(s, false))
+    }
+
     pub fn kind(&self) -> Option<Kind> {
         Kind::parse(&self.kind).ok()
     }
@@ -115,7 +126,7 @@ const COLUMNS: &str = "g.id, g.round_id, r.name AS round_name, g.product_id, p.n
     c.name AS commune_name, g.kind, g.number, g.sheet_code, g.criteria_version, g.samples, g.self_answers, \
     g.self_total, g.previous_certificate_id, g.state, g.submitted_at, g.screening_due, g.screening_calendar, \
     g.screening_due_estimated, g.screened_at, g.form03, g.return_reasons, g.stars, g.total_x100, g.decision_id, \
-    g.certificate_id, g.late, g.unrecognised, g.version, g.created_at, g.updated_at";
+    g.certificate_id, g.late, g.unrecognised, g.completion_request, g.version, g.created_at, g.updated_at";
 const FROM: &str = "registration g JOIN round r ON r.id = g.round_id JOIN product p ON p.id = g.product_id \
     JOIN producer o ON o.id = g.producer_id JOIN commune c ON c.code = g.commune_code";
 
@@ -353,7 +364,9 @@ const EVIDENCE: &str = "SELECT e.id, e.product_id, e.label, e.file_name, e.conte
 pub async fn evidence_of_product(c: &impl ConnectionTrait, product_id: i64) -> Result<Vec<Evidence>> {
     fetch_all(
         c,
-        &format!("{EVIDENCE} WHERE e.product_id = $1 AND e.withdrawn_at IS NULL ORDER BY e.id"),
+        &format!(
+            "{EVIDENCE} WHERE e.product_id = $1 AND e.withdrawn_at IS NULL AND e.purpose = 'dossier' ORDER BY e.id"
+        ),
         [product_id.into()],
     )
     .await
@@ -395,6 +408,7 @@ pub async fn evidence_file(c: &impl ConnectionTrait, id: i64) -> Result<Option<E
 }
 
 /// A file checked by `media::evidence::check`.
+#[derive(Clone)]
 pub struct NewEvidence<'a> {
     pub label: &'a str,
     pub file_name: &'a str,
@@ -412,19 +426,36 @@ pub async fn add_evidence(tx: &Tx, who: &Who, id: i64, file: NewEvidence<'_>) ->
     if label.is_empty() {
         return Err(StoreError::Invalid(FieldErrors::single("label", Invalid::new("invalid-required"))));
     }
+    let e = insert_evidence(tx, who, g.product_id, &label, file, None).await?;
+    audit::append(tx, who, Change::new("evidence.add", "evidence", e.id).province(Some(&g.province_code)).after(&e))
+        .await?;
+    Ok(e)
+}
+
+/// Keeps a checked file as evidence of the product: the producer's dossier, or (with a
+/// forwarding) what the province sent to the central level.
+pub(crate) async fn insert_evidence(
+    tx: &Tx,
+    who: &Who,
+    product_id: i64,
+    label: &str,
+    file: NewEvidence<'_>,
+    forwarding: Option<i64>,
+) -> Result<Evidence> {
     let name: String = clean(file.file_name).chars().filter(|c| !matches!(c, '/' | '\\' | '"')).take(120).collect();
     #[derive(FromQueryResult)]
     struct Id {
         id: i64,
     }
     let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
+    let purpose = if forwarding.is_some() { "forwarding" } else { "dossier" };
     let row: Id = fetch_one(
         tx,
-        "INSERT INTO evidence (product_id, label, file_name, content_type, size, sha256, bytes, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO evidence (product_id, label, file_name, content_type, size, sha256, bytes, uploaded_by, created_at, \
+         purpose, forwarding_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         [
-            g.product_id.into(),
-            label.clone().into(),
+            product_id.into(),
+            label.into(),
             name.into(),
             file.content_type.into(),
             size.into(),
@@ -432,13 +463,17 @@ pub async fn add_evidence(tx: &Tx, who: &Who, id: i64, file: NewEvidence<'_>) ->
             file.bytes.into(),
             who.user_id.into(),
             now().into(),
+            purpose.into(),
+            forwarding.into(),
         ],
     )
     .await?;
-    let e: Evidence = fetch_one(tx, &format!("{EVIDENCE} WHERE e.id = $1"), [row.id.into()]).await?;
-    audit::append(tx, who, Change::new("evidence.add", "evidence", e.id).province(Some(&g.province_code)).after(&e))
-        .await?;
-    Ok(e)
+    fetch_one(tx, &format!("{EVIDENCE} WHERE e.id = $1"), [row.id.into()]).await
+}
+
+/// The files a forwarding carried.
+pub async fn evidence_of_forwarding(c: &impl ConnectionTrait, forwarding_id: i64) -> Result<Vec<Evidence>> {
+    fetch_all(c, &format!("{EVIDENCE} WHERE e.forwarding_id = $1 ORDER BY e.id"), [forwarding_id.into()]).await
 }
 
 /// Withdraws a file no submission used yet (a filed one stays: the dossier is a record).
@@ -470,6 +505,9 @@ pub async fn withdraw_evidence(tx: &Tx, who: &Who, id: i64, evidence_id: i64) ->
 pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date) -> Result<Registration> {
     let g = load(tx, id).await?;
     editable(&g)?;
+    if g.state() == State::Completing {
+        return send_completed(tx, who, &g).await;
+    }
     let sheet =
         set.sheet(&g.sheet_code).ok_or(StoreError::Corrupt { table: "registration", detail: g.sheet_code.clone() })?;
     let card = Scorecard { answers: g.answers(), ..Scorecard::default() };
@@ -615,6 +653,56 @@ pub(crate) async fn end_extension(tx: &Tx, g: &Registration, decided_on: Date) -
         execute(tx, sql, [decided_on.into(), certificate.into()]).await?;
     }
     Ok(())
+}
+
+/// The province's OCOP agency asks the producer for missing papers after acceptance (Điều
+/// 7.3.a), without returning the dossier to the commune: the producer may add files until it
+/// sends the dossier back.
+pub async fn request_completion(tx: &Tx, who: &Who, id: i64, papers: &str) -> Result<Registration> {
+    let g = load(tx, id).await?;
+    let papers = clean(papers);
+    if papers.is_empty() {
+        return Err(StoreError::Invalid(FieldErrors::single("papers", Invalid::new("invalid-required"))));
+    }
+    step(tx, id, &g.state, Step::RequestCompletion).await?;
+    execute(tx, "UPDATE registration SET completion_request = $1 WHERE id = $2", [papers.clone().into(), id.into()])
+        .await?;
+    let after = load(tx, id).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("registration.request_completion", "registration", id)
+            .province(Some(&after.province_code))
+            .before(&serde_json::json!({"state": g.state}))
+            .after(&serde_json::json!({"state": after.state, "papers": papers})),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// The producer sends the completed dossier back to the province: the files on record now are
+/// the dossier's.
+async fn send_completed(tx: &Tx, who: &Who, g: &Registration) -> Result<Registration> {
+    let files = evidence_of_product(tx, g.product_id).await?;
+    step(tx, g.id, &g.state, Step::Complete).await?;
+    for f in &files {
+        execute(
+            tx,
+            "INSERT INTO registration_evidence (registration_id, evidence_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            [g.id.into(), f.id.into()],
+        )
+        .await?;
+    }
+    let after = load(tx, g.id).await?;
+    audit::append(
+        tx,
+        who,
+        Change::new("registration.complete", "registration", g.id).province(Some(&after.province_code)).after(
+            &serde_json::json!({"state": after.state, "evidence": files.iter().map(|f| &f.sha256).collect::<Vec<_>>()}),
+        ),
+    )
+    .await?;
+    Ok(after)
 }
 
 /// Mẫu 03: the commune's findings on the four topics of Điều 7.2.

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document it generates.
 
 mod epcis;
+mod evaluation;
 mod me;
 mod outlets;
 mod registry;
@@ -37,7 +38,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "traceability", description = "Truy xuất nguồn gốc: sự kiện EPCIS 2.0, bộ dữ liệu tối thiểu"),
         (name = "outlets", description = "Đầu ra sản phẩm: danh mục công khai, điểm bán, sự kiện, kênh bán hàng"),
         (name = "supervision", description = "Kiểm tra, giám sát; tập huấn; hỗ trợ"),
-        (name = "stats", description = "Số liệu, biểu đồ và mục tiêu kế hoạch của Chương trình OCOP")
+        (name = "stats", description = "Số liệu, biểu đồ và mục tiêu kế hoạch của Chương trình OCOP"),
+        (name = "evaluation", description = "Đánh giá, phân hạng: đợt, hồ sơ đăng ký và lịch sử trạng thái, giấy chứng nhận")
     )
 )]
 struct ApiDoc;
@@ -70,6 +72,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stats::chart))
         .routes(routes!(stats::targets))
         .routes(routes!(registry::get_certificate))
+        .routes(routes!(evaluation::rounds))
+        .routes(routes!(evaluation::registrations))
+        .routes(routes!(evaluation::registration))
+        .routes(routes!(evaluation::certificates))
 }
 
 /// The gate of each operation above (the API's routes are made by utoipa from the handlers'
@@ -114,6 +120,10 @@ pub fn gates() -> Routes {
         .declare("GET", "/api/v1/stats/{chart}", Act(ViewFigures))
         .declare("GET", "/api/v1/targets", Act(ViewFigures))
         .declare("GET", "/api/v1/certificates/{number}", Public)
+        .declare("GET", "/api/v1/rounds", SignedIn)
+        .declare("GET", "/api/v1/registrations", Act(ReadRecords))
+        .declare("GET", "/api/v1/registrations/{id}", Act(ReadRecords))
+        .declare("GET", "/api/v1/certificates", Act(ReadRecords))
 }
 
 /// The OpenAPI document of the whole API.

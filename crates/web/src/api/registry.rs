@@ -41,7 +41,7 @@ pub struct ItemsOf<T: ToSchema> {
 }
 
 impl<T: ToSchema> ItemsOf<T> {
-    fn of<U>(page: Paged<U>, f: impl FnMut(U) -> T) -> Self {
+    pub(super) fn of<U>(page: Paged<U>, f: impl FnMut(U) -> T) -> Self {
         ItemsOf { items: page.items.into_iter().map(f).collect(), total: page.total }
     }
 }
@@ -55,7 +55,7 @@ pub struct PublicProduct {
     pub sheet_code: String,
     pub stars: Option<i64>,
     pub potential_five: bool,
-    /// `valid`, `expiring`, `expired`, `revoked`.
+    /// `valid`, `expiring`, `extended`, `expired`, `revoked`.
     pub certificate_status: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub certificate_expires_on: Option<time::Date>,
@@ -163,7 +163,7 @@ struct ProductParams {
     commune: Option<String>,
     old_district: Option<String>,
     legal_type: Option<String>,
-    /// `valid`, `expiring`, `expired`, `revoked`.
+    /// `valid`, `expiring`, `extended`, `expired`, `revoked`.
     status: Option<String>,
     producer: Option<i64>,
     /// `name` (Vietnamese order), `code`, `stars`, `newest`.
@@ -221,7 +221,8 @@ pub struct CertificateCheck {
     /// `province` or `central`.
     pub level: String,
     pub potential_five: bool,
-    /// `valid`, `expiring`, `expired`, `revoked` or `superseded`.
+    /// `valid`, `expiring`, `extended` (a late re-rating keeps it in force until the decision,
+    /// at most to `extended_until`), `expired`, `revoked` or `superseded`.
     pub status: &'static str,
     #[schema(value_type = String, format = Date)]
     #[serde(serialize_with = "crate::fmt::iso_date")]
@@ -229,6 +230,8 @@ pub struct CertificateCheck {
     #[schema(value_type = String, format = Date)]
     #[serde(serialize_with = "crate::fmt::iso_date")]
     pub expires_on: time::Date,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub extended_until: Option<String>,
     /// The authority that issued it, as it was named then.
     pub issuer: String,
     /// `province`, `former_province`, `district`, `ministry` (blank for records of before the
@@ -252,6 +255,7 @@ pub async fn get_certificate(
     let p = products::get(conn, c.product_id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound)?;
     Ok(Json(CertificateCheck {
         status: c.status(today()).as_str(),
+        extended_until: c.extended_until.map(|d| d.to_string()),
         issuer: c.issuer(&p.province_name),
         potential_five: c.potential_five(),
         decision_on_file: c.decision_on_file(),

@@ -11,7 +11,7 @@ use crate::fmt;
 use crate::page::{Choice, PageCtx, messages, render_form, render_status};
 use crate::pages::registry::product_target;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::access::{Action, Listing, Target};
@@ -20,7 +20,7 @@ use domain::evaluation::{RevocationGround, State as RegState};
 use domain::place::ProvinceCode;
 use serde::Deserialize;
 use store::certificates::Certificate;
-use store::evaluation::decisions::{self as store_decisions, DecisionInput, Issuer};
+use store::evaluation::decisions::{self as store_decisions, DecisionInput, ForwardingInput, Issuer};
 use store::evaluation::dossiers::{self as store_dossiers, Registration, RegistrationFilter};
 use store::evaluation::today;
 use store::{Page, StoreError};
@@ -87,8 +87,7 @@ async fn page_with(
         Issuer::Province(p) => {
             let listing = Listing::Province(ProvinceCode::parse(p).map_err(|_| AppError::Forbidden)?);
             let approved = search(&listing, vec![RegState::Approved, RegState::CentralReturned]).await?;
-            let (five, rest): (Vec<_>, Vec<_>) =
-                approved.into_iter().partition(|g| g.stars == Some(5) && g.state() == RegState::Approved);
+            let (five, rest): (Vec<_>, Vec<_>) = approved.into_iter().partition(Registration::potential_five);
             let rest = rest.into_iter().filter(|g| matches!(g.stars, Some(3 | 4))).collect::<Vec<_>>();
             (rest, five, search(&listing, vec![RegState::Forwarded]).await?)
         }
@@ -164,24 +163,170 @@ pub async fn recognise(
     }
 }
 
+/// The labels of the three papers a forwarding carries, by their form field.
+pub(super) const FORWARDING_FILES: [(&str, &str); 3] = [
+    ("decision_file", "forwarding-decision-file"),
+    ("letter_file", "forwarding-letter-file"),
+    ("report_file", "forwarding-report-file"),
+];
+
+/// `POST /evaluation/registrations/{id}/forward` (multipart): the province sends a potential 5★
+/// (or a 5★ re-rating) to the central level with the chairman's approval decision, its letter,
+/// its agency's report and their files.
 pub async fn forward(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageCtx,
-    Form(fields): Form<Vec<(String, String)>>,
+    Path(id): Path<i64>,
+    mut form: Multipart,
 ) -> AppResult<Response> {
-    let Issuer::Province(province) = issuer(&caller)? else {
-        return Err(AppError::Forbidden);
-    };
+    let (g, target) = super::readable(&state, &caller, id).await?;
+    caller.require(Action::ManageEvaluation, &target)?;
     let me = caller.signed_in()?.clone();
-    let ids = chosen(&fields);
-    if ids.is_empty() {
-        return Err(AppError::Refused(domain::Invalid::new("invalid-none-chosen")));
+    let t = ctx.t;
+    let mut input = ForwardingInput::default();
+    let mut files: Vec<(&'static str, String, Vec<u8>)> = Vec::new();
+    let mut errors = Vec::new();
+    while let Ok(Some(field)) = form.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some((_, label)) = FORWARDING_FILES.iter().find(|(f, _)| *f == name) {
+            let file_name = field.file_name().unwrap_or("tep.pdf").to_owned();
+            match field.bytes().await {
+                Ok(bytes) if !bytes.is_empty() => files.push((label, file_name, bytes.to_vec())),
+                Ok(_) => {}
+                Err(_) => errors.push(t.invalid(&domain::Invalid::new("import-upload-failed"))),
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "number" => input.decision.number = value,
+            "signed_on" => input.decision.signed_on = value,
+            "signer" => input.decision.signer = value,
+            "letter_number" => input.letter_number = value,
+            "letter_date" => input.letter_date = value,
+            "report_number" => input.report_number = value,
+            _ => {}
+        }
     }
+    let mut checked = Vec::new();
+    for (label, file_name, bytes) in &files {
+        match media::evidence::check(bytes) {
+            Ok(c) => checked.push((t.get(label), file_name, c)),
+            Err(why) => errors.push(format!("{file_name}: {}", t.invalid(&why))),
+        }
+    }
+    let parsed = input.parse(today());
+    if let Err(fields) = &parsed {
+        errors.extend(forwarding_errors(t, fields));
+    }
+    let draft = match parsed {
+        Ok(d) if errors.is_empty() => d,
+        _ => return refill(&state, &caller, ctx, id, errors, input).await,
+    };
+    let evidence: Vec<store_dossiers::NewEvidence<'_>> = checked
+        .iter()
+        .zip(&files)
+        .map(|((label, file_name, c), (_, _, bytes))| store_dossiers::NewEvidence {
+            label,
+            file_name,
+            content_type: c.content_type,
+            sha256: &c.sha256,
+            bytes: bytes.clone(),
+        })
+        .collect();
     let tx = state.db().write().await?;
-    let n = store_decisions::forward(&tx, &me.who(), &province, &ids).await?;
-    tx.commit().await?;
-    Ok(redirect_with_flash(&state, &ctx.t.arg("decision-forwarded", "n", &n.to_string()), "/evaluation/decisions"))
+    match store_decisions::forward(&tx, &me.who(), &g.province_code, &[id], &draft, &evidence).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(redirect_with_flash(
+                &state,
+                &t.arg("decision-forwarded", "n", "1"),
+                &format!("/evaluation/registrations/{id}"),
+            ))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            refill(&state, &caller, ctx, id, forwarding_errors(t, &fields), input).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Each refused field of a forwarding, named as on its form.
+fn forwarding_errors(t: crate::i18n::Tr, fields: &domain::FieldErrors) -> Vec<String> {
+    fields.iter().map(|(f, why)| format!("{}: {}", t.get(&format!("forwarding-{f}")), t.invalid(why))).collect()
+}
+
+/// The dossier's page again with the forwarding form as it was sent, and why it was refused.
+async fn refill(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    errors: Vec<String>,
+    input: ForwardingInput,
+) -> AppResult<Response> {
+    let sticky = super::dossiers::Sticky { forwarding: Some(input), ..Default::default() };
+    super::dossiers::detail(state, caller, ctx, id, errors, sticky).await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST …/return-to-province` (the central office, a forwarded dossier) and `POST …/re-evaluate`
+/// (the province, after a central result below 5★): back to the provincial council (Điều 7.4).
+async fn back_to_province(
+    state: &AppState,
+    caller: &Caller,
+    ctx: PageCtx,
+    id: i64,
+    action: Action,
+    reason: &str,
+) -> AppResult<Response> {
+    let (_, target) = super::readable(state, caller, id).await?;
+    caller.require(action, &target)?;
+    let me = caller.signed_in()?.clone();
+    let tx = state.db().write().await?;
+    match store_decisions::re_evaluate(&tx, &me.who(), id, reason).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(redirect_with_flash(
+                state,
+                &ctx.t.get("reg-re-evaluate-done"),
+                &format!("/evaluation/registrations/{id}"),
+            ))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = messages(ctx.t, &fields);
+            super::dossiers::detail(state, caller, ctx, id, errors, super::dossiers::Sticky::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn return_to_province(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> AppResult<Response> {
+    back_to_province(&state, &caller, ctx, id, Action::EvaluateCentral, &form.reason).await
+}
+
+pub async fn re_evaluate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> AppResult<Response> {
+    back_to_province(&state, &caller, ctx, id, Action::ManageEvaluation, &form.reason).await
 }
 
 /// A certificate and the product it belongs to, if the caller may read the product's records.

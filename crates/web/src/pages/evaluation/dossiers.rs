@@ -21,6 +21,7 @@ use domain::scoring::{self, Scorecard};
 use serde::Deserialize;
 use store::StoreError;
 use store::evaluation::councils as store_councils;
+use store::evaluation::decisions::ForwardingInput;
 use store::evaluation::dossiers::{self as store_dossiers, Evidence, Form03, NewEvidence, Registration, Screening};
 use store::evaluation::{rounds as store_rounds, today};
 
@@ -179,6 +180,15 @@ struct DetailPage {
     /// The deadline was counted past the calendar's data.
     due_warning: String,
     calendar: String,
+    /// What the province sent to the central level, if it did.
+    forwarding: Option<ForwardingView>,
+    /// The province may forward it (a potential 5★, or a 5★ re-rating without provincial scoring).
+    may_forward: bool,
+    five_rerating: bool,
+    fwd: ForwardingInput,
+    may_request_completion: bool,
+    may_return_to_province: bool,
+    may_re_evaluate: bool,
 }
 
 fn size_label(bytes: i64) -> String {
@@ -189,15 +199,30 @@ fn size_label(bytes: i64) -> String {
     }
 }
 
+/// What a refused form sent, shown again in its fields.
+#[derive(Default)]
+pub(super) struct Sticky {
+    pub form03: Option<Form03>,
+    pub reasons: String,
+    pub forwarding: Option<ForwardingInput>,
+}
+
+struct ForwardingView {
+    decision: String,
+    letter: String,
+    report: String,
+    files: Vec<Evidence>,
+}
+
 pub(super) async fn detail(
     state: &AppState,
     caller: &Caller,
     ctx: PageCtx,
     id: i64,
     errors: Vec<String>,
-    form03: Option<Form03>,
-    reasons: String,
+    sticky: Sticky,
 ) -> AppResult<Response> {
+    let Sticky { form03, reasons, forwarding: fwd } = sticky;
     let (g, target) = readable(state, caller, id).await?;
     let t = ctx.t;
     let set = criteria()?;
@@ -212,8 +237,27 @@ pub(super) async fn detail(
             e,
         })
         .collect();
-    let evaluations = store_councils::evaluations_of_registration(conn, g.id)
-        .await?
+    let evaluations = store_councils::evaluations_of_registration(conn, g.id).await?;
+    // A band the requirements capped (e.g. 92 points but 4★): the requirements it missed, named.
+    let capped: Vec<String> = evaluations
+        .iter()
+        .filter(|e| e.state == "approved")
+        .filter_map(|e| e.outcome())
+        .filter(|o| o["band_stars"].as_i64() > o["stars"].as_i64())
+        .flat_map(|o| o["capped_by"].as_array().cloned().unwrap_or_default())
+        .map(|u| {
+            t.args(
+                "reg-capped-criterion",
+                &[
+                    ("criterion", u["criterion"].as_str().unwrap_or_default()),
+                    ("stars", &u["for_stars"].to_string()),
+                    ("required", &u["required_points"].to_string()),
+                    ("got", &u["got_points"].to_string()),
+                ],
+            )
+        })
+        .collect();
+    let evaluations = evaluations
         .into_iter()
         .map(|e| EvaluationRow {
             id: e.id,
@@ -239,7 +283,7 @@ pub(super) async fn detail(
     let may_screen = reg_state == RegState::Submitted && caller.may(Action::ScreenDossier, &target);
     let result = match (g.stars, g.total_x100) {
         (Some(s), Some(x)) => {
-            let label = if s == 5 && reg_state == RegState::Approved {
+            let label = if g.potential_five() {
                 t.get("rank-potential-five")
             } else {
                 t.arg("reg-result-stars", "stars", &s.to_string())
@@ -249,6 +293,9 @@ pub(super) async fn detail(
         _ => String::new(),
     };
     let mut notices = Vec::new();
+    if !capped.is_empty() {
+        notices.push(t.arg("reg-capped", "criteria", &capped.join("; ")));
+    }
     if let Some(until) = store_dossiers::extension(conn, &g).await? {
         notices.push(t.arg("reg-late-notice", "date", &fmt::date(until)));
     }
@@ -274,7 +321,37 @@ pub(super) async fn detail(
     } else {
         t.arg("reg-calendar", "version", &g.screening_calendar)
     };
+    if reg_state == RegState::Completing {
+        notices.push(t.arg("reg-completion-asked", "papers", &g.completion_request));
+    }
+    let forwarding = match store::evaluation::decisions::forwarding_of(conn, g.id).await? {
+        Some(f) => {
+            let decision = match f.decision_id {
+                Some(d) => store::evaluation::decisions::get(conn, d)
+                    .await?
+                    .map(|d| format!("{} · {} · {}", d.number, fmt::date(d.signed_on), d.signer)),
+                None => None,
+            };
+            Some(ForwardingView {
+                decision: decision.unwrap_or_else(|| t.get("forwarding-no-decision")),
+                letter: format!("{} · {}", f.letter_number, fmt::date(f.letter_date)),
+                report: f.report_number.clone(),
+                files: store_dossiers::evidence_of_forwarding(conn, f.id).await?,
+            })
+        }
+        None => None,
+    };
+    let manages = caller.may(Action::ManageEvaluation, &target);
+    let five_rerating =
+        reg_state == RegState::Accepted && store::evaluation::decisions::five_star_rerating(conn, &g).await?;
     let page = DetailPage {
+        forwarding,
+        may_forward: manages && (g.potential_five() || five_rerating),
+        five_rerating,
+        fwd: fwd.unwrap_or_default(),
+        may_request_completion: manages && reg_state == RegState::Accepted,
+        may_return_to_province: reg_state == RegState::Forwarded && caller.may(Action::EvaluateCentral, &target),
+        may_re_evaluate: manages && reg_state == RegState::CentralReturned,
         notices,
         due_warning,
         calendar,
@@ -310,7 +387,7 @@ pub async fn show(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    detail(&state, &caller, ctx, id, Vec::new(), None, String::new()).await
+    detail(&state, &caller, ctx, id, Vec::new(), Sticky::default()).await
 }
 
 #[derive(Template)]
@@ -417,7 +494,7 @@ pub async fn upload_evidence(
                     Ok(_) => {}
                     Err(_) => {
                         let errors = vec![t.invalid(&Invalid::new("import-upload-failed"))];
-                        return detail(&state, &caller, ctx, id, errors, None, String::new()).await;
+                        return detail(&state, &caller, ctx, id, errors, Sticky::default()).await;
                     }
                 }
             }
@@ -426,13 +503,13 @@ pub async fn upload_evidence(
     }
     let Some((name, bytes)) = file else {
         let errors = vec![t.invalid(&Invalid::new("invalid-evidence-empty"))];
-        return detail(&state, &caller, ctx, id, errors, None, String::new()).await;
+        return detail(&state, &caller, ctx, id, errors, Sticky::default()).await;
     };
     let checked = match media::evidence::check(&bytes) {
         Ok(c) => c,
         Err(why) => {
             let errors = vec![format!("{name}: {}", t.invalid(&why))];
-            return detail(&state, &caller, ctx, id, errors, None, String::new()).await;
+            return detail(&state, &caller, ctx, id, errors, Sticky::default()).await;
         }
     };
     let label = if label.trim().is_empty() { name.clone() } else { label };
@@ -452,7 +529,7 @@ pub async fn upload_evidence(
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
             let errors = messages(t, &fields);
-            detail(&state, &caller, ctx, id, errors, None, String::new()).await
+            detail(&state, &caller, ctx, id, errors, Sticky::default()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -520,7 +597,7 @@ pub async fn submit(
         Err(StoreError::Invalid(fields)) => {
             drop(tx);
             let errors = messages(t, &fields);
-            detail(&state, &caller, ctx, id, errors, None, String::new()).await
+            detail(&state, &caller, ctx, id, errors, Sticky::default()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -549,7 +626,7 @@ async fn screen(state: &AppState, caller: &Caller, ctx: PageCtx, id: i64, screen
                 .iter()
                 .map(|(field, why)| format!("{}: {}", t.get(&format!("form03-{field}")), t.invalid(why)))
                 .collect();
-            detail(state, caller, ctx, id, errors, form03, reasons).await
+            detail(state, caller, ctx, id, errors, Sticky { form03, reasons, forwarding: None }).await
         }
         Err(e) => Err(e.into()),
     }
@@ -579,4 +656,40 @@ pub async fn send_back(
     Form(form): Form<ReturnForm>,
 ) -> AppResult<Response> {
     screen(&state, &caller, ctx, id, Screening::Return { reasons: form.reasons }).await
+}
+
+#[derive(Deserialize)]
+pub struct CompletionForm {
+    #[serde(default)]
+    papers: String,
+}
+
+/// `POST /evaluation/registrations/{id}/completion`: the province's agency asks for missing papers.
+pub async fn request_completion(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(form): Form<CompletionForm>,
+) -> AppResult<Response> {
+    let (_, target) = readable(&state, &caller, id).await?;
+    caller.require(Action::ManageEvaluation, &target)?;
+    let me = caller.signed_in()?.clone();
+    let tx = state.db().write().await?;
+    match store_dossiers::request_completion(&tx, &me.who(), id, &form.papers).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(redirect_with_flash(
+                &state,
+                &ctx.t.get("reg-completion-sent"),
+                &format!("/evaluation/registrations/{id}"),
+            ))
+        }
+        Err(StoreError::Invalid(fields)) => {
+            drop(tx);
+            let errors = messages(ctx.t, &fields);
+            detail(&state, &caller, ctx, id, errors, Sticky::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

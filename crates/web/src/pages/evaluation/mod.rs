@@ -62,7 +62,15 @@ pub fn routes() -> Routes {
         .post("/evaluation/scorecards/{id}/submit", Seat, scorecards::submit)
         .get("/evaluation/decisions", Office, decisions::page)
         .post("/evaluation/decisions", Office, decisions::recognise)
-        .post("/evaluation/forward", Act(ManageEvaluation), decisions::forward)
+        .upload(
+            "/evaluation/registrations/{id}/forward",
+            Act(ManageEvaluation),
+            decisions::forward,
+            3 * dossiers::MAX_UPLOAD,
+        )
+        .post("/evaluation/registrations/{id}/return-to-province", Act(EvaluateCentral), decisions::return_to_province)
+        .post("/evaluation/registrations/{id}/re-evaluate", Act(ManageEvaluation), decisions::re_evaluate)
+        .post("/evaluation/registrations/{id}/completion", Act(ManageEvaluation), dossiers::request_completion)
         .get("/certificates/awaiting", Act(ManageRegistry), decisions::awaiting)
         .get("/certificates/{number}", Act(ReadRecords), decisions::certificate)
         .get("/certificates/{number}/pdf", Act(ReadRecords), decisions::pdf)
@@ -127,7 +135,7 @@ pub(crate) fn state_class(state: &str) -> &'static str {
     match state {
         "recognised" | "approved" | "central_approved" | "accepted" => "on",
         "returned" | "not_recognised" => "bad",
-        "submitted" | "council" | "forwarded" | "central_returned" => "warn",
+        "submitted" | "council" | "forwarded" | "central_returned" | "completing" => "warn",
         _ => "off",
     }
 }
