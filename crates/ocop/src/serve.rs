@@ -173,12 +173,14 @@ pub async fn run(config: &Config, no_migrate: bool, demo: bool) -> anyhow::Resul
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(web::jobs::housekeeping(state.clone(), stop.clone()));
     let reminders = tokio::spawn(web::jobs::reminders(state.clone(), stop.clone()));
+    let mail = tokio::spawn(web::jobs::mail(state.clone(), stop.clone()));
 
     println!("OCOP đang chạy tại http://{addr} ({}) — serving at http://{addr}", db.server_version().await?);
     web::serve(listener, state, shutdown_signal(stop.clone())).await?;
     stop.cancel();
     jobs.await?;
     reminders.await?;
+    mail.await?;
     db.close().await?;
     Ok(())
 }

@@ -116,3 +116,49 @@ pub async fn users_of(
     }
     Ok(fetch_all::<Id>(c, &sql, values).await?.into_iter().map(|r| r.id).collect())
 }
+
+/// A notification to e-mail, with its recipient.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Outgoing {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub message_key: String,
+    pub args: String,
+    pub link: String,
+}
+
+impl Outgoing {
+    pub fn args(&self) -> Vec<(String, String)> {
+        serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.args)
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Claims up to `limit` notifications not yet mailed, oldest first, marking them mailed: an
+/// instance that claims one sends it, and no other instance claims it again (the update re-checks
+/// `mailed_at IS NULL` on each row it takes).
+pub async fn claim_unmailed(tx: &Tx, limit: i64) -> Result<Vec<Outgoing>> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: i64,
+    }
+    let claimed: Vec<Id> = fetch_all(
+        tx,
+        "UPDATE notification SET mailed_at = $1 WHERE mailed_at IS NULL AND id IN \
+         (SELECT id FROM notification WHERE mailed_at IS NULL ORDER BY id LIMIT $2) RETURNING id",
+        [now().into(), limit.into()],
+    )
+    .await?;
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::db::fetch_in(
+        tx,
+        "SELECT n.id, u.email, u.display_name, n.message_key, n.args, n.link FROM notification n \
+         JOIN app_user u ON u.id = n.user_id WHERE u.disabled = FALSE AND n.id IN",
+        claimed.into_iter().map(|c| c.id),
+    )
+    .await
+}

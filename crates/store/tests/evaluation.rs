@@ -847,6 +847,16 @@ async fn every_exit_of_the_central_path_and_a_completion_request() {
         .await
         .expect("asked");
     assert_eq!((asked.state(), asked.completion_request.as_str()), (State::Completing, "Phiếu kiểm nghiệm 2026"));
+    let keys = |user: i64| {
+        let db = w.db.clone();
+        async move {
+            let notes = store::notifications::of_user(db.conn(), user, 50).await.expect("notes");
+            notes.into_iter().map(|n| n.message_key).collect::<Vec<_>>()
+        }
+    };
+    let producer_keys = keys(w.producer.id).await;
+    assert!(producer_keys.contains(&"notify-accepted".to_owned()), "{producer_keys:?}");
+    assert!(producer_keys.contains(&"notify-completion".to_owned()), "{producer_keys:?}");
     let producer = w.producer.who();
     let file = NewEvidence {
         label: "Phiếu kiểm nghiệm 2026",
@@ -909,6 +919,8 @@ async fn every_exit_of_the_central_path_and_a_completion_request() {
     .parse(TODAY + Duration::days(30))
     .expect("draft");
     write(&w.db, async |tx| decisions::forward(tx, &office, "01", &[g], &draft, &[]).await).await.expect("forwarded");
+    let ministry_user = users::find_for_login(w.db.conn(), "ocop@mae.gov.vn").await.expect("find").expect("ministry").0;
+    assert!(keys(ministry_user.id).await.contains(&"notify-forwarded".to_owned()), "the central office is told");
     let mut central = Vec::new();
     for name in ["tw-1", "tw-2", "tw-3"] {
         central.push(user(&w.db, &format!("{name}@mae.gov.vn"), Role::CouncilMember, Scope::National).await);

@@ -280,8 +280,22 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(c.producer.get("/evaluation/councils").await.status, StatusCode::FORBIDDEN);
-    let r = c.office.post_form(&format!("{council_url}/assign"), &[("registrations", &id.to_string())]).await;
+    // The dossiers to assign are searched (diacritics ignored), filtered and paged; "every
+    // matching dossier" assigns what the filter finds on every page.
+    let none = c.office.get(&format!("{council_url}?q=gom+su")).await.text;
+    assert!(!none.contains(r#"id="assign-form""#), "nothing matches");
+    let page = c.office.get(&format!("{council_url}?q=mat+ong&kind=first&commune=00577")).await.text;
+    assert!(page.contains(r#"id="candidate-count">1 hồ sơ"#), "{page}");
+    let r = c
+        .office
+        .post_form(
+            &format!("{council_url}/assign"),
+            &[("all_matching", "1"), ("q", "mat ong"), ("kind", "first"), ("commune", "00577"), ("sheet", "")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = c.office.get(&council_url).await.text;
+    assert!(!page.contains(r#"id="assign-form""#), "assigned: no longer waiting");
     let evaluation =
         store::evaluation::councils::evaluations_of_registration(app.db.db.conn(), id).await.expect("e").remove(0).id;
 
@@ -626,4 +640,39 @@ async fn a_five_star_rerating_goes_up_on_the_provinces_letter_and_can_come_back(
     let r = ministry.post_form(&back, &[("reason", "Báo cáo chưa nêu kết quả kiểm tra thực tế")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(state_of(&app, id).await, "accepted");
+}
+
+#[tokio::test]
+async fn notifications_are_mailed_once_with_their_link() {
+    let (smtp, mails) = common::relay().await;
+    let app = TestApp::with_settings(web::Settings { smtp_url: Some(smtp), ..common::settings() }).await;
+    let u =
+        app.user("htx@battrang.vn", Role::ProvinceOffice, Scope::Province { province: common::province("01") }).await;
+    let tx = app.db.db.write().await.expect("begin");
+    let message = store::notifications::Message {
+        subject: "test:1".into(),
+        key: "notify-accepted",
+        args: vec![("number", "001/PĐK-01-00577-2026".into()), ("product", "Mật ong hoa nhãn".into())],
+        link: "/evaluation/registrations/1".into(),
+    };
+    store::notifications::notify(&tx, &[u.id], &message).await.expect("notify");
+    tx.commit().await.expect("commit");
+    assert_eq!(web::jobs::mail_pending(&app.state).await.expect("mail"), 1);
+    assert_eq!(web::jobs::mail_pending(&app.state).await.expect("again"), 0, "claimed once");
+    for _ in 0..100 {
+        if !mails.lock().expect("lock").is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let got = mails.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("To: htx@battrang.vn"), "{got:?}");
+    // The body is base64 after the headers.
+    use base64::Engine;
+    let encoded: String = got[0].split("\n\n").nth(1).unwrap_or_default().split_whitespace().collect();
+    let body =
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).expect("base64")).expect("utf-8");
+    assert!(body.contains("UBND xã đã tiếp nhận hồ sơ 001/PĐK-01-00577-2026"), "{body}");
+    assert!(body.contains("http://ocop.test/evaluation/registrations/1"), "{body}");
 }

@@ -392,51 +392,9 @@ async fn events_take_sign_ups_up_to_capacity_and_report_sales() {
     assert_eq!((x.status, x.bytes.starts_with(b"PK")), (StatusCode::OK, true));
 }
 
-/// A mail relay that accepts everything and keeps what it was given.
-async fn relay() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let kept = got.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let kept = kept.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 relay\r\n").await;
-                let mut data = None::<String>;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(d) = data.as_mut() {
-                        if line == "." {
-                            kept.lock().expect("lock").push(data.take().unwrap_or_default());
-                            let _ = write.write_all(b"250 ok\r\n").await;
-                        } else {
-                            d.push_str(&line);
-                            d.push('\n');
-                        }
-                        continue;
-                    }
-                    let reply: &[u8] = if line.starts_with("DATA") {
-                        data = Some(String::new());
-                        b"354 go\r\n"
-                    } else if line.starts_with("QUIT") {
-                        b"221 bye\r\n"
-                    } else {
-                        b"250 ok\r\n"
-                    };
-                    let _ = write.write_all(reply).await;
-                }
-            });
-        }
-    });
-    (format!("smtp://{addr}"), got)
-}
-
 #[tokio::test]
 async fn a_buyer_asks_the_producer_answers_and_the_office_counts_it() {
-    let (smtp, mails) = relay().await;
+    let (smtp, mails) = common::relay().await;
     let app = TestApp::with_settings(web::Settings { smtp_url: Some(smtp), ..common::settings() }).await;
     let w = world(&app).await;
     let mut buyer = app.client();

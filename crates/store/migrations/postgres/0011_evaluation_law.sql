@@ -38,3 +38,9 @@ CREATE INDEX evidence_forwarding ON evidence(forwarding_id);
 
 -- What the province's OCOP agency asked the producer to complete after acceptance (Điều 7.3.a).
 ALTER TABLE registration ADD COLUMN completion_request TEXT NOT NULL DEFAULT '';
+
+-- Notifications are also e-mailed (when OCOP_SMTP_URL is set) by a background job that claims
+-- those not yet mailed; the ones made before this migration count as mailed.
+ALTER TABLE notification ADD COLUMN mailed_at BIGINT;
+UPDATE notification SET mailed_at = created_at;
+CREATE INDEX notification_unmailed ON notification(mailed_at, id);

@@ -347,6 +347,17 @@ pub async fn assign(tx: &Tx, who: &Who, council_id: i64, registration_ids: &[i64
             )
             .await?;
         }
+        crate::notifications::notify(
+            tx,
+            &members.iter().map(|m| m.user_id).collect::<Vec<_>>(),
+            &crate::notifications::Message {
+                subject: format!("council-assigned:{}:{}", row.id, now()),
+                key: "notify-council-assigned",
+                args: vec![("product", g.product_name.clone()), ("council", council.name.clone())],
+                link: format!("/evaluation/scorecards/{}", row.id),
+            },
+        )
+        .await?;
         audit::append(
             tx,
             who,
@@ -683,6 +694,12 @@ pub async fn approve(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i64, 
     .await?;
     if changed == 0 {
         return Err(StoreError::Stale);
+    }
+    let after = super::dossiers::get(tx, g.id).await?.ok_or(StoreError::NotFound)?;
+    let result =
+        vec![("stars", stars.unwrap_or(0).to_string()), ("state", after.state.clone()), ("level", e.level.clone())];
+    for to in [super::Audience::Producer, super::Audience::Office] {
+        super::tell(tx, &after, to, "notify-result", &evaluation_id.to_string(), result.clone()).await?;
     }
     audit::append(
         tx,

@@ -216,6 +216,8 @@ pub async fn recognise(
             [decision.id.into(), certificate.id.into(), g.id.into()],
         )
         .await?;
+        let certificate_args = vec![("certificate", certificate.number.clone()), ("stars", stars.get().to_string())];
+        super::tell(tx, &g, super::Audience::Producer, "notify-recognised", "", certificate_args).await?;
         audit::append(
             tx,
             who,
@@ -380,6 +382,7 @@ pub async fn forward(
             ],
         )
         .await?;
+        super::tell(tx, &g, super::Audience::Central, "notify-forwarded", &row.id.to_string(), vec![]).await?;
         let mut sent = Vec::new();
         for f in files {
             let label = clean(f.label);
@@ -409,6 +412,8 @@ pub async fn re_evaluate(tx: &Tx, who: &Who, id: i64, reason: &str) -> Result<Re
     }
     step(tx, g.id, &g.state, Step::ReEvaluate).await?;
     let after = super::dossiers::get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    let why = vec![("reason", reason.clone())];
+    super::tell(tx, &after, super::Audience::Office, "notify-re-evaluate", &crate::now().to_string(), why).await?;
     audit::append(
         tx,
         who,
@@ -471,7 +476,27 @@ pub async fn revoke(
         .await?
         .remove(&certificate_id)
         .ok_or(StoreError::NotFound)?;
-    let province = crate::products::get(tx, after.product_id).await?.map(|p| p.province_code);
+    let product = crate::products::get(tx, after.product_id).await?;
+    if let Some(p) = &product {
+        let owners =
+            crate::notifications::users_of(tx, domain::role::Role::Producer, None, None, Some(p.producer_id)).await?;
+        crate::notifications::notify(
+            tx,
+            &owners,
+            &crate::notifications::Message {
+                subject: format!("revoked:{certificate_id}"),
+                key: "notify-revoked",
+                args: vec![
+                    ("product", p.name.clone()),
+                    ("certificate", after.number.clone()),
+                    ("decision", d.number.clone()),
+                ],
+                link: format!("/certificates/{}", after.number),
+            },
+        )
+        .await?;
+    }
+    let province = product.map(|p| p.province_code);
     audit::append(
         tx,
         who,

@@ -1,7 +1,7 @@
 //! Registrations (Mẫu 01), self-assessments (Mẫu 02), evidence, submission, and the commune's
 //! screening (Mẫu 03).
 
-use super::{calendar, refused, step};
+use super::{Audience, calendar, refused, step};
 use crate::audit::{self, Change, Who};
 use crate::db::{Conditions, execute, fetch_all, fetch_one, fetch_optional, now};
 use crate::{Page, Paged, Result, StoreError, Tx};
@@ -146,6 +146,14 @@ pub struct RegistrationFilter {
     pub product_id: Option<i64>,
     /// Only submitted registrations past their screening deadline on this day.
     pub overdue_on: Option<Date>,
+    /// Words of the product's or the producer's name or code (diacritics ignored).
+    pub q: Option<String>,
+    pub commune: Option<String>,
+    pub sheet: Option<String>,
+    pub kind: Option<Kind>,
+    /// Only those not before a council of this level now (`province` or `central`): never
+    /// assigned at that level, or back for a re-evaluation after an approved result.
+    pub unassigned_at: Option<String>,
 }
 
 pub async fn search(
@@ -186,7 +194,28 @@ pub async fn search(
     if let Some(day) = filter.overdue_on {
         w.and("g.state = ?", "submitted").and("g.screening_due < ?", day);
     }
-    w.page(c, COLUMNS, FROM, ("g.updated_at DESC, g.id DESC", Vec::new()), page).await
+    if let Some(x) = filter.commune.as_deref().filter(|x| !x.is_empty()) {
+        w.and("g.commune_code = ?", x.to_owned());
+    }
+    if let Some(sheet) = filter.sheet.as_deref().filter(|x| !x.is_empty()) {
+        w.and("g.sheet_code = ?", sheet.to_owned());
+    }
+    if let Some(kind) = filter.kind {
+        w.and("g.kind = ?", kind.as_str());
+    }
+    if let Some(level) = &filter.unassigned_at {
+        w.and(
+            "NOT EXISTS (SELECT 1 FROM evaluation e WHERE e.registration_id = g.id AND e.level = ? AND e.state <> 'approved')",
+            level.clone(),
+        );
+    }
+    let order = crate::producers::words(
+        &mut w,
+        "p.search_fold || ' ' || o.search_fold",
+        filter.q.as_deref(),
+        "g.updated_at DESC, g.id DESC",
+    )?;
+    w.page(c, COLUMNS, FROM, (&order.0, order.1), page).await
 }
 
 /// What a product holds, as far as the filing rules care.
@@ -668,6 +697,8 @@ pub async fn request_completion(tx: &Tx, who: &Who, id: i64, papers: &str) -> Re
     execute(tx, "UPDATE registration SET completion_request = $1 WHERE id = $2", [papers.clone().into(), id.into()])
         .await?;
     let after = load(tx, id).await?;
+    let papers_arg = vec![("papers", papers.clone())];
+    super::tell(tx, &after, Audience::Producer, "notify-completion", &now().to_string(), papers_arg).await?;
     audit::append(
         tx,
         who,
@@ -777,6 +808,14 @@ pub async fn screen(tx: &Tx, who: &Who, id: i64, screening: Screening) -> Result
     )
     .await?;
     let after = load(tx, id).await?;
+    match &screening {
+        Screening::Accept(_) => super::tell(tx, &after, Audience::Producer, "notify-accepted", "", vec![]).await?,
+        Screening::Return { .. } => {
+            let occasion = now().to_string();
+            let reasons = vec![("reasons", after.return_reasons.clone())];
+            super::tell(tx, &after, Audience::Producer, "notify-returned", &occasion, reasons).await?
+        }
+    };
     audit::append(
         tx,
         who,

@@ -51,3 +51,53 @@ pub(crate) async fn step(tx: &Tx, id: i64, from: &str, step: Step) -> Result<Sta
     }
     Ok(to)
 }
+
+/// Who hears of a registration's step.
+pub(crate) enum Audience {
+    /// The producer's accounts.
+    Producer,
+    /// The province office of the registration's province.
+    Office,
+    /// The central office.
+    Central,
+}
+
+/// Tells the people concerned of a step taken on a registration (in-app, and by e-mail through
+/// the mail job): one notification per registration, step and occasion (`occasion` tells a
+/// second return or re-opening from the first).
+pub(crate) async fn tell(
+    tx: &Tx,
+    g: &dossiers::Registration,
+    to: Audience,
+    key: &'static str,
+    occasion: &str,
+    extra: Vec<(&'static str, String)>,
+) -> Result<u64> {
+    use domain::role::Role;
+    let users = match to {
+        Audience::Producer => {
+            crate::notifications::users_of(tx, Role::Producer, None, None, Some(g.producer_id)).await?
+        }
+        Audience::Office => {
+            crate::notifications::users_of(tx, Role::ProvinceOffice, Some(&g.province_code), None, None).await?
+        }
+        Audience::Central => crate::notifications::users_of(tx, Role::CentralOffice, None, None, None).await?,
+    };
+    let mut args = vec![
+        ("product", g.product_name.clone()),
+        ("number", g.number.clone().unwrap_or_default()),
+        ("producer", g.producer_name.clone()),
+    ];
+    args.extend(extra);
+    crate::notifications::notify(
+        tx,
+        &users,
+        &crate::notifications::Message {
+            subject: format!("{key}:{}:{occasion}", g.id),
+            key,
+            args,
+            link: format!("/evaluation/registrations/{}", g.id),
+        },
+    )
+    .await
+}

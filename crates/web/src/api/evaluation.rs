@@ -179,7 +179,8 @@ pub async fn registrations(
         })?],
         None => Vec::new(),
     };
-    let filter = RegistrationFilter { round_id: q.round, product_id: q.product, states, overdue_on: None };
+    let filter =
+        RegistrationFilter { round_id: q.round, product_id: q.product, states, ..RegistrationFilter::default() };
     let page = Page::new(q.page.unwrap_or(1), q.per_page.unwrap_or(50));
     let found = dossiers::search(state.db().conn(), &listing, &filter, page).await?;
     Ok(Json(ItemsOf::of(found, RegistrationView::from)))

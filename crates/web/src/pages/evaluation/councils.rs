@@ -1,14 +1,14 @@
 //! Councils: the province office (or, for 5★, the central office) sets them up and puts products
 //! before them.
 
-use super::{province_target, stars_text, state_label};
+use super::{province_target, stars_text};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::page::{Choice, PageCtx, render, render_form};
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
 use domain::access::{Action, Listing, Target};
 use domain::evaluation::State as RegState;
@@ -182,7 +182,30 @@ struct Candidate {
     number: String,
     product: String,
     producer: String,
+    commune: String,
     result: String,
+}
+
+/// What the list of dossiers to assign is narrowed to.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CandidateQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    sheet: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+impl CandidateQuery {
+    fn from_fields(fields: &[(String, String)]) -> Self {
+        let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        CandidateQuery { q: get("q"), commune: get("commune"), sheet: get("sheet"), kind: get("kind"), page: None }
+    }
 }
 
 #[derive(Template)]
@@ -194,7 +217,35 @@ struct ShowPage {
     members: Vec<store_councils::Member>,
     evaluations: Vec<(Evaluation, String)>,
     candidates: Vec<Candidate>,
+    /// How many dossiers match the filter, on every page.
+    matching: i64,
+    pager: crate::page::Pager,
+    query: CandidateQuery,
+    communes: Vec<Choice>,
+    sheets: Vec<Choice>,
+    kinds: Vec<Choice>,
     may_run: bool,
+}
+
+/// The dossiers this council may take, as filtered: accepted ones of its province (or forwarded
+/// ones, centrally) not before a council of its level now.
+fn candidates_of(council: &Council, q: &CandidateQuery) -> AppResult<(Listing, RegistrationFilter)> {
+    let (listing, wanted) = match (council.level(), council.province_code.as_deref()) {
+        (Level::Province, Some(p)) => {
+            (Listing::Province(ProvinceCode::parse(p).map_err(|_| AppError::NotFound)?), RegState::Accepted)
+        }
+        _ => (Listing::All, RegState::Forwarded),
+    };
+    let filter = RegistrationFilter {
+        states: vec![wanted],
+        q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        commune: Some(q.commune.clone()).filter(|s| !s.is_empty()),
+        sheet: Some(q.sheet.clone()).filter(|s| !s.is_empty()),
+        kind: domain::evaluation::Kind::parse(&q.kind).ok(),
+        unassigned_at: Some(council.level.clone()),
+        ..RegistrationFilter::default()
+    };
+    Ok((listing, filter))
 }
 
 pub async fn show(
@@ -202,6 +253,7 @@ pub async fn show(
     caller: Caller,
     ctx: PageCtx,
     Path(id): Path<i64>,
+    Query(query): Query<CandidateQuery>,
 ) -> AppResult<Response> {
     let conn = state.db().conn();
     let council = store_councils::get(conn, id).await?.ok_or(AppError::NotFound)?;
@@ -227,35 +279,58 @@ pub async fn show(
             (e, state)
         })
         .collect();
-    let mut candidates = Vec::new();
+    let page = Page::new(query.page.unwrap_or(1), 50);
+    let (mut candidates, mut matching) = (Vec::new(), 0);
     if may_run {
-        let (listing, wanted) = match (council.level(), council.province_code.as_deref()) {
-            (Level::Province, Some(p)) => {
-                (Listing::Province(ProvinceCode::parse(p).map_err(|_| AppError::NotFound)?), RegState::Accepted)
-            }
-            _ => (Listing::All, RegState::Forwarded),
-        };
-        let filter = RegistrationFilter { states: vec![wanted], ..RegistrationFilter::default() };
-        let found = store_dossiers::search(conn, &listing, &filter, Page::new(1, Page::MAX_SIZE)).await?;
-        for g in found.items {
-            let already =
-                store_councils::evaluations_of_registration(conn, g.id).await?.iter().any(|e| e.level == council.level);
-            if !already {
-                candidates.push(Candidate {
-                    id: g.id,
-                    number: g.number.clone().unwrap_or_default(),
-                    product: g.product_name.clone(),
-                    producer: g.producer_name.clone(),
-                    result: match g.stars {
-                        Some(s) if wanted == RegState::Forwarded => stars_text(Some(s)),
-                        _ => state_label(t, &g.state),
-                    },
-                });
-            }
-        }
+        let (listing, filter) = candidates_of(&council, &query)?;
+        let found = store_dossiers::search(conn, &listing, &filter, page).await.map_err(|e| match e {
+            StoreError::Invalid(fields) => AppError::Invalid(fields),
+            other => other.into(),
+        })?;
+        matching = found.total;
+        candidates = found
+            .items
+            .into_iter()
+            .map(|g| Candidate {
+                id: g.id,
+                number: g.number.clone().unwrap_or_default(),
+                product: g.product_name.clone(),
+                producer: g.producer_name.clone(),
+                commune: g.commune_name.clone(),
+                result: match g.stars {
+                    Some(s) if council.level() == Level::Central => stars_text(Some(s)),
+                    _ => super::kind_label(t, &g.kind),
+                },
+            })
+            .collect();
     }
+    let communes = match council.province_code.as_deref() {
+        Some(p) if may_run => store::units::communes(conn, p).await?,
+        _ => Vec::new(),
+    };
+    let set = super::criteria()?;
+    let sheets =
+        Choice::list(set.sheets().map(|s| (s.code.as_str(), format!("{} · {}", s.code, s.name_vi))), &query.sheet);
+    let kinds = Choice::list(
+        domain::evaluation::Kind::ALL.iter().map(|k| (k.as_str(), super::kind_label(t, k.as_str()))),
+        &query.kind,
+    );
     let level = t.get(&format!("council-level-{}", council.level));
-    Ok(render(&ShowPage { ctx, council, level, members, evaluations, candidates, may_run }))
+    Ok(render(&ShowPage {
+        pager: crate::page::Pager::new(&ctx, page, matching),
+        communes: Choice::list(communes.iter().map(|c| (c.code.as_str(), c.name.clone())), &query.commune),
+        sheets,
+        kinds,
+        query,
+        matching,
+        ctx,
+        council,
+        level,
+        members,
+        evaluations,
+        candidates,
+        may_run,
+    }))
 }
 
 pub async fn assign(
@@ -271,8 +346,28 @@ pub async fn assign(
         return Err(AppError::NotFound);
     }
     let me = caller.signed_in()?.clone();
-    let chosen: Vec<i64> =
+    let mut chosen: Vec<i64> =
         fields.iter().filter(|(k, _)| k == "registrations").filter_map(|(_, v)| v.parse().ok()).collect();
+    // "Every matching dossier": the filter as shown, on every page.
+    if fields.iter().any(|(k, v)| k == "all_matching" && v == "1") {
+        let (listing, filter) = candidates_of(&council, &CandidateQuery::from_fields(&fields))?;
+        chosen.clear();
+        let mut number = 1;
+        loop {
+            let found = store_dossiers::search(state.db().conn(), &listing, &filter, Page::new(number, Page::MAX_SIZE))
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid(fields) => AppError::Invalid(fields),
+                    other => other.into(),
+                })?;
+            let done = found.items.len() < Page::MAX_SIZE as usize;
+            chosen.extend(found.items.iter().map(|g| g.id));
+            if done {
+                break;
+            }
+            number += 1;
+        }
+    }
     let t = ctx.t;
     if chosen.is_empty() {
         return Err(AppError::Refused(domain::Invalid::new("invalid-none-chosen")));
