@@ -93,6 +93,12 @@ pub fn may_file(kind: Kind, held: Option<Held>, today: Date) -> Result<Filing, I
     }
 }
 
+/// The day a re-rating must be finished: 45 days after the complete dossier, i.e. the commune's
+/// acceptance at `accepted_at` (Unix seconds; its day in Vietnam counts).
+pub fn rerating_limit(accepted_at: i64) -> Option<Date> {
+    Some(crate::vietnam_day(accepted_at)? + Duration::days(RERATING_LIMIT_DAYS))
+}
+
 /// The last day a late re-rating can keep a certificate expiring on `expires` in force.
 pub fn late_extension_end(expires: Date) -> Date {
     expires + Duration::days(LATE_EXTENSION_DAYS)

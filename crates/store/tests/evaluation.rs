@@ -784,6 +784,13 @@ async fn a_rerating_filed_after_its_window_keeps_the_certificate_in_force_until_
     let approved = through_council(&w, g.id, &["1.5"]).await;
     let reg = dossiers::get(w.db.conn(), g.id).await.expect("g").expect("g");
     assert_eq!(reg.rerating_due(), Some(domain::vietnam_today() + Duration::days(45)));
+    // A week before the 45 days run out the office is reminded; not before.
+    let early = reminders::run(&w.db, domain::vietnam_today() + Duration::days(30)).await.expect("run");
+    assert_eq!(early.rerating_limits, 0);
+    let near = reminders::run(&w.db, domain::vietnam_today() + Duration::days(40)).await.expect("run");
+    assert_eq!(near.rerating_limits, 1);
+    let notes = store::notifications::of_user(w.db.conn(), w.office.id, 20).await.expect("notes");
+    assert!(notes.iter().any(|n| n.message_key == "notify-rerating-limit"), "{notes:?}");
     assert_eq!((approved.stars, reg.state()), (Some(3), State::Approved), "{:?}", approved.outcome());
     // Decided in the extension, after the old certificate's expiry.
     let d =

@@ -107,7 +107,7 @@ impl Registration {
         {
             return None;
         }
-        Some(domain::vietnam_day(self.screened_at?)? + time::Duration::days(evaluation::RERATING_LIMIT_DAYS))
+        evaluation::rerating_limit(self.screened_at?)
     }
 
     /// A re-rating still open past its 45 days.

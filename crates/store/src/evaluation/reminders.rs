@@ -26,6 +26,8 @@ pub struct Report {
     pub revocations_due: usize,
     /// Findings past their remedy date without an answer.
     pub findings_overdue: usize,
+    /// Re-ratings within a week of their 45 days (from the commune's acceptance), or past them.
+    pub rerating_limits: usize,
     pub notifications: u64,
 }
 
@@ -159,6 +161,49 @@ pub async fn run(db: &Db, day: Date) -> Result<Report> {
                 key: "notify-revocation-due",
                 args: vec![("number", p.number.clone()), ("due", domain::fmt_date(due))],
                 link: format!("/certificates/{}", domain::text::url_segment(&p.number)),
+            },
+        )
+        .await?;
+    }
+
+    // Re-ratings are finished within 45 days of a complete dossier (Điều 7.6.đ): the office is
+    // reminded from a week before, and every day after, until the decision.
+    #[derive(FromQueryResult)]
+    struct Rerating {
+        id: i64,
+        number: Option<String>,
+        screened_at: i64,
+        province_code: String,
+        product_name: String,
+    }
+    let reratings: Vec<Rerating> = fetch_all(
+        &tx,
+        "SELECT g.id, g.number, g.screened_at, g.province_code, p.name AS product_name FROM registration g \
+         JOIN product p ON p.id = g.product_id WHERE g.kind = 'rerating' AND g.screened_at IS NOT NULL \
+         AND g.state IN ('accepted', 'completing', 'council', 'approved', 'forwarded', 'central_approved', \
+         'central_returned') ORDER BY g.id",
+        [],
+    )
+    .await?;
+    for g in &reratings {
+        let Some(due) = domain::evaluation::rerating_limit(g.screened_at) else { continue };
+        if due - day > Duration::days(7) {
+            continue;
+        }
+        report.rerating_limits += 1;
+        let office = users_of(&tx, Role::ProvinceOffice, Some(&g.province_code), None, None).await?;
+        report.notifications += notify(
+            &tx,
+            &office,
+            &Message {
+                subject: format!("rerating-limit:{}:{day}", g.id),
+                key: "notify-rerating-limit",
+                args: vec![
+                    ("number", g.number.clone().unwrap_or_default()),
+                    ("product", g.product_name.clone()),
+                    ("due", domain::fmt_date(due)),
+                ],
+                link: format!("/evaluation/registrations/{}", g.id),
             },
         )
         .await?;

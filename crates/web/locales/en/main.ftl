@@ -530,6 +530,7 @@ invalid-spread = Members' totals are { $spread } points apart (more than { $limi
 invalid-transition = The step «{ $step }» is not possible while the dossier is «{ $state }».
 invalid-upgrade-five = The product is already 5★ and cannot be upgraded.
 notify-rerating = Certificate { $number } of «{ $product }» expires on { $expires }: file the re-rating before { $closes }.
+notify-rerating-limit = Re-rating { $number } («{ $product }») must be decided by { $due } (45 days from the complete dossier).
 notify-rescore = The chair re-opened the scoring of { $product } after a discussion ({ $note }): review and submit your scorecard again.
 notify-accepted = The commune accepted dossier { $number } («{ $product }») and sent it to the province.
 notify-returned = Dossier { $number } («{ $product }») was returned: { $reasons }

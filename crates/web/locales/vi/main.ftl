@@ -530,6 +530,7 @@ invalid-spread = Tổng điểm của các thành viên chênh nhau { $spread } 
 invalid-transition = Không thể thực hiện bước «{ $step }» khi hồ sơ đang ở trạng thái «{ $state }».
 invalid-upgrade-five = Sản phẩm đã đạt 5 sao, không thể nâng hạng.
 notify-rerating = Giấy chứng nhận { $number } của «{ $product }» hết hạn ngày { $expires }: hãy nộp hồ sơ đánh giá lại trước ngày { $closes }.
+notify-rerating-limit = Hồ sơ đánh giá lại { $number } («{ $product }») phải có kết quả trước ngày { $due } (45 ngày từ khi hồ sơ hợp lệ).
 notify-rescore = Chủ tịch hội đồng đã mở lại chấm điểm sản phẩm { $product } sau thảo luận ({ $note }): hãy xem lại và nộp lại phiếu chấm.
 notify-accepted = UBND xã đã tiếp nhận hồ sơ { $number } («{ $product }») và chuyển lên tỉnh.
 notify-returned = Hồ sơ { $number } («{ $product }») bị trả lại: { $reasons }
