@@ -311,6 +311,42 @@ pub fn may_close(submitted: i64, quorum: i64, chair_submitted: bool) -> Result<(
     }
 }
 
+/// After this many re-openings a council whose members' totals still spread too far may decide
+/// by a vote of its members (recorded with the result).
+pub const VOTE_AFTER_REOPENINGS: i64 = 2;
+
+/// A council's vote on its result when discussion cannot bring the spread under the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Vote {
+    pub approve: u32,
+    pub against: u32,
+    pub abstain: u32,
+}
+
+/// Whether the chair may approve the closed result: the spread is within the limit; or, after
+/// [`VOTE_AFTER_REOPENINGS`] re-openings, a vote of the council carried by more than half of
+/// its members (the council's rules may say more; this is the floor).
+pub fn may_approve(spread_exceeded: bool, reopenings: i64, vote: Option<Vote>, members: i64) -> Result<(), Invalid> {
+    match (spread_exceeded, vote) {
+        (false, None) => Ok(()),
+        (false, Some(_)) => Err(Invalid::new("invalid-vote-not-needed")),
+        (true, None) => Err(Invalid::new("invalid-spread-vote").with("after", VOTE_AFTER_REOPENINGS)),
+        (true, Some(_)) if reopenings < VOTE_AFTER_REOPENINGS => {
+            Err(Invalid::new("invalid-vote-too-early").with("after", VOTE_AFTER_REOPENINGS).with("done", reopenings))
+        }
+        (true, Some(v)) => {
+            let cast = i64::from(v.approve) + i64::from(v.against) + i64::from(v.abstain);
+            if cast > members {
+                Err(Invalid::new("invalid-vote-count").with("members", members).with("cast", cast))
+            } else if i64::from(v.approve) * 2 <= members {
+                Err(Invalid::new("invalid-vote-not-carried").with("members", members).with("approve", v.approve))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Grounds for revoking a certificate (Điều 8.1, a–e).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RevocationGround {
@@ -503,6 +539,19 @@ mod tests {
         assert_eq!(may_close(1, 3, true).map_err(|e| e.key), Err("invalid-quorum"));
         assert_eq!(may_close(3, 3, false).map_err(|e| e.key), Err("invalid-chair-card"));
         assert!(may_close(3, 3, true).is_ok() && may_close(4, 3, true).is_ok());
+    }
+
+    #[test]
+    fn a_deadlocked_spread_is_decided_by_a_vote_after_two_reopenings() {
+        let v = |approve, against, abstain| Some(Vote { approve, against, abstain });
+        assert!(may_approve(false, 0, None, 5).is_ok());
+        assert_eq!(may_approve(false, 0, v(5, 0, 0), 5).map_err(|e| e.key), Err("invalid-vote-not-needed"));
+        assert_eq!(may_approve(true, 3, None, 5).map_err(|e| e.key), Err("invalid-spread-vote"));
+        assert_eq!(may_approve(true, 1, v(5, 0, 0), 5).map_err(|e| e.key), Err("invalid-vote-too-early"));
+        assert_eq!(may_approve(true, 2, v(3, 2, 1), 5).map_err(|e| e.key), Err("invalid-vote-count"));
+        assert_eq!(may_approve(true, 2, v(2, 1, 2), 5).map_err(|e| e.key), Err("invalid-vote-not-carried"));
+        assert_eq!(may_approve(true, 2, v(2, 2, 0), 4).map_err(|e| e.key), Err("invalid-vote-not-carried"));
+        assert!(may_approve(true, 2, v(3, 1, 1), 5).is_ok());
     }
 
     #[test]

@@ -967,3 +967,50 @@ async fn every_exit_of_the_central_path_and_a_completion_request() {
         .expect("local re-evaluation");
     assert_eq!(local.state(), State::Accepted);
 }
+
+#[tokio::test]
+async fn a_spread_that_discussion_cannot_close_is_decided_by_the_councils_vote() {
+    use domain::evaluation::Vote;
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let g = filed(&w).await;
+    let clerk = w.officer.who();
+    write(&w.db, async |tx| dossiers::screen(tx, &clerk, g, Screening::Accept(form03())).await)
+        .await
+        .expect("accepted");
+    let office = w.office.who();
+    let k = council(&w).await;
+    write(&w.db, async |tx| councils::assign(tx, &office, k, &[g]).await).await.expect("assigned");
+    let ev = councils::evaluations_of_council(w.db.conn(), k).await.expect("list").remove(0);
+    let (chair, a, b) = (&w.members[0], &w.members[1], &w.members[2]);
+    let cw = chair.who();
+    let low = ["1.1", "1.2", "1.3", "1.4", "1.5", "2.2"];
+    let vote = Vote { approve: 2, against: 1, abstain: 0 };
+    for round in 0..3 {
+        let revision = 10 * (round + 1);
+        score(&w, ev.id, chair, &[], revision).await.expect("chair");
+        score(&w, ev.id, a, &[], revision).await.expect("a");
+        score(&w, ev.id, b, &low, revision).await.expect("b");
+        write(&w.db, async |tx| councils::close(tx, &cw, set(), ev.id, chair.id).await).await.expect("closed");
+        let e = write(&w.db, async |tx| councils::approve(tx, &cw, set(), ev.id, chair.id).await).await;
+        let expected = if round < 2 { "invalid-spread" } else { "invalid-spread-vote" };
+        assert_eq!(key(e.expect_err("spread")), expected, "after {round} re-openings");
+        if round < 2 {
+            let e =
+                write(&w.db, async |tx| councils::approve_by_vote(tx, &cw, set(), ev.id, chair.id, vote).await).await;
+            assert_eq!(key(e.expect_err("too early")), "invalid-vote-too-early");
+            write(&w.db, async |tx| councils::reopen(tx, &cw, ev.id, chair.id, "Thảo luận lại").await)
+                .await
+                .expect("reopened");
+        }
+    }
+    let lost = Vote { approve: 1, against: 2, abstain: 0 };
+    let e = write(&w.db, async |tx| councils::approve_by_vote(tx, &cw, set(), ev.id, chair.id, lost).await).await;
+    assert_eq!(key(e.expect_err("not carried")), "invalid-vote-not-carried");
+    let approved = write(&w.db, async |tx| councils::approve_by_vote(tx, &cw, set(), ev.id, chair.id, vote).await)
+        .await
+        .expect("approved by vote");
+    assert_eq!(approved.state, "approved");
+    assert_eq!(serde_json::from_str::<Vote>(&approved.vote).expect("vote kept"), vote);
+    assert_ne!(dossiers::get(w.db.conn(), g).await.expect("g").expect("g").state(), State::Council);
+}

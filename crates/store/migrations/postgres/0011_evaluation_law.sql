@@ -44,3 +44,7 @@ ALTER TABLE registration ADD COLUMN completion_request TEXT NOT NULL DEFAULT '';
 ALTER TABLE notification ADD COLUMN mailed_at BIGINT;
 UPDATE notification SET mailed_at = created_at;
 CREATE INDEX notification_unmailed ON notification(mailed_at, id);
+
+-- A council's vote on its result when re-opening after re-opening could not bring the members'
+-- spread under the limit (JSON {"approve", "against", "abstain"}; '' when none was needed).
+ALTER TABLE evaluation ADD COLUMN vote TEXT NOT NULL DEFAULT '';

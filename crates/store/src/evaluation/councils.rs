@@ -193,6 +193,8 @@ pub struct Evaluation {
     pub state: String,
     pub rescored: i64,
     pub discussion: String,
+    /// The council's vote (JSON of `domain::evaluation::Vote`) when it decided a deadlocked spread.
+    pub vote: String,
     pub outcome: Option<String>,
     pub stars: Option<i64>,
     pub total_x100: Option<i64>,
@@ -216,7 +218,7 @@ impl Evaluation {
 }
 
 const EVALUATION: &str = "SELECT e.id, e.registration_id, e.council_id, k.name AS council_name, e.level, e.sheet_code, \
-    e.criteria_version, e.state, e.rescored, e.discussion, e.outcome, e.stars, e.total_x100, e.approved_at, e.version, \
+    e.criteria_version, e.state, e.rescored, e.discussion, e.vote, e.outcome, e.stars, e.total_x100, e.approved_at, e.version, \
     g.product_id, p.name AS product_name, p.code AS product_code, o.name AS producer_name, \
     g.number AS registration_number, g.province_code, g.commune_code, \
     (SELECT COUNT(*) FROM scorecard s WHERE s.evaluation_id = e.id AND s.submitted_at IS NOT NULL) AS submitted_cards, \
@@ -307,8 +309,8 @@ pub async fn assign(tx: &Tx, who: &Who, council_id: i64, registration_ids: &[i64
                 execute(
                     tx,
                     "UPDATE evaluation SET council_id = $1, state = 'scoring', rescored = rescored + 1, outcome = NULL, \
-                     stars = NULL, total_x100 = NULL, approved_at = NULL, approved_by = NULL, version = version + 1 \
-                     WHERE id = $2",
+                     stars = NULL, total_x100 = NULL, approved_at = NULL, approved_by = NULL, vote = '', \
+                     version = version + 1 WHERE id = $2",
                     [council_id.into(), row.id.into()],
                 )
                 .await?;
@@ -635,18 +637,44 @@ pub async fn reopen(tx: &Tx, who: &Who, evaluation_id: i64, chair: i64, note: &s
 /// The chair approves the closed result, unless the members' totals spread too far (then the
 /// council discusses and re-scores first). The registration moves on with the result.
 pub async fn approve(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i64, chair: i64) -> Result<Evaluation> {
+    approve_with(tx, who, set, evaluation_id, chair, None).await
+}
+
+/// Approves with the council's vote, when re-opening after re-opening could not bring the spread
+/// under the limit (`domain::evaluation::may_approve`); the vote is kept with the result.
+pub async fn approve_by_vote(
+    tx: &Tx,
+    who: &Who,
+    set: &CriteriaSet,
+    evaluation_id: i64,
+    chair: i64,
+    vote: evaluation::Vote,
+) -> Result<Evaluation> {
+    approve_with(tx, who, set, evaluation_id, chair, Some(vote)).await
+}
+
+async fn approve_with(
+    tx: &Tx,
+    who: &Who,
+    set: &CriteriaSet,
+    evaluation_id: i64,
+    chair: i64,
+    vote: Option<evaluation::Vote>,
+) -> Result<Evaluation> {
     let e = load(tx, evaluation_id).await?;
     chair_only(tx, &e, chair).await?;
     if e.state != "closed" {
         return Err(refused(Invalid::new("invalid-not-closed")));
     }
     let outcome = compute(tx, set, &e).await?;
-    if outcome.spread_exceeded {
-        let council = get(tx, e.council_id).await?.ok_or(StoreError::NotFound)?;
-        return Err(refused(
-            Invalid::new("invalid-spread").with("spread", outcome.spread).with("limit", council.spread_limit),
-        ));
-    }
+    let council = get(tx, e.council_id).await?.ok_or(StoreError::NotFound)?;
+    evaluation::may_approve(outcome.spread_exceeded, e.rescored, vote, council.members).map_err(|why| {
+        if why.key == "invalid-spread-vote" && e.rescored < evaluation::VOTE_AFTER_REOPENINGS {
+            refused(Invalid::new("invalid-spread").with("spread", outcome.spread).with("limit", council.spread_limit))
+        } else {
+            refused(why)
+        }
+    })?;
     let g = super::dossiers::get(tx, e.registration_id).await?.ok_or(StoreError::NotFound)?;
     let stars = outcome.stars.map(i64::from);
     let total_x100 = (outcome.total() * 100.0).round() as i64;
@@ -685,11 +713,20 @@ pub async fn approve(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i64, 
         [stars_for_registration.into(), total_x100.into(), unrecognised.into(), g.id.into()],
     )
     .await?;
+    let vote_json = vote.map(|v| serde_json::json!(v).to_string()).unwrap_or_default();
     let changed = execute(
         tx,
         "UPDATE evaluation SET state = 'approved', outcome = $1, stars = $2, total_x100 = $3, approved_at = $4, \
-         approved_by = $5, version = version + 1 WHERE id = $6 AND state = 'closed'",
-        [report.clone().into(), stars.into(), total_x100.into(), now().into(), chair.into(), evaluation_id.into()],
+         approved_by = $5, vote = $6, version = version + 1 WHERE id = $7 AND state = 'closed'",
+        [
+            report.clone().into(),
+            stars.into(),
+            total_x100.into(),
+            now().into(),
+            chair.into(),
+            vote_json.clone().into(),
+            evaluation_id.into(),
+        ],
     )
     .await?;
     if changed == 0 {
@@ -704,7 +741,9 @@ pub async fn approve(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i64, 
     audit::append(
         tx,
         who,
-        Change::new("evaluation.approve", "evaluation", evaluation_id).province(Some(&e.province_code)).after(&report),
+        Change::new("evaluation.approve", "evaluation", evaluation_id)
+            .province(Some(&e.province_code))
+            .after(&serde_json::json!({"outcome": report, "vote": vote})),
     )
     .await?;
     load(tx, evaluation_id).await

@@ -13,8 +13,10 @@ use axum::Json;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::Invalid;
 use domain::access::{Action, Target};
 use domain::criteria::Part;
+use domain::evaluation::Vote;
 use domain::scoring::{self, Answer, Level};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -94,6 +96,10 @@ struct EvaluationPage {
     my_submitted: bool,
     /// Why the chair cannot close scoring yet (blank when it can).
     close_blocked: String,
+    /// Discussion could not bring the spread under the limit: the council may vote.
+    may_vote: bool,
+    /// The council's vote, in words, when the result was approved by one.
+    vote: String,
     outcome: Option<OutcomeView>,
     discussion: Vec<String>,
 }
@@ -205,6 +211,19 @@ pub async fn evaluation(
         is_chair: s.seat == Some(true),
         my_submitted,
         close_blocked,
+        may_vote: s.e.state == "closed" && s.e.rescored >= domain::evaluation::VOTE_AFTER_REOPENINGS,
+        vote: serde_json::from_str::<Vote>(&s.e.vote)
+            .map(|v| {
+                t.args(
+                    "evaluation-vote-recorded",
+                    &[
+                        ("approve", &v.approve.to_string()),
+                        ("against", &v.against.to_string()),
+                        ("abstain", &v.abstain.to_string()),
+                    ],
+                )
+            })
+            .unwrap_or_default(),
         outcome: outcome_view(t, &s.e, set),
         discussion: s.e.discussion.lines().map(str::to_owned).collect(),
         council: s.council,
@@ -214,30 +233,45 @@ pub async fn evaluation(
     Ok(render(&page))
 }
 
+/// What the chair does to an evaluation.
+enum ChairStep<'a> {
+    Close,
+    Reopen(&'a str),
+    Approve(Option<Vote>),
+}
+
 async fn chair_step(
     state: &AppState,
     caller: &Caller,
     ctx: PageCtx,
     id: i64,
-    step: &str,
-    note: &str,
+    step: ChairStep<'_>,
 ) -> AppResult<Response> {
     let s = standing(state, caller, id).await?;
     let me = member(caller, &s)?;
     let set = criteria()?;
     let tx = state.db().write().await?;
     let who = me.who();
-    match step {
-        "close" => store_councils::close(&tx, &who, set, id, me.id).await?,
-        "reopen" => store_councils::reopen(&tx, &who, id, me.id, note).await?,
-        _ => store_councils::approve(&tx, &who, set, id, me.id).await?,
+    let done = match step {
+        ChairStep::Close => {
+            store_councils::close(&tx, &who, set, id, me.id).await?;
+            "evaluation-close-done"
+        }
+        ChairStep::Reopen(note) => {
+            store_councils::reopen(&tx, &who, id, me.id, note).await?;
+            "evaluation-reopen-done"
+        }
+        ChairStep::Approve(None) => {
+            store_councils::approve(&tx, &who, set, id, me.id).await?;
+            "evaluation-approve-done"
+        }
+        ChairStep::Approve(Some(vote)) => {
+            store_councils::approve_by_vote(&tx, &who, set, id, me.id, vote).await?;
+            "evaluation-approve-done"
+        }
     };
     tx.commit().await?;
-    Ok(redirect_with_flash(
-        state,
-        &ctx.t.get(&format!("evaluation-{step}-done")),
-        &format!("/evaluation/evaluations/{id}"),
-    ))
+    Ok(redirect_with_flash(state, &ctx.t.get(done), &format!("/evaluation/evaluations/{id}")))
 }
 
 pub async fn close(
@@ -246,7 +280,7 @@ pub async fn close(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    chair_step(&state, &caller, ctx, id, "close", "").await
+    chair_step(&state, &caller, ctx, id, ChairStep::Close).await
 }
 
 #[derive(Deserialize)]
@@ -262,7 +296,33 @@ pub async fn reopen(
     Path(id): Path<i64>,
     Form(form): Form<ReopenForm>,
 ) -> AppResult<Response> {
-    chair_step(&state, &caller, ctx, id, "reopen", &form.discussion).await
+    chair_step(&state, &caller, ctx, id, ChairStep::Reopen(&form.discussion)).await
+}
+
+/// The approval form: empty, or the council's vote on a deadlocked spread.
+#[derive(Deserialize, Default)]
+pub struct ApproveForm {
+    #[serde(default)]
+    pub vote_approve: String,
+    #[serde(default)]
+    pub vote_against: String,
+    #[serde(default)]
+    pub vote_abstain: String,
+}
+
+impl ApproveForm {
+    fn vote(&self) -> Result<Option<Vote>, Invalid> {
+        let fields = [&self.vote_approve, &self.vote_against, &self.vote_abstain];
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            return Ok(None);
+        }
+        let count = |f: &String| f.trim().parse::<u32>().map_err(|_| Invalid::new("invalid-vote-number"));
+        Ok(Some(Vote {
+            approve: count(&self.vote_approve)?,
+            against: count(&self.vote_against)?,
+            abstain: count(&self.vote_abstain)?,
+        }))
+    }
 }
 
 pub async fn approve(
@@ -270,8 +330,10 @@ pub async fn approve(
     caller: Caller,
     ctx: PageCtx,
     Path(id): Path<i64>,
+    Form(form): Form<ApproveForm>,
 ) -> AppResult<Response> {
-    chair_step(&state, &caller, ctx, id, "approve", "").await
+    let vote = form.vote().map_err(AppError::BadRequest)?;
+    chair_step(&state, &caller, ctx, id, ChairStep::Approve(vote)).await
 }
 
 #[derive(Deserialize, Default)]
