@@ -62,15 +62,11 @@ pub fn potential_five(stars: u8, by_ministry: bool) -> bool {
     stars == 5 && !by_ministry
 }
 
-/// Certificates run 36 months from the decision (QĐ 26/2026, Điều 4.3).
-pub const VALID_MONTHS: u8 = 36;
-/// A re-rating may be filed from 180 days before expiry: from then on a certificate is "expiring".
-pub const RERATING_OPENS_DAYS: i64 = 180;
-
 /// The expiry date of a certificate issued on `issued`: the same day 36 months later (the last
 /// day of the month when that day does not exist).
 pub fn expiry(issued: Date) -> Date {
-    let month0 = issued.month() as i32 - 1 + i32::from(VALID_MONTHS);
+    // 36 months from the decision (QĐ 26/2026, Điều 4.3; data).
+    let month0 = issued.month() as i32 - 1 + i32::from(crate::rules::current().certificate_valid_months);
     let year = issued.year() + month0 / 12;
     let month = time::Month::try_from((month0 % 12 + 1) as u8).unwrap_or(time::Month::January);
     let last_day = time::util::days_in_month(month, year);
@@ -154,7 +150,7 @@ impl CertificateStatus {
             CertificateStatus::Extended
         } else if today > expires {
             CertificateStatus::Expired
-        } else if today >= expires - Duration::days(RERATING_OPENS_DAYS) {
+        } else if today >= expires - Duration::days(crate::rules::current().rerating_opens_days) {
             CertificateStatus::Expiring
         } else {
             CertificateStatus::Valid

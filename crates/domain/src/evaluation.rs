@@ -1,21 +1,18 @@
 //! The evaluation cycle's rules (QĐ 26/2026/QĐ-TTg, Điều 4–8): registration kinds and windows,
 //! the states a registration moves through and the only transitions allowed between them.
 
+//! Its time limits (15 working days, 180/120, 45, the 12.3 extension) and council defaults are
+//! data: [`crate::rules`].
+
 use crate::Invalid;
-use crate::certificate::{RERATING_OPENS_DAYS, Stars};
+use crate::certificate::Stars;
+use crate::rules::current as rules;
 use time::{Date, Duration};
 
-/// The commune screens a dossier within this many working days (Điều 7.2).
-pub const SCREENING_WORKING_DAYS: u32 = 15;
-/// A re-rating may be filed no later than this many days before expiry (Điều 7.6).
-pub const RERATING_CLOSES_DAYS: i64 = 120;
-/// A re-rating is finished within this many days of a complete dossier (Điều 7.6.đ).
-pub const RERATING_LIMIT_DAYS: i64 = 45;
-/// A re-rating filed after its window keeps the certificate in force until the decision, at most
-/// this many days after its expiry (Điều 12.3).
-pub const LATE_EXTENSION_DAYS: i64 = 180;
-/// Samples sent with a dossier (Điều 6.2), except for tourism services (sheet 26).
-pub const SAMPLES: u32 = 5;
+/// Samples sent with a dossier (Điều 6.2): none for tourism services (sheet 26).
+pub fn samples(sheet_code: &str) -> u32 {
+    if sheet_code == "26" { 0 } else { rules().samples }
+}
 
 /// Lần đăng ký: Lần đầu / Nâng hạng / Đánh giá lại (Mẫu 01).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,7 +49,7 @@ pub struct Held {
 
 /// The re-rating window of a certificate expiring on `expires`: from 180 to 120 days before.
 pub fn rerating_window(expires: Date) -> (Date, Date) {
-    (expires - Duration::days(RERATING_OPENS_DAYS), expires - Duration::days(RERATING_CLOSES_DAYS))
+    (expires - Duration::days(rules().rerating_opens_days), expires - Duration::days(rules().rerating_closes_days))
 }
 
 /// How a registration may be filed.
@@ -96,12 +93,12 @@ pub fn may_file(kind: Kind, held: Option<Held>, today: Date) -> Result<Filing, I
 /// The day a re-rating must be finished: 45 days after the complete dossier, i.e. the commune's
 /// acceptance at `accepted_at` (Unix seconds; its day in Vietnam counts).
 pub fn rerating_limit(accepted_at: i64) -> Option<Date> {
-    Some(crate::vietnam_day(accepted_at)? + Duration::days(RERATING_LIMIT_DAYS))
+    Some(crate::vietnam_day(accepted_at)? + Duration::days(rules().rerating_limit_days))
 }
 
 /// The last day a late re-rating can keep a certificate expiring on `expires` in force.
 pub fn late_extension_end(expires: Date) -> Date {
-    expires + Duration::days(LATE_EXTENSION_DAYS)
+    expires + Duration::days(rules().late_extension_days)
 }
 
 /// The kind a product can file today, to offer first: a re-rating in (or after) its window, an
@@ -311,9 +308,40 @@ pub fn may_close(submitted: i64, quorum: i64, chair_submitted: bool) -> Result<(
     }
 }
 
-/// After this many re-openings a council whose members' totals still spread too far may decide
-/// by a vote of its members (recorded with the result).
-pub const VOTE_AFTER_REOPENINGS: i64 = 2;
+/// Whether the council may vote on a deadlocked spread now (after enough re-openings).
+pub fn vote_due(reopenings: i64) -> bool {
+    reopenings >= rules().council.vote_after_reopenings
+}
+
+/// The members who make the quorum of a council of `members` at `percent` (rounded up).
+pub fn quorum(members: i64, percent: i64) -> i64 {
+    (members * percent + 99) / 100
+}
+
+/// A council as set up: enough members, the chair among them, a quorum and a spread limit in
+/// range (the floor is data; a council's own rules may ask more). Each refusal names its field.
+pub fn check_council(
+    members: usize,
+    chair_is_member: bool,
+    quorum_percent: i64,
+    spread_limit: i64,
+) -> crate::FieldErrors {
+    let c = rules().council;
+    let mut e = crate::FieldErrors::new();
+    if members < c.min_members {
+        e.add("members", Invalid::new("invalid-council-size").with("min", c.min_members));
+    }
+    if !chair_is_member {
+        e.add("chair", Invalid::new("invalid-chair-not-member"));
+    }
+    if !(c.min_quorum_percent..=100).contains(&quorum_percent) {
+        e.add("quorum_percent", Invalid::new("invalid-percent").with("min", c.min_quorum_percent));
+    }
+    if !(1..=100).contains(&spread_limit) {
+        e.add("spread_limit", Invalid::new("invalid-count"));
+    }
+    e
+}
 
 /// A council's vote on its result when discussion cannot bring the spread under the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -324,15 +352,16 @@ pub struct Vote {
 }
 
 /// Whether the chair may approve the closed result: the spread is within the limit; or, after
-/// [`VOTE_AFTER_REOPENINGS`] re-openings, a vote of the council carried by more than half of
+/// `council.vote_after_reopenings` re-openings (data), a vote of the council carried by more than half of
 /// its members (the council's rules may say more; this is the floor).
 pub fn may_approve(spread_exceeded: bool, reopenings: i64, vote: Option<Vote>, members: i64) -> Result<(), Invalid> {
+    let after = rules().council.vote_after_reopenings;
     match (spread_exceeded, vote) {
         (false, None) => Ok(()),
         (false, Some(_)) => Err(Invalid::new("invalid-vote-not-needed")),
-        (true, None) => Err(Invalid::new("invalid-spread-vote").with("after", VOTE_AFTER_REOPENINGS)),
-        (true, Some(_)) if reopenings < VOTE_AFTER_REOPENINGS => {
-            Err(Invalid::new("invalid-vote-too-early").with("after", VOTE_AFTER_REOPENINGS).with("done", reopenings))
+        (true, None) => Err(Invalid::new("invalid-spread-vote").with("after", after)),
+        (true, Some(_)) if reopenings < after => {
+            Err(Invalid::new("invalid-vote-too-early").with("after", after).with("done", reopenings))
         }
         (true, Some(v)) => {
             let cast = i64::from(v.approve) + i64::from(v.against) + i64::from(v.abstain);
@@ -552,6 +581,16 @@ mod tests {
         assert_eq!(may_approve(true, 2, v(2, 1, 2), 5).map_err(|e| e.key), Err("invalid-vote-not-carried"));
         assert_eq!(may_approve(true, 2, v(2, 2, 0), 4).map_err(|e| e.key), Err("invalid-vote-not-carried"));
         assert!(may_approve(true, 2, v(3, 1, 1), 5).is_ok());
+    }
+
+    #[test]
+    fn councils_are_checked_against_the_data() {
+        assert!(check_council(3, true, 75, 10).is_empty());
+        let e = check_council(2, false, 40, 0);
+        let fields: Vec<&str> = e.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["members", "chair", "quorum_percent", "spread_limit"]);
+        assert_eq!((quorum(3, 75), quorum(5, 75), quorum(4, 50)), (3, 4, 2));
+        assert!(!vote_due(1) && vote_due(2));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod producer;
 pub mod product_code;
 pub mod registry;
 pub mod role;
+pub mod rules;
 pub mod scan_rules;
 pub mod scoring;
 pub mod serial;

@@ -594,7 +594,7 @@ pub struct ProductFilter {
 
 /// Adds the certificate-status condition as of `today`.
 fn status_condition(w: &mut Conditions, status: CertificateStatus, today: Date) {
-    let window_end = today + Duration::days(domain::certificate::RERATING_OPENS_DAYS);
+    let window_end = today + Duration::days(domain::rules::current().rerating_opens_days);
     match status {
         CertificateStatus::Revoked => {
             w.raw("x.certificate_revoked = TRUE");

@@ -7,7 +7,7 @@ use super::rng::Rng;
 use crate::db::{execute, execute_values, fetch_one};
 use crate::{Result, Tx};
 use domain::criteria::{CriteriaSet, Kind as CriterionKind};
-use domain::evaluation::{self, Kind, SCREENING_WORKING_DAYS};
+use domain::evaluation::{self, Kind};
 use domain::scoring::{self, Answer, Scorecard};
 use domain::workdays::WorkCalendar;
 use sea_orm::{FromQueryResult, Value};
@@ -157,7 +157,7 @@ pub async fn load(
             *seq += 1;
             let number = evaluation::registration_number(u32::try_from(*seq).unwrap_or(0), "01", &commune, 2026);
             let submitted = day.midnight().assume_utc().unix_timestamp() + 3 * 3600 + rng.range(0, 8 * 3600);
-            let due = calendar.add_working_days(day, SCREENING_WORKING_DAYS);
+            let due = calendar.add_working_days(day, domain::rules::current().screening_working_days);
             let screened = (state != "submitted").then(|| submitted + rng.range(1, 12) * 86_400);
             let (form03, reasons) = match state {
                 "accepted" => (FORM03, ""),

@@ -40,7 +40,7 @@ impl Council {
 
     /// Scorecards needed before the chair may close scoring: the quorum share of members.
     pub fn quorum(&self) -> i64 {
-        (self.members * self.quorum_percent + 99) / 100
+        evaluation::quorum(self.members, self.quorum_percent)
     }
 }
 
@@ -65,9 +65,6 @@ pub struct CouncilDraft {
     pub quorum_percent: i64,
     pub spread_limit: i64,
 }
-
-/// The fewest members a council may have.
-pub const MIN_MEMBERS: usize = 3;
 
 const COUNCIL: &str = "SELECT k.id, k.level, k.province_code, k.round_id, k.name, k.quorum_percent, k.spread_limit, \
     k.created_at, (SELECT COUNT(*) FROM council_member m WHERE m.council_id = k.id) AS members, \
@@ -102,17 +99,10 @@ pub async fn create(tx: &Tx, who: &Who, d: &CouncilDraft) -> Result<Council> {
         e.add("name", Invalid::new("invalid-required"));
     }
     let members: BTreeSet<i64> = d.members.iter().copied().collect();
-    if members.len() < MIN_MEMBERS {
-        e.add("members", Invalid::new("invalid-council-size").with("min", MIN_MEMBERS));
-    }
-    if !members.contains(&d.chair) {
-        e.add("chair", Invalid::new("invalid-chair-not-member"));
-    }
-    if !(50..=100).contains(&d.quorum_percent) {
-        e.add("quorum_percent", Invalid::new("invalid-percent").with("min", 50));
-    }
-    if !(1..=100).contains(&d.spread_limit) {
-        e.add("spread_limit", Invalid::new("invalid-count"));
+    for (field, why) in
+        evaluation::check_council(members.len(), members.contains(&d.chair), d.quorum_percent, d.spread_limit).iter()
+    {
+        e.add(field.clone(), why.clone());
     }
     for id in &members {
         let user = crate::users::get(tx, *id).await?;
@@ -669,7 +659,7 @@ async fn approve_with(
     let outcome = compute(tx, set, &e).await?;
     let council = get(tx, e.council_id).await?.ok_or(StoreError::NotFound)?;
     evaluation::may_approve(outcome.spread_exceeded, e.rescored, vote, council.members).map_err(|why| {
-        if why.key == "invalid-spread-vote" && e.rescored < evaluation::VOTE_AFTER_REOPENINGS {
+        if why.key == "invalid-spread-vote" && !evaluation::vote_due(e.rescored) {
             refused(Invalid::new("invalid-spread").with("spread", outcome.spread).with("limit", council.spread_limit))
         } else {
             refused(why)

@@ -8,7 +8,7 @@ use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::access::{Listing, Place};
 use domain::certificate::{CertificateStatus, Stars};
 use domain::criteria::CriteriaSet;
-use domain::evaluation::{self, Filing, Held, Kind, SAMPLES, SCREENING_WORKING_DAYS, State, Step};
+use domain::evaluation::{self, Filing, Held, Kind, State, Step};
 use domain::place::{CommuneCode, ProvinceCode};
 use domain::scoring::{self, Answer, Scorecard};
 use domain::text::clean;
@@ -275,7 +275,7 @@ pub async fn create(
     if let Ok(legal) = domain::producer::LegalType::parse(&product.producer_legal_type) {
         legal.may_register_group(&group).map_err(|why| StoreError::Invalid(FieldErrors::single("product", why)))?;
     }
-    let samples = if product.sheet_code == "26" { 0 } else { i64::from(SAMPLES) };
+    let samples = i64::from(evaluation::samples(&product.sheet_code));
     #[derive(FromQueryResult)]
     struct Id {
         id: i64,
@@ -579,7 +579,7 @@ pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date)
             )
         }
     };
-    let due = calendar()?.deadline(today, SCREENING_WORKING_DAYS);
+    let due = calendar()?.deadline(today, domain::rules::current().screening_working_days);
     if due.beyond_data {
         tracing::warn!(
             registration = id,

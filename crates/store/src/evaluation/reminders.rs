@@ -10,7 +10,6 @@ use super::today as vietnam_today;
 use crate::db::{execute, fetch_all, now};
 use crate::notifications::{Message, notify, users_of};
 use crate::{Db, Result};
-use domain::evaluation::RERATING_CLOSES_DAYS;
 use domain::role::Role;
 use sea_orm::FromQueryResult;
 use std::collections::BTreeMap;
@@ -62,13 +61,16 @@ pub async fn run(db: &Db, day: Date) -> Result<Report> {
          FROM certificate c JOIN product p ON p.certificate_id = c.id \
          WHERE c.revoked_on IS NULL AND c.superseded_by IS NULL AND p.deleted_at IS NULL \
          AND c.expires_on >= $1 AND c.expires_on <= $2 ORDER BY c.expires_on, c.id",
-        [(day + Duration::days(RERATING_CLOSES_DAYS)).into(), (day + Duration::days(domain::certificate::RERATING_OPENS_DAYS)).into()],
+        [
+            (day + Duration::days(domain::rules::current().rerating_closes_days)).into(),
+            (day + Duration::days(domain::rules::current().rerating_opens_days)).into(),
+        ],
     )
     .await?;
     let mut per_province: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for c in &expiring {
         let producers = users_of(&tx, Role::Producer, None, None, Some(c.producer_id)).await?;
-        let closes = c.expires_on - Duration::days(RERATING_CLOSES_DAYS);
+        let (_, closes) = domain::evaluation::rerating_window(c.expires_on);
         report.notifications += notify(
             &tx,
             &producers,

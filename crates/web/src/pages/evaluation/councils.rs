@@ -131,7 +131,13 @@ async fn list_page(
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
-    let form = CouncilForm { quorum_percent: "75".into(), spread_limit: "10".into(), ..CouncilForm::default() };
+    // The defaults the rules' data offers; a council's own rules may set more.
+    let c = domain::rules::current().council;
+    let form = CouncilForm {
+        quorum_percent: c.quorum_percent.to_string(),
+        spread_limit: c.spread_limit.to_string(),
+        ..CouncilForm::default()
+    };
     list_page(&state, &caller, ctx, form, Vec::new()).await
 }
 

@@ -211,7 +211,7 @@ pub async fn evaluation(
         is_chair: s.seat == Some(true),
         my_submitted,
         close_blocked,
-        may_vote: s.e.state == "closed" && s.e.rescored >= domain::evaluation::VOTE_AFTER_REOPENINGS,
+        may_vote: s.e.state == "closed" && domain::evaluation::vote_due(s.e.rescored),
         vote: serde_json::from_str::<Vote>(&s.e.vote)
             .map(|v| {
                 t.args(
