@@ -308,6 +308,22 @@ pub fn may_close(submitted: i64, quorum: i64, chair_submitted: bool) -> Result<(
     }
 }
 
+/// What an authority may recognise (Điều 7.3–7.4): a province's People's Committee the 3★/4★
+/// results of its own registrations (approved by its council, or returned by the central council);
+/// the Ministry the central council's 5★. A province's 5★ is forwarded, never recognised by it.
+/// `own` says the registration is of the recognising province.
+pub fn may_recognise(by_ministry: bool, own: bool, state: State, stars: Option<Stars>) -> Result<Stars, Invalid> {
+    let n = stars.map(Stars::get);
+    match (by_ministry, state, n) {
+        (false, State::Approved | State::CentralReturned, Some(3 | 4)) if own => {
+            stars.ok_or(Invalid::new("invalid-stars"))
+        }
+        (false, State::Approved, Some(5)) => Err(Invalid::new("invalid-must-forward")),
+        (true, State::CentralApproved, Some(5)) => stars.ok_or(Invalid::new("invalid-stars")),
+        _ => Err(Invalid::new("invalid-not-recognisable")),
+    }
+}
+
 /// Whether the council may vote on a deadlocked spread now (after enough re-openings).
 pub fn vote_due(reopenings: i64) -> bool {
     reopenings >= rules().council.vote_after_reopenings
@@ -581,6 +597,22 @@ mod tests {
         assert_eq!(may_approve(true, 2, v(2, 1, 2), 5).map_err(|e| e.key), Err("invalid-vote-not-carried"));
         assert_eq!(may_approve(true, 2, v(2, 2, 0), 4).map_err(|e| e.key), Err("invalid-vote-not-carried"));
         assert!(may_approve(true, 2, v(3, 1, 1), 5).is_ok());
+    }
+
+    #[test]
+    fn each_authority_recognises_its_own_stars() {
+        let s = |n| Stars::new(n).ok();
+        assert_eq!(may_recognise(false, true, State::Approved, s(4)), Ok(Stars::new(4).expect("4")));
+        assert_eq!(may_recognise(false, true, State::CentralReturned, s(3)), Ok(Stars::new(3).expect("3")));
+        assert!(may_recognise(false, false, State::Approved, s(4)).is_err(), "another province's");
+        assert_eq!(may_recognise(false, true, State::Approved, s(5)).map_err(|e| e.key), Err("invalid-must-forward"));
+        assert_eq!(may_recognise(true, false, State::CentralApproved, s(5)), Ok(Stars::new(5).expect("5")));
+        assert!(may_recognise(true, false, State::Approved, s(4)).is_err(), "the Ministry recognises 5★ only");
+        for state in State::ALL {
+            assert!(
+                may_recognise(false, true, state, s(2)).is_err() && may_recognise(true, true, state, None).is_err()
+            );
+        }
     }
 
     #[test]

@@ -159,7 +159,8 @@ pub async fn run(config: &Config, no_migrate: bool, demo: bool) -> anyhow::Resul
     let settings = config.web_settings(addr).map_err(|why| anyhow::anyhow!(why))?;
     // The compiled-in rules and data load now, or the server does not start.
     store::criteria::current().map_err(|e| anyhow::anyhow!("bộ tiêu chí nhúng bị lỗi (embedded criteria set): {e}"))?;
-    store::evaluation::calendar().map_err(|e| anyhow::anyhow!("lịch ngày làm việc nhúng bị lỗi (embedded calendar): {e}"))?;
+    store::evaluation::calendar()
+        .map_err(|e| anyhow::anyhow!("lịch ngày làm việc nhúng bị lỗi (embedded calendar): {e}"))?;
     let rules = domain::rules::current();
     tracing::info!(rules = %rules.version, "evaluation rules loaded");
 

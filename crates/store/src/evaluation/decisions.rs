@@ -136,29 +136,12 @@ async fn next_certificate_number(tx: &Tx, issuer: &Issuer, year: i32) -> Result<
     Ok(certificate_number(issuer.code(), year, u32::try_from(seq.last_value).unwrap_or(u32::MAX)))
 }
 
-/// What the issuer may recognise: the province 3★/4★ results it approved (or got back from the
-/// central council); the Ministry the 5★ results of the central council.
+/// What the issuer may recognise (`domain::evaluation::may_recognise`), named by the dossier.
 fn recognisable(issuer: &Issuer, g: &Registration) -> Result<Stars> {
     let stars = g.stars.and_then(|s| u8::try_from(s).ok()).and_then(|s| Stars::new(s).ok());
-    let state = g.state();
-    let fits = match (issuer, state, stars.map(Stars::get)) {
-        (Issuer::Province(p), State::Approved | State::CentralReturned, Some(3 | 4)) => p == &g.province_code,
-        (Issuer::Province(_), State::Approved, Some(5)) => {
-            return Err(refused(
-                Invalid::new("invalid-must-forward").with("number", g.number.clone().unwrap_or_default()),
-            ));
-        }
-        (Issuer::Central, State::CentralApproved, Some(5)) => true,
-        _ => false,
-    };
-    match stars {
-        Some(s) if fits => Ok(s),
-        _ => Err(refused(
-            Invalid::new("invalid-not-recognisable")
-                .with("number", g.number.clone().unwrap_or_default())
-                .with("state", &g.state),
-        )),
-    }
+    let own = matches!(issuer, Issuer::Province(p) if p == &g.province_code);
+    domain::evaluation::may_recognise(*issuer == Issuer::Central, own, g.state(), stars)
+        .map_err(|why| refused(why.with("number", g.number.clone().unwrap_or_default()).with("state", &g.state)))
 }
 
 /// Issues a recognition decision for these registrations, a certificate for each (valid 36
