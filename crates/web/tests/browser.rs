@@ -467,6 +467,182 @@ async fn one_product_goes_from_registration_to_a_certificate() {
     b.finish().await;
 }
 
+/// A re-rating filed after its window takes the late path (the owner is told), the council rates
+/// it potential 5★, the office forwards it with the chairman's decision and its PDF, and the
+/// central office sends it back to the province for a local re-evaluation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_rerating_goes_up_as_potential_five_and_comes_back_for_local_re_evaluation() {
+    use domain::certificate::{Evidence, Stars, expiry};
+    use store::certificates::{CertificateFact, Level as CertLevel};
+    use store::evaluation::{councils, dossiers};
+    let app = TestApp::new().await;
+    let world = common::evaluation_world(&app).await;
+    let hanoi = || Scope::Province { province: common::province("01") };
+    let producer = Scope::Producer {
+        producer: world.producer_id,
+        province: common::province("01"),
+        commune: common::commune("00577"),
+    };
+    app.user("htx@battrang.vn", Role::Producer, producer).await;
+    app.user(
+        "xa@battrang.gov.vn",
+        Role::CommuneOfficer,
+        Scope::Commune { province: common::province("01"), commune: common::commune("00577") },
+    )
+    .await;
+    app.user("ocop@hanoi.gov.vn", Role::ProvinceOffice, hanoi()).await;
+    app.user("ocop@mae.gov.vn", Role::CentralOffice, Scope::National).await;
+    let mut members = Vec::new();
+    for m in ["chutich@hanoi.gov.vn", "a@hanoi.gov.vn", "b@hanoi.gov.vn"] {
+        members.push(app.user(m, Role::CouncilMember, hanoi()).await);
+    }
+    // A 4★ certificate expiring in 60 days: its re-rating window closed two months ago.
+    let db = &app.db.db;
+    let today = store::evaluation::today();
+    let expires = today + time::Duration::days(60);
+    let issued = expires.replace_year(expires.year() - 3).expect("issued");
+    let fact = CertificateFact {
+        number: "HN-2023-00123".into(),
+        stars: Stars::new(4).expect("4"),
+        level: CertLevel::Province,
+        decision_number: "123/QĐ-UBND".into(),
+        decision_date: Some(issued),
+        signer: "Chủ tịch UBND".into(),
+        issued_on: issued,
+        expires_on: expiry(issued),
+        revoked_on: None,
+        revocation_ground: None,
+        revocation_decision: None,
+        criteria_version: "148/QĐ-TTg".into(),
+        source: "import",
+        issuer_kind: None,
+        issuer_name: String::new(),
+        evidence: Evidence::Decision,
+    };
+    let tx = db.write().await.expect("begin");
+    let cert =
+        store::certificates::record(&tx, &store::audit::Who::system(), world.product_id, &fact).await.expect("c");
+    tx.commit().await.expect("commit");
+    let b = Browser::start(&app, 820, 1180).await;
+
+    // 1. The producer: the form offers a re-rating; filed late, the dossier says what follows.
+    b.sign_in("htx@battrang.vn").await;
+    b.open(&format!("/evaluation/register?product={}", world.product_id)).await;
+    let checked = b.d().find(By::Css("input[name=kind][value=rerating]")).await.expect("kind").is_selected().await;
+    assert!(checked.expect("selected"), "a certified product is offered the re-rating");
+    b.submit("form[action='/evaluation/registrations']").await;
+    b.tick(&[]).await;
+    b.wait_for_text("[data-total]", "100").await;
+    b.wait_for_text("[data-band]", "5 sao").await;
+    b.click("#save-self-assessment").await;
+    let registration = b.path().await;
+    let pdf_path = std::env::temp_dir().join(format!("late-{}.pdf", std::process::id()));
+    std::fs::write(&pdf_path, common::PDF).expect("sample evidence");
+    b.fill("label", "Phiếu kiểm nghiệm").await;
+    let file = b.d().find(By::Css("input[type=file][name=file]")).await.expect("file input");
+    file.send_keys(pdf_path.to_string_lossy()).await.expect("choose file");
+    b.submit("form[enctype='multipart/form-data']").await;
+    b.click("#submit-dossier").await;
+    let page = b.text().await;
+    let until = domain::fmt_date(cert.expires_on + time::Duration::days(180));
+    assert!(page.contains("Điều 12.3") && page.contains(&until) && page.contains("chịu trách nhiệm"), "{page}");
+    b.screenshot("late-rerating-tablet.png").await;
+
+    // 2. The commune accepts it.
+    b.sign_in("xa@battrang.gov.vn").await;
+    b.open(&registration).await;
+    b.fill("materials", "Mật ong từ đàn ong nuôi tại xã").await;
+    b.fill("labour", "12 lao động địa phương").await;
+    b.fill("idea", "Ý tưởng của hợp tác xã").await;
+    b.fill("identity", "Nghề nuôi ong truyền thống").await;
+    b.submit("#accept-form").await;
+    assert!(b.text().await.contains("Đã chấp nhận hồ sơ và chuyển lên tỉnh."));
+
+    // 3. The provincial council rates it 5★ (scored through the store: the whole cycle's
+    //    browser test clicks through scoring).
+    let id: i64 = registration.rsplit('/').next().and_then(|x| x.parse().ok()).expect("id");
+    let set = store::criteria::current().expect("criteria");
+    let who = store::audit::Who::system();
+    let best: std::collections::BTreeMap<String, domain::scoring::Answer> = set
+        .sheet("04")
+        .expect("04")
+        .scored()
+        .map(|c| {
+            let a = match c.options.iter().enumerate().max_by_key(|(_, o)| o.points) {
+                Some((i, _)) => domain::scoring::Answer::Choice(i),
+                None => domain::scoring::Answer::Met(true),
+            };
+            (c.code.clone(), a)
+        })
+        .collect();
+    let tx = db.write().await.expect("begin");
+    let council = councils::create(
+        &tx,
+        &who,
+        &councils::CouncilDraft {
+            name: "Hội đồng OCOP Hà Nội".into(),
+            level: domain::scoring::Level::Province,
+            province: Some(common::province("01")),
+            round_id: None,
+            members: members.iter().map(|m| m.id).collect(),
+            chair: members[0].id,
+            quorum_percent: 75,
+            spread_limit: 10,
+        },
+    )
+    .await
+    .expect("council");
+    councils::assign(&tx, &who, council.id, &[id]).await.expect("assign");
+    let evaluation = councils::evaluations_of_council(&tx, council.id).await.expect("e").remove(0).id;
+    for m in &members {
+        let save = councils::CardSave {
+            answers: best.clone(),
+            knock_outs: Default::default(),
+            disqualified: false,
+            revision: 1,
+        };
+        councils::save_card(&tx, &who, set, evaluation, m.id, &save).await.expect("save");
+        councils::submit_card(&tx, &who, set, evaluation, m.id).await.expect("submit");
+    }
+    councils::close(&tx, &who, set, evaluation, members[0].id).await.expect("close");
+    councils::approve(&tx, &who, set, evaluation, members[0].id).await.expect("approve");
+    tx.commit().await.expect("commit");
+    assert!(dossiers::get(db.conn(), id).await.expect("g").expect("g").potential_five());
+
+    // 4. The office forwards it with the chairman's approval decision, its letter, its report
+    //    and the decision's PDF.
+    b.sign_in("ocop@hanoi.gov.vn").await;
+    b.open(&registration).await;
+    b.fill("number", "4567/QĐ-UBND").await;
+    b.fill("signed_on", &domain::fmt_date(today)).await;
+    b.fill("signer", "Trần Sỹ Thanh").await;
+    b.fill("letter_number", "88/UBND-KT").await;
+    b.fill("letter_date", &domain::fmt_date(today)).await;
+    b.fill("report_number", "21/BC-CCPTNT").await;
+    let file = b.d().find(By::Css("input[type=file][name=decision_file]")).await.expect("decision file");
+    file.send_keys(pdf_path.to_string_lossy()).await.expect("choose file");
+    b.submit("#forward-form").await;
+    let page = b.text().await;
+    assert!(page.contains("Đã chuyển 1 hồ sơ lên trung ương."), "{page}");
+    assert!(page.contains("4567/QĐ-UBND") && page.contains("88/UBND-KT"), "{page}");
+    assert!(page.contains("Tiềm năng 5★") && !page.contains("Đạt 5 sao"), "before the central council: {page}");
+    assert!(b.d().find(By::Css("#forward-form")).await.is_err(), "forwarded once");
+
+    // 5. The central office sees what the province sent and returns it for local re-evaluation.
+    b.sign_in("ocop@mae.gov.vn").await;
+    b.open(&registration).await;
+    let page = b.text().await;
+    assert!(page.contains("Trần Sỹ Thanh") && page.contains("21/BC-CCPTNT"), "{page}");
+    assert!(b.d().find(By::Css("#forwarding a[href^='/evidence/']")).await.is_ok(), "the decision's PDF");
+    b.screenshot("forwarded-central-tablet.png").await;
+    b.fill("reason", "Đề nghị tỉnh kiểm tra thực tế vùng nguyên liệu trước khi chuyển lại").await;
+    b.click("#re-evaluate").await;
+    assert!(b.text().await.contains("Hồ sơ đã trở lại tỉnh để hội đồng cấp tỉnh đánh giá lại."));
+    assert_eq!(dossiers::get(db.conn(), id).await.expect("g").expect("g").state(), domain::evaluation::State::Accepted);
+    let _ = std::fs::remove_file(&pdf_path);
+    b.finish().await;
+}
+
 /// A council member's tablet loses its connection while scoring: nothing chosen is lost, whether
 /// the connection comes back on the same page or the tab is closed and reopened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

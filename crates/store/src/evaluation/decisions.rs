@@ -333,7 +333,7 @@ pub async fn forward(
         if g.province_code != province {
             return Err(StoreError::NotFound);
         }
-        let taken = if g.potential_five() {
+        let taken = if g.potential_five() && g.state() == State::Approved {
             if decision.is_none() {
                 return Err(StoreError::Invalid(FieldErrors::single("number", Invalid::new("invalid-required"))));
             }

@@ -65,9 +65,9 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// An approved provincial result of 5★: to be forwarded to the central council.
+    /// A provincial result of 5★, approved (to be forwarded) or before the central council.
     pub fn potential_five(&self) -> bool {
-        self.state() == State::Approved
+        matches!(self.state(), State::Approved | State::Forwarded)
             && self
                 .stars
                 .and_then(|s| u8::try_from(s).ok())

@@ -346,7 +346,7 @@ pub(super) async fn detail(
         reg_state == RegState::Accepted && store::evaluation::decisions::five_star_rerating(conn, &g).await?;
     let page = DetailPage {
         forwarding,
-        may_forward: manages && (g.potential_five() || five_rerating),
+        may_forward: manages && ((g.potential_five() && reg_state == RegState::Approved) || five_rerating),
         five_rerating,
         fwd: fwd.unwrap_or_default(),
         may_request_completion: manages && reg_state == RegState::Accepted,
