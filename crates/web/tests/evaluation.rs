@@ -299,6 +299,10 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
     let evaluation =
         store::evaluation::councils::evaluations_of_registration(app.db.db.conn(), id).await.expect("e").remove(0).id;
 
+    // Each member's home lists the card to score.
+    let home = c.members[1].0.get("/").await.text;
+    assert!(home.contains(r#"id="home-cards""#) && home.contains("Mật ong hoa nhãn Đông Anh"), "{home}");
+    assert!(!c.outsider.get("/").await.text.contains(r#"id="home-cards""#), "not before another council");
     // A council member of another council does not see it.
     assert_eq!(c.outsider.get(&format!("/evaluation/evaluations/{evaluation}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(c.outsider.get(&format!("/evaluation/scorecards/{evaluation}")).await.status, StatusCode::NOT_FOUND);
@@ -345,6 +349,7 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
         let r = client.post_form(&format!("/evaluation/scorecards/{evaluation}/submit"), &[]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     }
+    assert!(!c.members[1].0.get("/").await.text.contains(r#"id="home-cards""#), "submitted: nothing left to do");
     // Once submitted, a card is locked.
     let (member_a, _) = &mut c.members[1];
     let r = member_a.post_body(&url, "application/json", save(30, serde_json::Value::Object(full.clone()))).await;
@@ -391,6 +396,13 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
     let r = c.office.post_form("/evaluation/decisions", &ok).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(state_of(&app, id).await, "recognised");
+    // The office's decisions through the API; Huế's office sees none of Hà Nội's.
+    let decisions = c.office.get_json("/api/v1/decisions").await.json();
+    assert_eq!(decisions["items"][0]["number"].as_str(), Some("5123/QĐ-UBND"), "{decisions}");
+    assert_eq!(decisions["items"][0]["kind"].as_str(), Some("recognition"));
+    assert_eq!(decisions["items"][0]["signed_on"].as_str().map(str::len), Some(10), "yyyy-mm-dd");
+    assert_eq!(c.other_office.get_json("/api/v1/decisions").await.json()["total"].as_i64(), Some(0));
+    assert_eq!(c.producer.get_json("/api/v1/decisions").await.status, StatusCode::FORBIDDEN);
 
     // Revocation shows everywhere at once: the verification page and the product page.
     let g = dossiers::get(app.db.db.conn(), id).await.expect("g").expect("g");
@@ -561,6 +573,35 @@ async fn a_late_rerating_is_offered_accepted_and_explained_to_its_owner() {
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/verify/certificate/HN-2023-00077"));
     let page = public.get("/verify/certificate/HN-2023-00077").await;
     assert!(page.text.contains("Sắp hết hạn"), "in its last 180 days it is expiring: {}", page.text);
+
+    // Later, past its expiry and before the decision (the dates moved back to make it so): every
+    // page says it is extended, and until when at the latest.
+    let today = store::evaluation::today();
+    let (expired, until) = (today - time::Duration::days(10), today + time::Duration::days(170));
+    for sql in [
+        format!("UPDATE certificate SET expires_on = '{expired}', extended_until = '{until}' WHERE id = {}", cert.id),
+        format!(
+            "UPDATE product SET certificate_expires_on = '{expired}', certificate_extended_until = '{until}' WHERE id = {}",
+            w.product_id
+        ),
+    ] {
+        sea_orm::ConnectionTrait::execute_unprepared(app.db.db.conn(), &sql).await.expect("move the dates");
+    }
+    let extended = format!("Gia hạn đến khi có kết quả phân hạng lại, tối đa đến {}", domain::fmt_date(until));
+    let code = store::products::get(app.db.db.conn(), w.product_id).await.expect("p").expect("p").code;
+    for (who, path) in [
+        ("verify", "/verify/certificate/HN-2023-00077".to_owned()),
+        ("scan page", format!("/p/{code}")),
+        ("staff product page", format!("/products/{}", w.product_id)),
+    ] {
+        let client = if who == "staff product page" { &mut c.office } else { &mut public };
+        let page = client.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{who}");
+        assert!(page.text.contains(&extended), "{who}: {}", page.text);
+    }
+    let api = public.get_json("/api/v1/certificates/HN-2023-00077").await.json();
+    assert_eq!(api["status"].as_str(), Some("extended"));
+    assert_eq!(api["extended_until"].as_str(), Some(until.to_string().as_str()));
 }
 
 #[tokio::test]

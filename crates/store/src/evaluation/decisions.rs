@@ -92,6 +92,20 @@ pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Decision>> 
     .await
 }
 
+/// The decisions of one issuer (a province's code, or `central`), newest first.
+pub async fn of_issuer(c: &impl ConnectionTrait, issuer: &str, page: crate::Page) -> Result<crate::Paged<Decision>> {
+    let mut w = crate::db::Conditions::default();
+    w.and("issuer = ?", issuer.to_owned());
+    w.page(
+        c,
+        "id, issuer, kind, number, signed_on, signer, created_at",
+        "decision",
+        ("signed_on DESC, id DESC", Vec::new()),
+        page,
+    )
+    .await
+}
+
 async fn insert(tx: &Tx, who: &Who, issuer: &Issuer, kind: &str, d: &DecisionDraft) -> Result<Decision> {
     #[derive(FromQueryResult)]
     struct Id {

@@ -1612,3 +1612,5 @@ evaluation-vote-abstain = Abstain
 evaluation-approve-by-vote = Approve by the council's vote
 evaluation-vote-recorded = The result was approved by the council's vote: { $approve } for, { $against } against, { $abstain } abstaining.
 invalid-vote-number = Votes are counted in whole numbers.
+home-cards-title = Scorecards to do ({ $n })
+home-card-again = · re-opened after a discussion: submit again

@@ -1612,3 +1612,5 @@ evaluation-vote-abstain = Không biểu quyết
 evaluation-approve-by-vote = Phê duyệt theo biểu quyết
 evaluation-vote-recorded = Kết quả được phê duyệt theo biểu quyết của hội đồng: { $approve } tán thành, { $against } không tán thành, { $abstain } không biểu quyết.
 invalid-vote-number = Số phiếu phải là số nguyên không âm.
+home-cards-title = Phiếu cần chấm ({ $n })
+home-card-again = · mở lại sau thảo luận: cần nộp lại

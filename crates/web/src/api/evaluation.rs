@@ -234,6 +234,56 @@ pub async fn registration(
     Ok(Json(RegistrationDetail { registration: g.into(), history }))
 }
 
+/// A decision of an office: a recognition, a revocation, or the approval of a result forwarded
+/// to the central level.
+#[derive(Serialize, ToSchema)]
+pub struct DecisionView {
+    pub id: i64,
+    /// The province's code, or `central` (the Ministry).
+    pub issuer: String,
+    /// `recognition`, `revocation` or `approval`.
+    pub kind: String,
+    pub number: String,
+    #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::fmt::iso_date")]
+    pub signed_on: Date,
+    pub signer: String,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct DecisionParams {
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    per_page: Option<u32>,
+}
+
+/// The decisions of the caller's office (a province office its province's, the central office the
+/// Ministry's), newest first.
+#[utoipa::path(get, path = "/api/v1/decisions", tag = "evaluation", params(DecisionParams),
+    responses((status = 200, body = ItemsOf<DecisionView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn decisions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<DecisionParams>,
+) -> AppResult<Json<ItemsOf<DecisionView>>> {
+    let issuer = match caller.office()? {
+        domain::access::Office::Province(p) => p.as_str().to_owned(),
+        domain::access::Office::Central => "central".to_owned(),
+    };
+    let page = Page::new(q.page.unwrap_or(1), q.per_page.unwrap_or(50));
+    let found = store::evaluation::decisions::of_issuer(state.db().conn(), &issuer, page).await?;
+    Ok(Json(ItemsOf::of(found, |d| DecisionView {
+        id: d.id,
+        issuer: d.issuer,
+        kind: d.kind,
+        number: d.number,
+        signed_on: d.signed_on,
+        signer: d.signer,
+    })))
+}
+
 /// A certificate the caller may read, with its live status.
 #[derive(Serialize, ToSchema)]
 pub struct CertificateItem {

@@ -76,6 +76,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(evaluation::registrations))
         .routes(routes!(evaluation::registration))
         .routes(routes!(evaluation::certificates))
+        .routes(routes!(evaluation::decisions))
 }
 
 /// The gate of each operation above (the API's routes are made by utoipa from the handlers'
@@ -124,6 +125,7 @@ pub fn gates() -> Routes {
         .declare("GET", "/api/v1/registrations", Act(ReadRecords))
         .declare("GET", "/api/v1/registrations/{id}", Act(ReadRecords))
         .declare("GET", "/api/v1/certificates", Act(ReadRecords))
+        .declare("GET", "/api/v1/decisions", Office)
 }
 
 /// The OpenAPI document of the whole API.

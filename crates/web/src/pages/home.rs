@@ -16,6 +16,8 @@ struct HomePage {
     /// For those who read the figures: the products in force today in their place, by class
     /// (label, number, link), leading to the dashboard.
     figures: Vec<(String, String, String)>,
+    /// A council member's cards still to score or to submit again (product, council, link).
+    cards: Vec<(String, String, String)>,
 }
 
 struct Welcome {
@@ -58,5 +60,23 @@ pub async fn page(State(state): State<AppState>, caller: crate::auth::Caller, ct
         }
         Err(_) => Vec::new(),
     };
-    Ok(render(&HomePage { ctx, welcome, figures }))
+    let mut cards = Vec::new();
+    if let Some(user) = ctx.user().filter(|u| u.role == domain::role::Role::CouncilMember) {
+        let conn = state.db().conn();
+        for e in store::evaluation::councils::evaluations_of_member(conn, user.id).await? {
+            if e.state != "scoring" {
+                continue;
+            }
+            let card = store::evaluation::councils::card(conn, e.id, user.id).await?;
+            if card.is_none_or(|c| c.submitted_at.is_none()) {
+                let note = if e.rescored > 0 { ctx.t.get("home-card-again") } else { String::new() };
+                cards.push((
+                    e.product_name,
+                    format!("{} {note}", e.council_name),
+                    format!("/evaluation/scorecards/{}", e.id),
+                ));
+            }
+        }
+    }
+    Ok(render(&HomePage { ctx, welcome, figures, cards }))
 }

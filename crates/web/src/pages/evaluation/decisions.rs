@@ -391,7 +391,7 @@ pub(crate) fn evidence_text(t: crate::i18n::Tr, evidence: &str) -> Option<String
 }
 
 /// "Extended until the decision, at the latest …" while a late re-rating keeps it in force.
-pub fn extension_text(t: crate::i18n::Tr, status: CertificateStatus, until: Option<Date>) -> String {
+pub(crate) fn extension_text(t: crate::i18n::Tr, status: CertificateStatus, until: Option<Date>) -> String {
     match (status, until) {
         (CertificateStatus::Extended, Some(d)) => t.arg("certificate-extended-until", "date", &fmt::date(d)),
         _ => String::new(),

@@ -3,7 +3,7 @@
 
 mod councils;
 mod decisions;
-pub(crate) use decisions::evidence_text;
+pub(crate) use decisions::{evidence_text, extension_text};
 mod dossiers;
 mod home;
 mod rounds;

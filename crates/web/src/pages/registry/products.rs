@@ -240,6 +240,8 @@ struct DetailPage {
     status: String,
     status_class: &'static str,
     expires: String,
+    /// A late re-rating's extension, in words.
+    extended: String,
     price: String,
     legal_type: String,
     certificates: Vec<CertRow>,
@@ -303,6 +305,9 @@ pub(super) async fn detail(
         status: status_label(t, status),
         status_class: crate::page::status_class(status),
         expires: p.certificate_expires_on.map(crate::fmt::date).unwrap_or_default(),
+        extended: status
+            .map(|s| crate::pages::evaluation::extension_text(t, s, p.certificate_extended_until))
+            .unwrap_or_default(),
         price: p.price_vnd.and_then(|v| domain::money::Vnd::new(v).ok()).map(|v| v.to_string()).unwrap_or_default(),
         legal_type: legal_type_label(t, &p.producer_legal_type),
         certificates: certs
