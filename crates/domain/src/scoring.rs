@@ -65,6 +65,13 @@ pub struct CardError {
     pub why: Invalid,
 }
 
+/// The running total of a card being filled in: the points of the criteria answered so far (an
+/// answer that does not fit its criterion counts nothing). The one place a partial card is
+/// totalled; a complete card is [`tally`]ed.
+pub fn running_total(sheet: &Sheet, answers: &BTreeMap<String, Answer>) -> u32 {
+    sheet.scored().filter_map(|c| answers.get(&c.code).and_then(|a| points(c, *a).ok())).sum()
+}
+
 /// The points one answer gives on one criterion, or why the answer does not fit it.
 pub fn points(criterion: &Criterion, answer: Answer) -> Result<u32, Invalid> {
     let code = || criterion.code.clone();

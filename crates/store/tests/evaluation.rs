@@ -340,7 +340,7 @@ async fn a_dossier_is_filed_screened_and_locked() {
     let g = write(&w.db, async |tx| dossiers::screen(tx, &clerk, g.id, Screening::Accept(form03())).await)
         .await
         .expect("accepted");
-    assert_eq!((g.state(), g.form03().idea.as_str()), (State::Accepted, "Ý tưởng của HTX"));
+    assert_eq!((g.state(), g.form03().expect("form 03").idea), (State::Accepted, "Ý tưởng của HTX".to_owned()));
     let round = rounds::get(w.db.conn(), w.round_id).await.expect("round").expect("round");
     assert_eq!((round.plan_count, round.received, round.accepted), (400, 1, 1));
 }
@@ -390,7 +390,7 @@ async fn a_council_scores_discusses_approves_and_the_office_recognises() {
         .await
         .expect("ignored");
     assert_eq!(stale.revision, 5);
-    assert_eq!(stale.scorecard().answers, answers("04", &[]));
+    assert_eq!(stale.scorecard().expect("reads").answers, answers("04", &[]));
     // An incomplete card cannot be submitted.
     let partial = CardSave { answers: BTreeMap::from([("1.1".to_owned(), Answer::Choice(0))]), ..save(6, &[]) };
     let whob = b.who();
@@ -410,7 +410,7 @@ async fn a_council_scores_discusses_approves_and_the_office_recognises() {
     score(&w, ev.id, chair, &[], 1).await.expect("chair");
     let closed =
         write(&w.db, async |tx| councils::close(tx, &chair_who, set(), ev.id, chair.id).await).await.expect("closed");
-    assert_eq!(closed.outcome().map(|o| o["spread_exceeded"].clone()), Some(serde_json::json!(true)));
+    assert_eq!(closed.outcome().expect("reads").map(|o| o.spread_exceeded), Some(true));
     let e = write(&w.db, async |tx| councils::approve(tx, &chair_who, set(), ev.id, chair.id).await).await;
     assert_eq!(key(e.expect_err("spread")), "invalid-spread");
     // Discussion, re-scoring, approval: 4★ because 1.5 (the lower median) misses its 5★ tag.
@@ -607,7 +607,7 @@ async fn a_potential_five_star_goes_to_the_central_council() {
     write(&w.db, async |tx| councils::close(tx, &cw, set(), evc.id, central[0].id).await).await.expect("closed");
     let approved =
         write(&w.db, async |tx| councils::approve(tx, &cw, set(), evc.id, central[0].id).await).await.expect("ok");
-    assert_eq!(approved.outcome().map(|o| o["potential_5_star"].clone()), Some(serde_json::json!(false)));
+    assert_eq!(approved.outcome().expect("reads").map(|o| o.potential_5_star), Some(false));
     assert_eq!(dossiers::get(w.db.conn(), g).await.expect("g").expect("g").state(), State::CentralApproved);
     let d =
         DecisionDraft {
@@ -1013,4 +1013,16 @@ async fn a_spread_that_discussion_cannot_close_is_decided_by_the_councils_vote()
     assert_eq!(approved.state, "approved");
     assert_eq!(serde_json::from_str::<Vote>(&approved.vote).expect("vote kept"), vote);
     assert_ne!(dossiers::get(w.db.conn(), g).await.expect("g").expect("g").state(), State::Council);
+
+    // A stored result or card that does not read back is an error, never an empty default.
+    for sql in [
+        format!("UPDATE evaluation SET outcome = '{{\"total\": \"many\"}}' WHERE id = {}", ev.id),
+        format!("UPDATE scorecard SET answers = '{{\"1.1\": \"best\"}}' WHERE evaluation_id = {}", ev.id),
+    ] {
+        sea_orm::ConnectionTrait::execute_unprepared(w.db.conn(), &sql).await.expect("corrupt it");
+    }
+    let stored = councils::evaluation(w.db.conn(), ev.id).await.expect("read").expect("evaluation");
+    assert!(matches!(stored.outcome(), Err(StoreError::Corrupt { table: "evaluation", .. })));
+    let card = councils::card(w.db.conn(), ev.id, a.id).await.expect("read").expect("card");
+    assert!(matches!(card.scorecard(), Err(StoreError::Corrupt { table: "scorecard", .. })));
 }

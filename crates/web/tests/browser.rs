@@ -714,6 +714,7 @@ async fn a_scorecard_survives_a_flaky_connection() {
             .expect("card")
             .expect("card")
             .scorecard()
+            .expect("a card that reads back")
             .answers
             .len()
     };

@@ -138,46 +138,122 @@ pub fn round2(x: f64) -> f64 {
 
 /// The report the CLI prints: one JSON object.
 pub fn report(outcome: &Outcome) -> Value {
-    let members: Vec<Value> = outcome
-        .members
-        .iter()
-        .map(|m| json!({"member": if m.member.is_empty() { "self" } else { &m.member }, "total": m.total}))
-        .collect();
-    let capped: Vec<Value> = outcome
-        .capped_by
-        .iter()
-        .map(|u| {
-            json!({"criterion": u.criterion, "for_stars": u.for_stars,
-                   "required_points": u.required_points, "got_points": u.got_points})
-        })
-        .collect();
-    let stopped = match &outcome.stopped {
-        None => Value::Null,
-        Some(Stop::Disqualified { note }) => json!({"reason": "disqualified", "note": note}),
-        Some(Stop::KnockOut { criterion, note }) => {
-            json!({"reason": "knock_out", "criterion": criterion, "note": note})
+    serde_json::to_value(Report::of(outcome)).unwrap_or(Value::Null)
+}
+
+/// An outcome as it is kept with an evaluation and printed by the CLI: typed, so that a stored
+/// result reads back exactly or is refused as corrupt (never half-read).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Report {
+    pub sheet: String,
+    pub criteria_version: String,
+    /// `province` or `central`.
+    pub level: String,
+    pub members: Vec<MemberTotal>,
+    /// The mean of the members' totals, two decimals.
+    pub total: f64,
+    pub parts: Parts,
+    /// The band the total alone reaches.
+    pub band_stars: u8,
+    /// `None` when the evaluation stopped.
+    pub stars: Option<u8>,
+    pub capped_by: Vec<Capped>,
+    pub recognised: bool,
+    pub potential_5_star: bool,
+    pub spread: u32,
+    pub spread_exceeded: bool,
+    pub stopped: Option<Stopped>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MemberTotal {
+    /// The member's name, `self` for a lone assessor.
+    pub member: String,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[allow(non_snake_case)] // the parts are named A, B, C in the law
+pub struct Parts {
+    pub A: f64,
+    pub B: f64,
+    pub C: f64,
+}
+
+/// A minimum requirement not met, capping the stars.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Capped {
+    pub criterion: String,
+    pub for_stars: u8,
+    pub required_points: u32,
+    pub got_points: u32,
+}
+
+/// Why an evaluation stopped before ranking.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stopped {
+    /// `knock_out` or `disqualified`.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub criterion: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Report {
+    pub fn of(outcome: &Outcome) -> Report {
+        Report {
+            sheet: outcome.sheet.clone(),
+            criteria_version: outcome.criteria_version.clone(),
+            level: match outcome.level {
+                Level::Province => "province",
+                Level::Central => "central",
+            }
+            .to_owned(),
+            members: outcome
+                .members
+                .iter()
+                .map(|m| MemberTotal {
+                    member: if m.member.is_empty() { "self".to_owned() } else { m.member.clone() },
+                    total: m.total,
+                })
+                .collect(),
+            total: round2(outcome.total()),
+            parts: Parts {
+                A: round2(outcome.part(Part::A)),
+                B: round2(outcome.part(Part::B)),
+                C: round2(outcome.part(Part::C)),
+            },
+            band_stars: outcome.band_stars,
+            stars: outcome.stars,
+            capped_by: outcome
+                .capped_by
+                .iter()
+                .map(|u| Capped {
+                    criterion: u.criterion.clone(),
+                    for_stars: u.for_stars,
+                    required_points: u.required_points,
+                    got_points: u.got_points,
+                })
+                .collect(),
+            recognised: outcome.recognised(),
+            potential_5_star: outcome.potential_5_star(),
+            spread: outcome.spread,
+            spread_exceeded: outcome.spread_exceeded,
+            stopped: outcome.stopped.as_ref().map(|s| match s {
+                Stop::Disqualified { note } => {
+                    Stopped { reason: "disqualified".into(), criterion: None, note: note.clone() }
+                }
+                Stop::KnockOut { criterion, note } => {
+                    Stopped { reason: "knock_out".into(), criterion: Some(criterion.clone()), note: Some(note.clone()) }
+                }
+            }),
         }
-    };
-    json!({
-        "sheet": outcome.sheet,
-        "criteria_version": outcome.criteria_version,
-        "level": match outcome.level { Level::Province => "province", Level::Central => "central" },
-        "members": members,
-        "total": round2(outcome.total()),
-        "parts": {
-            "A": round2(outcome.part(Part::A)),
-            "B": round2(outcome.part(Part::B)),
-            "C": round2(outcome.part(Part::C)),
-        },
-        "band_stars": outcome.band_stars,
-        "stars": outcome.stars,
-        "capped_by": capped,
-        "recognised": outcome.recognised(),
-        "potential_5_star": outcome.potential_5_star(),
-        "spread": outcome.spread,
-        "spread_exceeded": outcome.spread_exceeded,
-        "stopped": stopped,
-    })
+    }
+
+    /// Reads a stored report; anything else is refused with the reason.
+    pub fn parse(json: &str) -> Result<Report, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -402,3 +402,27 @@ proptest! {
         prop_assert_eq!((a.sum, a.stars, a.capped_by, a.consolidated), (b.sum, b.stars, b.capped_by, b.consolidated));
     }
 }
+
+#[test]
+fn the_running_total_counts_what_is_answered_and_meets_the_tally_when_complete() {
+    let s = sheet("04");
+    let best: BTreeMap<String, Answer> = s
+        .scored()
+        .map(|c| {
+            let a = match c.options.iter().enumerate().max_by_key(|(_, o)| o.points) {
+                Some((i, _)) => Answer::Choice(i),
+                None => Answer::Met(true),
+            };
+            (c.code.clone(), a)
+        })
+        .collect();
+    let card = Scorecard { answers: best.clone(), ..Scorecard::default() };
+    assert_eq!(running_total(s, &best), tally(s, &card).expect("complete").total);
+    let mut partial = best.clone();
+    let first = s.scored().next().expect("a criterion");
+    let first_points = points(first, best[&first.code]).expect("fits");
+    partial.remove(&first.code);
+    assert_eq!(running_total(s, &partial), running_total(s, &best) - first_points);
+    partial.insert(first.code.clone(), Answer::Choice(99));
+    assert_eq!(running_total(s, &partial), running_total(s, &best) - first_points, "a misfit counts nothing");
+}

@@ -12,6 +12,7 @@ use domain::criteria::{CriteriaSet, Sheet};
 use domain::evaluation::{self, State, Step};
 use domain::place::ProvinceCode;
 use domain::role::Role;
+use domain::scoring::input::Report;
 use domain::scoring::{self, Answer, Level, Outcome, Rules, Scorecard};
 use domain::text::clean;
 use domain::{FieldErrors, Invalid};
@@ -202,8 +203,13 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    pub fn outcome(&self) -> Option<serde_json::Value> {
-        self.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok())
+    /// The result kept when scoring closed (and when it was approved); a stored result that does
+    /// not read back is an error, never an empty default.
+    pub fn outcome(&self) -> Result<Option<Report>> {
+        self.outcome
+            .as_deref()
+            .map(|o| Report::parse(o).map_err(|detail| StoreError::Corrupt { table: "evaluation", detail }))
+            .transpose()
     }
 }
 
@@ -378,13 +384,15 @@ pub struct Card {
 }
 
 impl Card {
-    pub fn scorecard(&self) -> Scorecard {
-        Scorecard {
+    /// The card as the engine reads it; a stored card that does not read back is an error.
+    pub fn scorecard(&self) -> Result<Scorecard> {
+        let corrupt = |detail: String| StoreError::Corrupt { table: "scorecard", detail };
+        Ok(Scorecard {
             member: self.display_name.clone(),
-            answers: scoring::input::answers_from_json(&self.answers).unwrap_or_default(),
-            knock_outs: serde_json::from_str(&self.knock_outs).unwrap_or_default(),
+            answers: scoring::input::answers_from_json(&self.answers).map_err(|why| corrupt(why.key.to_owned()))?,
+            knock_outs: serde_json::from_str(&self.knock_outs).map_err(|e| corrupt(e.to_string()))?,
             disqualified: self.disqualified,
-        }
+        })
     }
 }
 
@@ -506,7 +514,7 @@ pub async fn submit_card(tx: &Tx, who: &Who, set: &CriteriaSet, evaluation_id: i
     if stored.submitted_at.is_some() {
         return Ok(stored);
     }
-    let tally = scoring::tally(sheet_of(set, &e)?, &stored.scorecard())
+    let tally = scoring::tally(sheet_of(set, &e)?, &stored.scorecard()?)
         .map_err(|why| StoreError::Invalid(FieldErrors::single("answers", why)))?;
     execute(
         tx,
@@ -536,8 +544,12 @@ async fn chair_only(tx: &Tx, e: &Evaluation, user_id: i64) -> Result<()> {
 /// The engine's result on the submitted cards.
 pub async fn compute(c: &impl ConnectionTrait, set: &CriteriaSet, e: &Evaluation) -> Result<Outcome> {
     let council = get(c, e.council_id).await?.ok_or(StoreError::NotFound)?;
-    let cards: Vec<Scorecard> =
-        cards(c, e.id).await?.into_iter().filter(|c| c.submitted_at.is_some()).map(|c| c.scorecard()).collect();
+    let cards: Vec<Scorecard> = cards(c, e.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.submitted_at.is_some())
+        .map(|c| c.scorecard())
+        .collect::<Result<_>>()?;
     let rules = Rules { spread_limit: council.spread_limit as f64, level: council.level() };
     let sheet = set
         .sheet(&e.sheet_code)

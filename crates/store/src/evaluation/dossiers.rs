@@ -90,13 +90,16 @@ impl Registration {
         }
     }
 
-    /// The self-assessment's answers (an unreadable stored value reads as none).
-    pub fn answers(&self) -> BTreeMap<String, Answer> {
-        scoring::input::answers_from_json(&self.self_answers).unwrap_or_default()
+    /// The self-assessment's answers; a stored value that does not read back is an error.
+    pub fn answers(&self) -> Result<BTreeMap<String, Answer>> {
+        scoring::input::answers_from_json(&self.self_answers)
+            .map_err(|why| StoreError::Corrupt { table: "registration", detail: why.key.to_owned() })
     }
 
-    pub fn form03(&self) -> Form03 {
-        serde_json::from_str(&self.form03).unwrap_or_default()
+    /// The commune's Mẫu 03; a stored value that does not read back is an error.
+    pub fn form03(&self) -> Result<Form03> {
+        serde_json::from_str(&self.form03)
+            .map_err(|e| StoreError::Corrupt { table: "registration", detail: e.to_string() })
     }
 
     /// A re-rating is finished within 45 days of a complete dossier (Điều 7.6.đ): the day it is
@@ -539,7 +542,7 @@ pub async fn submit(tx: &Tx, who: &Who, set: &CriteriaSet, id: i64, today: Date)
     }
     let sheet =
         set.sheet(&g.sheet_code).ok_or(StoreError::Corrupt { table: "registration", detail: g.sheet_code.clone() })?;
-    let card = Scorecard { answers: g.answers(), ..Scorecard::default() };
+    let card = Scorecard { answers: g.answers()?, ..Scorecard::default() };
     if let Err(why) = scoring::tally(sheet, &card) {
         return Err(StoreError::Invalid(FieldErrors::single("self_answers", why)));
     }

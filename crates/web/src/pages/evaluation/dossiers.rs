@@ -239,24 +239,23 @@ pub(super) async fn detail(
         .collect();
     let evaluations = store_councils::evaluations_of_registration(conn, g.id).await?;
     // A band the requirements capped (e.g. 92 points but 4★): the requirements it missed, named.
-    let capped: Vec<String> = evaluations
-        .iter()
-        .filter(|e| e.state == "approved")
-        .filter_map(|e| e.outcome())
-        .filter(|o| o["band_stars"].as_i64() > o["stars"].as_i64())
-        .flat_map(|o| o["capped_by"].as_array().cloned().unwrap_or_default())
-        .map(|u| {
-            t.args(
-                "reg-capped-criterion",
-                &[
-                    ("criterion", u["criterion"].as_str().unwrap_or_default()),
-                    ("stars", &u["for_stars"].to_string()),
-                    ("required", &u["required_points"].to_string()),
-                    ("got", &u["got_points"].to_string()),
-                ],
-            )
-        })
-        .collect();
+    let mut capped: Vec<String> = Vec::new();
+    for e in evaluations.iter().filter(|e| e.state == "approved") {
+        let Some(o) = e.outcome()? else { continue };
+        if o.stars.is_some_and(|s| s < o.band_stars) {
+            capped.extend(o.capped_by.iter().map(|u| {
+                t.args(
+                    "reg-capped-criterion",
+                    &[
+                        ("criterion", u.criterion.as_str()),
+                        ("stars", &u.for_stars.to_string()),
+                        ("required", &u.required_points.to_string()),
+                        ("got", &u.got_points.to_string()),
+                    ],
+                )
+            }));
+        }
+    }
     let evaluations = evaluations
         .into_iter()
         .map(|e| EvaluationRow {
@@ -371,7 +370,10 @@ pub(super) async fn detail(
         certificate,
         may_edit,
         may_screen,
-        form03: form03.unwrap_or_else(|| g.form03()),
+        form03: match form03 {
+            Some(f) => f,
+            None => g.form03()?,
+        },
         screened: g.screened_at.is_some(),
         errors,
         reasons,
@@ -415,7 +417,11 @@ async fn self_assessment_page(
     let (g, target) = readable(state, caller, id).await?;
     let set = criteria()?;
     let sh = set.sheet(&g.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
-    let card = Scorecard { answers: answers.unwrap_or_else(|| g.answers()), ..Scorecard::default() };
+    let answers = match answers {
+        Some(a) => a,
+        None => g.answers()?,
+    };
+    let card = Scorecard { answers, ..Scorecard::default() };
     let view = sheet::view(ctx.t, set, sh, &card, None);
     let editable = g.state().editable() && caller.may(Action::EditRegistry, &target);
     let page = SelfAssessmentPage {

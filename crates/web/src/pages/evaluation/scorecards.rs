@@ -116,57 +116,61 @@ struct OutcomeView {
     stopped: String,
 }
 
-fn outcome_view(t: crate::i18n::Tr, e: &Evaluation, set: &domain::criteria::CriteriaSet) -> Option<OutcomeView> {
-    let o = e.outcome()?;
+fn outcome_view(
+    t: crate::i18n::Tr,
+    e: &Evaluation,
+    set: &domain::criteria::CriteriaSet,
+) -> AppResult<Option<OutcomeView>> {
+    let Some(o) = e.outcome()? else {
+        return Ok(None);
+    };
     let sheet = set.sheet(&e.sheet_code);
-    let num = |v: &serde_json::Value| v.as_f64().map(|x| points((x * 100.0).round() as i64)).unwrap_or_default();
-    let stars = o["stars"].as_i64();
-    let verdict = if o["potential_5_star"].as_bool() == Some(true) {
+    let num = |x: f64| points((x * 100.0).round() as i64);
+    let stars = o.stars.map(i64::from);
+    let verdict = if o.potential_5_star {
         t.get("rank-potential-five")
-    } else if o["recognised"].as_bool() == Some(true) {
+    } else if o.recognised {
         t.arg("reg-result-stars", "stars", &stars.unwrap_or(0).to_string())
     } else {
         t.get("outcome-not-recognised")
     };
-    let unmet = o["capped_by"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|u| {
-                    let code = u["criterion"].as_str().unwrap_or_default().to_owned();
-                    Unmet {
-                        text: sheet.and_then(|s| s.criterion(&code)).map(|c| c.text_vi.clone()).unwrap_or_default(),
-                        criterion: code,
-                        for_stars: format!("{}★", u["for_stars"]),
-                        required: u["required_points"].to_string(),
-                        got: u["got_points"].to_string(),
-                    }
-                })
-                .collect()
+    let unmet = o
+        .capped_by
+        .iter()
+        .map(|u| Unmet {
+            text: sheet.and_then(|s| s.criterion(&u.criterion)).map(|c| c.text_vi.clone()).unwrap_or_default(),
+            criterion: u.criterion.clone(),
+            for_stars: format!("{}★", u.for_stars),
+            required: u.required_points.to_string(),
+            got: u.got_points.to_string(),
         })
-        .unwrap_or_default();
-    let stopped = match o["stopped"]["reason"].as_str() {
-        Some("knock_out") => t.args(
+        .collect();
+    let stopped = match &o.stopped {
+        Some(s) if s.reason == "knock_out" => t.args(
             "outcome-knock-out",
             &[
-                ("criterion", o["stopped"]["criterion"].as_str().unwrap_or_default()),
-                ("note", o["stopped"]["note"].as_str().unwrap_or_default()),
+                ("criterion", s.criterion.as_deref().unwrap_or_default()),
+                ("note", s.note.as_deref().unwrap_or_default()),
             ],
         ),
-        Some("disqualified") => t.get("outcome-disqualified"),
-        _ => String::new(),
+        Some(_) => t.get("outcome-disqualified"),
+        None => String::new(),
     };
-    Some(OutcomeView {
-        total: num(&o["total"]),
-        parts: ["A", "B", "C"].iter().map(|p| ((*p).to_owned(), num(&o["parts"][*p]))).collect(),
-        band: stars_text(o["band_stars"].as_i64()),
+    Ok(Some(OutcomeView {
+        total: num(o.total),
+        parts: vec![
+            ("A".to_owned(), num(o.parts.A)),
+            ("B".to_owned(), num(o.parts.B)),
+            ("C".to_owned(), num(o.parts.C)),
+        ],
+        band: stars_text(Some(i64::from(o.band_stars))),
         stars: stars_text(stars),
         verdict,
         unmet,
-        spread: o["spread"].to_string(),
-        spread_exceeded: o["spread_exceeded"].as_bool() == Some(true),
+        spread: o.spread.to_string(),
+        spread_exceeded: o.spread_exceeded,
         stopped,
-    })
+    }))
 }
 
 pub async fn evaluation(
@@ -181,20 +185,21 @@ pub async fn evaluation(
     let cards = store_councils::cards(state.db().conn(), id).await?;
     let open = s.e.state == "scoring";
     let sheet = set.sheet(&s.e.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
-    let members = cards
-        .iter()
-        .map(|c| MemberRow {
+    let mut members = Vec::new();
+    for c in &cards {
+        // Members see each other's totals only once the chair has closed scoring.
+        let total = if open {
+            String::new()
+        } else {
+            scoring::tally(sheet, &c.scorecard()?).map(|x| x.total.to_string()).unwrap_or_default()
+        };
+        members.push(MemberRow {
             name: c.display_name.clone(),
             chair: c.is_chair,
             submitted: c.submitted_at.is_some(),
-            // Members see each other's totals only once the chair has closed scoring.
-            total: if open {
-                String::new()
-            } else {
-                scoring::tally(sheet, &c.scorecard()).map(|x| x.total.to_string()).unwrap_or_default()
-            },
-        })
-        .collect();
+            total,
+        });
+    }
     let me = caller.user().map(|u| u.id);
     let my_submitted = cards.iter().any(|c| Some(c.user_id) == me && c.submitted_at.is_some());
     let chair_submitted = cards.iter().any(|c| c.is_chair && c.submitted_at.is_some());
@@ -224,7 +229,7 @@ pub async fn evaluation(
                 )
             })
             .unwrap_or_default(),
-        outcome: outcome_view(t, &s.e, set),
+        outcome: outcome_view(t, &s.e, set)?,
         discussion: s.e.discussion.lines().map(str::to_owned).collect(),
         council: s.council,
         e: s.e,
@@ -392,7 +397,7 @@ async fn card_page(
     let set = criteria()?;
     let sh = set.sheet(&s.e.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
     let stored = store_councils::card(state.db().conn(), id, me.id).await?.ok_or(AppError::NotFound)?;
-    let card = stored.scorecard();
+    let card = stored.scorecard()?;
     let editable = s.e.state == "scoring" && stored.submitted_at.is_none();
     let (key, only) = match part_of(part) {
         Some(p) => (p.letter(), Some(p)),
@@ -425,8 +430,7 @@ async fn card_page(
         "B" => "C",
         _ => "summary",
     };
-    let total: u32 =
-        sh.scored().filter_map(|c| card.answers.get(&c.code).and_then(|a| scoring::points(c, *a).ok())).sum();
+    let total = scoring::running_total(sh, &card.answers);
     let missing = sh.scored().filter(|c| !card.answers.contains_key(&c.code)).map(|c| c.code.clone()).collect();
     // Each option's points, so the device can total the parts not on this screen.
     let points_table: serde_json::Map<String, serde_json::Value> = sh
@@ -501,7 +505,7 @@ pub async fn save_form(
     let set = criteria()?;
     let sh = set.sheet(&s.e.sheet_code).ok_or_else(|| AppError::internal("unknown sheet"))?;
     let stored = store_councils::card(state.db().conn(), id, me.id).await?.ok_or(AppError::NotFound)?;
-    let mut card = stored.scorecard();
+    let mut card = stored.scorecard()?;
     let (answers, knock_outs, disqualified) = sheet::read_form(&fields);
     let part = part_of(&q.part);
     card.answers.extend(answers);
@@ -577,15 +581,8 @@ pub async fn save_json(
     match store_councils::save_card(&tx, &me.who(), set, id, me.id, &save).await {
         Ok(c) => {
             tx.commit().await?;
-            let sheet = set.sheet(&s.e.sheet_code);
-            let total: u32 = sheet
-                .map(|sh| {
-                    let card = c.scorecard();
-                    sh.scored()
-                        .filter_map(|k| card.answers.get(&k.code).and_then(|a| scoring::points(k, *a).ok()))
-                        .sum()
-                })
-                .unwrap_or(0);
+            let card = c.scorecard()?;
+            let total = set.sheet(&s.e.sheet_code).map_or(0, |sh| scoring::running_total(sh, &card.answers));
             Ok(Json(serde_json::json!({"revision": c.revision, "total": total, "saved_at": c.updated_at}))
                 .into_response())
         }
