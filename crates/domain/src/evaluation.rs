@@ -443,11 +443,10 @@ pub fn registration_number(sequence: u32, province: &str, commune: &str, year: i
     format!("{sequence:03}/PĐK-{province}-{commune}-{year}")
 }
 
-/// A certificate number: `OCOP-(issuer)-(year)-(sequence)`, issuer = province code or `TW`
-/// (central). Safe in a URL path.
+/// A certificate number by its issuer's scheme (data: `certificate_numbers`), e.g. Hà Nội's
+/// `HN-2026-00012`, the Ministry's `OCOP-TW-2027-00003`, others `OCOP-46-2026-00007`.
 pub fn certificate_number(issuer: &str, year: i32, sequence: u32) -> String {
-    let issuer = if issuer == "central" { "TW" } else { issuer };
-    format!("OCOP-{issuer}-{year}-{sequence:05}")
+    rules().certificate_numbers.number(issuer, year, sequence)
 }
 
 #[cfg(test)]
@@ -628,7 +627,8 @@ mod tests {
     #[test]
     fn numbers_follow_the_forms() {
         assert_eq!(registration_number(7, "01", "00004", 2026), "007/PĐK-01-00004-2026");
-        assert_eq!(certificate_number("01", 2026, 12), "OCOP-01-2026-00012");
+        assert_eq!(certificate_number("01", 2026, 12), "HN-2026-00012");
+        assert_eq!(certificate_number("46", 2026, 12), "OCOP-46-2026-00012");
         assert_eq!(certificate_number("central", 2027, 3), "OCOP-TW-2027-00003");
     }
 }

@@ -26,6 +26,28 @@ pub struct Rules {
     /// Samples sent with a dossier, except tourism services (Điều 6.2).
     pub samples: u32,
     pub council: CouncilRules,
+    pub certificate_numbers: NumberScheme,
+}
+
+/// How certificates issued on the platform are numbered, per issuer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NumberScheme {
+    /// For issuers without their own: `OCOP-{issuer}-{year}-{seq}`.
+    pub default: String,
+    /// A province's code (or `central`) → its template.
+    pub by_issuer: std::collections::BTreeMap<String, String>,
+}
+
+impl NumberScheme {
+    /// The number of the `seq`th certificate of `issuer` (a province's code or `central`) in
+    /// `year`: `{issuer}` (the code, `TW` for the Ministry), `{year}`, `{seq}` (five digits).
+    pub fn number(&self, issuer: &str, year: i32, seq: u32) -> String {
+        let template = self.by_issuer.get(issuer).unwrap_or(&self.default);
+        template
+            .replace("{issuer}", if issuer == "central" { "TW" } else { issuer })
+            .replace("{year}", &year.to_string())
+            .replace("{seq}", &format!("{seq:05}"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -52,7 +74,11 @@ impl Rules {
             && (r.council.min_quorum_percent..=100).contains(&r.council.quorum_percent)
             && r.council.min_quorum_percent > 0
             && r.council.spread_limit > 0;
-        if r.version.is_empty() || !ordered || !positive || !council {
+        // Every template names the year and the sequence, so that numbers never repeat.
+        let numbers = std::iter::once(&r.certificate_numbers.default)
+            .chain(r.certificate_numbers.by_issuer.values())
+            .all(|t| t.contains("{year}") && t.contains("{seq}"));
+        if r.version.is_empty() || !ordered || !positive || !council || !numbers {
             return Err(format!("data/rules: values out of order or range: {r:?}"));
         }
         Ok(r)
@@ -91,5 +117,15 @@ mod tests {
         assert!(Rules::from_json(&swapped).is_err());
         let no_quorum = json.replace("\"quorum_percent\": 75", "\"quorum_percent\": 20");
         assert!(Rules::from_json(&no_quorum).is_err());
+        let no_seq = json.replace("\"HN-{year}-{seq}\"", "\"HN-{year}\"");
+        assert!(Rules::from_json(&no_seq).is_err(), "a template without its sequence repeats numbers");
+    }
+
+    #[test]
+    fn certificates_are_numbered_by_their_issuers_scheme() {
+        let n = &current().certificate_numbers;
+        assert_eq!(n.number("01", 2026, 12), "HN-2026-00012");
+        assert_eq!(n.number("central", 2027, 3), "OCOP-TW-2027-00003");
+        assert_eq!(n.number("46", 2026, 7), "OCOP-46-2026-00007");
     }
 }

@@ -450,7 +450,7 @@ async fn a_council_scores_discusses_approves_and_the_office_recognises() {
         write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await.expect("recognised");
     assert_eq!(decision.number, "5123/QĐ-UBND");
     let cert = &certs[0];
-    assert_eq!((cert.number.as_str(), cert.stars, cert.expires_on), ("OCOP-01-2026-00001", 4, date!(2029 - 11 - 20)));
+    assert_eq!((cert.number.as_str(), cert.stars, cert.expires_on), ("HN-2026-00001", 4, date!(2029 - 11 - 20)));
     let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
     assert_eq!((product.stars, product.certificate_id), (Some(4), Some(cert.id)));
     let e = write(&w.db, async |tx| decisions::recognise(tx, &office, &hanoi, &d, &[g]).await).await;
@@ -742,6 +742,10 @@ async fn a_rerating_filed_after_its_window_keeps_the_certificate_in_force_until_
     // A 4★ certificate expiring on 31/12/2026: its window ran from 4/7 to 2/9/2026.
     let old = holds(&w, 4, date!(2023 - 12 - 31)).await;
     assert_eq!(old.expires_on, date!(2026 - 12 - 31));
+    // Its number happens to be the first of 2027 under Hà Nội's scheme: the decision must skip it.
+    let taken = "HN-2027-00001";
+    let sql = format!("UPDATE certificate SET number = '{taken}' WHERE id = {}", old.id);
+    sea_orm::ConnectionTrait::execute_unprepared(w.db.conn(), &sql).await.expect("renumber");
     let who = w.producer.who();
     // Too early is refused, naming the window.
     let e = write(&w.db, async |tx| {
@@ -800,10 +804,11 @@ async fn a_rerating_filed_after_its_window_keeps_the_certificate_in_force_until_
         write(&w.db, async |tx| decisions::recognise(tx, &office, &Issuer::Province("01".into()), &d, &[g.id]).await)
             .await
             .expect("recognised");
+    assert_eq!(certs[0].number, "HN-2027-00002", "the number taken is skipped");
     let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
     assert_eq!((product.stars, product.certificate_id), (Some(3), Some(certs[0].id)));
     assert_eq!(product.certificate_extended_until, None);
-    let old = store::certificates::find_by_number(w.db.conn(), &old.number).await.expect("c").expect("c");
+    let old = store::certificates::find_by_number(w.db.conn(), taken).await.expect("c").expect("c");
     assert_eq!(old.status(date!(2027 - 01 - 15)), CertificateStatus::Superseded);
     assert_eq!(old.extended_until, Some(date!(2027 - 02 - 10)), "the extension ends with the decision");
     for (day, four, three) in [(date!(2027 - 02 - 09), 1, 0), (date!(2027 - 02 - 10), 0, 1)] {

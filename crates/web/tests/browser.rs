@@ -420,7 +420,7 @@ async fn one_product_goes_from_registration_to_a_certificate() {
     b.fill("signer", "Trần Sỹ Thanh").await;
     b.submit("#decision-form").await;
     let flash = b.text().await;
-    assert!(flash.contains("Đã ban hành quyết định 5123/QĐ-UBND") && flash.contains("OCOP-01-"), "{flash}");
+    assert!(flash.contains("Đã ban hành quyết định 5123/QĐ-UBND") && flash.contains("HN-20"), "{flash}");
     b.open(&registration).await;
     assert!(b.text().await.contains("Đã công nhận"));
     let href = b

@@ -342,7 +342,7 @@ impl Plan {
             });
             let decision_date = issued;
             out.push(DemoCertificate {
-                number: format!("HN-{}-{:05}", issued.year(), number),
+                number: domain::evaluation::certificate_number("01", issued.year(), *number),
                 stars,
                 central,
                 decision_number: format!("{}/QĐ-{}", rng.range(1000, 6999), if central { "BNNMT" } else { "UBND" }),

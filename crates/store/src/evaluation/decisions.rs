@@ -135,19 +135,28 @@ async fn insert(tx: &Tx, who: &Who, issuer: &Issuer, kind: &str, d: &DecisionDra
     get(tx, row.id).await?.ok_or(StoreError::NotFound)
 }
 
+/// The issuer's next number in `year` by its scheme, skipping numbers already taken (a record
+/// imported, or the demo's, under the same scheme).
 async fn next_certificate_number(tx: &Tx, issuer: &Issuer, year: i32) -> Result<String> {
     #[derive(FromQueryResult)]
     struct Seq {
         last_value: i64,
     }
-    let seq: Seq = fetch_one(
-        tx,
-        "INSERT INTO certificate_sequence (issuer, year, last_value) VALUES ($1, $2, 1) \
-         ON CONFLICT (issuer, year) DO UPDATE SET last_value = certificate_sequence.last_value + 1 RETURNING last_value",
-        [issuer.code().into(), i64::from(year).into()],
-    )
-    .await?;
-    Ok(certificate_number(issuer.code(), year, u32::try_from(seq.last_value).unwrap_or(u32::MAX)))
+    loop {
+        let seq: Seq = fetch_one(
+            tx,
+            "INSERT INTO certificate_sequence (issuer, year, last_value) VALUES ($1, $2, 1) \
+             ON CONFLICT (issuer, year) DO UPDATE SET last_value = certificate_sequence.last_value + 1 RETURNING last_value",
+            [issuer.code().into(), i64::from(year).into()],
+        )
+        .await?;
+        let seq = u32::try_from(seq.last_value)
+            .map_err(|_| StoreError::Corrupt { table: "certificate_sequence", detail: seq.last_value.to_string() })?;
+        let number = certificate_number(issuer.code(), year, seq);
+        if certificates::find_by_number(tx, &number).await?.is_none() {
+            return Ok(number);
+        }
+    }
 }
 
 /// What the issuer may recognise (`domain::evaluation::may_recognise`), named by the dossier.
