@@ -36,12 +36,33 @@ pub struct Scorecard {
     pub disqualified: bool,
 }
 
-/// Which council scores: a provincial 5★ is only "potential 5★".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The tier of the evaluation — the one type for it everywhere: which council scores (a
+/// provincial 5★ is only "potential 5★"), which level recognised a certificate (the province's
+/// People's Committee for 3★/4★, the Ministry for 5★).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Level {
     #[default]
     Province,
     Central,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::Central => "central",
+        }
+    }
+
+    /// `province` or `central`, as stored.
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "province" => Some(Level::Province),
+            "central" => Some(Level::Central),
+            _ => None,
+        }
+    }
 }
 
 /// Rules a council's regulation (quy chế) may set.

@@ -13,24 +13,8 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use time::Date;
 
-/// Who recognised the product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// The provincial People's Committee: 3★, 4★, and "potential 5★" (stars 5) sent on.
-    Province,
-    /// The Ministry, on the central council's advice: 5★.
-    Central,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Province => "province",
-            Level::Central => "central",
-        }
-    }
-}
+/// Who recognised the product: the tier (`domain::scoring::Level`, the one type for it).
+pub use domain::scoring::Level;
 
 /// A certificate to record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,9 +86,14 @@ impl Certificate {
         )
     }
 
+    /// The level that recognised it (an unknown stored value reads as the province's, the
+    /// level of every imported record without one).
+    pub fn tier(&self) -> Level {
+        Level::parse(&self.level).unwrap_or(Level::Province)
+    }
+
     pub fn potential_five(&self) -> bool {
-        u8::try_from(self.stars)
-            .is_ok_and(|s| domain::certificate::potential_five(s, self.level == Level::Central.as_str()))
+        u8::try_from(self.stars).is_ok_and(|s| domain::certificate::potential_five(s, self.tier() == Level::Central))
     }
 
     /// Whether the decision is on file (not only news of the recognition).
@@ -116,7 +105,7 @@ impl Certificate {
     pub fn issuer(&self, province_name: &str) -> String {
         domain::certificate::issuer_name(
             &self.issuer_name,
-            self.level == Level::Central.as_str(),
+            self.tier() == Level::Central,
             province_name,
             self.issued_on,
         )

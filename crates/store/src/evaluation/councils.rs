@@ -36,7 +36,7 @@ pub struct Council {
 
 impl Council {
     pub fn level(&self) -> Level {
-        if self.level == "central" { Level::Central } else { Level::Province }
+        Level::parse(&self.level).unwrap_or(Level::Province)
     }
 
     /// Scorecards needed before the chair may close scoring: the quorum share of members.
@@ -132,10 +132,7 @@ pub async fn create(tx: &Tx, who: &Who, d: &CouncilDraft) -> Result<Council> {
     struct Id {
         id: i64,
     }
-    let level = match d.level {
-        Level::Province => "province",
-        Level::Central => "central",
-    };
+    let level = d.level.as_str();
     let row: Id = fetch_one(
         tx,
         "INSERT INTO council (level, province_code, round_id, name, quorum_percent, spread_limit, created_at) \

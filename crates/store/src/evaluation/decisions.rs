@@ -17,7 +17,8 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 use time::Date;
 
-/// Who signs: a province's People's Committee chairman, or the Minister.
+/// Who signs: a province's People's Committee chairman, or the Minister — an authority, which is
+/// a tier (`Level`) and, for a province, which one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Issuer {
     Province(String),
@@ -25,6 +26,13 @@ pub enum Issuer {
 }
 
 impl Issuer {
+    pub fn tier(&self) -> Level {
+        match self {
+            Issuer::Province(_) => Level::Province,
+            Issuer::Central => Level::Central,
+        }
+    }
+
     pub fn code(&self) -> &str {
         match self {
             Issuer::Province(p) => p,
@@ -196,7 +204,7 @@ pub async fn recognise(
         let fact = CertificateFact {
             number,
             stars,
-            level: if *issuer == Issuer::Central { Level::Central } else { Level::Province },
+            level: issuer.tier(),
             decision_number: d.number.clone(),
             decision_date: Some(d.signed_on),
             signer: d.signer.clone(),
@@ -331,7 +339,7 @@ pub async fn five_star_rerating(c: &impl ConnectionTrait, g: &Registration) -> R
         return Ok(false);
     };
     let held = certificates::by_ids(c, &[id].into_iter().collect()).await?.remove(&id);
-    Ok(held.is_some_and(|c| c.stars == 5 && c.level == Level::Central.as_str()))
+    Ok(held.is_some_and(|c| c.stars == 5 && c.tier() == Level::Central))
 }
 
 /// Sends approved potential-5★ registrations (and accepted 5★ re-ratings) to the central council

@@ -523,7 +523,7 @@ pub async fn pdf(State(state): State<AppState>, caller: Caller, Path(number): Pa
     let conn = state.db().conn();
     let province = store::units::province(conn, &product.province_code).await?;
     let province_name = province.map(|p| p.name).unwrap_or_else(|| product.province_name.clone());
-    let central = c.level == "central";
+    let central = c.tier() == domain::scoring::Level::Central;
     let issuer = c.issuer(&province_name);
     let doc = documents::Certificate {
         number: c.number.clone(),
