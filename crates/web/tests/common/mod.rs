@@ -513,3 +513,25 @@ pub async fn relay() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) 
     });
     (format!("smtp://{addr}"), got)
 }
+
+/// A producer of Xã Bát Tràng (Hà Nội) with a certified honey, and its account signed in.
+pub async fn certified_producer(app: &TestApp) -> (i64, store::products::Product, Client) {
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "Hợp tác xã Mật ong Bát Tràng".into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let tx = app.db.db.write().await.expect("begin");
+    let producer = store::producers::create(&tx, &Who::system(), &input.parse().expect("producer"), false)
+        .await
+        .expect("producer");
+    tx.commit().await.expect("commit");
+    let product = product(app, producer.id, "Mật ong hoa nhãn", None, Cert::Valid).await;
+    let scope = Scope::Producer { producer: producer.id, province: province("01"), commune: commune("00577") };
+    let owner = app.user("chu@battrang.vn", Role::Producer, scope).await;
+    let mut client = app.client();
+    client.login(&owner.email, PASSWORD).await;
+    (producer.id, product, client)
+}
