@@ -36,6 +36,11 @@ impl Stars {
         self.0
     }
 
+    /// Stars as a record keeps them (an integer column); `None` for 0, no rank or a value out of range.
+    pub fn stored(n: i64) -> Option<Stars> {
+        u8::try_from(n).ok().and_then(|n| Stars::new(n).ok())
+    }
+
     pub fn recognised(self) -> bool {
         self.0 >= 3
     }

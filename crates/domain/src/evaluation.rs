@@ -375,6 +375,8 @@ pub fn may_approve(spread_exceeded: bool, reopenings: i64, vote: Option<Vote>, m
     match (spread_exceeded, vote) {
         (false, None) => Ok(()),
         (false, Some(_)) => Err(Invalid::new("invalid-vote-not-needed")),
+        // Discuss and re-score first; once that has failed often enough, the vote is the way.
+        (true, None) if reopenings < after => Err(Invalid::new("invalid-spread")),
         (true, None) => Err(Invalid::new("invalid-spread-vote").with("after", after)),
         (true, Some(_)) if reopenings < after => {
             Err(Invalid::new("invalid-vote-too-early").with("after", after).with("done", reopenings))
@@ -390,6 +392,12 @@ pub fn may_approve(spread_exceeded: bool, reopenings: i64, vote: Option<Vote>, m
             }
         }
     }
+}
+
+/// The step a central council's approved result takes: 5★ to the Ministry's decision, 3★/4★ back
+/// to the province (which may recognise it or re-evaluate it), below 3★ not recognised.
+pub fn central_result(stars: Option<u8>) -> Step {
+    Step::CentralApprove { five: stars == Some(5), recognisable: stars.is_some_and(|s| (3..=4).contains(&s)) }
 }
 
 /// Grounds for revoking a certificate (Điều 8.1, a–e).
@@ -535,6 +543,10 @@ mod tests {
         assert_eq!(next(s, Step::CentralApprove { five: false, recognisable: false }), Ok(NotRecognised));
         assert_eq!(next(s, Step::ReEvaluate), Ok(Accepted), "the central office returns the dossier");
         assert_eq!(next(Accepted, Step::ForwardFiveRerating), Ok(Forwarded));
+        assert_eq!(next(s, central_result(Some(5))), Ok(CentralApproved));
+        assert_eq!(next(s, central_result(Some(4))), Ok(CentralReturned));
+        assert_eq!(next(s, central_result(Some(2))), Ok(NotRecognised));
+        assert_eq!(next(s, central_result(None)), Ok(NotRecognised), "stopped");
         let completing = next(Accepted, Step::RequestCompletion).expect("completion");
         assert!(completing.editable());
         assert_eq!(next(completing, Step::Complete), Ok(Accepted));
@@ -590,6 +602,7 @@ mod tests {
         let v = |approve, against, abstain| Some(Vote { approve, against, abstain });
         assert!(may_approve(false, 0, None, 5).is_ok());
         assert_eq!(may_approve(false, 0, v(5, 0, 0), 5).map_err(|e| e.key), Err("invalid-vote-not-needed"));
+        assert_eq!(may_approve(true, 1, None, 5).map_err(|e| e.key), Err("invalid-spread"), "discuss first");
         assert_eq!(may_approve(true, 3, None, 5).map_err(|e| e.key), Err("invalid-spread-vote"));
         assert_eq!(may_approve(true, 1, v(5, 0, 0), 5).map_err(|e| e.key), Err("invalid-vote-too-early"));
         assert_eq!(may_approve(true, 2, v(3, 2, 1), 5).map_err(|e| e.key), Err("invalid-vote-count"));

@@ -763,7 +763,8 @@ async fn a_rerating_filed_after_its_window_keeps_the_certificate_in_force_until_
     assert!(g.late, "filed after the window: Điều 12.3");
     assert_eq!(g.rerating_due(), None, "the 45 days run from a complete dossier");
     let until = date!(2027 - 06 - 29);
-    assert_eq!(dossiers::extension(w.db.conn(), &g).await.expect("ext"), Some(until));
+    let previous = dossiers::previous_certificate(w.db.conn(), &g).await.expect("read");
+    assert_eq!(g.extension(previous.as_ref()), Some(until));
     let product = products::get(w.db.conn(), w.product_id).await.expect("p").expect("p");
     assert_eq!(product.certificate_extended_until, Some(until));
     for (day, status) in [
@@ -924,6 +925,9 @@ async fn every_exit_of_the_central_path_and_a_completion_request() {
     }
     write(&w.db, async |tx| councils::close(tx, &cw, set(), ev.id, w.members[0].id).await).await.expect("closed");
     write(&w.db, async |tx| councils::approve(tx, &cw, set(), ev.id, w.members[0].id).await).await.expect("approved");
+    // The same evaluation scored again: its second result is told too (not taken for the first).
+    let results = keys(w.producer.id).await.iter().filter(|k| *k == "notify-result").count();
+    assert_eq!(results, 2, "one notice per approval");
     let draft = decisions::ForwardingInput {
         decision: decisions::DecisionInput { number: "302/QĐ-UBND".into(), ..input.decision.clone() },
         ..input.clone()

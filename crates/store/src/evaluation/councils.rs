@@ -667,13 +667,8 @@ async fn approve_with(
     }
     let outcome = compute(tx, set, &e).await?;
     let council = get(tx, e.council_id).await?.ok_or(StoreError::NotFound)?;
-    evaluation::may_approve(outcome.spread_exceeded, e.rescored, vote, council.members).map_err(|why| {
-        if why.key == "invalid-spread-vote" && !evaluation::vote_due(e.rescored) {
-            refused(Invalid::new("invalid-spread").with("spread", outcome.spread).with("limit", council.spread_limit))
-        } else {
-            refused(why)
-        }
-    })?;
+    evaluation::may_approve(outcome.spread_exceeded, e.rescored, vote, council.members)
+        .map_err(|why| refused(why.with("spread", outcome.spread).with("limit", council.spread_limit)))?;
     let g = super::dossiers::get(tx, e.registration_id).await?.ok_or(StoreError::NotFound)?;
     let stars = outcome.stars.map(i64::from);
     let total_x100 = (outcome.total() * 100.0).round() as i64;
@@ -683,18 +678,14 @@ async fn approve_with(
         Some(id) => crate::certificates::by_ids(tx, &[id].into_iter().collect())
             .await?
             .remove(&id)
-            .and_then(|c| u8::try_from(c.stars).ok())
-            .and_then(|s| Stars::new(s).ok()),
+            .and_then(|c| Stars::stored(c.stars)),
         None => None,
     };
     let result = outcome.stars.and_then(|s| Stars::new(s).ok());
     let decided = evaluation::provincial_result(kind, held, result);
     let taken = match outcome.level {
         Level::Province => Step::Approve { recognisable: decided.is_ok() },
-        Level::Central => Step::CentralApprove {
-            five: outcome.stars == Some(5),
-            recognisable: outcome.stars.is_some_and(|s| (3..=4).contains(&s)),
-        },
+        Level::Central => evaluation::central_result(outcome.stars),
     };
     step(tx, g.id, &g.state, taken).await?;
     let unrecognised = match (outcome.level, decided) {
@@ -713,6 +704,7 @@ async fn approve_with(
     )
     .await?;
     let vote_json = vote.map(|v| serde_json::json!(v).to_string()).unwrap_or_default();
+    let occasion = format!("{evaluation_id}-{}", e.rescored);
     let changed = execute(
         tx,
         "UPDATE evaluation SET state = 'approved', outcome = $1, stars = $2, total_x100 = $3, approved_at = $4, \
@@ -731,11 +723,11 @@ async fn approve_with(
     if changed == 0 {
         return Err(StoreError::Stale);
     }
+    // Told once per approval: a re-evaluation scores the same evaluation again (`rescored`).
     let after = super::dossiers::get(tx, g.id).await?.ok_or(StoreError::NotFound)?;
-    let result =
-        vec![("stars", stars.unwrap_or(0).to_string()), ("state", after.state.clone()), ("level", e.level.clone())];
+    let result = vec![("stars", stars.unwrap_or(0).to_string())];
     for to in [super::Audience::Producer, super::Audience::Office] {
-        super::tell(tx, &after, to, "notify-result", &evaluation_id.to_string(), result.clone()).await?;
+        super::tell(tx, &after, to, "notify-result", &occasion, result.clone()).await?;
     }
     audit::append(
         tx,

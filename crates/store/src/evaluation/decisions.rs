@@ -10,7 +10,7 @@ use crate::{Result, StoreError, Tx};
 use domain::certificate::{
     Authority, Evidence, IssuerKind, Stars, expiry, may_revoke, ministry_name, province_committee,
 };
-use domain::evaluation::{Kind, RevocationGround, State, Step, certificate_number};
+use domain::evaluation::{RevocationGround, State, Step, certificate_number};
 use domain::text::clean;
 use domain::{FieldErrors, Invalid};
 use sea_orm::{ConnectionTrait, FromQueryResult};
@@ -169,7 +169,7 @@ async fn next_certificate_number(tx: &Tx, issuer: &Issuer, year: i32) -> Result<
 
 /// What the issuer may recognise (`domain::evaluation::may_recognise`), named by the dossier.
 fn recognisable(issuer: &Issuer, g: &Registration) -> Result<Stars> {
-    let stars = g.stars.and_then(|s| u8::try_from(s).ok()).and_then(|s| Stars::new(s).ok());
+    let stars = g.rank();
     let own = matches!(issuer, Issuer::Province(p) if p == &g.province_code);
     domain::evaluation::may_recognise(*issuer == Issuer::Central, own, g.state(), stars)
         .map_err(|why| refused(why.with("number", g.number.clone().unwrap_or_default()).with("state", &g.state)))
@@ -332,16 +332,6 @@ pub async fn forwarding_of(c: &impl ConnectionTrait, registration_id: i64) -> Re
     .await
 }
 
-/// Whether a registration re-rates a 5★ certificate of the Ministry: it goes to the central level
-/// on the province's letter and report, without provincial scoring (Điều 6.3).
-pub async fn five_star_rerating(c: &impl ConnectionTrait, g: &Registration) -> Result<bool> {
-    let (Some(Kind::Rerating), Some(id)) = (g.kind(), g.previous_certificate_id) else {
-        return Ok(false);
-    };
-    let held = certificates::by_ids(c, &[id].into_iter().collect()).await?.remove(&id);
-    Ok(held.is_some_and(|c| c.stars == 5 && c.tier() == Level::Central))
-}
-
 /// Sends approved potential-5★ registrations (and accepted 5★ re-ratings) to the central council
 /// with the province's approval decision, letter and agency report, and their files.
 pub async fn forward(
@@ -369,7 +359,9 @@ pub async fn forward(
                 return Err(StoreError::Invalid(FieldErrors::single("number", Invalid::new("invalid-required"))));
             }
             Step::Forward
-        } else if g.state() == State::Accepted && five_star_rerating(tx, &g).await? {
+        } else if g.state() == State::Accepted
+            && g.five_star_rerating(super::dossiers::previous_certificate(tx, &g).await?.as_ref())
+        {
             Step::ForwardFiveRerating
         } else {
             return Err(refused(

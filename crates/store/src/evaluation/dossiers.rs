@@ -68,10 +68,25 @@ impl Registration {
     /// A provincial result of 5★, approved (to be forwarded) or before the central council.
     pub fn potential_five(&self) -> bool {
         matches!(self.state(), State::Approved | State::Forwarded)
-            && self
-                .stars
-                .and_then(|s| u8::try_from(s).ok())
-                .is_some_and(|s| domain::certificate::potential_five(s, false))
+            && self.rank().is_some_and(|s| domain::certificate::potential_five(s.get(), false))
+    }
+
+    /// The last day a late re-rating keeps `previous` (the certificate it re-rates) in force;
+    /// `None` when it is not late, or the decision needed no extension.
+    pub fn extension(&self, previous: Option<&crate::certificates::Certificate>) -> Option<Date> {
+        previous.filter(|_| self.late).and_then(|c| c.extended_until)
+    }
+
+    /// A re-rating of a Ministry's 5★: it goes to the central level on the province's letter and
+    /// report, without provincial scoring (Điều 6.3).
+    pub fn five_star_rerating(&self, previous: Option<&crate::certificates::Certificate>) -> bool {
+        self.kind() == Some(Kind::Rerating)
+            && previous.is_some_and(|c| c.stars == 5 && c.tier() == domain::scoring::Level::Central)
+    }
+
+    /// The stars of the approved result, if any.
+    pub fn rank(&self) -> Option<Stars> {
+        self.stars.and_then(Stars::stored)
     }
 
     pub fn kind(&self) -> Option<Kind> {
@@ -224,7 +239,7 @@ pub async fn search(
 /// What a product holds, as far as the filing rules care.
 pub fn held(product: &crate::products::Product, today: Date) -> Option<Held> {
     let expires = product.certificate_expires_on?;
-    let stars = Stars::new(u8::try_from(product.stars?).ok()?).ok()?;
+    let stars = Stars::stored(product.stars?)?;
     Some(Held {
         stars,
         expires_on: expires,
@@ -659,13 +674,15 @@ async fn extend(tx: &Tx, who: &Who, g: &Registration, until: Date) -> Result<()>
     Ok(())
 }
 
-/// The last day a late re-rating keeps the certificate it re-rates in force (`None` when it is
-/// not late, or the decision needed no extension).
-pub async fn extension(c: &impl ConnectionTrait, g: &Registration) -> Result<Option<Date>> {
-    let Some(id) = g.previous_certificate_id.filter(|_| g.late) else {
+/// The certificate an upgrade or a re-rating started from.
+pub async fn previous_certificate(
+    c: &impl ConnectionTrait,
+    g: &Registration,
+) -> Result<Option<crate::certificates::Certificate>> {
+    let Some(id) = g.previous_certificate_id else {
         return Ok(None);
     };
-    Ok(crate::certificates::by_ids(c, &[id].into_iter().collect()).await?.remove(&id).and_then(|c| c.extended_until))
+    Ok(crate::certificates::by_ids(c, &[id].into_iter().collect()).await?.remove(&id))
 }
 
 /// The decision on a late re-rating ends the extension of the certificate it re-rated: from the

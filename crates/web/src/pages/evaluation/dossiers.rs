@@ -295,17 +295,15 @@ pub(super) async fn detail(
     if !capped.is_empty() {
         notices.push(t.arg("reg-capped", "criteria", &capped.join("; ")));
     }
-    if let Some(until) = store_dossiers::extension(conn, &g).await? {
+    let previous = store_dossiers::previous_certificate(conn, &g).await?;
+    if let Some(until) = g.extension(previous.as_ref()) {
         notices.push(t.arg("reg-late-notice", "date", &fmt::date(until)));
     }
     match g.unrecognised.as_str() {
         "" => {}
         "not_higher" => {
-            let held = match g.previous_certificate_id {
-                Some(id) => store::certificates::by_ids(conn, &[id].into_iter().collect()).await?.remove(&id),
-                None => None,
-            };
-            notices.push(t.arg("reg-unrecognised-not_higher", "held", &held.map(|c| c.stars).unwrap_or(0).to_string()));
+            let held = previous.as_ref().map_or(0, |c| c.stars);
+            notices.push(t.arg("reg-unrecognised-not_higher", "held", &held.to_string()));
         }
         _ => notices.push(t.get("reg-unrecognised-below_three")),
     }
@@ -341,8 +339,7 @@ pub(super) async fn detail(
         None => None,
     };
     let manages = caller.may(Action::ManageEvaluation, &target);
-    let five_rerating =
-        reg_state == RegState::Accepted && store::evaluation::decisions::five_star_rerating(conn, &g).await?;
+    let five_rerating = reg_state == RegState::Accepted && g.five_star_rerating(previous.as_ref());
     let page = DetailPage {
         forwarding,
         may_forward: manages && ((g.potential_five() && reg_state == RegState::Approved) || five_rerating),
@@ -586,7 +583,7 @@ pub async fn submit(
     let tx = state.db().write().await?;
     match store_dossiers::submit(&tx, &me.who(), criteria()?, id, today()).await {
         Ok(g) => {
-            let extension = store_dossiers::extension(&tx, &g).await?;
+            let extension = g.extension(store_dossiers::previous_certificate(&tx, &g).await?.as_ref());
             tx.commit().await?;
             let mut message = t.args(
                 "reg-submitted",
