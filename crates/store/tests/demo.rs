@@ -57,6 +57,12 @@ async fn the_demo_has_the_published_shape_and_reloads_identically() {
     let round = store::evaluation::rounds::list(t.db.conn(), Some("01")).await.expect("rounds");
     assert!(round.iter().any(|r| r.plan_count == 400 && r.received == 488), "the round page shows 488 of 400");
     assert_eq!(first.registrations, 488 + 24);
+    // Every filed demo dossier names the calendar its deadline was counted on, as a filing does.
+    let version = store::evaluation::calendar().expect("calendar").version.clone();
+    let uncounted = format!(
+        "SELECT COUNT(*) AS n FROM registration WHERE screening_due IS NOT NULL AND screening_calendar <> '{version}'"
+    );
+    assert_eq!(count(&t, &uncounted).await, 0);
     assert_eq!(count(&t, "SELECT COUNT(*) AS n FROM product WHERE demo = TRUE").await, first.products as i64);
     // Counted in the database: products whose first certificate came by 30 June 2025.
     let by_mid_2025 = count(

@@ -183,6 +183,8 @@ pub async fn load(
             state.into(),
             submitted_at.into(),
             Value::from(due),
+            // The calendar each deadline was counted on, as a filing records it.
+            if due.is_some() { calendar.version.clone() } else { String::new() }.into(),
             screened_at.into(),
             form03.into(),
             reasons.into(),
@@ -195,9 +197,9 @@ pub async fn load(
         tx,
         "INSERT INTO registration (round_id, product_id, producer_id, province_code, commune_code, kind, number, \
          sheet_code, criteria_version, samples, self_answers, self_total, previous_certificate_id, state, submitted_at, \
-         screening_due, screened_at, form03, return_reasons, created_at, updated_at)",
+         screening_due, screening_calendar, screened_at, form03, return_reasons, created_at, updated_at)",
         "",
-        21,
+        22,
         rows,
     )
     .await?;
