@@ -47,6 +47,15 @@ impl ProductCode {
         let year: u16 = year.parse().map_err(|_| Invalid::new("invalid-product-code"))?;
         Self::new(ProvinceCode::parse(t)?, CommuneCode::parse(x)?, sequence, year)
     }
+
+    /// Whether a product carrying this code takes a new one when it is evaluated in `year`. The
+    /// year in the code is the evaluation's and the sequence counts the commune's products of
+    /// that year, so a product coded in another year (made ready one year, evaluated the next,
+    /// or not recognised and filed again later) takes that year's code. A product ever certified
+    /// keeps the code its certificates and printed labels carry.
+    pub fn recoded_for(&self, year: u16, ever_certified: bool) -> bool {
+        !ever_certified && self.year != year
+    }
 }
 
 impl fmt::Display for ProductCode {
@@ -90,6 +99,14 @@ mod tests {
         ] {
             assert!(ProductCode::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_code_takes_the_year_of_evaluation_until_certified() {
+        let c = ProductCode::parse("01-00577-012-2025").expect("valid");
+        assert!(c.recoded_for(2026, false));
+        assert!(!c.recoded_for(2025, false));
+        assert!(!c.recoded_for(2026, true));
     }
 
     proptest! {

@@ -1,7 +1,7 @@
 //! Products (sản phẩm OCOP): their codes, details, current certificate, and search.
 
 use crate::audit::{self, Change, Who};
-use crate::db::{Conditions, execute, execute_values, fetch_all, fetch_in, fetch_optional, fetch_values, now};
+use crate::db::{Conditions, count, execute, execute_values, fetch_all, fetch_in, fetch_optional, fetch_values, now};
 use crate::producers::{scope, words};
 use crate::{Page, Paged, Result, StoreError, Tx};
 use domain::FieldErrors;
@@ -174,13 +174,15 @@ pub const IN_FORCE_UNTIL: &str = "COALESCE(x.certificate_extended_until, x.certi
 const FROM: &str = "product x JOIN producer p ON p.id = x.producer_id \
     JOIN province pr ON pr.code = x.province_code JOIN commune c ON c.code = x.commune_code";
 
-fn own_search_text(d: &ProductDraft, code: &str) -> String {
-    // The code both whole and in parts, so that `00577` or `2021` find it too.
-    let code_parts = code.replace('-', " ");
-    let mut parts = vec![d.name.as_str(), code, &code_parts, d.packaging.as_str()];
-    if let Some(g) = &d.gtin {
-        parts.push(g.as_str());
+/// What a product is found by: its name, packaging, GTIN and codes (the current one and any it
+/// had before), each code both whole and in parts so that `00577` or `2021` find it too.
+fn own_search_text(name: &str, packaging: &str, gtin: Option<String>, codes: &[&str]) -> String {
+    let mut parts = vec![name.to_owned(), packaging.to_owned()];
+    for c in codes {
+        parts.push((*c).to_owned());
+        parts.push(c.replace('-', " "));
     }
+    parts.extend(gtin);
     fold(&parts.join(" "))
 }
 
@@ -204,20 +206,20 @@ fn audited(p: &Product) -> serde_json::Value {
     })
 }
 
-/// Reserves `n` consecutive sequence numbers of a commune and returns the first. Safe under
-/// concurrent creation on both databases: the upsert takes the row's lock on PostgreSQL, and
-/// SQLite's writer lock is already held.
-async fn reserve_sequence(tx: &Tx, commune: &str, n: u32) -> Result<u32> {
+/// Reserves `n` consecutive sequence numbers of a commune's year and returns the first. Safe
+/// under concurrent creation on both databases: the upsert takes the row's lock on PostgreSQL,
+/// and SQLite's writer lock is already held.
+async fn reserve_sequence(tx: &Tx, commune: &str, year: u16, n: u32) -> Result<u32> {
     #[derive(FromQueryResult)]
     struct Last {
         last_value: i64,
     }
     let last = fetch_optional::<Last>(
         tx,
-        "INSERT INTO product_sequence (commune_code, last_value) VALUES ($1, $2) \
-         ON CONFLICT (commune_code) DO UPDATE SET last_value = product_sequence.last_value + excluded.last_value \
+        "INSERT INTO product_sequence (commune_code, year, last_value) VALUES ($1, $2, $3) \
+         ON CONFLICT (commune_code, year) DO UPDATE SET last_value = product_sequence.last_value + excluded.last_value \
          RETURNING last_value",
-        [commune.into(), i64::from(n).into()],
+        [commune.into(), i64::from(year).into(), i64::from(n).into()],
     )
     .await?
     .ok_or(StoreError::NotFound)?;
@@ -226,21 +228,22 @@ async fn reserve_sequence(tx: &Tx, commune: &str, n: u32) -> Result<u32> {
     Ok(last + 1 - n)
 }
 
-/// Keeps each commune's counter above every sequence number already given, so that generated
-/// codes never repeat an imported one.
-async fn raise_sequences(tx: &Tx, codes: &[&ProductCode]) -> Result<()> {
-    let mut highest: BTreeMap<&str, u32> = BTreeMap::new();
+/// Keeps each commune's counter of each year above every sequence number already given, so
+/// that generated codes never repeat an imported one.
+pub(crate) async fn raise_sequences<'a>(tx: &Tx, codes: impl IntoIterator<Item = &'a ProductCode>) -> Result<()> {
+    let mut highest: BTreeMap<(&str, u16), u32> = BTreeMap::new();
     for code in codes {
-        let e = highest.entry(code.commune.as_str()).or_insert(0);
+        let e = highest.entry((code.commune.as_str(), code.year)).or_insert(0);
         *e = (*e).max(code.sequence);
     }
-    let rows: Vec<Vec<Value>> = highest.into_iter().map(|(c, n)| vec![c.into(), i64::from(n).into()]).collect();
+    let rows: Vec<Vec<Value>> =
+        highest.into_iter().map(|((c, year), n)| vec![c.into(), i64::from(year).into(), i64::from(n).into()]).collect();
     execute_values(
         tx,
-        "INSERT INTO product_sequence (commune_code, last_value)",
-        " ON CONFLICT (commune_code) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < excluded.last_value \
-         THEN excluded.last_value ELSE product_sequence.last_value END",
-        2,
+        "INSERT INTO product_sequence (commune_code, year, last_value)",
+        " ON CONFLICT (commune_code, year) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < \
+         excluded.last_value THEN excluded.last_value ELSE product_sequence.last_value END",
+        3,
         rows,
     )
     .await
@@ -286,21 +289,20 @@ pub async fn create(
 }
 
 /// Creates products in bulk with one audit entry each; returns `(id, code)` in order. Given
-/// codes raise their commune's counter first, then each commune reserves one block of numbers
-/// for the codes it generates.
+/// codes raise their commune's counters first, then each commune reserves one block of numbers
+/// per year for the codes it generates.
 pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) -> Result<Vec<(i64, String)>> {
-    let given: Vec<&ProductCode> =
-        rows.iter().filter_map(|r| if let CodeChoice::Given(c) = &r.code { Some(c) } else { None }).collect();
-    raise_sequences(tx, &given).await?;
-    let mut wanted: BTreeMap<&str, u32> = BTreeMap::new();
+    raise_sequences(tx, rows.iter().filter_map(|r| if let CodeChoice::Given(c) = &r.code { Some(c) } else { None }))
+        .await?;
+    let mut wanted: BTreeMap<(&str, u16), u32> = BTreeMap::new();
     for r in &rows {
-        if matches!(r.code, CodeChoice::Next { .. }) {
-            *wanted.entry(r.commune.as_str()).or_insert(0) += 1;
+        if let CodeChoice::Next { year } = r.code {
+            *wanted.entry((r.commune.as_str(), year)).or_insert(0) += 1;
         }
     }
-    let mut next: BTreeMap<String, u32> = BTreeMap::new();
-    for (commune, n) in wanted {
-        next.insert(commune.to_owned(), reserve_sequence(tx, commune, n).await?);
+    let mut next: BTreeMap<(String, u16), u32> = BTreeMap::new();
+    for ((commune, year), n) in wanted {
+        next.insert((commune.to_owned(), year), reserve_sequence(tx, commune, year, n).await?);
     }
     let t = now();
     let mut codes = Vec::with_capacity(rows.len());
@@ -309,7 +311,7 @@ pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) 
         let code = match &r.code {
             CodeChoice::Given(code) => code.clone(),
             CodeChoice::Next { year } => {
-                let sequence = next.get_mut(&r.commune).ok_or(StoreError::NotFound)?;
+                let sequence = next.get_mut(&(r.commune.clone(), *year)).ok_or(StoreError::NotFound)?;
                 let province = ProvinceCode::parse(&r.province).map_err(|e| corrupt(e.key))?;
                 let commune = CommuneCode::parse(&r.commune).map_err(|e| corrupt(e.key))?;
                 let code = ProductCode::new(province, commune, *sequence, *year)
@@ -335,7 +337,7 @@ pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) 
             d.price.map(Vnd::dong).into(),
             d.capacity.clone().into(),
             demo.into(),
-            own_search_text(d, &code).into(),
+            own_search_text(&d.name, &d.packaging, d.gtin.as_ref().map(|g| g.to_string()), &[&code]).into(),
             sort_key(&d.name).into(),
             t.into(),
             t.into(),
@@ -372,15 +374,89 @@ pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) 
     Ok(out)
 }
 
-/// The ids of products by code.
+#[derive(FromQueryResult)]
+struct Coded {
+    id: i64,
+    code: String,
+}
+
+/// The ids of products by code: a product's current code or one it had before it was given
+/// the code of its evaluation year.
 pub async fn ids_by_code(c: &impl ConnectionTrait, codes: &[String]) -> Result<HashMap<String, i64>> {
-    #[derive(FromQueryResult)]
-    struct Found {
-        id: i64,
-        code: String,
+    let mut found: HashMap<String, i64> =
+        fetch_in::<Coded, _>(c, "SELECT id, code FROM product WHERE code IN", codes.iter().cloned())
+            .await?
+            .into_iter()
+            .map(|f| (f.code, f.id))
+            .collect();
+    let rest: Vec<String> = codes.iter().filter(|k| !found.contains_key(*k)).cloned().collect();
+    if !rest.is_empty() {
+        let earlier =
+            fetch_in::<Coded, _>(c, "SELECT product_id AS id, code FROM product_code_alias WHERE code IN", rest)
+                .await?;
+        found.extend(earlier.into_iter().map(|f| (f.code, f.id)));
     }
-    let found = fetch_in::<Found, _>(c, "SELECT id, code FROM product WHERE code IN", codes.iter().cloned()).await?;
-    Ok(found.into_iter().map(|f| (f.code, f.id)).collect())
+    Ok(found)
+}
+
+/// The codes a product had before its current one, oldest first.
+pub async fn earlier_codes(c: &impl ConnectionTrait, id: i64) -> Result<Vec<String>> {
+    let rows = fetch_all::<Coded>(
+        c,
+        "SELECT product_id AS id, code FROM product_code_alias WHERE product_id = $1 ORDER BY replaced_at, code",
+        [id.into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| r.code).collect())
+}
+
+/// Gives a product the code of the year it is evaluated in, when the rule says it takes one
+/// (`ProductCode::recoded_for`): the next sequence number of its commune's year. The code it
+/// had stays as an alias. Returns the new code, if any.
+pub async fn recode_for_evaluation(tx: &Tx, who: &Who, id: i64, year: u16) -> Result<Option<String>> {
+    let p = get(tx, id).await?.ok_or(StoreError::NotFound)?;
+    let current = ProductCode::parse(&p.code).map_err(|e| corrupt(e.key))?;
+    let certified = count(tx, "SELECT COUNT(*) AS n FROM certificate WHERE product_id = $1", [id.into()]).await? > 0;
+    if !current.recoded_for(year, certified) {
+        return Ok(None);
+    }
+    let province = ProvinceCode::parse(&p.province_code).map_err(|e| corrupt(e.key))?;
+    let commune = CommuneCode::parse(&p.commune_code).map_err(|e| corrupt(e.key))?;
+    let sequence = reserve_sequence(tx, commune.as_str(), year, 1).await?;
+    let code = ProductCode::new(province, commune, sequence, year)
+        .map_err(|why| StoreError::Invalid(FieldErrors::single("code", why)))?
+        .to_string();
+    execute(
+        tx,
+        "INSERT INTO product_code_alias (code, product_id, replaced_at) VALUES ($1, $2, $3)",
+        [p.code.clone().into(), id.into(), now().into()],
+    )
+    .await?;
+    let mut codes = vec![code.as_str()];
+    let earlier = earlier_codes(tx, id).await?;
+    codes.extend(earlier.iter().map(String::as_str));
+    execute(
+        tx,
+        "UPDATE product SET code = $1, search_fold = $2, updated_at = $3, version = version + 1 WHERE id = $4",
+        [
+            code.clone().into(),
+            own_search_text(&p.name, &p.packaging, p.gtin.clone(), &codes).into(),
+            now().into(),
+            id.into(),
+        ],
+    )
+    .await
+    .map_err(duplicate)?;
+    audit::append(
+        tx,
+        who,
+        Change::new("product.recode", "product", id)
+            .province(Some(&p.province_code))
+            .before(&serde_json::json!({ "code": p.code }))
+            .after(&serde_json::json!({ "code": code, "year": year })),
+    )
+    .await?;
+    Ok(Some(code))
 }
 
 fn corrupt(detail: &str) -> StoreError {
@@ -393,10 +469,20 @@ pub async fn get(c: &impl ConnectionTrait, id: i64) -> Result<Option<Product>> {
         .map(Product::from))
 }
 
+/// The product with this code, or that had it before it took the code of its evaluation year.
 pub async fn find_by_code(c: &impl ConnectionTrait, code: &str) -> Result<Option<Product>> {
-    Ok(fetch_optional::<Row>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE x.code = $1"), [code.into()])
-        .await?
-        .map(Product::from))
+    let current =
+        fetch_optional::<Row>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE x.code = $1"), [code.into()]).await?;
+    let row = match current {
+        Some(row) => Some(row),
+        None => {
+            let sql = format!(
+                "SELECT {SELECT} FROM {FROM} WHERE x.id = (SELECT a.product_id FROM product_code_alias a WHERE a.code = $1)"
+            );
+            fetch_optional::<Row>(c, &sql, [code.into()]).await?
+        }
+    };
+    Ok(row.map(Product::from))
 }
 
 /// The live product holding a GTIN, however its digits were stored (GTIN-8/12/13/14).
@@ -420,6 +506,9 @@ pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &Prod
     if before.deleted_at.is_some() || before.producer_id != d.producer_id {
         return Err(StoreError::NotFound);
     }
+    let earlier = earlier_codes(tx, id).await?;
+    let mut codes = vec![before.code.as_str()];
+    codes.extend(earlier.iter().map(String::as_str));
     let changed = execute(
         tx,
         "UPDATE product SET name = $1, sheet_code = $2, gtin = $3, description = $4, ingredients = $5, packaging = $6, \
@@ -434,7 +523,7 @@ pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &Prod
             d.packaging.clone().into(),
             d.price.map(Vnd::dong).into(),
             d.capacity.clone().into(),
-            own_search_text(d, &before.code).into(),
+            own_search_text(&d.name, &d.packaging, d.gtin.as_ref().map(|g| g.to_string()), &codes).into(),
             sort_key(&d.name).into(),
             now().into(),
             id.into(),
@@ -698,11 +787,29 @@ pub async fn search(
     Ok(w.page::<Row>(c, SELECT, FROM, (&order.0, order.1), page).await?.map(Product::from))
 }
 
-/// Products by code, deleted ones included.
+/// Products by code (current or earlier, as `find_by_code`), deleted ones included, keyed by
+/// the code asked for.
 pub async fn by_codes(c: &impl ConnectionTrait, codes: &BTreeSet<String>) -> Result<HashMap<String, Product>> {
     let rows =
         fetch_in::<Row, _>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE x.code IN"), codes.iter().cloned()).await?;
-    Ok(rows.into_iter().map(|r| (r.code.clone(), Product::from(r))).collect())
+    let mut found: HashMap<String, Product> = rows.into_iter().map(|r| (r.code.clone(), Product::from(r))).collect();
+    let rest: Vec<String> = codes.iter().filter(|k| !found.contains_key(*k)).cloned().collect();
+    if !rest.is_empty() {
+        let earlier: HashMap<i64, String> =
+            fetch_in::<Coded, _>(c, "SELECT product_id AS id, code FROM product_code_alias WHERE code IN", rest)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a.code))
+                .collect();
+        let ids: BTreeSet<i64> = earlier.keys().copied().collect();
+        let rows = fetch_in::<Row, _>(c, &format!("SELECT {SELECT} FROM {FROM} WHERE x.id IN"), ids).await?;
+        for r in rows {
+            if let Some(code) = earlier.get(&r.id) {
+                found.insert(code.clone(), Product::from(r));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The products of these producers.

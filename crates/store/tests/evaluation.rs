@@ -2,6 +2,7 @@
 
 #![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
 
+use domain::access::Listing;
 use domain::criteria::{CriteriaSet, Kind as CriterionKind};
 use domain::evaluation::{Kind, RevocationGround, State};
 use domain::place::{CommuneCode, ProvinceCode};
@@ -20,7 +21,7 @@ use store::evaluation::rounds::{self, RoundDraft};
 use store::products::{self, CodeChoice};
 use store::testing::TestDb;
 use store::users::{self, User, UserDraft};
-use store::{Db, StoreError, producers};
+use store::{Db, Page, StoreError, producers};
 use time::macros::date;
 use time::{Date, Duration};
 
@@ -1034,4 +1035,75 @@ async fn a_spread_that_discussion_cannot_close_is_decided_by_the_councils_vote()
     assert!(matches!(stored.outcome(), Err(StoreError::Corrupt { table: "evaluation", .. })));
     let card = councils::card(w.db.conn(), ev.id, a.id).await.expect("read").expect("card");
     assert!(matches!(card.scorecard(), Err(StoreError::Corrupt { table: "scorecard", .. })));
+}
+
+#[tokio::test]
+async fn a_product_takes_the_code_of_the_year_it_is_evaluated_in() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let first = products::get(w.db.conn(), w.product_id).await.expect("read").expect("product");
+    assert_eq!(first.code, "01-00577-001-2026");
+    let made = async |name: &str, year: u16| {
+        let draft = ProductDraft {
+            producer_id: first.producer_id,
+            name: name.into(),
+            sheet_code: "04".into(),
+            gtin: None,
+            description: String::new(),
+            ingredients: String::new(),
+            packaging: String::new(),
+            price: None,
+            capacity: String::new(),
+        };
+        let code = CodeChoice::Next { year };
+        write(&w.db, async |tx| products::create(tx, &Who::system(), &draft, code, "26/2026/QĐ-TTg", false).await)
+            .await
+            .expect("product")
+    };
+    // The sequence counts a commune's products of one year.
+    let older = made("Mật ong hoa vải", 2025).await;
+    assert_eq!(older.code, "01-00577-001-2025");
+    assert_eq!(made("Mật ong bạc hà", 2026).await.code, "01-00577-002-2026");
+
+    // Made ready in 2025, filed in a 2026 round: filing changes nothing, the commune's listing
+    // gives it 2026's next number.
+    let w = World { product_id: older.id, ..w };
+    let g = filed(&w).await;
+    let before = products::get(w.db.conn(), older.id).await.expect("read").expect("product");
+    assert_eq!(before.code, older.code);
+    let clerk = w.officer.who();
+    write(&w.db, async |tx| dossiers::screen(tx, &clerk, g, Screening::Accept(form03())).await)
+        .await
+        .expect("accepted");
+    let recoded = products::get(w.db.conn(), older.id).await.expect("read").expect("product");
+    assert_eq!(recoded.code, "01-00577-003-2026");
+    assert_eq!(recoded.version, before.version + 1);
+    let dossier = dossiers::get(w.db.conn(), g).await.expect("read").expect("registration");
+    assert_eq!(dossier.product_code, recoded.code);
+
+    // The code it had still finds it: by lookup, in a file's codes and by search.
+    let found = products::find_by_code(w.db.conn(), &older.code).await.expect("find").expect("by its earlier code");
+    assert_eq!(found.id, older.id);
+    let ids = products::ids_by_code(w.db.conn(), &[older.code.clone(), recoded.code.clone()]).await.expect("ids");
+    assert_eq!((ids.get(&older.code), ids.get(&recoded.code)), (Some(&older.id), Some(&older.id)));
+    let codes = BTreeSet::from([older.code.clone()]);
+    let by_codes = products::by_codes(w.db.conn(), &codes).await.expect("by codes");
+    assert_eq!(by_codes.get(&older.code).map(|p| p.code.as_str()), Some(recoded.code.as_str()));
+    assert_eq!(products::earlier_codes(w.db.conn(), older.id).await.expect("earlier"), std::slice::from_ref(&older.code));
+    let search = |q: &str| products::ProductFilter { q: Some(q.into()), ..Default::default() };
+    for q in [older.code.as_str(), recoded.code.as_str()] {
+        let hits = products::search(w.db.conn(), &Listing::All, &search(q), TODAY, false, Page::default())
+            .await
+            .expect("search");
+        assert_eq!(hits.items.iter().map(|p| p.id).collect::<Vec<_>>(), [older.id], "{q}");
+    }
+
+    // A certified product keeps the code its certificate and labels carry, whatever the year.
+    holds(&w, 3, date!(2026 - 11 - 20)).await;
+    let kept = write(&t.db, async |tx| products::recode_for_evaluation(tx, &Who::system(), older.id, 2027).await)
+        .await
+        .expect("checked");
+    assert_eq!(kept, None);
+    let v = store::audit::verify(t.db.conn()).await.expect("verify");
+    assert!(v.broken.is_none(), "{v:?}");
 }

@@ -102,7 +102,7 @@ async fn producers_carry_their_places_and_refuse_bad_ones() {
 }
 
 #[tokio::test]
-async fn product_codes_count_per_commune_without_duplicates_under_concurrency() {
+async fn product_codes_count_per_commune_and_year_without_duplicates_under_concurrency() {
     let t = TestDb::new().await;
     let a = add_producer(&t.db, &draft("HTX A", "00577", None)).await;
     let b = add_producer(&t.db, &draft("HTX B", "00004", None)).await;
@@ -114,7 +114,7 @@ async fn product_codes_count_per_commune_without_duplicates_under_concurrency() 
         ("01-00577-001-2026", "01-00577-002-2026", "01-00004-001-2026")
     );
 
-    // An imported historical code moves the commune's counter past it.
+    // An imported code moves the counter of its commune's year past it, and only that year's.
     let tx = t.db.write().await.expect("begin");
     let given = ProductCode::parse("01-00577-040-2021").expect("code");
     products::create(
@@ -128,7 +128,8 @@ async fn product_codes_count_per_commune_without_duplicates_under_concurrency() 
     .await
     .expect("historical");
     tx.commit().await.expect("commit");
-    assert_eq!(add_product(&t.db, &product(a.id, "Ấm chén"), 2026).await.code, "01-00577-041-2026");
+    assert_eq!(add_product(&t.db, &product(a.id, "Ấm chén"), 2021).await.code, "01-00577-041-2021");
+    assert_eq!(add_product(&t.db, &product(a.id, "Lọ hoa"), 2026).await.code, "01-00577-003-2026");
 
     // Two instances creating at once never hand out the same number.
     let other = t.another_instance().await;
@@ -152,7 +153,7 @@ async fn product_codes_count_per_commune_without_duplicates_under_concurrency() 
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 16);
-    assert_eq!(all.last().map(String::as_str), Some("01-00577-057-2026"));
+    assert_eq!(all.last().map(String::as_str), Some("01-00577-019-2026"));
 }
 
 #[tokio::test]

@@ -147,9 +147,21 @@ async fn screening_belongs_to_the_commune_officer_of_that_commune() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Sử dụng lao động địa phương: Trường này là bắt buộc."), "{}", r.text);
     assert_eq!(state_of(&app, id).await, "submitted");
+    // The product was coded in another year: the commune's listing gives it the round's year.
+    let earlier = "01-00577-001-2019";
+    let sql = format!("UPDATE product SET code = '{earlier}' WHERE id = {}", w.product_id);
+    sea_orm::ConnectionTrait::execute_unprepared(app.db.db.conn(), &sql).await.expect("code of 2019");
     let r = c.officer.post_form(&accept, &form03()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(state_of(&app, id).await, "accepted");
+    let round = store::evaluation::rounds::get(app.db.db.conn(), w.round_id).await.expect("read").expect("round");
+    let product = store::products::get(app.db.db.conn(), w.product_id).await.expect("read").expect("product");
+    assert!(product.code.starts_with("01-00577-") && product.code.ends_with(&format!("-{}", round.year)));
+    let page = app.client().get(&format!("/p/{earlier}")).await;
+    assert_eq!(page.status, StatusCode::OK, "a label printed with the earlier code still verifies");
+    assert!(page.text.contains(&product.code), "{}", page.text);
+    let page = c.office.get(&format!("/products/{}", w.product_id)).await;
+    assert!(page.text.contains(&format!("trước đây: {earlier}")), "{}", page.text);
     // A second answer is refused by state.
     let r =
         c.officer.post_form(&format!("/evaluation/registrations/{id}/return"), &[("reasons", "Thiếu giấy tờ")]).await;

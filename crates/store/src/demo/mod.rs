@@ -17,7 +17,7 @@ mod words;
 
 use crate::audit::{self, Change, Who};
 use crate::db::{execute, execute_values, fetch_all, now};
-use crate::{Db, Result};
+use crate::{Db, Result, StoreError};
 use domain::text::{fold, sort_key};
 use plan::{Place, Plan};
 use sea_orm::{FromQueryResult, Value};
@@ -101,19 +101,21 @@ struct Coded {
     code: String,
 }
 
-/// Each commune's highest sequence number among the products that remain once the old demo rows
-/// are gone, so that the same seed gives the same codes every time.
-async fn remaining_sequences(tx: &crate::Tx) -> Result<HashMap<String, u32>> {
-    let mut highest: HashMap<String, u32> = HashMap::new();
-    for row in fetch_all::<Coded>(tx, "SELECT code FROM product", []).await? {
-        if let Ok(code) = domain::product_code::ProductCode::parse(&row.code) {
-            let e = highest.entry(code.commune.to_string()).or_insert(0);
-            *e = (*e).max(code.sequence);
-        }
-    }
+/// Each commune's highest sequence number of each year among the codes that remain once the old
+/// demo rows are gone (products' and their earlier codes), so that the same seed gives the same
+/// codes every time.
+async fn remaining_sequences(tx: &crate::Tx) -> Result<HashMap<(String, u16), u32>> {
+    let remaining =
+        fetch_all::<Coded>(tx, "SELECT code FROM product UNION ALL SELECT code FROM product_code_alias", []).await?;
+    let codes: Vec<domain::product_code::ProductCode> =
+        remaining.iter().filter_map(|row| domain::product_code::ProductCode::parse(&row.code).ok()).collect();
     execute(tx, "DELETE FROM product_sequence", []).await?;
-    let rows: Vec<Vec<Value>> = highest.iter().map(|(c, n)| vec![c.clone().into(), i64::from(*n).into()]).collect();
-    execute_values(tx, "INSERT INTO product_sequence (commune_code, last_value)", "", 2, rows).await?;
+    crate::products::raise_sequences(tx, &codes).await?;
+    let mut highest: HashMap<(String, u16), u32> = HashMap::new();
+    for code in &codes {
+        let e = highest.entry((code.commune.to_string(), code.year)).or_insert(0);
+        *e = (*e).max(code.sequence);
+    }
     Ok(highest)
 }
 
@@ -263,17 +265,13 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
     let mut demo_products: Vec<i64> = product_ids.values().copied().collect();
     demo_products.sort_unstable();
     crate::certificates::relink(&tx, &demo_products).await?;
-    let counters: Vec<Vec<Value>> =
-        plan.sequences.iter().map(|(commune, last)| vec![commune.clone().into(), i64::from(*last).into()]).collect();
-    execute_values(
-        &tx,
-        "INSERT INTO product_sequence (commune_code, last_value)",
-        " ON CONFLICT (commune_code) DO UPDATE SET last_value = CASE WHEN product_sequence.last_value < excluded.last_value \
-         THEN excluded.last_value ELSE product_sequence.last_value END",
-        2,
-        counters,
-    )
-    .await?;
+    let codes: Vec<domain::product_code::ProductCode> = plan
+        .products
+        .iter()
+        .map(|p| domain::product_code::ProductCode::parse(&p.code))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| StoreError::Corrupt { table: "product", detail: e.key.to_owned() })?;
+    crate::products::raise_sequences(&tx, &codes).await?;
 
     let registrations = rounds::load(&tx, seed, &plan, &product_ids, &producer_ids, t).await?;
     let labels = trace::load(&tx, seed, t).await?;

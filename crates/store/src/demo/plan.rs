@@ -81,8 +81,6 @@ pub struct DemoProduct {
 pub struct Plan {
     pub producers: Vec<DemoProducer>,
     pub products: Vec<DemoProduct>,
-    /// The last sequence number used per commune.
-    pub sequences: BTreeMap<String, u32>,
 }
 
 /// Products first certified each year (2025: to 30 June), adding up to 1,649 by 2021 and 3,460
@@ -126,7 +124,8 @@ fn person(rng: &mut Rng) -> String {
 }
 
 impl Plan {
-    pub fn generate(seed: u64, places: &[Place], sequences: HashMap<String, u32>) -> Plan {
+    /// `sequences`: the last sequence number already given per commune and year.
+    pub fn generate(seed: u64, places: &[Place], sequences: HashMap<(String, u16), u32>) -> Plan {
         let mut rng = Rng::new(seed);
         let mut tax_codes: HashSet<String> = HashSet::new();
         let mut gtins: HashSet<String> = HashSet::new();
@@ -196,7 +195,9 @@ impl Plan {
             let place = &producers[owner].place;
             let base = rng.pick(words.names);
             let name = if rng.chance(600) { format!("{base} {}", place.short()) } else { base.to_owned() };
-            let seq = sequences.entry(place.commune.clone()).or_insert(0);
+            let seq = sequences
+                .entry((place.commune.clone(), u16::try_from(year).unwrap_or(domain::product_code::FIRST_YEAR)))
+                .or_insert(0);
             *seq += 1;
             let code = format!("01-{}-{:03}-{}", place.commune, seq, year);
             let gtin = rng.chance(350).then(|| {
@@ -236,7 +237,7 @@ impl Plan {
                 certificates,
             });
         }
-        Plan { producers, products, sequences: sequences.into_iter().collect() }
+        Plan { producers, products }
     }
 
     fn producer(rng: &mut Rng, place: Place, first_year: i32, tax_codes: &mut HashSet<String>) -> DemoProducer {

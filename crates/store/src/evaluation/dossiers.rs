@@ -819,6 +819,13 @@ pub async fn screen(tx: &Tx, who: &Who, id: i64, screening: Screening) -> Result
     };
     let step_taken = if matches!(screening, Screening::Accept(_)) { Step::Accept } else { Step::Return };
     step(tx, id, &g.state, step_taken).await?;
+    if step_taken == Step::Accept {
+        // The commune lists the product for this year's evaluation: its code takes that year.
+        let round = super::rounds::get(tx, g.round_id).await?.ok_or(StoreError::NotFound)?;
+        let year =
+            u16::try_from(round.year).map_err(|e| StoreError::Corrupt { table: "round", detail: e.to_string() })?;
+        crate::products::recode_for_evaluation(tx, who, g.product_id, year).await?;
+    }
     let mut values = values;
     values.extend([now().into(), who.user_id.into(), id.into()]);
     execute(

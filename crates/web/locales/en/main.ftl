@@ -339,6 +339,7 @@ products-col-producer = Producer
 products-col-status = Certificate
 products-sheet-short = sheet
 products-valid-until = valid until { $date }
+products-earlier-codes = formerly { $codes }
 products-no-description = No description yet.
 products-code-generated = the product code is issued automatically by commune and year
 products-created = Product added, code { $code }.

@@ -339,6 +339,7 @@ products-col-producer = Chủ thể
 products-col-status = Giấy chứng nhận
 products-sheet-short = bộ
 products-valid-until = hiệu lực đến { $date }
+products-earlier-codes = trước đây: { $codes }
 products-no-description = Chưa có mô tả.
 products-code-generated = mã sản phẩm được cấp tự động theo xã và năm
 products-created = Đã thêm sản phẩm, mã { $code }.

@@ -242,6 +242,8 @@ struct DetailPage {
     expires: String,
     /// A late re-rating's extension, in words.
     extended: String,
+    /// The codes it had before it took its evaluation year's, comma-separated.
+    earlier_codes: String,
     price: String,
     legal_type: String,
     certificates: Vec<CertRow>,
@@ -298,7 +300,9 @@ pub(super) async fn detail(
     let certs = if public { Vec::new() } else { certificates::for_product(state.db().conn(), p.id).await? };
     let photos = store::photos::of_product(state.db().conn(), p.id).await?;
     let target = product_target(&p);
+    let earlier_codes = products::earlier_codes(state.db().conn(), p.id).await?.join(", ");
     let page = DetailPage {
+        earlier_codes,
         sheet: set.sheet(&p.sheet_code).map_or_else(|| p.sheet_code.clone(), |s| format!("{} · {}", s.code, s.name_vi)),
         group: set.group_of(&p.sheet_code).map(|g| format!("{} · {}", g.code, g.name_vi)).unwrap_or_default(),
         rank: rank_label(t, p.stars, p.potential_five),
