@@ -414,6 +414,11 @@ impl Conditions {
         Ok(Paged { items, total, page })
     }
 
+    /// How many rows of `from` match.
+    pub async fn count(&self, c: &impl ConnectionTrait, from: &str) -> Result<i64> {
+        count(c, &format!("SELECT COUNT(*) AS n FROM {from}{}", self.sql()), self.values.clone()).await
+    }
+
     /// `WHERE a AND b`, or nothing.
     pub fn sql(&self) -> String {
         if self.clauses.is_empty() {

@@ -1089,7 +1089,10 @@ async fn a_product_takes_the_code_of_the_year_it_is_evaluated_in() {
     let codes = BTreeSet::from([older.code.clone()]);
     let by_codes = products::by_codes(w.db.conn(), &codes).await.expect("by codes");
     assert_eq!(by_codes.get(&older.code).map(|p| p.code.as_str()), Some(recoded.code.as_str()));
-    assert_eq!(products::earlier_codes(w.db.conn(), older.id).await.expect("earlier"), std::slice::from_ref(&older.code));
+    assert_eq!(
+        products::earlier_codes(w.db.conn(), older.id).await.expect("earlier"),
+        std::slice::from_ref(&older.code)
+    );
     let search = |q: &str| products::ProductFilter { q: Some(q.into()), ..Default::default() };
     for q in [older.code.as_str(), recoded.code.as_str()] {
         let hits = products::search(w.db.conn(), &Listing::All, &search(q), TODAY, false, Page::default())

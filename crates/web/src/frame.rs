@@ -51,7 +51,16 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
         && live.user.must_change_password
         && !allowed_before_password_change(req.uri().path())
     {
-        return if json { AppError::Forbidden.into_response() } else { Redirect::to("/account").into_response() };
+        if json {
+            return AppError::Forbidden.into_response();
+        }
+        // Change the password first, then on to the page asked for.
+        let asked = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        return if req.method() == Method::GET && asked != "/" {
+            Redirect::to(&format!("/account?next={}", utf8_percent_encode(asked, NON_ALPHANUMERIC))).into_response()
+        } else {
+            Redirect::to("/account").into_response()
+        };
     }
 
     // Keep what the error page needs; the request itself goes to the handler.

@@ -48,18 +48,21 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers and its schema is the one this binary expects.
-async fn readyz(State(state): State<AppState>) -> Response {
+/// Ready when the database answers, its schema is the one this binary expects, and label scans
+/// reach it; otherwise the reason.
+pub(crate) async fn readiness(state: &AppState) -> Result<(), String> {
     let ready = match state.db().ping().await {
         Ok(()) => store::migrate::check(state.db()).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
-    // The database answers; the label scans must also reach it.
-    let ready = match (ready, state.scan_log().trouble().await) {
+    match (ready, state.scan_log().trouble().await) {
         (Ok(()), Some(trouble)) => Err(trouble.to_owned()),
         (ready, _) => ready,
-    };
-    match ready {
+    }
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match readiness(&state).await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(reason) => {
             tracing::warn!(%reason, "not ready");

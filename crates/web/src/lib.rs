@@ -7,6 +7,7 @@ mod api;
 mod assets;
 mod auth;
 pub mod charts;
+mod confirm;
 pub mod cookies;
 mod error;
 pub mod figures;

@@ -61,6 +61,15 @@ impl PageCtx {
         format!("/lang/{}?next={}", self.t.locale.other().code(), utf8_percent_encode(&self.here, NON_ALPHANUMERIC))
     }
 
+    /// The sign-in link, which comes back here afterwards.
+    pub fn login_href(&self) -> String {
+        if self.here == "/" || self.here.starts_with("/login") {
+            "/login".to_owned()
+        } else {
+            format!("/login?from={}", utf8_percent_encode(&self.here, NON_ALPHANUMERIC))
+        }
+    }
+
     pub fn css(&self) -> String {
         assets::url("app.css")
     }
@@ -98,7 +107,8 @@ const SUPERVISION: [&str; 6] =
 fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     let actor = caller.actor();
     let may = |action| access::listing(actor.as_ref(), action).is_ok();
-    let mut items = vec![("/", "nav-home")];
+    // The brand leads home; the menu holds the places of work.
+    let mut items = Vec::new();
     let figures = may(Action::ViewFigures);
     if figures {
         items.push(("/dashboard", "nav-dashboard"));
@@ -148,17 +158,14 @@ fn navigation(caller: &Caller, t: Tr, path: &str) -> Vec<NavItem> {
     if may(Action::ViewAudit) {
         items.push(("/admin/audit", "nav-audit"));
     }
-    if actor.is_some() {
-        items.push(("/notifications", "nav-notifications"));
-    }
-    items.push(("/api/docs/", "nav-api-docs"));
+    // Notifications sit with the account's tools, and the API's documentation in the footer:
+    // the menu keeps to the work and fits one row on a 1366-pixel screen.
     items
         .into_iter()
         .map(|(href, key)| NavItem {
             href,
             label: t.get(key),
             current: match key {
-                "nav-home" => path == "/",
                 "nav-supervision" => SUPERVISION.iter().any(|p| path.starts_with(p)),
                 _ => path.starts_with(href.trim_end_matches('/')),
             },

@@ -14,6 +14,27 @@
   }
 })();
 
+// Destructive actions ask first: the form's question in the browser's dialog, then the post
+// carries confirmed=yes. Without scripts the server asks on a page of its own.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+    if (!window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    if (!form.querySelector("input[name=confirmed]")) {
+      var yes = document.createElement("input");
+      yes.type = "hidden";
+      yes.name = "confirmed";
+      yes.value = "yes";
+      form.appendChild(yes);
+    }
+  });
+})();
+
 // Producer forms: choosing a province reloads the commune and old-district choices.
 (function () {
   "use strict";

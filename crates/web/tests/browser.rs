@@ -275,6 +275,21 @@ impl Browser {
         let el = self.d().find(By::Css(selector)).await.unwrap_or_else(|_| panic!("{selector}"));
         self.navigating(el.click()).await;
     }
+
+    /// Clicks a destructive action's button, accepts the question the page asks, waits for the
+    /// next page and returns the question.
+    async fn click_confirmed(&self, selector: &str) -> String {
+        let old = self.d().find(By::Tag("html")).await.expect("page");
+        self.d().find(By::Css(selector)).await.unwrap_or_else(|_| panic!("{selector}")).click().await.expect("click");
+        let question = self.d().get_alert_text().await.expect("the page asks first");
+        self.d().accept_alert().await.expect("accept");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while old.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "the page did not change after confirming");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        question
+    }
 }
 
 /// The whole cycle in a browser: the producer registers and self-assesses, the commune accepts,
@@ -406,7 +421,8 @@ async fn one_product_goes_from_registration_to_a_certificate() {
     // 5. The chair closes scoring and approves: 1.5 misses its 5★ tag, so 4★.
     b.sign_in(members[0]).await;
     b.open(&evaluation).await;
-    b.click("#close-scoring").await;
+    let asked = b.click_confirmed("#close-scoring").await;
+    assert!(asked.contains("Kết thúc chấm điểm sản phẩm"), "{asked}");
     let result = b.text().await;
     assert!(result.contains("99") && result.contains("1.5"), "{result}");
     b.click("#approve-result").await;
@@ -1299,4 +1315,125 @@ async fn the_office_imports_its_own_spreadsheet_through_mapping_and_preview() {
     assert!(found.contains("Mật ong bạc hà"), "{found}");
     b.finish().await;
     let _ = std::fs::remove_file(&file);
+}
+
+/// Each role signs in to a home that lists its own work with the counts of the lists it leads to
+/// — on the demo, at desktop and phone size; the office's menu fits one row on a 1366-pixel screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_signs_in_to_a_list_of_its_own_work() {
+    use store::evaluation::dossiers::{self, RegistrationFilter};
+    let app = TestApp::new().await;
+    store::demo::load(&app.db.db, 2021).await.expect("demo");
+    let conn = app.db.db.conn();
+    let first_in = async |state: domain::evaluation::State| {
+        let filter = RegistrationFilter { states: vec![state], ..RegistrationFilter::default() };
+        dossiers::search(conn, &domain::access::Listing::All, &filter, store::Page::new(1, 1))
+            .await
+            .expect("search")
+            .items
+            .remove(0)
+    };
+    let screening = first_in(domain::evaluation::State::Submitted).await;
+    let returned = first_in(domain::evaluation::State::Returned).await;
+    let hanoi = || Scope::Province { province: common::province("01") };
+    let commune =
+        Scope::Commune { province: common::province("01"), commune: common::commune(&screening.commune_code) };
+    let producer = Scope::Producer {
+        producer: returned.producer_id,
+        province: common::province("01"),
+        commune: common::commune(&returned.commune_code),
+    };
+    let cast = [
+        ("office", Role::ProvinceOffice, hanoi()),
+        ("commune", Role::CommuneOfficer, commune),
+        ("producer", Role::Producer, producer),
+        ("council", Role::CouncilMember, hanoi()),
+        ("inspector", Role::Inspector, hanoi()),
+        ("central", Role::CentralOffice, Scope::National),
+        ("admin", Role::Admin, Scope::National),
+    ];
+    for (name, role, scope) in &cast {
+        app.user(&format!("{name}@ocop.vn"), *role, scope.clone()).await;
+    }
+    let own_products = store::products::search(
+        conn,
+        &domain::access::Listing::Producer(returned.producer_id),
+        &store::products::ProductFilter::default(),
+        store::evaluation::today(),
+        false,
+        store::Page::new(1, 1),
+    )
+    .await
+    .expect("products")
+    .total;
+    for (width, height, device) in [(1366, 900, "desktop"), (390, 844, "phone")] {
+        let b = Browser::start(&app, width, height).await;
+        let count = async |selector: &str| {
+            let found = b.d().find(By::Css(selector)).await.unwrap_or_else(|_| panic!("{selector}"));
+            found.text().await.expect("text")
+        };
+        for (name, _, _) in &cast {
+            b.sign_in(&format!("{name}@ocop.vn")).await;
+            let home = b.text().await;
+            assert!(home.contains("Việc cần làm"), "{name}: {home}");
+            b.screenshot(&format!("home-{name}-{device}.png")).await;
+            match *name {
+                "office" => {
+                    let overdue = count("#home-tasks a[href='/evaluation'] .n").await;
+                    assert_ne!(overdue, "0", "the demo has dossiers overdue at the commune");
+                    if device == "desktop" {
+                        let rows: i64 = b
+                            .d()
+                            .execute(
+                                "return new Set([...document.querySelectorAll('#site-nav ul li')]\
+                                 .map(l => Math.round(l.getBoundingClientRect().top))).size",
+                                vec![],
+                            )
+                            .await
+                            .expect("script")
+                            .convert()
+                            .expect("number");
+                        assert_eq!(rows, 1, "the office's menu fits one row at 1366 px");
+                    }
+                    let accepted = count("#home-tasks a[href='/evaluation?state=accepted#rows'] .n").await;
+                    b.open("/evaluation").await;
+                    assert_eq!(count(".tiles.stats a[href='/evaluation'] strong").await, overdue, "the desk's count");
+                    b.open("/").await;
+                    b.navigating(async {
+                        b.d()
+                            .find(By::Css("#home-tasks a[href='/evaluation?state=accepted#rows']"))
+                            .await?
+                            .click()
+                            .await
+                    })
+                    .await;
+                    let listed = b.text().await;
+                    assert!(listed.contains("Xã đã chấp nhận"), "{listed}");
+                    assert_eq!(
+                        count(".tiles.stats a[href='/evaluation?state=accepted'] strong").await,
+                        accepted,
+                        "the list the task leads to counts the same"
+                    );
+                }
+                "commune" => {
+                    let n: usize = count("#home-tasks a[href='#home-to-screen'] .n").await.parse().expect("a count");
+                    let rows = b.d().find_all(By::Css("#home-to-screen .worklist li")).await.expect("rows").len();
+                    assert_eq!(rows, n.min(8), "the dossiers to screen are listed");
+                    assert!(home.contains("ngày làm việc"), "each with its deadline in working days: {home}");
+                }
+                "producer" => {
+                    let rows = b.d().find_all(By::Css("#home-products .worklist li")).await.expect("rows").len();
+                    assert_eq!(i64::try_from(rows).unwrap_or(0), own_products, "every product of its own");
+                    assert!(home.contains(&returned.product_name), "its returned dossier: {home}");
+                    assert!(home.contains("đang chờ bạn"), "{home}");
+                }
+                // The first browser's server, once finished, shut the shared state's scan writer
+                // down: the second pass rightly reports it.
+                "admin" if device == "desktop" => assert!(home.contains("Hệ thống hoạt động bình thường"), "{home}"),
+                "admin" => assert!(home.contains("Hệ thống gặp sự cố"), "{home}"),
+                _ => {}
+            }
+        }
+        b.finish().await;
+    }
 }

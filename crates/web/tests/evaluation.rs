@@ -314,7 +314,7 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
     // Each member's home lists the card to score.
     let home = c.members[1].0.get("/").await.text;
     assert!(home.contains(r#"id="home-cards""#) && home.contains("Mật ong hoa nhãn Đông Anh"), "{home}");
-    assert!(!c.outsider.get("/").await.text.contains(r#"id="home-cards""#), "not before another council");
+    assert!(!c.outsider.get("/").await.text.contains("Mật ong hoa nhãn Đông Anh"), "not before another council");
     // A council member of another council does not see it.
     assert_eq!(c.outsider.get(&format!("/evaluation/evaluations/{evaluation}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(c.outsider.get(&format!("/evaluation/scorecards/{evaluation}")).await.status, StatusCode::NOT_FOUND);
@@ -361,7 +361,8 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
         let r = client.post_form(&format!("/evaluation/scorecards/{evaluation}/submit"), &[]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     }
-    assert!(!c.members[1].0.get("/").await.text.contains(r#"id="home-cards""#), "submitted: nothing left to do");
+    let home = c.members[1].0.get("/").await.text;
+    assert!(home.contains("Phiếu cần chấm (0)") && !home.contains("Mật ong hoa nhãn Đông Anh"), "submitted: {home}");
     // Once submitted, a card is locked.
     let (member_a, _) = &mut c.members[1];
     let r = member_a.post_body(&url, "application/json", save(30, serde_json::Value::Object(full.clone()))).await;
@@ -382,7 +383,15 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
     );
     let page = chair.get(&format!("/evaluation/evaluations/{evaluation}")).await.text;
     assert!(!page.contains(r#"id="close-scoring" disabled"#), "the quorum is there");
-    assert_eq!(chair.post_form(&close, &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(page.contains(r#"data-confirm="Kết thúc chấm điểm sản phẩm «Mật ong hoa nhãn Đông Anh»?""#), "{page}");
+    // Unconfirmed (scripts off), closing asks on a page of its own and changes nothing.
+    let asked = chair.post_form(&close, &[]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.text.contains("3/3 phiếu chấm đã nộp"), "{}", asked.text);
+    assert!(asked.text.contains(r#"name="confirmed" value="yes""#));
+    let e = store::evaluation::councils::evaluation(app.db.db.conn(), evaluation).await.expect("e").expect("e");
+    assert_eq!(e.state, "scoring");
+    assert_eq!(chair.post_form(&close, &[("confirmed", "yes")]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(chair.post_form(&approve, &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(state_of(&app, id).await, "approved");
     // 4★ though the total reaches 5★: the missed requirement is named on the dossier.
@@ -441,13 +450,16 @@ async fn the_council_scores_privately_and_only_the_chair_closes_and_approves() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Hãy chọn căn cứ thu hồi theo Điều 8."), "{}", r.text);
-    let r = c
-        .office
-        .post_form(
-            &revoke,
-            &[("ground", "mark_misuse"), ("number", "9/QĐ-UBND"), ("signed_on", &today), ("signer", "Chủ tịch")],
-        )
-        .await;
+    let fields = [("ground", "mark_misuse"), ("number", "9/QĐ-UBND"), ("signed_on", &today), ("signer", "Chủ tịch")];
+    // A valid revocation is asked once more, naming the certificate and the decision; until then
+    // nothing changes.
+    let asked = c.office.post_form(&revoke, &fields).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let question = format!("Thu hồi giấy chứng nhận {} của sản phẩm «Mật ong hoa nhãn Đông Anh»?", cert.number);
+    assert!(asked.text.contains(&question) && asked.text.contains("Theo quyết định số 9/QĐ-UBND"), "{}", asked.text);
+    assert!(public.get(&format!("/verify/certificate/{}", cert.number)).await.text.contains("Còn hiệu lực"));
+    let confirmed: Vec<(&str, &str)> = fields.iter().copied().chain([("confirmed", "yes")]).collect();
+    let r = c.office.post_form(&revoke, &confirmed).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let verify = public.get(&format!("/verify/certificate/{}", cert.number)).await.text;
     assert!(verify.contains("Đã thu hồi") && verify.contains("Sử dụng nhãn hiệu OCOP không đúng quy định"), "{verify}");

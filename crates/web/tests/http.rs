@@ -276,7 +276,7 @@ async fn a_new_account_gets_a_one_time_password_and_must_change_it() {
     let login = tuan.login("tuan@battrang.vn", &temp).await;
     assert_eq!(login.location(), "/account");
     let held = tuan.get("/units").await;
-    assert_eq!((held.status, held.location()), (StatusCode::SEE_OTHER, "/account"));
+    assert_eq!((held.status, held.location()), (StatusCode::SEE_OTHER, "/account?next=%2Funits"));
     assert!(tuan.get("/account").await.text.contains("Bạn đang dùng mật khẩu tạm thời."));
     let short = tuan.post_form("/account/password", &[("current", &temp), ("new", "ngắn"), ("confirm", "ngắn")]).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -287,6 +287,52 @@ async fn a_new_account_gets_a_one_time_password_and_must_change_it() {
     assert_eq!(changed.location(), "/account");
     assert_eq!(tuan.get("/units").await.status, StatusCode::OK);
     assert!(tuan.get("/account").await.text.contains("Xã Bát Tràng, Thành phố Hà Nội"));
+}
+
+#[tokio::test]
+async fn sign_in_and_a_first_password_change_lead_where_the_user_was_headed() {
+    let app = TestApp::new().await;
+    app.user("lan@hanoi.gov.vn", Role::ProvinceOffice, Scope::Province { province: province("01") }).await;
+    let mut lan = app.client();
+    // A page that needs an account sends to sign-in and says so; the header's link of a public
+    // page comes back to it without the warning.
+    let asked = lan.get("/producers?q=gom").await;
+    assert_eq!(asked.location(), "/login?next=%2Fproducers%3Fq%3Dgom");
+    assert!(lan.get(asked.location()).await.text.contains("Vui lòng đăng nhập để tiếp tục."));
+    assert!(lan.get("/catalogue").await.text.contains(r#"href="/login?from=%2Fcatalogue""#));
+    let chosen = lan.get("/login?from=%2Fcatalogue").await.text;
+    assert!(chosen.contains(r#"name="next" value="/catalogue""#), "{chosen}");
+    assert!(!chosen.contains("Vui lòng đăng nhập để tiếp tục."));
+    let login = |next: &'static str| [("email", "lan@hanoi.gov.vn"), ("password", PASSWORD), ("next", next)];
+    assert_eq!(lan.post_form("/login", &login("/producers?q=gom")).await.location(), "/producers?q=gom");
+
+    // A password to change first: the account page, then on to the page asked for.
+    let sql = "UPDATE app_user SET must_change_password = TRUE WHERE email = 'lan@hanoi.gov.vn'";
+    sea_orm::ConnectionTrait::execute_unprepared(app.db.db.conn(), sql).await.expect("flag");
+    let mut again = app.client();
+    let signed = again.post_form("/login", &login("/producers?q=gom")).await;
+    assert_eq!(signed.location(), "/account?next=%2Fproducers%3Fq%3Dgom");
+    let held = again.get("/evaluation?state=accepted").await;
+    assert_eq!(held.location(), "/account?next=%2Fevaluation%3Fstate%3Daccepted");
+    let form = again.get(signed.location()).await.text;
+    assert!(form.contains(r#"name="next" value="/producers?q=gom""#), "{form}");
+    let new = "Hà Nội nghìn năm 2026";
+    let changed = again
+        .post_form(
+            "/account/password",
+            &[("current", PASSWORD), ("new", new), ("confirm", new), ("next", "/producers?q=gom")],
+        )
+        .await;
+    assert_eq!((changed.status, changed.location()), (StatusCode::SEE_OTHER, "/producers?q=gom"));
+    assert_eq!(again.get("/producers?q=gom").await.status, StatusCode::OK);
+    // Never off the site.
+    let elsewhere = again
+        .post_form(
+            "/account/password",
+            &[("current", new), ("new", PASSWORD), ("confirm", PASSWORD), ("next", "//evil.example/")],
+        )
+        .await;
+    assert_eq!(elsewhere.location(), "/account");
 }
 
 #[tokio::test]

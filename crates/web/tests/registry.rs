@@ -219,8 +219,17 @@ async fn scopes_decide_who_sees_and_edits_what() {
 async fn the_office_deletes_and_restores() {
     let app = TestApp::new().await;
     let p = producer(&app, "HTX Xóa thử", "00577", "").await;
+    let x = product(&app, p.id, "Bình gốm thử", false).await;
     let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
-    let del = c.post_form(&format!("/producers/{}/delete", p.id), &[("version", "1")]).await;
+    // The producer's page asks before deleting, naming what goes with it; scripts off, the
+    // server asks on a page of its own and deletes nothing.
+    let question = "Xoá chủ thể «HTX Xóa thử» và 1 sản phẩm?";
+    assert!(c.get(&format!("/producers/{}", p.id)).await.text.contains(&format!(r#"data-confirm="{question}""#)));
+    let asked = c.post_form(&format!("/producers/{}/delete", p.id), &[("version", "1")]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.text.contains(question) && asked.text.contains(r#"name="confirmed" value="yes""#), "{}", asked.text);
+    assert!(c.get("/producers").await.text.contains(&format!("href=\"/producers/{}\"", p.id)), "still listed");
+    let del = c.post_form(&format!("/producers/{}/delete", p.id), &[("version", "1"), ("confirmed", "yes")]).await;
     assert_eq!(del.status, StatusCode::SEE_OTHER);
     let link = format!("href=\"/producers/{}\"", p.id);
     let after = c.get("/producers").await.text;
@@ -230,6 +239,21 @@ async fn the_office_deletes_and_restores() {
     let restore = c.post_form(&format!("/producers/{}/restore", p.id), &[]).await;
     assert_eq!(restore.status, StatusCode::SEE_OTHER);
     assert!(c.get("/producers").await.text.contains(&link));
+
+    // A product alone: asked with its name and code, deleted once confirmed.
+    let x = store::products::get(app.db.db.conn(), x.id).await.expect("read").expect("product");
+    let question = format!("Xoá sản phẩm «Bình gốm thử» ({})?", x.code);
+    assert!(c.get(&format!("/products/{}", x.id)).await.text.contains(&question));
+    let version = x.version.to_string();
+    let delete = format!("/products/{}/delete", x.id);
+    let asked = c.post_form(&delete, &[("version", &version)]).await;
+    assert!(asked.status == StatusCode::OK && asked.text.contains(&question), "{}", asked.text);
+    let live = store::products::get(app.db.db.conn(), x.id).await.expect("read").expect("product");
+    assert!(live.deleted_at.is_none(), "asking deletes nothing");
+    let del = c.post_form(&delete, &[("version", &version), ("confirmed", "yes")]).await;
+    assert_eq!(del.status, StatusCode::SEE_OTHER);
+    let gone = store::products::get(app.db.db.conn(), x.id).await.expect("read").expect("product");
+    assert!(gone.deleted_at.is_some());
 }
 
 #[tokio::test]

@@ -330,6 +330,7 @@ async fn findings_are_answered_followed_up_and_only_a_critical_one_proposes_revo
                 ("number", "77/QĐ-UBND"),
                 ("signed_on", &domain::fmt_date(store::evaluation::today())),
                 ("signer", "Nguyễn Văn A"),
+                ("confirmed", "yes"),
             ],
         )
         .await;

@@ -5,7 +5,7 @@
 use super::dossiers::Registration;
 use super::{refused, step};
 use crate::audit::{self, Change, Who};
-use crate::db::{execute, fetch_all, fetch_one, fetch_optional, now};
+use crate::db::{count, execute, fetch_all, fetch_one, fetch_optional, now};
 use crate::{Result, StoreError, Tx};
 use domain::certificate::Stars;
 use domain::criteria::{CriteriaSet, Sheet};
@@ -242,6 +242,18 @@ pub async fn evaluations_of_member(c: &impl ConnectionTrait, user_id: i64) -> Re
         [user_id.into()],
     )
     .await
+}
+
+/// How many evaluations of a province's councils (the central councils' for `None`) have every
+/// member's card submitted and wait for the chair to close scoring.
+pub async fn waiting_to_close(c: &impl ConnectionTrait, province: Option<&str>) -> Result<i64> {
+    let all_in = "SELECT COUNT(*) AS n FROM evaluation e JOIN council k ON k.id = e.council_id WHERE e.state = 'scoring' \
+         AND (SELECT COUNT(*) FROM scorecard s WHERE s.evaluation_id = e.id AND s.submitted_at IS NOT NULL) \
+         >= (SELECT COUNT(*) FROM council_member m WHERE m.council_id = e.council_id)";
+    match province {
+        Some(p) => count(c, &format!("{all_in} AND k.province_code = $1"), [p.into()]).await,
+        None => count(c, &format!("{all_in} AND k.province_code IS NULL"), []).await,
+    }
 }
 
 /// Whether the user sits on the council, and as its chair.

@@ -217,6 +217,14 @@ pub async fn search(c: &impl ConnectionTrait, listing: &Listing, page: Page) -> 
     w.page(c, COLUMNS, FROM, (order, Vec::new()), page).await
 }
 
+/// How many of the inquiries a listing covers wait for an answer.
+pub async fn open_count(c: &impl ConnectionTrait, listing: &Listing) -> Result<i64> {
+    let mut w = crate::db::Conditions::default();
+    crate::producers::scope(&mut w, listing, "q.producer_id");
+    w.raw("q.state = 'open'");
+    w.count(c, FROM).await
+}
+
 /// What the office's figures read: every inquiry of the listing's province (or all) created
 /// in `[from, to)` (unix seconds), with its product group and the producer's commune.
 pub async fn facts(c: &impl ConnectionTrait, listing: &Listing, from: i64, to: i64) -> Result<Vec<InquiryFact>> {

@@ -103,6 +103,8 @@ pub struct FindingFilter {
     /// `pending` (open or answered), or one state.
     pub state: Option<String>,
     pub producer: Option<i64>,
+    /// Only pending findings whose remedy was due before this day.
+    pub overdue_on: Option<Date>,
 }
 
 /// The findings a listing covers, pending first and by deadline.
@@ -128,6 +130,10 @@ pub async fn search(
             w.and("f.state = ?", s);
         }
         _ => {}
+    }
+    if let Some(day) = f.overdue_on {
+        w.raw("f.state IN ('open', 'answered')");
+        w.and("f.remedy_by < ?", day);
     }
     let order = "CASE WHEN f.state IN ('open', 'answered') THEN 0 ELSE 1 END, f.remedy_by, f.id";
     w.page(c, COLUMNS, FROM, (order, Vec::new()), page).await

@@ -10,6 +10,7 @@ use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use store::audit::{self, Change};
@@ -59,16 +60,22 @@ struct LoginPage {
 
 #[derive(Deserialize)]
 pub struct NextQuery {
+    /// Where a page that needs an account sent the visitor: they are told to sign in.
     #[serde(default)]
     next: String,
+    /// The page the visitor chose to sign in from: they go back there.
+    #[serde(default)]
+    from: String,
 }
 
 pub async fn form(ctx: PageCtx, Query(q): Query<NextQuery>) -> Response {
+    let asked = !q.next.is_empty() && q.next != "/";
+    let next = if q.next.is_empty() { q.from } else { q.next };
     if ctx.user().is_some() {
-        return Redirect::to(safe_next(&q.next)).into_response();
+        return Redirect::to(safe_next(&next)).into_response();
     }
-    let error = (!q.next.is_empty() && q.next != "/").then(|| ctx.t.get("login-required"));
-    render_status(StatusCode::OK, &LoginPage { ctx, email: String::new(), next: q.next, error })
+    let error = asked.then(|| ctx.t.get("login-required"));
+    render_status(StatusCode::OK, &LoginPage { ctx, email: String::new(), next, error })
 }
 
 #[derive(Deserialize)]
@@ -134,14 +141,20 @@ pub async fn submit(
     .await?;
     tx.commit().await?;
 
-    let target = if user.must_change_password { "/account" } else { safe_next(&form.next) };
+    // A password to change first, then on to where the user was headed.
+    let headed = safe_next(&form.next);
+    let target = match (user.must_change_password, headed) {
+        (false, _) => headed.to_owned(),
+        (true, "/") => "/account".to_owned(),
+        (true, next) => format!("/account?next={}", utf8_percent_encode(next, NON_ALPHANUMERIC)),
+    };
     let cookie = cookies::set(
         session_cookie_name(settings.secure_cookies),
         &token,
         cookies::Lifetime::Session,
         settings.secure_cookies,
     );
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response())
 }
 
 /// Seconds to wait when an account or an address has used up its failed password checks within

@@ -4,7 +4,7 @@ use super::{PlaceNames, view};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
-use crate::auth::login::{ClientIp, throttled};
+use crate::auth::login::{ClientIp, safe_next, throttled};
 use crate::error::{AppError, AppResult};
 use crate::fmt;
 use crate::heavy::PASSWORD_BYTES;
@@ -31,6 +31,8 @@ struct AccountPage {
     must_change: bool,
     errors: FieldErrors,
     min_len: usize,
+    /// Where the user was headed when asked to change the password first.
+    next: String,
 }
 
 impl AccountPage {
@@ -39,7 +41,7 @@ impl AccountPage {
     }
 }
 
-async fn account_page(state: &AppState, ctx: PageCtx, errors: FieldErrors) -> AppResult<AccountPage> {
+async fn account_page(state: &AppState, ctx: PageCtx, errors: FieldErrors, next: &str) -> AppResult<AccountPage> {
     let user = ctx.caller.signed_in()?.clone();
     let names = PlaceNames::for_scopes(state.db(), &[&user.scope]).await?;
     Ok(AccountPage {
@@ -51,12 +53,26 @@ async fn account_page(state: &AppState, ctx: PageCtx, errors: FieldErrors) -> Ap
         must_change: user.must_change_password,
         errors,
         min_len: password::MIN_LEN,
+        next: match safe_next(next) {
+            "/" => String::new(),
+            headed => headed.to_owned(),
+        },
         ctx,
     })
 }
 
-pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> AppResult<Response> {
-    let page = account_page(&state, ctx, FieldErrors::new()).await?;
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
+) -> AppResult<Response> {
+    let page = account_page(&state, ctx, FieldErrors::new(), &q.next).await?;
     Ok(render_status(StatusCode::OK, &page))
 }
 
@@ -68,6 +84,8 @@ pub struct PasswordForm {
     new: String,
     #[serde(default)]
     confirm: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn change_password(
@@ -99,12 +117,16 @@ pub async fn change_password(
         errors.add("confirm", Invalid::new("account-password-mismatch"));
     }
     let (Some(new), true) = (new, errors.is_empty()) else {
-        let page = account_page(&state, ctx, errors).await?;
+        let page = account_page(&state, ctx, errors, &form.next).await?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let hash = state.heavy().run(PASSWORD_BYTES, move || password::hash(&new)).await?.map_err(AppError::internal)?;
     let tx = state.db().write().await?;
     users::set_password(&tx, &user.who(), user.id, &hash, false, session_hash.as_deref()).await?;
     tx.commit().await?;
-    Ok(redirect_with_flash(&state, &ctx.t.get("account-password-changed"), "/account"))
+    let target = match safe_next(&form.next) {
+        "/" => "/account",
+        headed => headed,
+    };
+    Ok(redirect_with_flash(&state, &ctx.t.get("account-password-changed"), target))
 }

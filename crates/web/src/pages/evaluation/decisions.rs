@@ -380,6 +380,18 @@ struct CertificatePage {
     replaced_by: Option<String>,
 }
 
+impl CertificatePage {
+    /// What revoking asks.
+    fn revoke_question(&self) -> String {
+        revoke_question(self.ctx.t, &self.c, &self.product)
+    }
+}
+
+/// "Thu hồi giấy chứng nhận HN-2026-00012 của sản phẩm «…»?"
+fn revoke_question(t: crate::i18n::Tr, c: &Certificate, product: &store::products::Product) -> String {
+    t.args("certificate-revoke-question", &[("number", &c.number), ("product", &product.name)])
+}
+
 /// What the platform holds of a recognition whose decision is not on file, in words (`None` when
 /// the decision is on file).
 pub(crate) fn evidence_text(t: crate::i18n::Tr, evidence: &str) -> Option<String> {
@@ -564,6 +576,8 @@ pub struct RevokeForm {
     pub signed_on: String,
     #[serde(default)]
     pub signer: String,
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 pub async fn revoke(
@@ -588,7 +602,8 @@ pub async fn revoke(
     let t = ctx.t;
     let mut errors = Vec::new();
     let ground = RevocationGround::parse(&form.ground).map_err(|why| errors.push(t.invalid(&why))).ok();
-    let input = DecisionInput { number: form.number, signed_on: form.signed_on, signer: form.signer };
+    let input =
+        DecisionInput { number: form.number.clone(), signed_on: form.signed_on.clone(), signer: form.signer.clone() };
     let draft = input
         .parse(today())
         .map_err(|e| {
@@ -598,6 +613,26 @@ pub async fn revoke(
     let (Some(ground), Some(draft)) = (ground, draft) else {
         return certificate_page(&state, &caller, ctx, &number, errors).await;
     };
+    if !crate::confirm::given(&form.confirmed) {
+        let c = crate::confirm::Confirmation {
+            question: revoke_question(t, &c, &product),
+            consequences: vec![
+                t.get("certificate-revoke-effect"),
+                t.args("certificate-revoke-decision", &[("number", &draft.number), ("signer", &draft.signer)]),
+                t.get("confirm-final"),
+            ],
+            action: format!("/certificates/{}/revoke", crate::page::seg(&number)),
+            fields: vec![
+                ("ground".into(), form.ground.clone()),
+                ("number".into(), form.number.clone()),
+                ("signed_on".into(), form.signed_on.clone()),
+                ("signer".into(), form.signer.clone()),
+            ],
+            button: t.get("certificate-revoke"),
+            back: format!("/certificates/{}", crate::page::seg(&number)),
+        };
+        return Ok(crate::confirm::ask(ctx, c));
+    }
     let tx = state.db().write().await?;
     match store_decisions::revoke(&tx, &me.who(), &issuer, c.id, ground, &draft, today()).await {
         Ok(_) => {

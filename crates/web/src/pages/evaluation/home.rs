@@ -42,6 +42,15 @@ struct CardRow {
 struct Count {
     label: String,
     n: i64,
+    href: String,
+}
+
+/// `/evaluation?state=accepted`: the office's (or central office's) dossiers in one state
+/// instead of the overdue ones.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DeskQuery {
+    #[serde(default)]
+    state: String,
 }
 
 #[derive(Template)]
@@ -53,13 +62,20 @@ struct HomePage {
     rows: Vec<Row>,
     cards: Vec<CardRow>,
     counts: Vec<Count>,
+    /// The heading of the office's list: the state chosen, or the overdue dossiers.
+    rows_title: String,
     open_rounds: Vec<String>,
     office: bool,
     central: bool,
     producer: bool,
 }
 
-pub async fn page(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    axum::extract::Query(q): axum::extract::Query<DeskQuery>,
+) -> AppResult<Response> {
     let me = caller.signed_in()?.clone();
     let t = ctx.t;
     let conn = state.db().conn();
@@ -84,6 +100,7 @@ pub async fn page(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -
         rows: Vec::new(),
         cards: Vec::new(),
         counts: Vec::new(),
+        rows_title: t.get("registrations-title"),
         open_rounds: Vec::new(),
         office: false,
         central: false,
@@ -145,19 +162,24 @@ pub async fn page(State(state): State<AppState>, caller: Caller, ctx: PageCtx) -
             for (s, key) in states {
                 let filter = RegistrationFilter { states: vec![*s], ..RegistrationFilter::default() };
                 let n = store_dossiers::search(conn, &listing, &filter, Page::new(1, 1)).await?.total;
-                home.counts.push(Count { label: state_label(t, key), n });
+                home.counts.push(Count { label: state_label(t, key), n, href: format!("/evaluation?state={key}") });
             }
             let overdue = RegistrationFilter { overdue_on: Some(day), ..RegistrationFilter::default() };
             let found = store_dossiers::search(conn, &listing, &overdue, page).await?;
             if !home.central {
-                home.counts.push(Count { label: t.get("reg-overdue"), n: found.total });
+                home.counts.push(Count { label: t.get("reg-overdue"), n: found.total, href: "/evaluation".into() });
             }
-            let filter = if home.central {
+            let chosen = states.iter().find(|(_, key)| *key == q.state);
+            let filter = if let Some((s, key)) = chosen {
+                home.rows_title = state_label(t, key);
+                RegistrationFilter { states: vec![*s], ..RegistrationFilter::default() }
+            } else if home.central {
                 RegistrationFilter {
                     states: vec![RegState::Forwarded, RegState::CentralApproved],
                     ..RegistrationFilter::default()
                 }
             } else {
+                home.rows_title = t.get("reg-overdue-list");
                 overdue
             };
             home.rows =

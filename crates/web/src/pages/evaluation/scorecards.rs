@@ -104,6 +104,12 @@ struct EvaluationPage {
     discussion: Vec<String>,
 }
 
+impl EvaluationPage {
+    fn close_question(&self) -> String {
+        close_question(self.ctx.t, &self.e)
+    }
+}
+
 struct OutcomeView {
     total: String,
     parts: Vec<(String, String)>,
@@ -279,13 +285,46 @@ async fn chair_step(
     Ok(redirect_with_flash(state, &ctx.t.get(done), &format!("/evaluation/evaluations/{id}")))
 }
 
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    pub confirmed: String,
+}
+
 pub async fn close(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageCtx,
     Path(id): Path<i64>,
+    Form(form): Form<CloseForm>,
 ) -> AppResult<Response> {
+    let s = standing(&state, &caller, id).await?;
+    // The chair is asked while scoring is open; anyone else is refused by the step itself.
+    if !crate::confirm::given(&form.confirmed) && s.seat == Some(true) && s.e.state == "scoring" {
+        let t = ctx.t;
+        let e = &s.e;
+        let c = crate::confirm::Confirmation {
+            question: close_question(t, e),
+            consequences: vec![
+                t.args(
+                    "evaluation-close-cards",
+                    &[("submitted", &e.submitted_cards.to_string()), ("cards", &e.cards.to_string())],
+                ),
+                t.get("evaluation-close-effect"),
+            ],
+            action: format!("/evaluation/evaluations/{id}/close"),
+            fields: Vec::new(),
+            button: t.get("evaluation-close"),
+            back: format!("/evaluation/evaluations/{id}"),
+        };
+        return Ok(crate::confirm::ask(ctx, c));
+    }
     chair_step(&state, &caller, ctx, id, ChairStep::Close).await
+}
+
+/// "Kết thúc chấm điểm sản phẩm «…»?"
+pub(crate) fn close_question(t: crate::i18n::Tr, e: &store_councils::Evaluation) -> String {
+    t.arg("evaluation-close-question", "product", &e.product_name)
 }
 
 #[derive(Deserialize)]

@@ -18,6 +18,9 @@ use store::products::Product;
 pub struct VersionForm {
     #[serde(default)]
     pub version: i64,
+    /// `yes` once the person confirmed a destructive action (`crate::confirm`).
+    #[serde(default)]
+    pub confirmed: String,
 }
 
 pub fn producer_target(p: &Producer) -> Target {

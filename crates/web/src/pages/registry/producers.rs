@@ -164,6 +164,8 @@ struct DetailPage {
     products: Vec<ProductRow>,
     may_edit: bool,
     may_manage: bool,
+    /// What deleting asks ("Xoá chủ thể «…» và 12 sản phẩm?").
+    delete_question: String,
 }
 
 /// The producer if the caller may read it; deleted ones only for those who may restore them.
@@ -253,6 +255,7 @@ pub(crate) async fn detail(
             .collect(),
         may_edit: p.deleted_at.is_none() && caller.may(Action::EditRegistry, &target),
         may_manage: caller.may(Action::ManageRegistry, &target),
+        delete_question: delete_question(t, &p, products.iter().filter(|x| x.deleted_at.is_none()).count()),
         p,
         ctx,
     };
@@ -525,11 +528,35 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let p = readable(&state, &caller, id).await?;
     caller.require(Action::ManageRegistry, &producer_target(&p))?;
+    if !crate::confirm::given(&form.confirmed) {
+        let live = live_products(&state, id).await?;
+        let t = ctx.t;
+        let c = crate::confirm::Confirmation {
+            question: delete_question(t, &p, live),
+            consequences: vec![t.get("producers-delete-hides"), t.get("confirm-restorable")],
+            action: format!("/producers/{id}/delete"),
+            fields: vec![("version".into(), form.version.to_string())],
+            button: t.get("producers-delete"),
+            back: format!("/producers/{id}"),
+        };
+        return Ok(crate::confirm::ask(ctx, c));
+    }
     let me = caller.signed_in()?.clone();
     let tx = state.db().write().await?;
     producers::soft_delete(&tx, &me.who(), id, form.version).await?;
     tx.commit().await?;
     Ok(redirect_with_flash(&state, &ctx.t.arg("producers-deleted", "name", &p.name), "/producers"))
+}
+
+/// How many of a producer's products are not deleted.
+async fn live_products(state: &AppState, id: i64) -> AppResult<usize> {
+    let all = store::products::of_producer(state.db().conn(), id).await?;
+    Ok(all.iter().filter(|x| x.deleted_at.is_none()).count())
+}
+
+/// "Xoá chủ thể «…» và 12 sản phẩm?"
+fn delete_question(t: crate::i18n::Tr, p: &Producer, products: usize) -> String {
+    t.args("producers-delete-question", &[("name", &p.name), ("n", &products.to_string())])
 }
 
 pub async fn restore(

@@ -32,7 +32,7 @@ fn sheets() -> AppResult<&'static CriteriaSet> {
     store::criteria::current().map_err(AppError::internal)
 }
 
-fn status_label(t: crate::i18n::Tr, status: Option<CertificateStatus>) -> String {
+pub(crate) fn status_label(t: crate::i18n::Tr, status: Option<CertificateStatus>) -> String {
     status.map_or_else(|| t.get("status-none"), |s| t.get(&format!("status-{}", s.as_str())))
 }
 
@@ -244,6 +244,8 @@ struct DetailPage {
     extended: String,
     /// The codes it had before it took its evaluation year's, comma-separated.
     earlier_codes: String,
+    /// What deleting asks.
+    delete_question: String,
     price: String,
     legal_type: String,
     certificates: Vec<CertRow>,
@@ -303,6 +305,7 @@ pub(super) async fn detail(
     let earlier_codes = products::earlier_codes(state.db().conn(), p.id).await?.join(", ");
     let page = DetailPage {
         earlier_codes,
+        delete_question: delete_question(t, &p),
         sheet: set.sheet(&p.sheet_code).map_or_else(|| p.sheet_code.clone(), |s| format!("{} · {}", s.code, s.name_vi)),
         group: set.group_of(&p.sheet_code).map(|g| format!("{} · {}", g.code, g.name_vi)).unwrap_or_default(),
         rank: rank_label(t, p.stars, p.potential_five),
@@ -551,12 +554,29 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let (p, _) = readable(&state, &caller, id).await?;
     caller.require(Action::ManageRegistry, &product_target(&p))?;
+    if !crate::confirm::given(&form.confirmed) {
+        let t = ctx.t;
+        let c = crate::confirm::Confirmation {
+            question: delete_question(t, &p),
+            consequences: vec![t.get("products-delete-hides"), t.get("confirm-restorable")],
+            action: format!("/products/{id}/delete"),
+            fields: vec![("version".into(), form.version.to_string())],
+            button: t.get("products-delete"),
+            back: format!("/products/{id}"),
+        };
+        return Ok(crate::confirm::ask(ctx, c));
+    }
     let me = caller.signed_in()?.clone();
     let tx = state.db().write().await?;
     products::soft_delete(&tx, &me.who(), id, form.version).await?;
     tx.commit().await?;
     let message = ctx.t.arg("products-deleted", "name", &p.name);
     Ok(redirect_with_flash(&state, &message, &format!("/producers/{}", p.producer_id)))
+}
+
+/// "Xoá sản phẩm «…» (01-00577-012-2026)?"
+fn delete_question(t: crate::i18n::Tr, p: &Product) -> String {
+    t.args("products-delete-question", &[("name", &p.name), ("code", &p.code)])
 }
 
 pub async fn restore(

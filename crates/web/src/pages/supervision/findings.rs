@@ -91,10 +91,13 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let listing = caller.listing(Action::ReadRecords)?;
+    // `overdue`: pending past the day its remedy was due.
+    let overdue = q.state == "overdue";
     let filter = FindingFilter {
         inspection: q.inspection,
-        state: Some(q.state.clone()).filter(|s| !s.is_empty()),
+        state: Some(q.state.clone()).filter(|s| !s.is_empty() && !overdue),
         producer: None,
+        overdue_on: overdue.then(today),
     };
     let found =
         findings::search(state.db().conn(), &listing, &filter, store::Page::new(q.page.unwrap_or(1), 50)).await?;

@@ -292,6 +292,8 @@ pub struct VoidForm {
     serial: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    confirmed: String,
 }
 
 pub async fn void_labels(
@@ -305,6 +307,24 @@ pub async fn void_labels(
     let me = caller.signed_in()?.clone();
     let t = ctx.t;
     let serial = Some(form.serial.trim()).filter(|s| !s.is_empty());
+    // Asked once the request could be carried out: a missing reason is told first.
+    if !crate::confirm::given(&form.confirmed) && !form.reason.trim().is_empty() {
+        let question = match serial {
+            Some(s) => t.arg("stamps-void-one", "serial", s),
+            None => {
+                t.args("stamps-void-all", &[("count", &fmt::thousands(o.quantity - o.voided)), ("product", &p.name)])
+            }
+        };
+        let c = crate::confirm::Confirmation {
+            question,
+            consequences: vec![t.get("stamps-void-effect"), t.get("confirm-final")],
+            action: format!("/stamp-orders/{id}/void"),
+            fields: vec![("serial".into(), form.serial.clone()), ("reason".into(), form.reason.clone())],
+            button: t.get("stamps-void"),
+            back: format!("/products/{}/labels", p.id),
+        };
+        return Ok(crate::confirm::ask(ctx, c));
+    }
     let tx = state.db().write().await?;
     match stamps::void(&tx, &me.who(), o.id, serial, &form.reason).await {
         Ok(n) => {
