@@ -225,31 +225,81 @@ pub struct AuditFilter {
     pub until: Option<i64>,
 }
 
-/// Newest first.
-pub async fn search(c: &impl ConnectionTrait, filter: &AuditFilter, page: Page) -> Result<Paged<AuditRow>> {
+/// Actions a page writes by itself while someone works (a scorecard, an inspection record): the
+/// log lists one entry per record, person and day — a sitting — the last, with how many saves it
+/// stands for, so that the events people take are not buried under them.
+pub const AUTOSAVES: [&str; 2] = ["scorecard.save", "inspection.save"];
+
+/// An entry as the log's page lists it.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Listed {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub province_code: Option<String>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    /// For an autosave: the saves of its sitting up to this one (1 for any other entry).
+    pub saves: i64,
+    /// For an autosave: when its sitting's first save was written.
+    pub first_at: i64,
+}
+
+/// Newest first; autosaves one per sitting (`AUTOSAVES`).
+pub async fn search(c: &impl ConnectionTrait, filter: &AuditFilter, page: Page) -> Result<Paged<Listed>> {
+    let autosaves = AUTOSAVES.map(|a| format!("'{a}'")).join(", ");
+    // The same record, person and day in Vietnam (UTC+7) as entry `a`.
+    let sitting = "s.action = a.action AND s.entity = a.entity AND s.entity_id = a.entity_id AND s.actor = a.actor \
+                   AND (s.at + 25200) / 86400 = (a.at + 25200) / 86400";
+    let columns = format!(
+        "a.seq, a.at, a.actor, a.action, a.entity, a.entity_id, a.province_code, a.before_json, a.after_json, \
+         CASE WHEN a.action IN ({autosaves}) THEN (SELECT COUNT(*) FROM audit_log s WHERE {sitting} AND s.seq <= a.seq) \
+         ELSE 1 END AS saves, \
+         CASE WHEN a.action IN ({autosaves}) THEN (SELECT MIN(s.at) FROM audit_log s WHERE {sitting}) ELSE a.at END \
+         AS first_at"
+    );
     let mut w = Conditions::default();
+    w.raw(&format!(
+        "NOT (a.action IN ({autosaves}) AND EXISTS (SELECT 1 FROM audit_log s WHERE {sitting} AND s.seq > a.seq))"
+    ));
     if let Some(p) = &filter.province {
-        w.and("province_code = ?", p.clone());
+        w.and("a.province_code = ?", p.clone());
     }
     if let Some(a) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
-        w.and("LOWER(actor) LIKE ? ESCAPE '\\'", like_pattern(&a.to_lowercase()));
+        w.and("LOWER(a.actor) LIKE ? ESCAPE '\\'", like_pattern(&a.to_lowercase()));
     }
     if let Some(e) = &filter.entity {
-        w.and("entity = ?", e.clone());
+        w.and("a.entity = ?", e.clone());
     }
     if let Some(id) = &filter.entity_id {
-        w.and("entity_id = ?", id.clone());
+        w.and("a.entity_id = ?", id.clone());
     }
     if let Some(a) = filter.action.as_deref().filter(|a| !a.is_empty()) {
-        w.and("action LIKE ? ESCAPE '\\'", format!("{}%", like_escape(a)));
+        w.and("a.action LIKE ? ESCAPE '\\'", format!("{}%", like_escape(a)));
     }
     if let Some(from) = filter.from {
-        w.and("at >= ?", from);
+        w.and("a.at >= ?", from);
     }
     if let Some(until) = filter.until {
-        w.and("at < ?", until);
+        w.and("a.at < ?", until);
     }
-    w.page(c, COLUMNS, "audit_log", ("seq DESC", Vec::new()), page).await
+    w.page(c, &columns, "audit_log a", ("a.seq DESC", Vec::new()), page).await
+}
+
+/// The distinct actions in the log, for the filter's drop-down.
+pub async fn actions(c: &impl ConnectionTrait) -> Result<Vec<String>> {
+    #[derive(FromQueryResult)]
+    struct A {
+        action: String,
+    }
+    Ok(fetch_all::<A>(c, "SELECT DISTINCT action FROM audit_log ORDER BY action", [])
+        .await?
+        .into_iter()
+        .map(|a| a.action)
+        .collect())
 }
 
 /// The distinct entity kinds in the log, for the filter's drop-down.

@@ -14,15 +14,15 @@ pub fn given(value: &str) -> bool {
 
 /// What a destructive action will do, and how to do it or go back.
 pub struct Confirmation {
-    /// "Xoá chủ thể «HTX Gốm sứ Bát Tràng» và 12 sản phẩm?"
+    /// "Xóa chủ thể «HTX Gốm sứ Bát Tràng» và 12 sản phẩm?"
     pub question: String,
     pub consequences: Vec<String>,
     /// The action's own address; its fields are posted to it again with `confirmed=yes`.
     pub action: String,
     pub fields: Vec<(String, String)>,
-    /// The button's words ("Xoá", "Thu hồi").
+    /// The button's words ("Xóa", "Thu hồi").
     pub button: String,
-    /// Where "Huỷ" goes.
+    /// Where "Hủy" goes.
     pub back: String,
 }
 

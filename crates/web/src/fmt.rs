@@ -23,6 +23,11 @@ pub fn datetime(ts: i64) -> String {
     })
 }
 
+/// `HH:MM`, Vietnam time.
+pub fn time(ts: i64) -> String {
+    local(ts).map_or_else(String::new, |t| format!("{:02}:{:02}", t.hour(), t.minute()))
+}
+
 /// `dd/mm/yyyy`.
 pub fn date(d: Date) -> String {
     domain::fmt_date(d)

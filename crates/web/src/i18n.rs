@@ -115,6 +115,11 @@ impl Tr {
         found
     }
 
+    /// A message that may not exist (names looked up by a code, e.g. an audit action), or `None`.
+    pub fn try_get(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.locale.id(), key)
+    }
+
     /// A message with named arguments: `t.args("users-count", &[("total", "12")])`.
     pub fn args(&self, key: &str, args: &[(&str, &str)]) -> String {
         let map: HashMap<Cow<'static, str>, FluentValue> = args

@@ -382,16 +382,56 @@ async fn changes_are_in_the_audit_log_and_a_province_sees_its_own() {
     let log = admin.get("/admin/audit?entity=user&action=user.update").await;
     assert!(log.text.contains("user.update") && log.text.contains("Nguyễn Thu Hà"), "{}", log.text);
     assert!(log.text.contains("admin@hanoi.test"));
+    // Read as officials read it: the action and the record in Vietnamese, and the change field by
+    // field (the name before and after), the filters named too.
+    assert!(log.text.contains("Sửa tài khoản") && log.text.contains("Tài khoản #"), "{}", log.text);
+    assert!(
+        log.text.contains(r#"<th scope="row">Họ tên</th><td>ha@hanoi.gov.vn</td><td>Nguyễn Thu Hà</td>"#),
+        "{}",
+        log.text
+    );
+    assert!(log.text.contains(r#"<option value="user.update" selected>Sửa tài khoản</option>"#), "{}", log.text);
     let verified = admin.get("/admin/audit?verify=1").await;
     assert!(verified.text.contains("Chuỗi băm toàn vẹn"));
 
     let (mut office, _) = app.signed_in(Role::ProvinceOffice).await;
     let own = office.get("/admin/audit?entity=user").await;
-    assert!(own.text.contains(&format!("user #{}", hanoi.id)));
-    assert!(!own.text.contains(&format!("user #{}<", hcm.id)) && !own.text.contains("hoa@hcm.gov.vn"));
+    assert!(own.text.contains(&format!("Tài khoản #{}", hanoi.id)));
+    assert!(!own.text.contains(&format!("Tài khoản #{}<", hcm.id)) && !own.text.contains("hoa@hcm.gov.vn"));
     let bad_date = office.get("/admin/audit?from=32%2F13%2F2026").await;
     assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_date.text.contains("Ngày không hợp lệ"));
+    // Dates are typed as they are written here, dd/mm/yyyy.
+    let today = domain::fmt_date(store::evaluation::today());
+    let dated = office.get(&format!("/admin/audit?entity=user&from={today}&until={today}")).await;
+    assert!(dated.status == StatusCode::OK && dated.text.contains(&format!("Tài khoản #{}", hanoi.id)));
+    assert!(dated.text.contains(r#"placeholder="dd/mm/yyyy""#) && !dated.text.contains(r#"type="date""#));
+}
+
+#[tokio::test]
+async fn a_scorecards_autosaves_show_as_one_entry_per_sitting() {
+    use store::audit::{Change, Who};
+    let app = TestApp::new().await;
+    let member = Who::user(7, "tv@hanoi.gov.vn");
+    let tx = app.db.db.write().await.expect("begin");
+    for n in 0..12 {
+        let after = serde_json::json!({ "revision": n });
+        let save = Change::new("scorecard.save", "scorecard", 41).province(Some("01")).after(&after);
+        store::audit::append(&tx, &member, save).await.expect("save");
+    }
+    let other = Change::new("scorecard.save", "scorecard", 42).province(Some("01"));
+    store::audit::append(&tx, &member, other).await.expect("another card");
+    let submit = Change::new("scorecard.submit", "scorecard", 41).province(Some("01"));
+    store::audit::append(&tx, &member, submit).await.expect("submit");
+    tx.commit().await.expect("commit");
+    let (mut office, _) = app.signed_in(Role::ProvinceOffice).await;
+    let log = office.get("/admin/audit?entity=scorecard").await;
+    assert!(log.text.contains("3 mục"), "one entry per card and sitting, and the submission: {}", log.text);
+    assert!(log.text.contains("Lưu phiếu chấm (tự động)") && log.text.contains("12 lần lưu"), "{}", log.text);
+    assert!(log.text.contains("Nộp phiếu chấm"));
+    // The chain underneath is whole: every save is kept.
+    let all = store::audit::verify(app.db.db.conn()).await.expect("verify");
+    assert!(all.broken.is_none() && all.entries >= 14);
 }
 
 #[tokio::test]

@@ -223,7 +223,7 @@ async fn the_office_deletes_and_restores() {
     let (mut c, _) = app.signed_in(Role::ProvinceOffice).await;
     // The producer's page asks before deleting, naming what goes with it; scripts off, the
     // server asks on a page of its own and deletes nothing.
-    let question = "Xoá chủ thể «HTX Xóa thử» và 1 sản phẩm?";
+    let question = "Xóa chủ thể «HTX Xóa thử» và 1 sản phẩm?";
     assert!(c.get(&format!("/producers/{}", p.id)).await.text.contains(&format!(r#"data-confirm="{question}""#)));
     let asked = c.post_form(&format!("/producers/{}/delete", p.id), &[("version", "1")]).await;
     assert_eq!(asked.status, StatusCode::OK);
@@ -242,7 +242,7 @@ async fn the_office_deletes_and_restores() {
 
     // A product alone: asked with its name and code, deleted once confirmed.
     let x = store::products::get(app.db.db.conn(), x.id).await.expect("read").expect("product");
-    let question = format!("Xoá sản phẩm «Bình gốm thử» ({})?", x.code);
+    let question = format!("Xóa sản phẩm «Bình gốm thử» ({})?", x.code);
     assert!(c.get(&format!("/products/{}", x.id)).await.text.contains(&question));
     let version = x.version.to_string();
     let delete = format!("/products/{}/delete", x.id);

@@ -375,7 +375,7 @@ async fn label_orders_are_approved_by_the_office_and_print_as_a_pdf_sheet() {
     let void = format!("/stamp-orders/{}/void", order.id);
     let asked = producer.post_form(&void, &[("serial", &serials[0].1), ("reason", "Tem rách")]).await;
     assert_eq!(asked.status, StatusCode::OK, "asked first");
-    assert!(asked.text.contains(&format!("Huỷ tem {}?", serials[0].1)), "{}", asked.text);
+    assert!(asked.text.contains(&format!("Hủy tem {}?", serials[0].1)), "{}", asked.text);
     assert_eq!(app.client().get(&label).await.status, StatusCode::OK, "nothing voided yet");
     let r = producer.post_form(&void, &[("serial", &serials[0].1), ("reason", "Tem rách"), ("confirmed", "yes")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

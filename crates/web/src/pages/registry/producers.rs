@@ -164,7 +164,7 @@ struct DetailPage {
     products: Vec<ProductRow>,
     may_edit: bool,
     may_manage: bool,
-    /// What deleting asks ("Xoá chủ thể «…» và 12 sản phẩm?").
+    /// What deleting asks ("Xóa chủ thể «…» và 12 sản phẩm?").
     delete_question: String,
 }
 
@@ -554,7 +554,7 @@ async fn live_products(state: &AppState, id: i64) -> AppResult<usize> {
     Ok(all.iter().filter(|x| x.deleted_at.is_none()).count())
 }
 
-/// "Xoá chủ thể «…» và 12 sản phẩm?"
+/// "Xóa chủ thể «…» và 12 sản phẩm?"
 fn delete_question(t: crate::i18n::Tr, p: &Producer, products: usize) -> String {
     t.args("producers-delete-question", &[("name", &p.name), ("n", &products.to_string())])
 }

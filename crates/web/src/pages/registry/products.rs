@@ -574,7 +574,7 @@ pub async fn delete(
     Ok(redirect_with_flash(&state, &message, &format!("/producers/{}", p.producer_id)))
 }
 
-/// "Xoá sản phẩm «…» (01-00577-012-2026)?"
+/// "Xóa sản phẩm «…» (01-00577-012-2026)?"
 fn delete_question(t: crate::i18n::Tr, p: &Product) -> String {
     t.args("products-delete-question", &[("name", &p.name), ("code", &p.code)])
 }
