@@ -80,7 +80,7 @@ fn shortened(label: &str, max: usize) -> String {
 fn open(out: &mut String, height: f64, title: &str, summary: &str) {
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" role=\"img\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" role=\"group\" \
          aria-label=\"{}\" {FONT} font-size=\"12\"><title>{}</title><desc>{}</desc>",
         esc(title),
         esc(title),

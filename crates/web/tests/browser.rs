@@ -276,6 +276,47 @@ impl Browser {
         self.navigating(el.click()).await;
     }
 
+    /// Runs axe-core (vendored from the npm package, `tests/vendor/axe-core`) on the page in
+    /// Vietnamese and in English, and fails on any serious or critical violation, or on a page
+    /// without exactly one `h1`. Leaves the page in Vietnamese.
+    async fn accessible(&self, what: &str) {
+        const AXE: &str = include_str!("vendor/axe-core/axe.min.js");
+        let url = self.d().current_url().await.expect("url");
+        let here = format!("{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default());
+        let next: String = here.bytes().map(|b| format!("%{b:02X}")).collect();
+        for lang in ["vi", "en"] {
+            if lang == "en" {
+                self.open(&format!("/lang/en?next={next}")).await;
+            }
+            self.d().execute(AXE, vec![]).await.expect("inject axe-core");
+            let found = self
+                .d()
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];\
+                     axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations\
+                       .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                       .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3)\
+                         .map(n => n.target.join(' ')).join(' | '))));",
+                    vec![],
+                )
+                .await
+                .expect("axe-core ran");
+            let violations: Vec<String> = found.convert().expect("a list");
+            let h1: i64 = self
+                .d()
+                .execute("return document.querySelectorAll('h1').length", vec![])
+                .await
+                .expect("h1")
+                .convert()
+                .expect("a number");
+            if !violations.is_empty() || h1 != 1 {
+                self.screenshot("accessibility-failure.png").await;
+                panic!("{what} ({lang}, {here}): {h1} h1; {violations:#?}");
+            }
+        }
+        self.open(&format!("/lang/vi?next={next}")).await;
+    }
+
     /// Clicks a destructive action's button, accepts the question the page asks, waits for the
     /// next page and returns the question.
     async fn click_confirmed(&self, selector: &str) -> String {
@@ -403,6 +444,9 @@ async fn one_product_goes_from_registration_to_a_certificate() {
         b.sign_in(m).await;
         b.open(&evaluation).await;
         b.click("#my-scorecard").await;
+        if m == members[0] {
+            b.accessible("the scorecard").await;
+        }
         for (i, part) in ["A", "B", "C"].iter().enumerate() {
             b.tick(&["1.5"]).await;
             b.wait_for_text("[data-save-state]", "Đã lưu").await;
@@ -1377,6 +1421,7 @@ async fn every_role_signs_in_to_a_list_of_its_own_work() {
             let home = b.text().await;
             assert!(home.contains("Việc cần làm"), "{name}: {home}");
             b.screenshot(&format!("home-{name}-{device}.png")).await;
+            b.accessible(&format!("{name}'s home")).await;
             match *name {
                 "office" => {
                     let overdue = count("#home-tasks a[href='/evaluation'] .n").await;
@@ -1433,6 +1478,22 @@ async fn every_role_signs_in_to_a_list_of_its_own_work() {
                 "admin" => assert!(home.contains("Hệ thống gặp sự cố"), "{home}"),
                 _ => {}
             }
+        }
+        // The pages the public and the office use most, checked the same way.
+        b.sign_in("office@ocop.vn").await;
+        let (gtin, lot, serial) = store::trace::stamps::issued_with_gtin(conn, 1).await.expect("labels").remove(0);
+        let label = domain::digital_link::label_path(Some(&gtin), "", lot.as_deref(), Some(&serial));
+        let product = store::products::get(conn, returned.product_id).await.expect("read").expect("product");
+        for (path, what) in [
+            ("/catalogue".to_owned(), "the catalogue"),
+            (format!("/p/{}", product.code), "a product's public page"),
+            (label, "a label's page"),
+            (format!("/evaluation/registrations/{}", returned.id), "a dossier"),
+            ("/dashboard".to_owned(), "the dashboard"),
+            ("/admin/audit".to_owned(), "the audit log"),
+        ] {
+            b.open(&path).await;
+            b.accessible(what).await;
         }
         b.finish().await;
     }
