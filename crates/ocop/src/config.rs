@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use store::DbOptions;
 
+/// What every command needs: the database and the log.
 #[derive(Clone, Args)]
 pub struct Config {
     /// Database: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
@@ -18,104 +19,6 @@ pub struct Config {
     #[arg(long, global = true, env = "OCOP_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
 
-    /// Address to listen on; port 0 picks a free port (the server prints the address).
-    #[arg(long, global = true, env = "OCOP_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: String,
-
-    /// Address users reach the platform at, e.g. `https://ocop.hanoi.gov.vn` (used for links and
-    /// QR codes; https makes cookies Secure and sends HSTS). Required when listening on an address
-    /// other than loopback; on loopback it defaults to `http://<listen address>`.
-    #[arg(long, global = true, env = "OCOP_PUBLIC_URL")]
-    pub public_url: Option<String>,
-
-    /// Bearer token that /metrics asks for; without one /metrics answers only on a loopback
-    /// connection not forwarded by a proxy.
-    #[arg(long, global = true, env = "OCOP_METRICS_TOKEN")]
-    pub metrics_token: Option<String>,
-
-    /// Public searches allowed per client address per minute (0: no limit).
-    #[arg(long, global = true, env = "OCOP_RATE_SEARCHES_PER_MINUTE", default_value_t = 120)]
-    pub rate_searches_per_minute: u32,
-
-    /// Label and product page scans allowed per client address per minute (0: no limit).
-    #[arg(long, global = true, env = "OCOP_RATE_SCANS_PER_MINUTE", default_value_t = 300)]
-    pub rate_scans_per_minute: u32,
-
-    /// Buyer inquiries allowed per client address per hour (0: no limit).
-    #[arg(long, global = true, env = "OCOP_RATE_INQUIRIES_PER_HOUR", default_value_t = 10)]
-    pub rate_inquiries_per_hour: u32,
-
-    /// Mark cookies Secure even without an https public URL.
-    #[arg(long, global = true, env = "OCOP_SECURE_COOKIES", default_value_t = false)]
-    pub secure_cookies: bool,
-
-    /// Proxies in front of the platform that append to X-Forwarded-For; the client address is
-    /// read that many entries from the right (0: the connection's peer is the client).
-    #[arg(long, global = true, env = "OCOP_TRUSTED_PROXIES", default_value_t = 0)]
-    pub trusted_proxies: u8,
-
-    /// The same as --trusted-proxies 1 (kept for existing deployments).
-    #[arg(long, global = true, env = "OCOP_TRUST_PROXY", default_value_t = false)]
-    pub trust_proxy: bool,
-
-    /// Hours of inactivity after which a session ends.
-    #[arg(long, global = true, env = "OCOP_SESSION_HOURS", default_value_t = 12)]
-    pub session_hours: u64,
-
-    /// Failed sign-ins allowed per account within the window.
-    #[arg(long, global = true, env = "OCOP_LOGIN_MAX_FAILURES", default_value_t = 5)]
-    pub login_max_failures: i64,
-
-    /// Failed sign-ins allowed per client address within the window.
-    #[arg(long, global = true, env = "OCOP_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 50)]
-    pub login_max_failures_per_ip: i64,
-
-    /// Minutes a failed sign-in counts against the limits.
-    #[arg(long, global = true, env = "OCOP_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
-    pub login_window_minutes: u64,
-
-    /// Issue label orders at once instead of waiting for the office's approval.
-    #[arg(long, global = true, env = "OCOP_STAMPS_AUTO_APPROVE", default_value_t = false)]
-    pub stamps_auto_approve: bool,
-
-    /// A label scanned more times than this is flagged as possibly copied.
-    #[arg(long, global = true, env = "OCOP_SCAN_MAX_SCANS", default_value_t = 20)]
-    pub scan_max_scans: u32,
-
-    /// A label scanned in more distinct places (0.1° cells) than this is flagged.
-    #[arg(long, global = true, env = "OCOP_SCAN_MAX_PLACES", default_value_t = 3)]
-    pub scan_max_places: u32,
-
-    /// Two located scans of one label further apart than this speed (km/h) are flagged.
-    #[arg(long, global = true, env = "OCOP_SCAN_MAX_SPEED_KMH", default_value_t = 300.0)]
-    pub scan_max_speed_kmh: f64,
-
-    /// Seconds a label page may reuse what it read of a product and lot (0: never).
-    #[arg(long, global = true, env = "OCOP_PUBLIC_CACHE_SECONDS", default_value_t = 3)]
-    pub public_cache_seconds: u64,
-
-    /// Scans held in memory before they are written (beyond it, scans are dropped and counted).
-    #[arg(long, global = true, env = "OCOP_SCAN_BUFFER", default_value_t = 50_000)]
-    pub scan_buffer: usize,
-
-    /// Map tiles of the sales points' map (a URL template with {z}/{x}/{y}); empty for none.
-    #[arg(
-        long,
-        global = true,
-        env = "OCOP_MAP_TILES",
-        default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    )]
-    pub map_tiles: String,
-
-    /// Mail relay for notifications, smtp://host:port (plain SMTP on the organisation's network);
-    /// without one, messages stay in the platform.
-    #[arg(long, global = true, env = "OCOP_SMTP_URL")]
-    pub smtp_url: Option<String>,
-
-    /// Sender address of the platform's e-mails.
-    #[arg(long, global = true, env = "OCOP_MAIL_FROM", default_value = "ocop@localhost")]
-    pub mail_from: String,
-
     /// Log filter, e.g. info or ocop=debug,tower_http=info.
     #[arg(long, global = true, env = "OCOP_LOG", default_value = "info,sqlx=warn")]
     pub log: String,
@@ -125,11 +28,113 @@ pub struct Config {
     pub log_json: bool,
 }
 
+/// What the server needs besides (`ocop serve`, `ocop config print`): the address it is reached
+/// at, limits, sessions, labels, mail and maps.
+#[derive(Clone, Args)]
+pub struct Server {
+    /// Address to listen on; port 0 picks a free port (the server prints the address).
+    #[arg(long, env = "OCOP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Address users reach the platform at, e.g. `https://ocop.hanoi.gov.vn` (used for links and
+    /// QR codes; https makes cookies Secure and sends HSTS). Required when listening on an address
+    /// other than loopback; on loopback it defaults to `http://<listen address>`.
+    #[arg(long, env = "OCOP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Bearer token that /metrics asks for; without one /metrics answers only on a loopback
+    /// connection not forwarded by a proxy.
+    #[arg(long, env = "OCOP_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+
+    /// Public searches allowed per client address per minute (0: no limit).
+    #[arg(long, env = "OCOP_RATE_SEARCHES_PER_MINUTE", default_value_t = 120)]
+    pub rate_searches_per_minute: u32,
+
+    /// Label and product page scans allowed per client address per minute (0: no limit).
+    #[arg(long, env = "OCOP_RATE_SCANS_PER_MINUTE", default_value_t = 300)]
+    pub rate_scans_per_minute: u32,
+
+    /// Buyer inquiries allowed per client address per hour (0: no limit).
+    #[arg(long, env = "OCOP_RATE_INQUIRIES_PER_HOUR", default_value_t = 10)]
+    pub rate_inquiries_per_hour: u32,
+
+    /// Mark cookies Secure even without an https public URL.
+    #[arg(long, env = "OCOP_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Proxies in front of the platform that append to X-Forwarded-For; the client address is
+    /// read that many entries from the right (0: the connection's peer is the client).
+    #[arg(long, env = "OCOP_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: u8,
+
+    /// The same as --trusted-proxies 1 (kept for existing deployments).
+    #[arg(long, env = "OCOP_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
+    /// Hours of inactivity after which a session ends.
+    #[arg(long, env = "OCOP_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+
+    /// Failed sign-ins allowed per account within the window.
+    #[arg(long, env = "OCOP_LOGIN_MAX_FAILURES", default_value_t = 5)]
+    pub login_max_failures: i64,
+
+    /// Failed sign-ins allowed per client address within the window.
+    #[arg(long, env = "OCOP_LOGIN_MAX_FAILURES_PER_IP", default_value_t = 50)]
+    pub login_max_failures_per_ip: i64,
+
+    /// Minutes a failed sign-in counts against the limits.
+    #[arg(long, env = "OCOP_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
+    pub login_window_minutes: u64,
+
+    /// Issue label orders at once instead of waiting for the office's approval.
+    #[arg(long, env = "OCOP_STAMPS_AUTO_APPROVE", default_value_t = false)]
+    pub stamps_auto_approve: bool,
+
+    /// A label scanned more times than this is flagged as possibly copied.
+    #[arg(long, env = "OCOP_SCAN_MAX_SCANS", default_value_t = 20)]
+    pub scan_max_scans: u32,
+
+    /// A label scanned in more distinct places (0.1° cells) than this is flagged.
+    #[arg(long, env = "OCOP_SCAN_MAX_PLACES", default_value_t = 3)]
+    pub scan_max_places: u32,
+
+    /// Two located scans of one label further apart than this speed (km/h) are flagged.
+    #[arg(long, env = "OCOP_SCAN_MAX_SPEED_KMH", default_value_t = 300.0)]
+    pub scan_max_speed_kmh: f64,
+
+    /// Seconds a label page may reuse what it read of a product and lot (0: never).
+    #[arg(long, env = "OCOP_PUBLIC_CACHE_SECONDS", default_value_t = 3)]
+    pub public_cache_seconds: u64,
+
+    /// Scans held in memory before they are written (beyond it, scans are dropped and counted).
+    #[arg(long, env = "OCOP_SCAN_BUFFER", default_value_t = 50_000)]
+    pub scan_buffer: usize,
+
+    /// Map tiles of the sales points' map (a URL template with {z}/{x}/{y}); empty for none.
+    #[arg(long, env = "OCOP_MAP_TILES", default_value = "https://tile.openstreetmap.org/{z}/{x}/{y}.png")]
+    pub map_tiles: String,
+
+    /// Mail relay for notifications, smtp://host:port (plain SMTP on the organisation's network);
+    /// without one, messages stay in the platform.
+    #[arg(long, env = "OCOP_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of the platform's e-mails.
+    #[arg(long, env = "OCOP_MAIL_FROM", default_value = "ocop@localhost")]
+    pub mail_from: String,
+}
+
 /// `Debug` shows what `config print` shows: never a database password.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.print())
+        f.write_str(&lines(&self.lines()))
     }
+}
+
+fn lines(pairs: &[(&str, String)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
 }
 
 impl Config {
@@ -137,6 +142,17 @@ impl Config {
         DbOptions { pool_size: self.db_pool_size, ..DbOptions::default() }
     }
 
+    fn lines(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("OCOP_DATABASE_URL", store::redact_url(&self.database_url)),
+            ("OCOP_DB_POOL_SIZE", self.db_pool_size.to_string()),
+            ("OCOP_LOG", self.log.clone()),
+            ("OCOP_LOG_JSON", self.log_json.to_string()),
+        ]
+    }
+}
+
+impl Server {
     /// The public address: the configured one, or on a loopback listener the listener's own.
     /// A server reachable from other machines must be told the address its users type: links
     /// built from a request's `Host` header would be whatever a client sent.
@@ -195,13 +211,13 @@ impl Config {
         })
     }
 
-    /// Every effective setting as `OCOP_NAME=value` lines, secrets redacted.
-    pub fn print(&self) -> String {
+    /// Every effective setting, the database's and the server's, as `OCOP_NAME=value` lines,
+    /// secrets redacted.
+    pub fn print(&self, config: &Config) -> String {
         let https = self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
         let proxies = if self.trust_proxy { self.trusted_proxies.max(1) } else { self.trusted_proxies };
-        let lines = [
-            ("OCOP_DATABASE_URL", store::redact_url(&self.database_url)),
-            ("OCOP_DB_POOL_SIZE", self.db_pool_size.to_string()),
+        let mut all = config.lines();
+        all.extend([
             ("OCOP_LISTEN", self.listen.clone()),
             ("OCOP_PUBLIC_URL", self.public_url.clone().unwrap_or_default()),
             ("OCOP_METRICS_TOKEN", if self.metrics_token.is_some() { "(set)".into() } else { String::new() }),
@@ -223,9 +239,7 @@ impl Config {
             ("OCOP_MAP_TILES", self.map_tiles.clone()),
             ("OCOP_SMTP_URL", self.smtp_url.as_deref().map(store::redact_url).unwrap_or_default()),
             ("OCOP_MAIL_FROM", self.mail_from.clone()),
-            ("OCOP_LOG", self.log.clone()),
-            ("OCOP_LOG_JSON", self.log_json.to_string()),
-        ];
-        lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+        ]);
+        lines(&all)
     }
 }

@@ -32,6 +32,8 @@ enum Command {
         /// Load the synthetic Hà Nội demo data set first if the database has no producers yet.
         #[arg(long, env = "OCOP_DEMO")]
         demo: bool,
+        #[command(flatten)]
+        server: config::Server,
     },
     /// Load (or reload) the synthetic, clearly labelled Hà Nội demo data set.
     Demo {
@@ -151,7 +153,10 @@ enum Command {
 #[derive(Subcommand)]
 enum ConfigAction {
     /// Print every effective setting (secrets redacted).
-    Print,
+    Print {
+        #[command(flatten)]
+        server: config::Server,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,11 +201,11 @@ async fn main() -> ExitCode {
     init_logging(&cli.config);
     let result = match cli.command {
         Command::Criteria { action } => criteria_cli::run(action),
-        Command::Serve { no_migrate, demo } => serve::run(&cli.config, no_migrate, demo).await,
+        Command::Serve { no_migrate, demo, server } => serve::run(&cli.config, &server, no_migrate, demo).await,
         Command::Demo { seed } => serve::demo(&cli.config, seed).await,
         Command::Migrate => serve::migrate(&cli.config).await,
-        Command::Config { action: ConfigAction::Print } => {
-            print!("{}", cli.config.print());
+        Command::Config { action: ConfigAction::Print { server } } => {
+            print!("{}", server.print(&cli.config));
             Ok(())
         }
         Command::User { action } => users::run(&cli.config, action).await,

@@ -149,14 +149,14 @@ pub async fn demo(config: &Config, seed: u64) -> anyhow::Result<()> {
     load_demo(&db, seed).await
 }
 
-pub async fn run(config: &Config, no_migrate: bool, demo: bool) -> anyhow::Result<()> {
+pub async fn run(config: &Config, server: &crate::config::Server, no_migrate: bool, demo: bool) -> anyhow::Result<()> {
     // The address and the settings first: a server that would build its links from clients'
     // Host headers does not start, and touches no database.
-    let listener = tokio::net::TcpListener::bind(&config.listen)
+    let listener = tokio::net::TcpListener::bind(&server.listen)
         .await
-        .with_context(|| format!("không mở được cổng {} (cannot listen)", config.listen))?;
+        .with_context(|| format!("không mở được cổng {} (cannot listen)", server.listen))?;
     let addr = listener.local_addr()?;
-    let settings = config.web_settings(addr).map_err(|why| anyhow::anyhow!(why))?;
+    let settings = server.web_settings(addr).map_err(|why| anyhow::anyhow!(why))?;
     // The compiled-in rules and data load now, or the server does not start.
     store::criteria::current().map_err(|e| anyhow::anyhow!("bộ tiêu chí nhúng bị lỗi (embedded criteria set): {e}"))?;
     store::evaluation::calendar()

@@ -19,6 +19,7 @@ use store::{Db, Page, StoreError};
 pub enum UserAction {
     /// Create an account. Without --password-stdin a temporary password is generated and printed.
     Add {
+        /// The account's e-mail, which it signs in with.
         #[arg(long)]
         email: String,
         /// Full name (defaults to the e-mail).
@@ -33,9 +34,10 @@ pub enum UserAction {
         /// Commune code (5 digits), for commune officers.
         #[arg(long)]
         commune: Option<String>,
-        /// The producer's number, for producer accounts.
+        /// For producer accounts: the producer's code as its page shows it ("Mã chủ thể", e.g.
+        /// CT001025; `ocop export producers` lists them), or its number.
         #[arg(long)]
-        producer: Option<i64>,
+        producer: Option<String>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -121,7 +123,11 @@ pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
             );
             let province = province.and_then(|p| errors.check("province", ProvinceCode::parse(&p)));
             let commune = commune.and_then(|c| errors.check("commune", CommuneCode::parse(&c)));
-            let producer = match producer {
+            let producer_code = producer;
+            let id = producer_code.as_deref().map(|raw| {
+                domain::producer::parse_platform_code(raw).or_else(|| raw.trim().parse::<i64>().ok()).unwrap_or(0)
+            });
+            let producer = match id {
                 None => None,
                 Some(id) => match store::producers::get(db.conn(), id).await?.filter(|p| p.deleted_at.is_none()) {
                     Some(p) => match (ProvinceCode::parse(&p.province_code), CommuneCode::parse(&p.commune_code)) {
@@ -129,7 +135,8 @@ pub async fn run(config: &Config, action: UserAction) -> anyhow::Result<()> {
                         _ => None,
                     },
                     None => {
-                        errors.add("producer", Invalid::new("invalid-producer-unknown").with("id", id));
+                        let asked = producer_code.as_deref().unwrap_or_default().trim();
+                        errors.add("producer", Invalid::new("invalid-producer-unknown").with("id", asked));
                         None
                     }
                 },

@@ -80,6 +80,42 @@ async fn accounts_from_the_command_line() {
     assert!(disable.status.success(), "{}", stderr(&disable));
     let user = store::users::find_for_login(t.db.conn(), "lan@hanoi.gov.vn").await.expect("q").expect("exists").0;
     assert!(user.disabled);
+
+    // A producer's account names the producer by the code its page shows.
+    let tx = t.db.write().await.expect("begin");
+    let input = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: "HTX Gốm sứ Bát Tràng".into(),
+        representative: "Lê Văn Hùng".into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let who = store::audit::Who::system();
+    let p = store::producers::create(&tx, &who, &input.parse().expect("valid"), false).await.expect("producer");
+    tx.commit().await.expect("commit");
+    let code = domain::producer::platform_code(p.id);
+    let add = ocop(&t.url, &["user", "add", "--email", "htx@battrang.vn", "--role", "producer", "--producer", &code]);
+    assert!(add.status.success(), "{}", stderr(&add));
+    let user = store::users::find_for_login(t.db.conn(), "htx@battrang.vn").await.expect("q").expect("exists").0;
+    assert_eq!(user.scope.producer(), Some(p.id));
+    let unknown = ocop(&t.url, &["user", "add", "--email", "x@z.vn", "--role", "producer", "--producer", "CT999999"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("CT999999"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn each_command_shows_only_the_flags_it_uses() {
+    let help = stdout(&ocop("sqlite://x.db", &["user", "add", "--help"]));
+    assert!(help.contains("--email") && help.contains("--database-url") && help.contains("Mã chủ thể"), "{help}");
+    for server_only in ["--listen", "--public-url", "--metrics-token", "--rate-scans-per-minute", "--smtp-url"] {
+        assert!(!help.contains(server_only), "{server_only} in `user add --help`: {help}");
+    }
+    let serve = stdout(&ocop("sqlite://x.db", &["serve", "--help"]));
+    assert!(
+        serve.contains("--listen") && serve.contains("--public-url") && serve.contains("--database-url"),
+        "{serve}"
+    );
 }
 
 #[tokio::test]
