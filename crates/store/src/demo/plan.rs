@@ -186,12 +186,32 @@ impl Plan {
         }
 
         let mut sequences = sequences;
+        // A producer makes the products of one sheet, its trade, taken from its first product
+        // (an association only tourism, sheet 26); its name says that trade and is the only one
+        // of its kind in its commune. A separate stream names them, so that every other figure
+        // of the plan stays as the published shape makes it.
+        let mut trades: Vec<Option<usize>> = vec![None; producers.len()];
+        let mut naming = Rng::new(seed ^ 0x6e61_6d65);
+        let mut names_taken: HashSet<(String, String)> = HashSet::new();
+        let mut products_named: HashSet<(usize, String)> = HashSet::new();
+        let tourism = SHEETS.iter().position(|s| s.sheet == "26").unwrap_or(0);
         let mut products = Vec::with_capacity(firsts.len());
         let mut number = 0u32;
         let sheet_weights: Vec<u32> = SHEETS.iter().map(|s| s.weight).collect();
         for (i, (year, stars, central)) in firsts.into_iter().enumerate() {
             let owner = owners[i];
-            let words = &SHEETS[rng.weighted(&sheet_weights)];
+            let drawn = rng.weighted(&sheet_weights);
+            let trade = match trades[owner] {
+                Some(t) => t,
+                None => {
+                    let t = if producers[owner].legal_type == LegalType::Association { tourism } else { drawn };
+                    trades[owner] = Some(t);
+                    let name = Self::unique_name(&mut naming, &producers[owner], SHEETS[t].sheet, &mut names_taken);
+                    producers[owner].name = name;
+                    t
+                }
+            };
+            let words = &SHEETS[trade];
             let place = &producers[owner].place;
             let base = rng.pick(words.names);
             let name = if rng.chance(600) { format!("{base} {}", place.short()) } else { base.to_owned() };
@@ -213,7 +233,18 @@ impl Plan {
                 }
             });
             let price = rng.range(words.price_k.0, words.price_k.1) * 1000;
-            let packaging = rng.pick(words.packaging);
+            let fitting = words::packaging_of(base).unwrap_or(words.packaging);
+            let packaging = rng.pick(fitting);
+            // The same product name twice from one producer is told apart by its packaging.
+            let mut name = name;
+            if !products_named.insert((owner, name.clone())) {
+                name = format!("{name} ({})", packaging.to_lowercase());
+                let mut n = 2;
+                while !products_named.insert((owner, name.clone())) {
+                    name = format!("{name} {n}");
+                    n += 1;
+                }
+            }
             let mut certificates = Vec::new();
             if let Some(stars) = stars {
                 let issued =
@@ -238,6 +269,42 @@ impl Plan {
             });
         }
         Plan { producers, products }
+    }
+
+    /// A name that says the producer's trade (for the kinds whose names say one) and that no
+    /// other producer of its commune has.
+    fn unique_name(naming: &mut Rng, p: &DemoProducer, sheet: &str, taken: &mut HashSet<(String, String)>) -> String {
+        // A household business is named after its owner: two owners may share a name.
+        if p.legal_type == LegalType::Household {
+            return p.name.clone();
+        }
+        let short = p.place.short();
+        let activity = naming.pick(words::trade(sheet));
+        for attempt in 0..50 {
+            let brand = if attempt == 0 { String::new() } else { format!("{} ", naming.pick(words::BRANDS)) };
+            let name = match p.legal_type {
+                LegalType::Cooperative => format!("HTX {activity} {brand}{short}"),
+                LegalType::CooperativeGroup => format!("Tổ hợp tác {activity} {brand}{short}"),
+                LegalType::Association => format!("Hiệp hội Du lịch cộng đồng {brand}{short}"),
+                LegalType::Farm if attempt > 0 => format!("Trang trại {} {short}", naming.pick(words::GIVEN)),
+                LegalType::Enterprise if attempt > 0 => {
+                    let form = ["Công ty TNHH MTV", "Công ty TNHH", "Công ty Cổ phần"]
+                        .into_iter()
+                        .find(|f| p.name.starts_with(f))
+                        .unwrap_or("Công ty TNHH");
+                    format!("{form} {brand}{short}")
+                }
+                _ => p.name.clone(),
+            };
+            if taken.insert((p.place.commune.clone(), name.clone())) {
+                return name;
+            }
+        }
+        // A commune crowded with one trade: numbered, as registers do.
+        (2..)
+            .map(|n| format!("{} {n}", p.name))
+            .find(|name| taken.insert((p.place.commune.clone(), name.clone())))
+            .unwrap_or_else(|| p.name.clone())
     }
 
     fn producer(rng: &mut Rng, place: Place, first_year: i32, tax_codes: &mut HashSet<String>) -> DemoProducer {
@@ -435,6 +502,37 @@ mod tests {
         );
         let types: HashSet<LegalType> = a.producers.iter().map(|p| p.legal_type).collect();
         assert_eq!(types.len(), LegalType::ALL.len(), "every legal type appears");
+    }
+
+    #[test]
+    fn producers_names_products_and_packaging_agree() {
+        let plan = Plan::generate(2021, &places(), HashMap::new());
+        let mut sheets: HashMap<usize, HashSet<&str>> = HashMap::new();
+        for x in &plan.products {
+            sheets.entry(x.producer).or_default().insert(x.sheet);
+            if let Some(fits) = words::packaging_of(&x.name) {
+                assert!(fits.contains(&x.packaging), "{} in {}", x.name, x.packaging);
+            }
+        }
+        for (owner, made) in &sheets {
+            let p = &plan.producers[*owner];
+            assert_eq!(made.len(), 1, "{} makes one sheet's products: {made:?}", p.name);
+            let sheet = made.iter().next().copied().unwrap_or_default();
+            if p.legal_type == LegalType::Association {
+                assert_eq!(sheet, "26", "an association registers tourism only");
+            }
+            if matches!(p.legal_type, LegalType::Cooperative | LegalType::CooperativeGroup) {
+                assert!(words::trade(sheet).iter().any(|t| p.name.contains(t)), "{} makes sheet {sheet}", p.name);
+            }
+        }
+        let mut seen = HashSet::new();
+        for p in plan.producers.iter().filter(|p| p.legal_type != LegalType::Household) {
+            assert!(seen.insert((p.place.commune.clone(), p.name.clone())), "{} twice in a commune", p.name);
+        }
+        let mut named = HashSet::new();
+        for x in &plan.products {
+            assert!(named.insert((x.producer, x.name.clone())), "{} twice from one producer", x.name);
+        }
     }
 
     #[test]

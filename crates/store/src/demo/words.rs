@@ -53,6 +53,55 @@ pub const BRANDS: &[&str] = &[
 ];
 
 /// (sheet, weight per thousand products, product names, price range in thousand đồng, packaging)
+/// What a cooperative or cooperative group making a sheet's products calls its trade.
+pub fn trade(sheet: &str) -> &'static [&'static str] {
+    match sheet {
+        "01" => &["Nông nghiệp", "Sản xuất rau an toàn", "Dịch vụ nông nghiệp"],
+        "02" => &["Chăn nuôi", "Chăn nuôi và thủy sản"],
+        "03" => &["Sản xuất lúa gạo", "Nông nghiệp"],
+        "04" => &["Nuôi ong"],
+        "05" | "06" | "07" | "08" | "10" => &["Chế biến nông sản", "Chế biến thực phẩm"],
+        "09" => &["Chế biến gia vị"],
+        "11" | "12" => &["Trồng chè", "Chế biến chè"],
+        "13" => &["Chế biến cà phê, ca cao"],
+        "14" | "15" => &["Nấu rượu truyền thống"],
+        "16" | "17" => &["Sản xuất đồ uống"],
+        "18" | "19" | "20" => &["Dược liệu"],
+        "21" => &["Thủ công mỹ nghệ", "Làng nghề"],
+        "22" => &["Dệt lụa", "Thêu ren"],
+        "23" | "24" | "25" => &["Sinh vật cảnh", "Hoa cây cảnh"],
+        _ => &["Du lịch cộng đồng"],
+    }
+}
+
+/// How a product of this name is sold when its sheet's packaging does not all fit it (eggs are
+/// not sold by the litre, soap is not bottled).
+pub fn packaging_of(name: &str) -> Option<&'static [&'static str]> {
+    let fits: &[(&str, &[&str])] = &[
+        ("Trứng", &["Hộp 10 quả", "Khay 30 quả"]),
+        ("Sữa bò", &["Chai 1 lít", "Chai 500 ml"]),
+        ("Cá rô", &["Túi hút chân không 1 kg", "Khay 500 g"]),
+        ("Thịt lợn", &["Khay 500 g", "Túi hút chân không 1 kg"]),
+        ("Rau", &["Túi 500 g", "Hộp 1 kg"]),
+        ("Su su", &["Túi 500 g", "Túi 1 kg"]),
+        ("Dưa muối", &["Hũ 500 g", "Túi 1 kg"]),
+        ("Cao ", &["Lọ 250 g", "Hộp 10 gói"]),
+        ("Viên", &["Hộp 100 viên", "Lọ 200 viên"]),
+        ("Dầu gội", &["Chai 300 ml", "Chai 500 ml"]),
+        ("Xà phòng", &["Bánh 100 g", "Hộp 3 bánh"]),
+        ("Kem", &["Hũ 50 g", "Tuýp 100 g"]),
+        ("Tinh dầu", &["Lọ 10 ml", "Chai 100 ml"]),
+        ("Thuốc tắm", &["Túi 200 g", "Gói 500 g"]),
+        ("Hoa hồng", &["Bó 20 cành"]),
+        ("Hoa cúc", &["Bó 20 cành", "Chậu"]),
+        ("Hoa lan", &["Chậu"]),
+        ("Hoa đào", &["Chậu", "Cành"]),
+        ("Cá Koi", &["Túi oxy"]),
+        ("Chim", &["Lồng"]),
+    ];
+    fits.iter().find(|(start, _)| name.starts_with(start)).map(|(_, list)| *list)
+}
+
 pub struct SheetWords {
     pub sheet: &'static str,
     pub weight: u32,
