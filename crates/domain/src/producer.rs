@@ -136,9 +136,25 @@ impl SalesChannel {
         }
     }
 
+    /// A channel by its code or its name in either language (`data/outlets/channel-kinds.json`),
+    /// diacritics and case ignored. A wrong one is told the kinds there are.
     pub fn parse(raw: &str) -> Result<SalesChannel, Invalid> {
-        let f = fold(raw).replace(' ', "_");
-        SalesChannel::ALL.into_iter().find(|c| c.as_str() == f).ok_or_else(|| Invalid::new("invalid-sales-channel"))
+        let f = fold(raw);
+        let kinds = crate::outlets::channel_kinds();
+        let named = |c: &SalesChannel| {
+            c.as_str() == f.replace(' ', "_")
+                || kinds.get(c.as_str()).is_some_and(|k| fold(&k.vi) == f || fold(&k.en) == f)
+        };
+        SalesChannel::ALL.into_iter().find(named).ok_or_else(|| {
+            let names = |vi: bool| {
+                SalesChannel::ALL
+                    .iter()
+                    .filter_map(|c| kinds.get(c.as_str()).map(|k| if vi { k.vi.clone() } else { k.en.clone() }))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            Invalid::new("invalid-sales-channel").with("allowed_vi", names(true)).with("allowed_en", names(false))
+        })
     }
 
     /// Whether this kind counts as a modern channel (target "≥50% of producers in modern
@@ -150,8 +166,19 @@ impl SalesChannel {
     /// A comma-separated list, as stored and as spreadsheets carry it; duplicates are dropped.
     pub fn parse_list(raw: &str) -> Result<Vec<SalesChannel>, Invalid> {
         let mut out: Vec<SalesChannel> = Vec::new();
-        for part in raw.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-            let c = SalesChannel::parse(part).map_err(|e| e.with("value", part))?;
+        // Names may hold commas ("Chuỗi siêu thị, trung tâm thương mại"): the longest run of
+        // pieces that names a channel is taken first.
+        let parts: Vec<&str> = raw.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()).collect();
+        let mut i = 0;
+        while i < parts.len() {
+            let found = (i + 1..=parts.len())
+                .rev()
+                .find_map(|j| SalesChannel::parse(&parts[i..j].join(", ")).ok().map(|c| (c, j)));
+            let Some((c, next)) = found else {
+                let why = SalesChannel::parse(parts[i]).err().unwrap_or_else(|| Invalid::new("invalid-sales-channel"));
+                return Err(why.with("value", parts[i]));
+            };
+            i = next;
             if !out.contains(&c) {
                 out.push(c);
             }
@@ -220,7 +247,13 @@ mod tests {
         assert_eq!(SalesChannel::join(&list), "supermarket,ecommerce");
         assert_eq!(SalesChannel::parse_list("").expect("empty"), vec![]);
         let bad = SalesChannel::parse_list("supermarket, chợ đêm").expect_err("unknown");
-        assert_eq!(bad.args, vec![("value", "chợ đêm".to_owned())]);
+        let arg = |name: &str| bad.args.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        assert_eq!(arg("value"), "chợ đêm");
+        assert!(arg("allowed_vi").contains("Sàn thương mại điện tử"), "the error names the channels there are");
+        // Names as offices write them, commas inside included, in either language.
+        let named = SalesChannel::parse_list("Chuỗi siêu thị, trung tâm thương mại; san thuong mai dien tu, Export")
+            .expect("names");
+        assert_eq!(named, vec![SalesChannel::Supermarket, SalesChannel::Ecommerce, SalesChannel::Export]);
     }
 
     #[test]

@@ -40,7 +40,8 @@ fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
     if looks_like_formula(value) { format!("'{value}").into() } else { value.into() }
 }
 
-fn write(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
+/// The file of `table`; a workbook also lists `values` (see `values_sheet`) when there are any.
+fn write(table: &Table, format: Format, values: &[(String, String, String)]) -> Result<Vec<u8>, ExportError> {
     match format {
         Format::Xlsx => {
             let mut workbook = Workbook::new();
@@ -66,6 +67,9 @@ fn write(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
                     }
                 }
             }
+            if !values.is_empty() {
+                values_sheet(&mut workbook, values)?;
+            }
             Ok(workbook.save_to_buffer()?)
         }
         Format::Csv => {
@@ -84,9 +88,121 @@ fn write(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
     }
 }
 
-/// An empty file with the columns of `kind`.
+/// A file with the columns of `kind` and one example row (which imports skip); a workbook also
+/// has a second sheet, "Giá trị hợp lệ", listing the values each fixed-list column accepts.
 pub fn template(kind: Kind, format: Format) -> Result<Vec<u8>, ExportError> {
-    write(&Table { columns: kind.columns(), rows: Vec::new() }, format)
+    let example: Vec<String> = kind
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i == 0 { crate::sheet::EXAMPLE.to_owned() } else { example_value(kind, c.key).to_owned() })
+        .collect();
+    let table = Table { columns: kind.columns(), rows: vec![example] };
+    write(&table, format, &allowed_values(kind))
+}
+
+/// What the example row holds in each column.
+fn example_value(kind: Kind, key: &str) -> &'static str {
+    match (kind, key) {
+        (_, "tax_code" | "producer_tax_code") => "0100233488",
+        (Kind::Producers, "name") | (Kind::Products, "producer_name") => "HTX Gốm sứ Bát Tràng",
+        (_, "legal_type") => "HTX",
+        (_, "representative") => "Nguyễn Văn An",
+        (_, "phone") => "0912345678",
+        (_, "email") => "htx@battrang.vn",
+        (_, "province") => "01",
+        (_, "commune") => "00577",
+        (Kind::Products, "producer_commune") => "Xã Bát Tràng",
+        (Kind::Products, "producer_province") => "Thành phố Hà Nội",
+        (_, "street") => "Thôn 1",
+        (_, "established_on") => "15/03/2010",
+        (_, "members_count") => "25",
+        (_, "sales_channels") => "Sàn thương mại điện tử; Điểm giới thiệu và bán sản phẩm OCOP",
+        (Kind::Products, "name") => "Bình gốm men lam",
+        (_, "sheet") => "21",
+        (_, "packaging") => "Hộp gỗ",
+        (_, "price") => "1250000",
+        (_, "year") => "2024",
+        (_, "rank") => "4",
+        (_, "certificate_number") => "HN-2024-00012",
+        (_, "decision_number") => "1234/QĐ-UBND",
+        (_, "decision_date" | "issued_on") => "20/12/2024",
+        (_, "issuer") => "UBND Thành phố Hà Nội",
+        (_, "evidence") => "quyết định",
+        (_, "expires_on") => "20/12/2027",
+        (_, "criteria_version") => "148/QĐ-TTg",
+        _ => "",
+    }
+}
+
+/// (column, value, meaning) for every column whose values are a fixed list.
+fn allowed_values(kind: Kind) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    let mut add = |column: &str, value: &str, meaning: &str| out.push((column.into(), value.into(), meaning.into()));
+    match kind {
+        Kind::Producers => {
+            for (value, meaning) in [
+                ("HTX", "Hợp tác xã"),
+                ("THT", "Tổ hợp tác"),
+                ("DN", "Doanh nghiệp (công ty)"),
+                ("HKD", "Hộ kinh doanh"),
+                ("TT", "Trang trại"),
+                ("Hiệp hội", "Hiệp hội, hội: chỉ đăng ký sản phẩm dịch vụ du lịch (nhóm VI)"),
+            ] {
+                add("Loại hình", value, meaning);
+            }
+            for c in domain::producer::SalesChannel::ALL {
+                if let Some(k) = domain::outlets::channel_kinds().get(c.as_str()) {
+                    add("Kênh bán hàng", &k.vi, "Ghi nhiều kênh cách nhau bằng dấu chấm phẩy");
+                }
+            }
+            add("Mã tỉnh, Mã xã", "01, 00577", "Mã đơn vị hành chính theo Quyết định 19/2025/QĐ-TTg (trang /units)");
+            add("Ngày thành lập", "dd/mm/yyyy", "Ví dụ 15/03/2010");
+        }
+        Kind::Products => {
+            if let Ok(set) = store::criteria::current() {
+                for sheet in set.sheets() {
+                    add("Bộ tiêu chí", &sheet.code, &sheet.name_vi);
+                }
+            }
+            for (value, meaning) in [
+                ("3", "3 sao"),
+                ("4", "4 sao"),
+                ("5", "5 sao, do Bộ Nông nghiệp và Môi trường công nhận"),
+                ("5p", "Tiềm năng 5 sao (cũng ghi «tiềm năng 5 sao»), do tỉnh công nhận"),
+            ] {
+                add("Hạng sao", value, meaning);
+            }
+            for (value, meaning) in [
+                ("quyết định", "Có quyết định công nhận"),
+                ("tin chính thức", "Biết từ tin chính thức, chưa có quyết định"),
+                ("khác", "Nguồn khác"),
+            ] {
+                add("Nguồn ghi nhận", value, meaning);
+            }
+            add("Ngày quyết định, Ngày cấp, Ngày hết hạn", "dd/mm/yyyy", "Ví dụ 20/12/2024");
+        }
+    }
+    out
+}
+
+/// A second sheet, "Giá trị hợp lệ": the values each fixed-list column accepts.
+fn values_sheet(workbook: &mut Workbook, values: &[(String, String, String)]) -> Result<(), XlsxError> {
+    let text = XlsxFormat::new().set_num_format("@");
+    let bold = XlsxFormat::new().set_bold();
+    let list = workbook.add_worksheet().set_name("Giá trị hợp lệ")?;
+    for (c, (header, width)) in [("Cột", 28), ("Giá trị", 36), ("Ý nghĩa", 70)].into_iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        list.set_column_width(c, width)?;
+        list.write_string_with_format(0, c, header, &bold)?;
+    }
+    for (r, (column, value, meaning)) in values.iter().enumerate() {
+        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+        list.write_string_with_format(r, 0, column, &text)?;
+        list.write_string_with_format(r, 1, value, &text)?;
+        list.write_string(r, 2, meaning)?;
+    }
+    Ok(())
 }
 
 fn producer_row(p: &Producer) -> Vec<String> {
@@ -173,7 +289,7 @@ pub async fn producers(db: &Db, listing: &Listing, format: Format) -> Result<Vec
         }
         page = Page::new(page.number + 1, page.size);
     }
-    write(&Table { columns: Kind::Producers.columns(), rows }, format)
+    write(&Table { columns: Kind::Producers.columns(), rows }, format, &[])
 }
 
 /// Every product the listing and filter cover, with its current certificate and its producer
@@ -202,5 +318,5 @@ pub async fn products(
         }
         page = Page::new(page.number + 1, page.size);
     }
-    write(&Table { columns: Kind::Products.columns(), rows }, format)
+    write(&Table { columns: Kind::Products.columns(), rows }, format, &[])
 }

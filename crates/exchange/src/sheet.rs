@@ -199,6 +199,10 @@ pub fn read_mapped(bytes: &[u8], columns: &'static [Column], mapping: &Mapping) 
         if table.rows.len() >= MAX_ROWS {
             return Err(FileError::TooManyRows(table.rows.len() + 1));
         }
+        // The template's example row shows how to fill the file; it is never a record.
+        if cells.first().is_some_and(|c| is_example(&text_of(c))) {
+            continue;
+        }
         let mut values = HashMap::new();
         // Every mapped column has a value, a blank one when the row stops short of it: a blank
         // cell in a mapped column clears the field, an unmapped column leaves it alone.
@@ -211,6 +215,13 @@ pub fn read_mapped(bytes: &[u8], columns: &'static [Column], mapping: &Mapping) 
         table.rows.push(Row { number, values });
     }
     Ok(table)
+}
+
+/// The first cell of a template's example row ("Ví dụ — xóa dòng này").
+pub const EXAMPLE: &str = "Ví dụ — xóa dòng này";
+
+fn is_example(first: &str) -> bool {
+    domain::text::fold(first).starts_with("vi du")
 }
 
 /// Rows of cells, each with its 1-based row number in the file.

@@ -186,9 +186,42 @@ async fn templates_read_back_as_empty_files_with_every_column() {
             let file = export::template(kind, format).expect("template");
             assert_eq!(Format::sniff(&file), format);
             let table = exchange::sheet::read(&file, kind.columns()).expect("readable");
-            assert!(table.rows.is_empty() && table.ignored.is_empty(), "{kind:?} {format:?}");
+            assert!(
+                table.rows.is_empty() && table.ignored.is_empty(),
+                "the example row is skipped: {kind:?} {format:?}"
+            );
             assert_eq!(table.headers.len(), kind.columns().len(), "every column");
         }
+    }
+}
+
+/// The template teaches: its example row, once its first cell is cleared, is a valid record of
+/// each kind, and the workbook's second sheet lists the values fixed-list columns accept.
+#[tokio::test]
+async fn a_templates_example_row_imports_once_made_a_row_and_its_values_sheet_lists_the_choices() {
+    use calamine::{Reader, Xlsx};
+    let t = TestDb::new().await;
+    let example = exchange::sheet::EXAMPLE;
+    for kind in [Kind::Producers, Kind::Products] {
+        let csv = String::from_utf8(export::template(kind, Format::Csv).expect("template")).expect("utf-8");
+        assert!(csv.contains(example), "{csv}");
+        let untouched = run(&t.db, kind, csv.as_bytes(), &options(false)).await;
+        assert!(untouched.errors.is_empty() && untouched.created == 0, "{kind:?}: {:?}", untouched.errors);
+        let filled = csv.replace(example, "");
+        let report = run(&t.db, kind, filled.as_bytes(), &options(false)).await;
+        assert!(report.errors.is_empty(), "{kind:?}: {:?}", report.errors);
+        assert_eq!(report.created, 1, "{kind:?}");
+    }
+    let tax = domain::tax_code::TaxCode::parse("0100233488").expect("tax code");
+    let p = producers::find_by_tax_code(t.db.conn(), &tax).await.expect("q").expect("imported");
+    assert_eq!(p.sales_channels, "ecommerce,ocop_point", "channels written by their Vietnamese names");
+    let xlsx = export::template(Kind::Products, Format::Xlsx).expect("template");
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).expect("workbook");
+    assert_eq!(book.sheet_names().get(1).map(String::as_str), Some("Giá trị hợp lệ"));
+    let values = book.worksheet_range("Giá trị hợp lệ").expect("values sheet");
+    let cells: Vec<String> = values.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    for wanted in ["Bộ tiêu chí", "26", "Hạng sao", "5p", "Nguồn ghi nhận", "tin chính thức"] {
+        assert!(cells.iter().any(|c| c == wanted), "{wanted} listed: {cells:?}");
     }
 }
 
