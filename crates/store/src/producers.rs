@@ -72,7 +72,7 @@ impl Producer {
             street: self.street.clone(),
             old_district: self.old_district_code.clone().unwrap_or_default(),
             old_commune: self.old_commune_code.clone().unwrap_or_default(),
-            established_on: self.established_on.map(|d| d.to_string()).unwrap_or_default(),
+            established_on: self.established_on.map(domain::fmt_date).unwrap_or_default(),
             members_count: self.members_count.map(|n| n.to_string()).unwrap_or_default(),
             sales_channels: self.sales_channels.clone(),
         }

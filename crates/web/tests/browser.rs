@@ -525,6 +525,18 @@ async fn one_product_goes_from_registration_to_a_certificate() {
     b.screenshot("verify-certificate-tablet.png").await;
     let _ = std::fs::remove_file(&pdf_path);
     b.finish().await;
+
+    // The scorecard (submitted now, read only) at phone and desktop size too: it was scored on a
+    // tablet above.
+    let card = evaluation.replace("/evaluations/", "/scorecards/");
+    for (width, height) in [(390, 844), (1366, 900)] {
+        let b = Browser::start(&app, width, height).await;
+        b.sign_in(members[0]).await;
+        b.open(&card).await;
+        assert!(b.text().await.contains("Mật ong hoa nhãn Đông Anh"), "the card opens");
+        b.accessible(&format!("the scorecard at {width} px")).await;
+        b.finish().await;
+    }
 }
 
 /// A re-rating filed after its window takes the late path (the owner is told), the council rates
@@ -1157,7 +1169,7 @@ async fn an_inspector_records_a_visit_on_a_tablet_through_a_lost_connection() {
     assert!(s.present.contains("Nguyễn Thị Hoa") && s.visited_on == Some(today));
 
     // Two findings, one critical on the honey.
-    let remedy = (today + time::Duration::days(14)).to_string();
+    let remedy = domain::fmt_date(today + time::Duration::days(14));
     for (item, product, severity, text) in [
         ("2.1", wax.id, "minor", "Nhãn sáp ong thiếu hạn sử dụng"),
         ("4.1", honey.id, "critical", "Bao bì mật ong in 5 sao trong khi sản phẩm đạt 4 sao"),
