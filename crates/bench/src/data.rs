@@ -176,7 +176,7 @@ pub fn products_xlsx(set: &Set) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let ws = wb.add_worksheet_with_constant_memory()?;
     let text = Format::new().set_num_format("@");
     for (c, h) in PRODUCT_HEADERS.iter().enumerate() {
-        ws.write_string(0, c as u16, *h)?;
+        ws.write_string(0, u16::try_from(c).unwrap_or(u16::MAX), *h)?;
     }
     for (i, p) in set.products.iter().enumerate() {
         let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -185,9 +185,9 @@ pub fn products_xlsx(set: &Set) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
                 continue;
             }
             if c == 4 {
-                ws.write_number(row, c as u16, p.price as f64)?;
+                ws.write_number(row, u16::try_from(c).unwrap_or(u16::MAX), p.price as f64)?;
             } else {
-                ws.write_string_with_format(row, c as u16, value, &text)?;
+                ws.write_string_with_format(row, u16::try_from(c).unwrap_or(u16::MAX), value, &text)?;
             }
         }
     }

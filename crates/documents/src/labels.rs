@@ -120,7 +120,7 @@ impl LabelSheet {
         let mut images = Vec::with_capacity(labels.len());
         let mut xobjects = String::new();
         for (n, (label, mask)) in labels.iter().zip(masks).enumerate() {
-            let n = n as u32;
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
             let (col, row) = (n % self.grid.columns, n / self.grid.columns);
             let x = margin + col as f32 * cell_w;
             let y = h - margin - (row + 1) as f32 * cell_h;

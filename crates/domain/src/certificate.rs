@@ -73,7 +73,8 @@ pub fn expiry(issued: Date) -> Date {
     // 36 months from the decision (QĐ 26/2026, Điều 4.3; data).
     let month0 = issued.month() as i32 - 1 + i32::from(crate::rules::current().certificate_valid_months);
     let year = issued.year() + month0 / 12;
-    let month = time::Month::try_from((month0 % 12 + 1) as u8).unwrap_or(time::Month::January);
+    let month =
+        u8::try_from(month0 % 12 + 1).ok().and_then(|m| time::Month::try_from(m).ok()).unwrap_or(time::Month::January);
     let last_day = time::util::days_in_month(month, year);
     Date::from_calendar_date(year, month, issued.day().min(last_day)).unwrap_or(issued)
 }

@@ -14,6 +14,7 @@ pub mod evaluation;
 pub mod gtin;
 pub mod invalid;
 pub mod money;
+pub mod num;
 pub mod outlets;
 pub mod password;
 pub mod phone;

@@ -31,7 +31,8 @@ impl Cell {
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) || lat.is_nan() || lon.is_nan() {
             return None;
         }
-        Some(Cell { lat10: (lat * 10.0).round() as i32, lon10: (lon * 10.0).round() as i32 })
+        let tenths = |x: f64| crate::num::round(x * 10.0).and_then(|n| i32::try_from(n).ok());
+        Some(Cell { lat10: tenths(lat)?, lon10: tenths(lon)? })
     }
 
     pub fn lat(self) -> f64 {
@@ -175,7 +176,8 @@ mod tests {
         // The same trip over two days is a plausible journey.
         assert!(assess(&[at(0, 21.03, 105.85), at(2 * 24 * 60, 10.78, 106.70)], Rules::default()).is_empty());
         let towns = [(21.0, 105.8), (20.4, 106.3), (21.6, 105.8), (20.9, 106.7)];
-        let spread: Vec<Scan> = towns.iter().enumerate().map(|(i, (la, lo))| at(i as i64 * 3000, *la, *lo)).collect();
+        let spread: Vec<Scan> =
+            towns.iter().enumerate().map(|(i, (la, lo))| at(crate::num::count(i) * 3000, *la, *lo)).collect();
         assert_eq!(assess(&spread, Rules::default()), [Finding::TooManyPlaces { places: 4, limit: 3 }]);
         assert_eq!(Cell::from_degrees(91.0, 0.0), None);
     }

@@ -66,7 +66,9 @@ impl TaxCode {
     pub fn from_nine(nine: [u8; 9]) -> Option<Self> {
         let digits: Vec<u32> = nine.iter().map(|d| u32::from(*d % 10)).collect();
         let check = check_digit(&digits)?;
-        Some(Self(digits.iter().chain([check].iter()).map(|d| char::from(b'0' + *d as u8)).collect()))
+        Some(Self(
+            digits.iter().chain([check].iter()).map(|d| char::from(b'0' + u8::try_from(*d).unwrap_or(0))).collect(),
+        ))
     }
 }
 

@@ -362,7 +362,10 @@ fn text_of(cell: &Data) -> String {
 }
 
 fn float_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { f.to_string() }
+    match domain::num::round(f) {
+        Some(whole) if f.fract() == 0.0 && f.abs() < 1e15 => whole.to_string(),
+        _ => f.to_string(),
+    }
 }
 
 /// A cell as the text the parsers expect for its column.
@@ -395,7 +398,7 @@ fn excel_serial_date(serial: f64) -> Option<String> {
         return None;
     }
     let epoch = time::macros::date!(1899 - 12 - 30);
-    let date = epoch.checked_add(time::Duration::days(serial.trunc() as i64))?;
+    let date = epoch.checked_add(time::Duration::days(domain::num::round(serial.trunc())?))?;
     Some(date.to_string())
 }
 

@@ -112,7 +112,7 @@ fn products_workbook() -> Vec<u8> {
         "Ngày cấp",
     ];
     for (c, h) in headers.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).expect("header");
+        ws.write_string(0, u16::try_from(c).expect("column"), *h).expect("header");
     }
     let date = F::new().set_num_format("dd/mm/yyyy");
     // Row 2: historical, certified 4★ in 2021, tax code typed as a number (leading zero lost).

@@ -22,7 +22,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// PDF names may spell a character as `#hh` (`/J#61vaScript` is `/JavaScript`): undone before
 /// looking for the names that make a PDF act.
 fn names_decoded(bytes: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {

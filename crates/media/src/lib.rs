@@ -131,7 +131,9 @@ mod tests {
     use image::{ImageBuffer, Rgb};
 
     fn png(width: u32, height: u32) -> Vec<u8> {
-        let img = ImageBuffer::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 120]));
+        let img = ImageBuffer::from_fn(width, height, |x, y| {
+            Rgb([u8::try_from(x % 256).unwrap_or(0), u8::try_from(y % 256).unwrap_or(0), 120])
+        });
         let mut out = Vec::new();
         DynamicImage::ImageRgb8(img).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).expect("png");
         out

@@ -252,7 +252,7 @@ async fn every_acknowledged_write_survives_kill_9() {
     }
     let chain = store::audit::verify(db.conn()).await.expect("verify");
     assert!(chain.broken.is_none(), "the audit chain holds");
-    assert!(chain.entries >= acknowledged.len() as i64);
+    assert!(chain.entries >= i64::try_from(acknowledged.len()).expect("count"));
     eprintln!(
         "acknowledged {} registry writes and {} EPCIS captures before kill -9; all found after restart",
         acknowledged.len(),

@@ -38,7 +38,7 @@ const INFO: &str = "id, product_id, position, content_type, sha256, width, heigh
 /// Adds photos to a product, after its last one. Refuses to go beyond the limit.
 pub async fn add(tx: &Tx, who: &Who, product_id: i64, province: &str, photos: Vec<NewPhoto>) -> Result<Vec<i64>> {
     let held = count(tx, "SELECT COUNT(*) AS n FROM product_photo WHERE product_id = $1", [product_id.into()]).await?;
-    if held + photos.len() as i64 > MAX_PER_PRODUCT {
+    if held + domain::num::count(photos.len()) > MAX_PER_PRODUCT {
         let why = Invalid::new("invalid-photo-count").with("max", MAX_PER_PRODUCT);
         return Err(StoreError::Invalid(FieldErrors::single("photos", why)));
     }
@@ -54,14 +54,14 @@ pub async fn add(tx: &Tx, who: &Who, product_id: i64, province: &str, photos: Ve
     }
     let mut ids = Vec::with_capacity(photos.len());
     for (i, p) in photos.into_iter().enumerate() {
-        let size = p.bytes.len() as i64;
+        let size = domain::num::count(p.bytes.len());
         let id = fetch_optional::<Id>(
             tx,
             "INSERT INTO product_photo (product_id, position, content_type, bytes, thumb, sha256, width, height, size, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             [
                 product_id.into(),
-                (last + 1 + i as i64).into(),
+                (last + 1 + domain::num::count(i)).into(),
                 p.content_type.into(),
                 p.bytes.into(),
                 p.thumb.into(),

@@ -63,7 +63,10 @@ async fn the_demo_has_the_published_shape_and_reloads_identically() {
         "SELECT COUNT(*) AS n FROM registration WHERE screening_due IS NOT NULL AND screening_calendar <> '{version}'"
     );
     assert_eq!(count(&t, &uncounted).await, 0);
-    assert_eq!(count(&t, "SELECT COUNT(*) AS n FROM product WHERE demo = TRUE").await, first.products as i64);
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) AS n FROM product WHERE demo = TRUE").await,
+        i64::try_from(first.products).expect("count")
+    );
     // Counted in the database: products whose first certificate came by 30 June 2025.
     let by_mid_2025 = count(
         &t,
@@ -102,11 +105,18 @@ async fn the_demo_has_the_published_shape_and_reloads_identically() {
     assert_eq!(classes, 120);
     assert!(first.trainees > 120 * 10);
     let quotas = count(&t, "SELECT COUNT(*) AS n FROM support_record WHERE purpose = 'labels' AND funded_labels BETWEEN 1 AND 2000 AND product_id IS NOT NULL").await;
-    assert!(quotas > 0 && first.support_records > quotas as usize, "label quotas among the support: {quotas}");
+    assert!(
+        quotas > 0 && first.support_records > usize::try_from(quotas).expect("count"),
+        "label quotas among the support: {quotas}"
+    );
 
     let second = store::demo::load(&t.db, 2021).await.expect("reload");
     assert_eq!(first, second, "the same seed gives the same data");
-    assert_eq!(count(&t, "SELECT COUNT(*) AS n FROM product").await, first.products as i64, "reloading replaces");
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) AS n FROM product").await,
+        i64::try_from(first.products).expect("count"),
+        "reloading replaces"
+    );
     assert_eq!(codes(&t).await, first_codes, "the same codes too");
     let audit = store::audit::verify(t.db.conn()).await.expect("verify");
     assert!(audit.broken.is_none() && audit.entries == 2, "one audit entry per load: {audit:?}");

@@ -351,7 +351,7 @@ pub fn charts(f: &Figures, t: Tr) -> Vec<Chart> {
                     summary,
                     &[
                         ("total", &charts::number(total)),
-                        ("places", &charts::number(rows.len() as i64)),
+                        ("places", &charts::number(domain::num::count(rows.len()))),
                         ("top", &label_of(top)),
                         ("n", &charts::number(top.classes.total())),
                     ],
@@ -566,6 +566,6 @@ pub fn value_text(target: &Target, value: f64) -> String {
     } else if matches!(target.rule, domain::stats::Rule::SalesPointsPerCommunePerYear) {
         format!("{value:.2}").replace('.', ",")
     } else {
-        charts::number(value.round() as i64)
+        charts::number(domain::num::round(value).unwrap_or(0))
     }
 }

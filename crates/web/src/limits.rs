@@ -133,7 +133,8 @@ impl Limiter {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(((1.0 - bucket.tokens) / refill_per_second).ceil().max(1.0) as u64)
+            let wait = ((1.0 - bucket.tokens) / refill_per_second).ceil().max(1.0);
+            Err(domain::num::round(wait).and_then(|s| u64::try_from(s).ok()).unwrap_or(60))
         }
     }
 

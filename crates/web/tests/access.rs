@@ -74,7 +74,9 @@ async fn login(app: &TestApp, email: &str, role: Role, scope: Scope) -> (Client,
 }
 
 fn png() -> Vec<u8> {
-    let img = image::ImageBuffer::from_fn(8, 8, |x, y| image::Rgb([x as u8 * 30, y as u8 * 30, 90]));
+    let img = image::ImageBuffer::from_fn(8, 8, |x, y| {
+        image::Rgb([u8::try_from(x).expect("x") * 30, u8::try_from(y).expect("y") * 30, 90])
+    });
     let mut out = Vec::new();
     image::DynamicImage::ImageRgb8(img)
         .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)

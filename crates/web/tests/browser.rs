@@ -1193,7 +1193,9 @@ async fn an_inspector_records_a_visit_on_a_tablet_through_a_lost_connection() {
         assert!(b.text().await.contains(text));
     }
     // A photo of the label.
-    let img = image::ImageBuffer::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 4, 120]));
+    let img = image::ImageBuffer::from_fn(64, 48, |x, y| {
+        image::Rgb([u8::try_from(x).expect("x") * 3, u8::try_from(y).expect("y") * 4, 120])
+    });
     let photo = std::env::temp_dir().join(format!("ocop-label-{}.png", std::process::id()));
     image::DynamicImage::ImageRgb8(img).save(&photo).expect("png");
     b.d()

@@ -484,7 +484,9 @@ async fn an_office_gives_a_producer_an_account_for_its_own_records() {
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = image::ImageBuffer::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90u8]));
+    let img = image::ImageBuffer::from_fn(width, height, |x, y| {
+        image::Rgb([u8::try_from(x % 256).expect("x"), u8::try_from(y % 256).expect("y"), 90u8])
+    });
     let mut out = Vec::new();
     image::DynamicImage::ImageRgb8(img)
         .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)

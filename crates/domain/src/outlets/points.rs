@@ -54,7 +54,10 @@ impl Geo {
         if !(8.0..=24.0).contains(&lat) || !(102.0..=118.0).contains(&lon) {
             return Err(Invalid::new("invalid-geo-outside"));
         }
-        Ok(Geo { lat_e6: (lat * 1e6).round() as i64, lon_e6: (lon * 1e6).round() as i64 })
+        match (crate::num::round(lat * 1e6), crate::num::round(lon * 1e6)) {
+            (Some(lat_e6), Some(lon_e6)) => Ok(Geo { lat_e6, lon_e6 }),
+            _ => Err(Invalid::new("invalid-geo")),
+        }
     }
 
     pub fn lat(self) -> f64 {

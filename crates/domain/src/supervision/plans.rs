@@ -112,7 +112,7 @@ pub struct Proposed {
 
 /// A well-mixed 64-bit hash (SplitMix64's finaliser): orders the sample by seed and producer.
 fn mix(seed: u64, id: i64) -> u64 {
-    let mut z = seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut z = seed ^ id.cast_unsigned().wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)

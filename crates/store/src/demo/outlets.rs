@@ -163,7 +163,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
     let mut point_rows = Vec::new();
     let mut point_communes = Vec::new();
     for i in 0..36 {
-        let Some(commune) = communes.get(rng.below(communes.len() as u64) as usize).cloned() else { break };
+        let Some(commune) = communes.get(rng.index(communes.len())).cloned() else { break };
         let design = i >= 34;
         let place = name_of(&commune);
         let name = if design {
@@ -229,7 +229,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
             picked.insert(p.id);
         }
         for _ in 0..rng.range(4, 12) {
-            if let Some(p) = in_force.get(rng.below(in_force.len() as u64) as usize) {
+            if let Some(p) = in_force.get(rng.index(in_force.len())) {
                 picked.insert(p.id);
             }
         }
@@ -357,9 +357,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
         let upcoming = starts > TODAY_FOR_DEMO;
         let mut taken = std::collections::BTreeSet::new();
         for n in 0..participants {
-            let Some((producer, products)) =
-                producers_in_force.get(rng.below(producers_in_force.len() as u64) as usize)
-            else {
+            let Some((producer, products)) = producers_in_force.get(rng.index(producers_in_force.len())) else {
                 break;
             };
             if !taken.insert(*producer) {
@@ -393,7 +391,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
         d.midnight().assume_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC)).unix_timestamp()
     };
     for i in 0..40 {
-        let Some(p) = in_force.get(rng.below(in_force.len() as u64) as usize) else { break };
+        let Some(p) = in_force.get(rng.index(in_force.len())) else { break };
         let (name, organisation) = rng.pick(&buyers);
         let asked_on = day(&mut rng, date(2026, Month::March, 1), TODAY_FOR_DEMO);
         let created = vn_start(asked_on) + rng.range(8 * 3600, 20 * 3600);

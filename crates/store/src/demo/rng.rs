@@ -30,6 +30,11 @@ impl Rng {
         self.below(1000) < per_thousand
     }
 
+    /// An index into a list of `len` items (0 for an empty one), as `below(len)` draws it.
+    pub fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(u64::try_from(len).unwrap_or(u64::MAX))).unwrap_or(0)
+    }
+
     pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         let i = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
         items[i]

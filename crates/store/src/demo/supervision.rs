@@ -345,7 +345,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
     for n in 0..CLASSES {
         let topic = &topics[rng.weighted(&weights[..topics.len().min(weights.len())]).min(topics.len() - 1)];
         let online = n % 9 == 4;
-        let commune = (!online && !communes.is_empty()).then(|| communes[rng.below(communes.len() as u64) as usize]);
+        let commune = (!online && !communes.is_empty()).then(|| communes[rng.index(communes.len())]);
         let starts = between(&mut rng, date(2026, Month::January, 10), date(2026, Month::November, 20));
         let days = rng.range(0, 2);
         let name = format!("{} (lớp {})", topic.vi, n + 1);
@@ -396,7 +396,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
             all.iter().filter(|p| Some(&p.commune_code) == c.commune_code.as_ref()).map(|p| p.id).collect();
         let pool = if local.len() >= 5 { local } else { all.iter().map(|p| p.id).collect() };
         for _ in 0..rng.range(12, 35) {
-            let producer = pool[rng.below(pool.len() as u64) as usize];
+            let producer = pool[rng.index(pool.len())];
             let full = (1u64 << c.sessions) - 1;
             let attended = if rng.chance(850) { full } else { full & rng.next() };
             people_rows.push(vec![
@@ -404,7 +404,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
                 producer.into(),
                 person(&mut rng).into(),
                 rng.pick(&roles).into(),
-                (attended as i64).into(),
+                attended.cast_signed().into(),
                 Value::from(rng.chance(900).then(|| rng.range(3, 5))),
                 t.into(),
             ]);
@@ -437,7 +437,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<Loaded> {
     let funders = ["province", "province", "province", "commune", "programme", "other"];
     let mut support_rows = Vec::new();
     for (n, p) in in_force.iter().enumerate().filter(|(n, _)| n % 9 == 0) {
-        let purpose = &rules.support_purposes[rng.below(rules.support_purposes.len() as u64) as usize];
+        let purpose = &rules.support_purposes[rng.index(rules.support_purposes.len())];
         let (lo, hi) = amounts.get(purpose.code.as_str()).copied().unwrap_or((2, 10));
         let decided = if n % 4 == 0 {
             between(&mut rng, date(2025, Month::March, 1), date(2025, Month::November, 30))

@@ -63,7 +63,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<usize> {
     for (i, p) in chosen.iter().enumerate() {
         let Ok(gtin) = Gtin::parse(&p.gtin) else { continue };
         for k in 0..2i64 {
-            let produced = TODAY_FOR_DEMO - Duration::days(75 - 40 * k + i as i64 % 7);
+            let produced = TODAY_FOR_DEMO - Duration::days(75 - 40 * k + domain::num::count(i) % 7);
             let code = format!("L{}{:02}-{:02}", produced.year() % 100, u8::from(produced.month()), i + 1);
             #[derive(FromQueryResult)]
             struct Id {
@@ -157,7 +157,7 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<usize> {
                 for (n, serial) in serials.iter().take(5).enumerate() {
                     for m in 0..=(n % 3) {
                         scans_batch.push(ScanRecord {
-                            at: t - 86_400 * (10 - n as i64) + 3_600 * m as i64,
+                            at: t - 86_400 * (10 - domain::num::count(n)) + 3_600 * domain::num::count(m),
                             product_id: p.id,
                             lot_id: Some(lot.id),
                             serial: Some(serial.clone()),

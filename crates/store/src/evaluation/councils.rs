@@ -683,7 +683,8 @@ async fn approve_with(
         .map_err(|why| refused(why.with("spread", outcome.spread).with("limit", council.spread_limit)))?;
     let g = super::dossiers::get(tx, e.registration_id).await?.ok_or(StoreError::NotFound)?;
     let stars = outcome.stars.map(i64::from);
-    let total_x100 = (outcome.total() * 100.0).round() as i64;
+    let total_x100 = domain::num::round(outcome.total() * 100.0)
+        .ok_or_else(|| StoreError::Corrupt { table: "evaluation", detail: outcome.total().to_string() })?;
     let report = scoring::input::report(&outcome).to_string();
     let kind = g.kind().ok_or_else(|| StoreError::Corrupt { table: "registration", detail: g.kind.clone() })?;
     let held = match g.previous_certificate_id {

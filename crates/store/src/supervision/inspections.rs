@@ -441,7 +441,7 @@ pub async fn add_photos(
         )));
     }
     let held = count(tx, "SELECT COUNT(*) AS n FROM inspection_photo WHERE inspection_id = $1", [i.id.into()]).await?;
-    if held + photos.len() as i64 > MAX_PHOTOS {
+    if held + domain::num::count(photos.len()) > MAX_PHOTOS {
         let why = Invalid::new("invalid-photo-count").with("max", MAX_PHOTOS);
         return Err(StoreError::Invalid(FieldErrors::single("photos", why)));
     }
@@ -451,7 +451,7 @@ pub async fn add_photos(
     }
     let mut ids = Vec::new();
     for p in photos {
-        let size = p.bytes.len() as i64;
+        let size = domain::num::count(p.bytes.len());
         let id = fetch_one::<Id>(
             tx,
             "INSERT INTO inspection_photo (inspection_id, item_code, content_type, bytes, thumb, sha256, width, height, size, \

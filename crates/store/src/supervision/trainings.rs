@@ -267,7 +267,7 @@ pub struct TrainingParticipant {
 
 impl TrainingParticipant {
     pub fn attendance(&self) -> Attendance {
-        Attendance { sessions: self.attended as u64, satisfaction: self.satisfaction }
+        Attendance { sessions: self.attended.cast_unsigned(), satisfaction: self.satisfaction }
     }
 }
 
@@ -330,7 +330,7 @@ pub async fn attend(tx: &Tx, who: &Who, class: &TrainingClass, participant_id: i
     execute(
         tx,
         "UPDATE training_participant SET attended = $1, satisfaction = $2 WHERE id = $3",
-        [(a.sessions as i64).into(), a.satisfaction.into(), participant_id.into()],
+        [a.sessions.cast_signed().into(), a.satisfaction.into(), participant_id.into()],
     )
     .await?;
     let after = participant(tx, participant_id).await?.ok_or(StoreError::NotFound)?;

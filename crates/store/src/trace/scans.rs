@@ -229,7 +229,10 @@ pub async fn places_of(c: &impl ConnectionTrait, serial: &str) -> Result<Vec<(i6
     .into_iter()
     .map(|r| {
         let cell = match (r.lat10, r.lon10) {
-            (Some(a), Some(o)) => Some(Cell { lat10: a as i32, lon10: o as i32 }),
+            (Some(a), Some(o)) => match (i32::try_from(a), i32::try_from(o)) {
+                (Ok(lat10), Ok(lon10)) => Some(Cell { lat10, lon10 }),
+                _ => None,
+            },
             _ => None,
         };
         (r.scanned_at, cell, r.agent)

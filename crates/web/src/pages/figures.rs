@@ -401,7 +401,7 @@ pub async fn members(
     let page = MembersPage {
         title: format!("{} — {}", target.name(english), domain::fmt_date(until)),
         back: format!("/targets?version={}&as_of={}", set.version, day),
-        limited: list.len() as i64 >= LIST_LIMIT,
+        limited: domain::num::count(list.len()) >= LIST_LIMIT,
         rows: list.into_iter().map(|m| (href(m.id), m.code, m.name, m.place)).collect(),
         ctx,
     };

@@ -81,7 +81,7 @@ pub async fn page(State(state): State<AppState>, ctx: PageCtx, Query(q): Query<U
             },
         }
     };
-    let count = ctx.t.arg("units-count", "n", &crate::fmt::thousands(communes.len() as i64));
+    let count = ctx.t.arg("units-count", "n", &crate::fmt::thousands(domain::num::count(communes.len())));
     let page = UnitsPage { provinces, selected, communes, old_districts, count, old: q.old, lookup, lookup_error, ctx };
     Ok(render_status(status, &page))
 }

@@ -131,7 +131,7 @@ fn outcome_view(
         return Ok(None);
     };
     let sheet = set.sheet(&e.sheet_code);
-    let num = |x: f64| points((x * 100.0).round() as i64);
+    let num = |x: f64| points(domain::num::round(x * 100.0).unwrap_or(0));
     let stars = o.stars.map(i64::from);
     let verdict = if o.potential_5_star {
         t.get("rank-potential-five")

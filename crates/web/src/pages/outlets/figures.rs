@@ -236,9 +236,9 @@ pub async fn export(
                     name: t.get("market-inquiries"),
                     header: h(&["market-figure", "market-value"]),
                     rows: vec![
-                        vec![t.get("market-inquiries-total").into(), Value::Int(s.total as i64)],
-                        vec![t.get("market-inquiries-answered").into(), Value::Int(s.answered as i64)],
-                        vec![t.get("market-inquiries-won").into(), Value::Int(s.won as i64)],
+                        vec![t.get("market-inquiries-total").into(), Value::Int(domain::num::count(s.total))],
+                        vec![t.get("market-inquiries-answered").into(), Value::Int(domain::num::count(s.answered))],
+                        vec![t.get("market-inquiries-won").into(), Value::Int(domain::num::count(s.won))],
                         vec![
                             t.get("market-median-hours").into(),
                             s.median_hours_to_answer.map_or(Value::Empty, Value::Real),
@@ -252,17 +252,29 @@ pub async fn export(
                 Sheet {
                     name: t.get("market-by-month"),
                     header: h(&["market-month", "market-inquiries-total"]),
-                    rows: s.by_month.iter().map(|(m, n)| vec![m.clone().into(), Value::Int(*n as i64)]).collect(),
+                    rows: s
+                        .by_month
+                        .iter()
+                        .map(|(m, n)| vec![m.clone().into(), Value::Int(domain::num::count(*n))])
+                        .collect(),
                 },
                 Sheet {
                     name: t.get("market-by-group"),
                     header: h(&["products-field-group", "market-inquiries-total"]),
-                    rows: s.by_group.iter().map(|(g, n)| vec![g.clone().into(), Value::Int(*n as i64)]).collect(),
+                    rows: s
+                        .by_group
+                        .iter()
+                        .map(|(g, n)| vec![g.clone().into(), Value::Int(domain::num::count(*n))])
+                        .collect(),
                 },
                 Sheet {
                     name: t.get("market-by-commune"),
                     header: h(&["producers-field-commune", "market-inquiries-total"]),
-                    rows: s.by_commune.iter().map(|(c, n)| vec![c.clone().into(), Value::Int(*n as i64)]).collect(),
+                    rows: s
+                        .by_commune
+                        .iter()
+                        .map(|(c, n)| vec![c.clone().into(), Value::Int(domain::num::count(*n))])
+                        .collect(),
                 },
             ]
         }

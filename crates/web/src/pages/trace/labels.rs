@@ -390,7 +390,7 @@ pub async fn sheet(
                     return;
                 }
             };
-            let done = (batch.len() as i64) < SHEET_BATCH;
+            let done = domain::num::count(batch.len()) < SHEET_BATCH;
             for (position, serial, voided) in batch {
                 after = position;
                 let grouped = Serial::parse(&serial).map(|s| s.grouped()).unwrap_or_else(|_| serial.clone());
