@@ -199,8 +199,8 @@ impl Work<'_> {
                 true,
             ),
             self.task("home-task-expiring", expiring, "/products?status=expiring", false),
-            self.task("home-task-label-orders", count(orders), "/traceability/alerts#orders", true),
-            self.task("home-task-alerts", count(alerts), "/traceability/alerts", true),
+            self.task("home-task-label-orders", domain::num::count(orders), "/traceability/alerts#orders", true),
+            self.task("home-task-alerts", domain::num::count(alerts), "/traceability/alerts", true),
             self.task("home-task-findings-overdue", findings, "/findings?state=overdue", true),
             self.task("home-task-inquiries", inquiries, "/inquiries", false),
         ])
@@ -352,8 +352,8 @@ impl Work<'_> {
             store::supervision::findings::FindingFilter { state: Some("pending".into()), ..Default::default() };
         let findings = store::supervision::findings::search(conn, &listing, &pending, Page::new(1, 1)).await?.total;
         let tasks = vec![
-            self.task("home-task-renew", count(to_renew), "#home-products", true),
-            self.task("home-task-dossiers-yours", count(yours), "#home-dossiers", true),
+            self.task("home-task-renew", domain::num::count(to_renew), "#home-products", true),
+            self.task("home-task-dossiers-yours", domain::num::count(yours), "#home-dossiers", true),
             self.task("home-task-findings", findings, "/findings?state=pending", true),
             self.task(
                 "home-task-inquiries",
@@ -361,7 +361,7 @@ impl Work<'_> {
                 "/inquiries",
                 true,
             ),
-            self.task("home-task-label-orders-waiting", count(orders), "/products", false),
+            self.task("home-task-label-orders-waiting", domain::num::count(orders), "/products", false),
         ];
         let sections = vec![
             Section { id: "home-products", title: t.get("home-your-products"), items: product_items, more: None },
@@ -392,8 +392,8 @@ impl Work<'_> {
         }
         let again = items.iter().filter(|i| i.warn).count();
         let tasks = vec![
-            self.task("home-task-cards", count(items.len()), "#home-cards", true),
-            self.task("home-task-cards-again", count(again), "#home-cards", true),
+            self.task("home-task-cards", domain::num::count(items.len()), "#home-cards", true),
+            self.task("home-task-cards-again", domain::num::count(again), "#home-cards", true),
         ];
         let title = t.arg("home-cards-title", "n", &items.len().to_string());
         Ok((tasks, vec![Section { id: "home-cards", title, items, more: None }]))
@@ -442,10 +442,6 @@ impl Work<'_> {
         });
         Ok(tasks)
     }
-}
-
-fn count(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// A product's certificate in the owner's words: how long it is still valid and when to file
