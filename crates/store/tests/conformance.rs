@@ -48,10 +48,9 @@ async fn runs_on_the_backend_under_test() {
         assert_eq!(row.try_get_by_index::<String>(0).expect("text"), "wal");
         // Every commit is on disk before it is acknowledged (2 = FULL), on every connection.
         for _ in 0..3 {
-            let sync = t.db.conn().query_one_raw(sea_orm::Statement::from_string(
-                sea_orm::DbBackend::Sqlite,
-                "PRAGMA synchronous",
-            ));
+            let sync =
+                t.db.conn()
+                    .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA synchronous"));
             let row = sync.await.expect("pragma").expect("row");
             assert_eq!(row.try_get_by_index::<i32>(0).expect("number"), 2, "synchronous=FULL");
         }
