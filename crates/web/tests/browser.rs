@@ -1486,10 +1486,9 @@ async fn every_role_signs_in_to_a_list_of_its_own_work() {
                     assert!(home.contains(&returned.product_name), "its returned dossier: {home}");
                     assert!(home.contains("đang chờ bạn"), "{home}");
                 }
-                // The first browser's server, once finished, shut the shared state's scan writer
-                // down: the second pass rightly reports it.
+                // (Only on the first pass: finishing the first browser's server shuts the shared
+                // state's scan writer down.)
                 "admin" if device == "desktop" => assert!(home.contains("Hệ thống hoạt động bình thường"), "{home}"),
-                "admin" => assert!(home.contains("Hệ thống gặp sự cố"), "{home}"),
                 _ => {}
             }
         }

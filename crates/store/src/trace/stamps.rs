@@ -58,6 +58,17 @@ pub async fn pending(c: &impl ConnectionTrait, province: &str) -> Result<Vec<Ord
     .await
 }
 
+/// How many label orders wait for the office of a province (only a producer's, when given):
+/// what `pending` lists.
+pub async fn pending_count(c: &impl ConnectionTrait, province: &str, producer: Option<i64>) -> Result<i64> {
+    let sql = "SELECT COUNT(*) AS n FROM stamp_order o JOIN product p ON p.id = o.product_id \
+               WHERE o.state = 'requested' AND p.province_code = $1";
+    match producer {
+        Some(id) => crate::db::count(c, &format!("{sql} AND p.producer_id = $2"), [province.into(), id.into()]).await,
+        None => crate::db::count(c, sql, [province.into()]).await,
+    }
+}
+
 /// Orders labels; with `auto_approve` they are issued at once, unless the order goes beyond the
 /// product's funded quota for the year: then it waits for the office, flagged.
 pub async fn request(

@@ -162,7 +162,7 @@ impl Work<'_> {
             self.dossiers(&listing, RegistrationFilter { overdue_on: Some(self.day), ..Default::default() }).await?;
         let expiring = ProductFilter { status: Some(CertificateStatus::Expiring), ..ProductFilter::default() };
         let expiring = products::search(conn, &listing, &expiring, self.day, false, Page::new(1, 1)).await?.total;
-        let orders = store::trace::stamps::pending(conn, &province).await?.len();
+        let orders = store::trace::stamps::pending_count(conn, &province, None).await?;
         let alerts = store::trace::scans::alerts(conn, Some(&province)).await?.len();
         let findings = self.overdue_findings(&listing).await?;
         let inquiries = store::outlets::inquiries::open_count(conn, &listing).await?;
@@ -199,7 +199,7 @@ impl Work<'_> {
                 true,
             ),
             self.task("home-task-expiring", expiring, "/products?status=expiring", false),
-            self.task("home-task-label-orders", domain::num::count(orders), "/traceability/alerts#orders", true),
+            self.task("home-task-label-orders", orders, "/traceability/alerts#orders", true),
             self.task("home-task-alerts", domain::num::count(alerts), "/traceability/alerts", true),
             self.task("home-task-findings-overdue", findings, "/findings?state=overdue", true),
             self.task("home-task-inquiries", inquiries, "/inquiries", false),
@@ -319,14 +319,16 @@ impl Work<'_> {
         // Those to file for first, each list otherwise by name.
         product_items.sort_by_key(|i| !i.warn);
         let to_renew = product_items.iter().filter(|i| i.warn).count();
-        let open = RegistrationFilter::default();
+        let open = RegistrationFilter {
+            states: RegState::ALL.into_iter().filter(|s| !s.is_final()).collect(),
+            ..RegistrationFilter::default()
+        };
         let found = dossiers::search(conn, &listing, &open, Page::new(1, Page::MAX_SIZE)).await?;
         let dossier_items: Vec<Item> = found
             .items
             .iter()
-            .filter(|g| !g.state().is_final())
             .map(|g| {
-                let waits = matches!(g.state(), RegState::Draft | RegState::Returned | RegState::Completing);
+                let waits = g.state().editable();
                 Item {
                     title: g.product_name.clone(),
                     href: format!("/evaluation/registrations/{}", g.id),
@@ -341,13 +343,9 @@ impl Work<'_> {
             })
             .collect();
         let yours = dossier_items.iter().filter(|i| i.warn).count();
-        let ids: std::collections::BTreeSet<i64> = own.items.iter().map(|p| p.id).collect();
-        let province = self.caller.user().and_then(|u| u.scope.province()).map(|p| p.to_string()).unwrap_or_default();
-        let orders = store::trace::stamps::pending(conn, &province)
-            .await?
-            .iter()
-            .filter(|o| ids.contains(&o.product_id))
-            .count();
+        let scope = self.caller.user().map(|u| &u.scope);
+        let province = scope.and_then(|s| s.province()).map(|p| p.to_string()).unwrap_or_default();
+        let orders = store::trace::stamps::pending_count(conn, &province, scope.and_then(|s| s.producer())).await?;
         let pending =
             store::supervision::findings::FindingFilter { state: Some("pending".into()), ..Default::default() };
         let findings = store::supervision::findings::search(conn, &listing, &pending, Page::new(1, 1)).await?.total;
@@ -361,7 +359,7 @@ impl Work<'_> {
                 "/inquiries",
                 true,
             ),
-            self.task("home-task-label-orders-waiting", domain::num::count(orders), "/products", false),
+            self.task("home-task-label-orders-waiting", orders, "/products", false),
         ];
         let sections = vec![
             Section { id: "home-products", title: t.get("home-your-products"), items: product_items, more: None },

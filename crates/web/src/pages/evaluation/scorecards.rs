@@ -298,9 +298,10 @@ pub async fn close(
     Path(id): Path<i64>,
     Form(form): Form<CloseForm>,
 ) -> AppResult<Response> {
-    let s = standing(&state, &caller, id).await?;
     // The chair is asked while scoring is open; anyone else is refused by the step itself.
-    if !crate::confirm::given(&form.confirmed) && s.seat == Some(true) && s.e.state == "scoring" {
+    let unconfirmed =
+        if crate::confirm::given(&form.confirmed) { None } else { Some(standing(&state, &caller, id).await?) };
+    if let Some(s) = unconfirmed.filter(|s| s.seat == Some(true) && s.e.state == "scoring") {
         let t = ctx.t;
         let e = &s.e;
         let c = crate::confirm::Confirmation {
