@@ -1,6 +1,12 @@
 //! When a label's scans look like a copied label: configurable rules over one serial's scans
 //! (more than N scans, more than K distinct places, travel faster than possible between two
 //! scans). Places are coarse: latitude and longitude rounded to 0.1° (about 11 km).
+//!
+//! A place is what the phone says (`?geo=`), unverified: one origin (a client address) counts
+//! with one place however many it claims, and travel is measured only between scans of
+//! different origins, so that one machine forging places cannot make a genuine label look
+//! copied. Shoppers are warned only when the evidence comes from `min_origins` origins; the
+//! office sees every finding.
 
 use serde::Serialize;
 
@@ -10,11 +16,20 @@ pub struct Rules {
     pub max_places: u32,
     /// Faster than this between two located scans is impossible for one physical label.
     pub max_speed_kmh: f64,
+    /// Independent origins a finding needs before the label's page warns shoppers.
+    pub min_origins: u32,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Self { max_scans: 20, max_places: 3, max_speed_kmh: 300.0 }
+        Self { max_scans: 20, max_places: 3, max_speed_kmh: 300.0, min_origins: 3 }
+    }
+}
+
+impl Rules {
+    /// Whether findings backed by `origins` independent origins are shown to shoppers.
+    pub fn public(&self, origins: u32) -> bool {
+        origins >= self.min_origins
     }
 }
 
@@ -75,6 +90,15 @@ pub struct Scan {
     pub cell: Option<Cell>,
 }
 
+/// A located scan: when, where (as claimed), and from which origin (`None`: unknown, each such
+/// scan its own origin).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Located {
+    pub at: i64,
+    pub cell: Cell,
+    pub origin: Option<u64>,
+}
+
 /// Why a serial looks copied, with the evidence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
@@ -97,7 +121,8 @@ impl Finding {
 /// The findings for one serial's scans (any order).
 pub fn assess(scans: &[Scan], rules: Rules) -> Vec<Finding> {
     let count = u32::try_from(scans.len()).unwrap_or(u32::MAX);
-    let located: Vec<(i64, Cell)> = scans.iter().filter_map(|s| s.cell.map(|c| (s.at, c))).collect();
+    let located: Vec<Located> =
+        scans.iter().filter_map(|s| s.cell.map(|cell| Located { at: s.at, cell, origin: None })).collect();
     too_many_scans(count, rules).into_iter().chain(places(&located, rules)).collect()
 }
 
@@ -107,19 +132,34 @@ pub fn too_many_scans(count: u32, rules: Rules) -> Option<Finding> {
 }
 
 /// The rules on located scans (time, place): too many places, impossible travel.
-pub fn places(located: &[(i64, Cell)], rules: Rules) -> Vec<Finding> {
+pub fn places(located: &[Located], rules: Rules) -> Vec<Finding> {
     let mut found = Vec::new();
-    let mut cells: Vec<Cell> = located.iter().map(|(_, c)| *c).collect();
+    let mut located = located.to_vec();
+    located.sort_by_key(|l| l.at);
+    // One place per known origin: its latest claim.
+    let mut latest: std::collections::BTreeMap<u64, Cell> = std::collections::BTreeMap::new();
+    let mut cells: Vec<Cell> = Vec::new();
+    for l in &located {
+        match l.origin {
+            Some(o) => {
+                latest.insert(o, l.cell);
+            }
+            None => cells.push(l.cell),
+        }
+    }
+    cells.extend(latest.into_values());
     cells.sort_unstable();
     cells.dedup();
     let places = u32::try_from(cells.len()).unwrap_or(u32::MAX);
     if places > rules.max_places {
         found.push(Finding::TooManyPlaces { places, limit: rules.max_places });
     }
-    let mut located = located.to_vec();
-    located.sort_by_key(|(at, _)| *at);
     for w in located.windows(2) {
-        let ((t1, c1), (t2, c2)) = (w[0], w[1]);
+        let (a, b) = (w[0], w[1]);
+        if a.origin.is_some() && a.origin == b.origin {
+            continue;
+        }
+        let ((t1, c1), (t2, c2)) = ((a.at, a.cell), (b.at, b.cell));
         let km = c1.km_to(c2);
         // Neighbouring cells are noise of the rounding, not travel.
         if km < 30.0 {
@@ -180,5 +220,31 @@ mod tests {
             towns.iter().enumerate().map(|(i, (la, lo))| at(crate::num::count(i) * 3000, *la, *lo)).collect();
         assert_eq!(assess(&spread, Rules::default()), [Finding::TooManyPlaces { places: 4, limit: 3 }]);
         assert_eq!(Cell::from_degrees(91.0, 0.0), None);
+    }
+
+    #[test]
+    fn one_origin_forging_places_is_no_evidence() {
+        let place = |minutes: i64, lat: f64, lon: f64, origin: u64| Located {
+            at: minutes * 60,
+            cell: Cell::from_degrees(lat, lon).expect("cell"),
+            origin: Some(origin),
+        };
+        let towns = [(21.03, 105.85), (10.78, 106.70), (16.05, 108.2), (20.9, 106.7), (12.2, 109.2)];
+        let forged: Vec<Located> =
+            towns.iter().enumerate().map(|(i, (la, lo))| place(crate::num::count(i), *la, *lo, 7)).collect();
+        assert!(places(&forged, Rules::default()).is_empty(), "one origin: one place, no travel");
+        // Two origins half an hour apart at both ends of the country: travel no label makes.
+        let two = [place(0, 21.03, 105.85, 1), place(30, 10.78, 106.70, 2)];
+        assert!(matches!(places(&two, Rules::default())[..], [Finding::ImpossibleTravel { .. }]));
+        // Four origins in four towns: too many places.
+        let four: Vec<Located> = towns
+            .iter()
+            .take(4)
+            .enumerate()
+            .map(|(i, (la, lo))| place(crate::num::count(i) * 3000, *la, *lo, crate::num::count(i).unsigned_abs()))
+            .collect();
+        assert!(places(&four, Rules::default()).iter().any(|f| matches!(f, Finding::TooManyPlaces { places: 4, .. })));
+        let rules = Rules::default();
+        assert!(!rules.public(2) && rules.public(3));
     }
 }

@@ -59,6 +59,11 @@ pub struct Server {
     #[arg(long, env = "OCOP_RATE_INQUIRIES_PER_HOUR", default_value_t = 10)]
     pub rate_inquiries_per_hour: u32,
 
+    /// Scans of labels never issued logged for the office per client address per hour (more
+    /// are answered, not logged; 0: no limit).
+    #[arg(long, env = "OCOP_RATE_ATTEMPTS_PER_HOUR", default_value_t = 30)]
+    pub rate_attempts_per_hour: u32,
+
     /// Mark cookies Secure even without an https public URL.
     #[arg(long, env = "OCOP_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
@@ -104,7 +109,17 @@ pub struct Server {
     #[arg(long, env = "OCOP_SCAN_MAX_SPEED_KMH", default_value_t = 300.0)]
     pub scan_max_speed_kmh: f64,
 
-    /// Seconds a label page may reuse what it read of a product and lot (0: never).
+    /// Independent client addresses a label's findings need before its page warns shoppers
+    /// (the office sees every finding).
+    #[arg(long, env = "OCOP_SCAN_MIN_ORIGINS", default_value_t = 3)]
+    pub scan_min_origins: u32,
+
+    /// Milliseconds between writes of the scan buffer: what a `kill -9` can lose at most.
+    #[arg(long, env = "OCOP_SCAN_FLUSH_MS", default_value_t = 1_000)]
+    pub scan_flush_ms: u64,
+
+    /// Seconds a write on another instance may take to show on label pages: how often the
+    /// audit log's head is checked (a write here shows at once; 0: no cache).
     #[arg(long, env = "OCOP_PUBLIC_CACHE_SECONDS", default_value_t = 3)]
     pub public_cache_seconds: u64,
 
@@ -189,6 +204,7 @@ impl Server {
                 searches_per_minute: self.rate_searches_per_minute,
                 scans_per_minute: self.rate_scans_per_minute,
                 inquiries_per_hour: self.rate_inquiries_per_hour,
+                attempts_per_hour: self.rate_attempts_per_hour,
             },
             secure_cookies: self.secure_cookies || https,
             trusted_proxies: if self.trust_proxy { self.trusted_proxies.max(1) } else { self.trusted_proxies },
@@ -198,14 +214,16 @@ impl Server {
             login_window: Duration::from_secs(self.login_window_minutes * 60),
             stamps_auto_approve: self.stamps_auto_approve,
             public_cache_ttl: Duration::from_secs(self.public_cache_seconds),
-            scans: web::scanlog::ScanSettings {
+            scans: web::trace::scanlog::ScanSettings {
                 capacity: self.scan_buffer.max(1),
                 rules: domain::scan_rules::Rules {
                     max_scans: self.scan_max_scans,
                     max_places: self.scan_max_places,
                     max_speed_kmh: self.scan_max_speed_kmh,
+                    min_origins: self.scan_min_origins,
                 },
-                ..web::scanlog::ScanSettings::default()
+                flush_every: Duration::from_millis(self.scan_flush_ms.max(1)),
+                ..web::trace::scanlog::ScanSettings::default()
             },
             ..web::Settings::default()
         })
@@ -224,6 +242,7 @@ impl Server {
             ("OCOP_RATE_SEARCHES_PER_MINUTE", self.rate_searches_per_minute.to_string()),
             ("OCOP_RATE_SCANS_PER_MINUTE", self.rate_scans_per_minute.to_string()),
             ("OCOP_RATE_INQUIRIES_PER_HOUR", self.rate_inquiries_per_hour.to_string()),
+            ("OCOP_RATE_ATTEMPTS_PER_HOUR", self.rate_attempts_per_hour.to_string()),
             ("OCOP_SECURE_COOKIES", (self.secure_cookies || https).to_string()),
             ("OCOP_TRUSTED_PROXIES", proxies.to_string()),
             ("OCOP_SESSION_HOURS", self.session_hours.to_string()),
@@ -234,6 +253,8 @@ impl Server {
             ("OCOP_SCAN_MAX_SCANS", self.scan_max_scans.to_string()),
             ("OCOP_SCAN_MAX_PLACES", self.scan_max_places.to_string()),
             ("OCOP_SCAN_MAX_SPEED_KMH", self.scan_max_speed_kmh.to_string()),
+            ("OCOP_SCAN_MIN_ORIGINS", self.scan_min_origins.to_string()),
+            ("OCOP_SCAN_FLUSH_MS", self.scan_flush_ms.to_string()),
             ("OCOP_SCAN_BUFFER", self.scan_buffer.to_string()),
             ("OCOP_PUBLIC_CACHE_SECONDS", self.public_cache_seconds.to_string()),
             ("OCOP_MAP_TILES", self.map_tiles.clone()),

@@ -98,6 +98,10 @@ enum Command {
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: i64,
+        /// First issue this many more labels, spread over the products and lots that already
+        /// have labels, each order approved as the office would (a load test's data).
+        #[arg(long, default_value_t = 0)]
+        issue: i64,
     },
     /// The programme report ("Báo cáo kết quả thực hiện Chương trình OCOP") for a province (or
     /// the whole country) and a period, as .pdf or .xlsx.
@@ -165,10 +169,29 @@ enum AuditAction {
     Verify,
 }
 
-async fn labels(config: &Config, limit: i64) -> anyhow::Result<()> {
+async fn labels(config: &Config, limit: i64, issue: i64) -> anyhow::Result<()> {
     use std::io::Write;
     let db = serve::open(config).await?;
     store::migrate::check(&db).await?;
+    if issue > 0 {
+        let lots = store::trace::stamps::labelled_lots_with_gtin(db.conn()).await?;
+        let Some(share) = i64::try_from(lots.len()).ok().filter(|n| *n > 0).map(|n| (issue + n - 1) / n) else {
+            return Err(UsageError("chưa có tem nào để cấp thêm (no labels to issue more of)".into()).into());
+        };
+        let who = store::audit::Who::system();
+        let tx = db.write().await?;
+        let mut left = issue;
+        for (product, lot) in lots {
+            let n = share.min(left);
+            if n == 0 {
+                break;
+            }
+            let order = store::trace::stamps::request(&tx, &who, product, lot, n, false).await?;
+            store::trace::stamps::decide(&tx, &who, order.id, true, "").await?;
+            left -= n;
+        }
+        tx.commit().await?;
+    }
     let mut out = std::io::stdout().lock();
     for (gtin, lot, serial) in store::trace::stamps::issued_with_gtin(db.conn(), limit).await? {
         writeln!(out, "{}", domain::digital_link::label_path(Some(&gtin), "", lot.as_deref(), Some(&serial)))?;
@@ -212,7 +235,7 @@ async fn main() -> ExitCode {
         Command::Audit { action: AuditAction::Verify } => audit_verify(&cli.config).await,
         Command::Backup { out } => backup::backup(&cli.config, &out).await,
         Command::Restore { file, force } => backup::restore(&cli.config, &file, force).await,
-        Command::Labels { limit } => labels(&cli.config, limit).await,
+        Command::Labels { limit, issue } => labels(&cli.config, limit, issue).await,
         Command::Import { kind, file, good_rows, year, dry_run, confirm_name_links, columns } => {
             let how = exchange_cli::ImportArgs { good_rows, year, dry_run, confirm_name_links, columns };
             exchange_cli::import(&cli.config, &kind, &file, how).await

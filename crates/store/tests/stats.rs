@@ -270,7 +270,16 @@ async fn scans_are_counted_per_vietnam_day_as_they_are_written() {
     let evening = date!(2026 - 11 - 01).with_hms(16, 30, 0).expect("t").assume_utc().unix_timestamp();
     let batch: Vec<ScanRecord> = [evening, evening + 3600, evening + 3700]
         .into_iter()
-        .map(|at| ScanRecord { at, product_id: w.rerated, lot_id: None, serial: None, cell: None, agent: "mobile" })
+        .map(|at| ScanRecord {
+            at,
+            product_id: w.rerated,
+            lot_id: None,
+            serial: None,
+            cell: None,
+            agent: "mobile",
+            client: None,
+            attempt: None,
+        })
         .collect();
     let tx = t.db.write().await.expect("begin");
     scans::record(&tx, &batch, Default::default()).await.expect("scans");

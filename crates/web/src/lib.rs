@@ -22,9 +22,8 @@ pub mod limits;
 pub mod mail;
 mod page;
 mod pages;
-pub mod public_cache;
 pub mod routes;
-pub mod scanlog;
+pub mod trace;
 
 pub use api::openapi;
 /// The programme report, for `ocop report`: the same figures and layout as the page's downloads.
@@ -83,10 +82,11 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
     /// The scan log's buffer and the anomaly rules.
-    pub scans: scanlog::ScanSettings,
+    pub scans: trace::scanlog::ScanSettings,
     /// Issue label orders at once instead of waiting for the office's approval.
     pub stamps_auto_approve: bool,
-    /// How long a public page may reuse what it read of a product and lot (see `public_cache`).
+    /// How long another instance's write may take to show on the public pages (see
+    /// `trace::follow_writes`); zero turns their cache off.
     pub public_cache_ttl: Duration,
     /// Megabytes that decoding uploads and rendering documents may take at once (see `heavy`).
     pub heavy_work_megabytes: u32,
@@ -111,7 +111,7 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             // Spreadsheet uploads are the largest bodies; other routes keep axum's 2 MB limit.
             body_limit_bytes: 33 * 1024 * 1024,
-            scans: scanlog::ScanSettings::default(),
+            scans: trace::scanlog::ScanSettings::default(),
             stamps_auto_approve: false,
             public_cache_ttl: Duration::from_secs(3),
             heavy_work_megabytes: 256,
@@ -129,8 +129,8 @@ struct Inner {
     db: Db,
     settings: Settings,
     metrics: PrometheusHandle,
-    scans: Arc<scanlog::ScanLog>,
-    public: Arc<pages::trace::public::Cache>,
+    scans: Arc<trace::scanlog::ScanLog>,
+    public: Arc<trace::Caches>,
     heavy: heavy::Budget,
     limiter: limits::Limiter,
     security_headers: hardening::SecurityHeaders,
@@ -140,10 +140,11 @@ struct Inner {
 impl AppState {
     /// The application's state; starts the scan log's writer (so it needs a Tokio runtime).
     pub fn new(db: Db, settings: Settings) -> Self {
-        let public = Arc::new(pages::trace::public::Cache::new(settings.public_cache_ttl));
+        let public = Arc::new(trace::Caches::new(settings.public_cache_ttl));
         let cache = public.clone();
-        let on_flushed: scanlog::OnFlushed = Arc::new(move |done| pages::trace::public::scans_written(&cache, done));
-        let scans = scanlog::ScanLog::start(db.clone(), settings.scans, on_flushed);
+        let on_flushed: trace::scanlog::OnFlushed = Arc::new(move |done| trace::scans_written(&cache, done));
+        let scans = trace::scanlog::ScanLog::start(db.clone(), settings.scans, on_flushed);
+        tokio::spawn(trace::follow_writes(db.clone(), public.clone(), settings.public_cache_ttl));
         let heavy = heavy::Budget::new(settings.heavy_work_megabytes);
         let limiter = limits::Limiter::new(settings.rate_limits);
         // Pages may show map tiles from their server, and nothing else from elsewhere.
@@ -155,11 +156,11 @@ impl AppState {
         Self { inner: Arc::new(inner) }
     }
 
-    pub fn scan_log(&self) -> &scanlog::ScanLog {
+    pub fn scan_log(&self) -> &trace::scanlog::ScanLog {
         &self.inner.scans
     }
 
-    pub(crate) fn public_cache(&self) -> &pages::trace::public::Cache {
+    pub(crate) fn public_cache(&self) -> &trace::Caches {
         &self.inner.public
     }
 

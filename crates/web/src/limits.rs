@@ -70,6 +70,8 @@ pub enum Kind {
     Scan,
     /// A buyer's inquiry sent from a public page.
     Inquiry,
+    /// A scan of a label never issued, logged for the office.
+    Attempt,
 }
 
 /// Requests allowed per client address; 0 turns a limit off.
@@ -78,12 +80,14 @@ pub struct RateLimits {
     pub searches_per_minute: u32,
     pub scans_per_minute: u32,
     pub inquiries_per_hour: u32,
+    /// Scans of labels never issued written to the office's log (more are answered, not logged).
+    pub attempts_per_hour: u32,
 }
 
 impl Default for RateLimits {
     /// Generous: mobile carriers put many phones behind one address.
     fn default() -> Self {
-        Self { searches_per_minute: 120, scans_per_minute: 300, inquiries_per_hour: 10 }
+        Self { searches_per_minute: 120, scans_per_minute: 300, inquiries_per_hour: 10, attempts_per_hour: 30 }
     }
 }
 
@@ -94,6 +98,7 @@ impl RateLimits {
             Kind::Search => (self.searches_per_minute, Duration::from_secs(60)),
             Kind::Scan => (self.scans_per_minute, Duration::from_secs(60)),
             Kind::Inquiry => (self.inquiries_per_hour, Duration::from_secs(3600)),
+            Kind::Attempt => (self.attempts_per_hour, Duration::from_secs(3600)),
         };
         (n > 0).then_some((n, per))
     }
@@ -158,7 +163,12 @@ mod tests {
 
     #[test]
     fn a_bucket_empties_refills_and_is_per_client_and_kind() {
-        let limiter = Limiter::new(RateLimits { searches_per_minute: 3, scans_per_minute: 0, inquiries_per_hour: 2 });
+        let limiter = Limiter::new(RateLimits {
+            searches_per_minute: 3,
+            scans_per_minute: 0,
+            inquiries_per_hour: 2,
+            attempts_per_hour: 0,
+        });
         let t0 = Instant::now();
         for _ in 0..3 {
             assert_eq!(limiter.check_at(Kind::Search, "203.0.113.7", t0), Ok(()));

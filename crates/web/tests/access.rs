@@ -26,6 +26,8 @@ struct Side {
     photo: i64,
     lot: i64,
     order: i64,
+    /// A copied-label alert on one of the order's labels.
+    alert: i64,
     round: i64,
     registration: i64,
     evidence: i64,
@@ -116,7 +118,22 @@ async fn side(app: &TestApp, p: &'static str, c: &'static str, n: u8) -> Side {
     let product = common::product(app, producer.id, "Mật ong", Some(common::gtin(n)), Cert::Valid).await;
     let candidate = common::product(app, producer.id, "Trà xanh", None, Cert::None).await;
     let lot = common::lot(app, product.id, "L1").await;
-    let (order, _) = common::labels(app, product.id, Some(lot), 2).await;
+    let (order, serials) = common::labels(app, product.id, Some(lot), 2).await;
+    let scans: Vec<_> = (0..2)
+        .map(|i| store::trace::scans::ScanRecord {
+            at: 1_790_000_000 + i,
+            product_id: product.id,
+            lot_id: Some(lot),
+            serial: Some(serials[0].clone()),
+            cell: None,
+            agent: "mobile",
+            client: None,
+            attempt: None,
+        })
+        .collect();
+    let rules = domain::scan_rules::Rules { max_scans: 1, ..Default::default() };
+    store::trace::scans::flush(&app.db.db, &scans, rules).await.expect("scans");
+    let alert = store::trace::scans::alerts(app.db.db.conn(), Some(p)).await.expect("alerts")[0].id;
 
     let office_scope = || Scope::Province { province: province(p) };
     let (mut office, _) = login(app, &format!("office@{tag}.vn"), Role::ProvinceOffice, office_scope()).await;
@@ -325,6 +342,7 @@ async fn side(app: &TestApp, p: &'static str, c: &'static str, n: u8) -> Side {
         photo,
         lot,
         order,
+        alert,
         round: round.id,
         registration,
         evidence,
@@ -387,6 +405,8 @@ fn concrete(route: &Route, s: &Side) -> String {
         s.evaluation.to_string()
     } else if id("/certificates/") || id("/verify/certificate/") || id("/api/v1/certificates/") {
         s.certificate.clone()
+    } else if id("/traceability/alerts/") {
+        s.alert.to_string()
     } else if id("/stamp-orders/") {
         s.order.to_string()
     } else if id("/lots/") {

@@ -843,6 +843,8 @@ async fn a_shopper_scans_a_label_on_a_phone_and_sees_stars_status_and_warnings()
             serial: Some(serials[1].clone()),
             cell: None,
             agent: "mobile",
+            client: None,
+            attempt: None,
         })
         .collect();
     let rules = domain::scan_rules::Rules { max_scans: 2, ..Default::default() };

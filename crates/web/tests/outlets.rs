@@ -498,7 +498,12 @@ async fn a_buyer_asks_the_producer_answers_and_the_office_counts_it() {
 
 #[tokio::test]
 async fn inquiries_are_limited_per_address_and_per_product() {
-    let limits = web::limits::RateLimits { searches_per_minute: 0, scans_per_minute: 0, inquiries_per_hour: 2 };
+    let limits = web::limits::RateLimits {
+        searches_per_minute: 0,
+        scans_per_minute: 0,
+        inquiries_per_hour: 2,
+        attempts_per_hour: 0,
+    };
     let app =
         TestApp::with_settings(web::Settings { rate_limits: limits, trusted_proxies: 1, ..common::settings() }).await;
     let w = world(&app).await;
@@ -529,7 +534,12 @@ async fn inquiries_are_limited_per_address_and_per_product() {
 
 #[tokio::test]
 async fn one_product_takes_at_most_thirty_inquiries_an_hour_from_everyone() {
-    let limits = web::limits::RateLimits { searches_per_minute: 0, scans_per_minute: 0, inquiries_per_hour: 0 };
+    let limits = web::limits::RateLimits {
+        searches_per_minute: 0,
+        scans_per_minute: 0,
+        inquiries_per_hour: 0,
+        attempts_per_hour: 0,
+    };
     let app = TestApp::with_settings(web::Settings { rate_limits: limits, ..common::settings() }).await;
     let w = world(&app).await;
     let ask = format!("/p/{}/inquiries", w.honey.code);

@@ -159,7 +159,12 @@ async fn searches_are_bounded_in_length_and_words() {
 
 #[tokio::test]
 async fn public_searches_and_scans_are_rate_limited_per_address_but_staff_are_not() {
-    let limits = web::limits::RateLimits { searches_per_minute: 3, scans_per_minute: 2, inquiries_per_hour: 1 };
+    let limits = web::limits::RateLimits {
+        searches_per_minute: 3,
+        scans_per_minute: 2,
+        inquiries_per_hour: 1,
+        attempts_per_hour: 0,
+    };
     let app =
         TestApp::with_settings(web::Settings { rate_limits: limits, trusted_proxies: 1, ..common::settings() }).await;
     let (_, product, _) = common::certified_producer(&app).await;

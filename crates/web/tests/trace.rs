@@ -253,28 +253,66 @@ async fn wait_for_scans(app: &TestApp, serial: &str, n: i64) {
     panic!("the scans of {serial} were not written");
 }
 
-#[tokio::test]
-async fn copied_labels_warn_the_consumer_and_alert_the_office_with_evidence() {
+/// A scan from a client address (the test server trusts one proxy's X-Forwarded-For).
+async fn scan_from(c: &mut Client, path: &str, address: &str) -> common::Reply {
+    c.get_with(path, &[("accept", "text/html"), ("user-agent", PHONE), ("x-forwarded-for", address)]).await
+}
+
+fn alert_settings() -> web::Settings {
     let mut settings = common::settings();
     settings.scans.flush_every = std::time::Duration::from_millis(10);
     settings.scans.rules.max_scans = 4;
-    let app = TestApp::with_settings(settings).await;
+    settings.trusted_proxies = 1;
+    settings
+}
+
+#[tokio::test]
+async fn one_machine_cannot_make_a_genuine_label_look_copied() {
+    let app = TestApp::with_settings(alert_settings()).await;
     let w = world(&app).await;
-    let (_, serials) = labels(&app, w.honey.id, None, 2).await;
+    let (_, serials) = labels(&app, w.honey.id, None, 1).await;
+    let path = format!("/01/{}/21/{}", w.honey_gtin.gtin14(), serials[0]);
+    let mut c = app.client();
+    // Thirty reloads and forged places from one machine: Hà Nội, Hồ Chí Minh City, Đà Nẵng, …
+    let places = ["21.03,105.85", "10.78,106.70", "16.05,108.20", "20.90,106.70", "12.20,109.20"];
+    for i in 0..30 {
+        let r = scan_from(&mut c, &format!("{path}?geo={}", places[i % places.len()]), "203.0.113.9").await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    wait_for_scans(&app, &serials[0], 30).await;
+    let r = scan_from(&mut c, &path, "203.0.113.9").await;
+    assert!(r.text.contains("Tem thật") && !r.text.contains("bị quét bất thường"), "{}", r.text);
+    assert!(r.text.contains("đây là lần quét thứ 31"), "every scan is counted");
+    assert!(store::trace::scans::alerts(app.db.db.conn(), None).await.expect("alerts").is_empty(), "no signal at all");
+}
+
+#[tokio::test]
+async fn copied_labels_warn_the_consumer_when_several_origins_agree_and_the_office_can_clear_it() {
+    let app = TestApp::with_settings(alert_settings()).await;
+    let w = world(&app).await;
+    let (_, serials) = labels(&app, w.honey.id, None, 3).await;
     let g14 = w.honey_gtin.gtin14();
     let mut c = app.client();
     let path = format!("/01/{g14}/21/{}", serials[0]);
-    // Scanned in Hà Nội, then ten minutes' worth later in Hồ Chí Minh City (impossible travel).
-    c.get_as(&format!("{path}?geo=21.03,105.85"), "text/html", PHONE).await;
-    for _ in 0..4 {
-        c.get_as(&format!("{path}?geo=10.78,106.70"), "text/html", PHONE).await;
+    // Two phones half an hour apart at both ends of the country: the office sees it, shoppers
+    // are not warned yet (two origins).
+    scan_from(&mut c, &format!("{path}?geo=21.03,105.85"), "198.51.100.1").await;
+    wait_for_scans(&app, &serials[0], 1).await;
+    scan_from(&mut c, &format!("{path}?geo=10.78,106.70"), "198.51.100.2").await;
+    wait_for_scans(&app, &serials[0], 2).await;
+    let alerts = store::trace::scans::alerts(app.db.db.conn(), None).await.expect("alerts");
+    assert_eq!(alerts.iter().map(|a| (a.rule.as_str(), a.public)).collect::<Vec<_>>(), [("impossible_travel", false)]);
+    let r = scan_from(&mut c, &path, "198.51.100.3").await;
+    assert!(!r.text.contains("bị quét bất thường"), "two origins do not warn shoppers");
+    // A third and fourth origin, more places and scans: now shoppers are warned.
+    for (i, geo) in ["16.05,108.20", "20.90,106.70", "12.20,109.20"].iter().enumerate() {
+        scan_from(&mut c, &format!("{path}?geo={geo}"), &format!("198.51.100.{}", 4 + i)).await;
     }
-    wait_for_scans(&app, &serials[0], 5).await;
-    let r = c.get_as(&path, "text/html", PHONE).await;
-    assert_eq!(r.status, StatusCode::OK);
+    wait_for_scans(&app, &serials[0], 6).await;
+    let r = scan_from(&mut c, &path, "198.51.100.9").await;
     assert!(r.text.contains("tem này bị quét bất thường"), "{}", r.text);
-    assert!(r.text.contains("đây là lần quét thứ 6"));
-    let clean = c.get_as(&format!("/01/{g14}/21/{}", serials[1]), "text/html", PHONE).await;
+    assert!(r.text.contains("đây là lần quét thứ 7"));
+    let clean = scan_from(&mut c, &format!("/01/{g14}/21/{}", serials[1]), "198.51.100.1").await;
     assert!(!clean.text.contains("bị quét bất thường"));
 
     let mut office =
@@ -285,11 +323,133 @@ async fn copied_labels_warn_the_consumer_and_alert_the_office_with_evidence() {
     assert!(r.text.contains(&grouped));
     assert!(r.text.contains("Quét quá nhiều lần") && r.text.contains("Di chuyển không thể có"), "{}", r.text);
     assert!(r.text.contains("10.8, 106.7"), "the located scans are the evidence");
+    assert!(r.text.contains("Đang cảnh báo người mua"));
     let mut hue =
         signed_in(&app, "ocop@hue.gov.vn", Role::ProvinceOffice, Scope::Province { province: province("46") }).await;
     assert!(!hue.get("/traceability/alerts").await.text.contains(&grouped), "another province sees none");
     let mut producer = signed_in(&app, "htx@battrang.vn", Role::Producer, producer_scope(&w)).await;
     assert_eq!(producer.get("/traceability/alerts").await.status, StatusCode::FORBIDDEN);
+
+    // The office clears the alerts as false: the page stops warning at once.
+    let alerts = store::trace::scans::alerts(app.db.db.conn(), None).await.expect("alerts");
+    let first = alerts[0].id;
+    assert_eq!(hue.post_form(&format!("/traceability/alerts/{first}/clear"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        producer.post_form(&format!("/traceability/alerts/{first}/clear"), &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for a in &alerts {
+        let r = office.post_form(&format!("/traceability/alerts/{}/clear", a.id), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    let r = scan_from(&mut c, &path, "198.51.100.10").await;
+    assert!(r.text.contains("Tem thật") && !r.text.contains("bị quét bất thường"), "{}", r.text);
+    assert!(store::trace::scans::alerts(app.db.db.conn(), None).await.expect("alerts").is_empty());
+    let audit = store::audit::verify(app.db.db.conn()).await.expect("verify");
+    assert!(audit.broken.is_none());
+}
+
+#[tokio::test]
+async fn labels_never_issued_get_the_verdict_alone_and_are_logged_for_the_office_a_few_per_address() {
+    let mut settings = common::settings();
+    settings.scans.flush_every = std::time::Duration::from_millis(10);
+    settings.rate_limits.attempts_per_hour = 3;
+    settings.trusted_proxies = 1;
+    let app = TestApp::with_settings(settings).await;
+    let w = world(&app).await;
+    let g14 = w.honey_gtin.gtin14();
+    let mut c = app.client();
+    for i in 0..5 {
+        let r =
+            scan_from(&mut c, &format!("/01/{g14}/21/00000000000000000{i:02}A?geo=21.03,105.85"), "203.0.113.50").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // The verdict alone: no status, stars or shops to reassure a buyer of a fake.
+        assert!(r.text.contains("tem này không phải tem thật") && r.text.contains("Sản phẩm thật trông như thế này"));
+        assert!(r.text.contains("Mật ong rừng Ba Vì"), "what the genuine product is");
+        for absent in ["certificate-status", "Còn hiệu lực", "★", "where-to-buy", "inquiry-form"] {
+            assert!(!r.text.contains(absent), "{absent} on a fake label's page");
+        }
+        assert_eq!(r.text.matches("<h1").count(), 1);
+    }
+    scan_from(&mut c, &format!("/01/{g14}/10/KHONGCO"), "203.0.113.51").await;
+    let attempts = || async {
+        store::trace::scans::attempts(app.db.db.conn(), Some("01"), 0)
+            .await
+            .expect("attempts")
+            .iter()
+            .map(|g| g.attempts)
+            .sum::<i64>()
+    };
+    for _ in 0..200 {
+        if attempts().await >= 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(attempts().await, 4, "three of the first address, one of the second");
+    let mut office =
+        signed_in(&app, "ocop@hanoi.gov.vn", Role::ProvinceOffice, Scope::Province { province: province("01") }).await;
+    let r = office.get("/traceability/alerts").await;
+    assert!(r.text.contains("4 lượt quét tem không do hệ thống cấp"), "{}", r.text);
+    assert!(r.text.contains("21.0, 105.9") && r.text.contains("Không rõ"), "by place");
+}
+
+#[tokio::test]
+async fn a_voided_label_shows_as_voided_at_once_on_the_instance_that_voided_it() {
+    let mut settings = common::settings();
+    settings.public_cache_ttl = std::time::Duration::from_secs(600);
+    let app = TestApp::with_settings(settings).await;
+    let w = world(&app).await;
+    let (order, serials) = labels(&app, w.honey.id, None, 2).await;
+    let path = format!("/01/{}/21/{}", w.honey_gtin.gtin14(), serials[0]);
+    let mut c = app.client();
+    for _ in 0..3 {
+        assert!(c.get_as(&path, "text/html", PHONE).await.text.contains("Tem thật"), "cached");
+    }
+    let mut producer = signed_in(&app, "htx@battrang.vn", Role::Producer, producer_scope(&w)).await;
+    let r = producer
+        .post_form(
+            &format!("/stamp-orders/{order}/void"),
+            &[("serial", &serials[0]), ("reason", "Tem bị mất"), ("confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = c.get_as(&path, "text/html", PHONE).await;
+    assert_eq!(r.status, StatusCode::GONE, "the void shows on the next scan");
+    assert!(r.text.contains("Tem này đã bị hủy") && r.text.contains("Tem bị mất"));
+    assert!(!r.text.contains("Còn hiệu lực"));
+}
+
+#[tokio::test]
+async fn a_void_on_another_instance_shows_within_the_poll_interval() {
+    let mut settings = common::settings();
+    settings.public_cache_ttl = std::time::Duration::from_millis(200);
+    let app = TestApp::with_settings(settings).await;
+    let w = world(&app).await;
+    let (order, serials) = labels(&app, w.honey.id, None, 1).await;
+    let path = format!("/01/{}/21/{}", w.honey_gtin.gtin14(), serials[0]);
+    let mut here = app.client();
+    assert!(here.get_as(&path, "text/html", PHONE).await.text.contains("Tem thật"));
+    let other = app.another_instance().await;
+    app.user("htx@battrang.vn", Role::Producer, producer_scope(&w)).await;
+    let mut producer = app.client().on(other);
+    assert_eq!(producer.login("htx@battrang.vn", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let r = producer
+        .post_form(
+            &format!("/stamp-orders/{order}/void"),
+            &[("serial", &serials[0]), ("reason", "Mất"), ("confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let mut status = StatusCode::OK;
+    for _ in 0..40 {
+        status = here.get_as(&path, "text/html", PHONE).await.status;
+        if status == StatusCode::GONE {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, StatusCode::GONE, "the other instance's void shows here within the poll");
 }
 
 #[tokio::test]

@@ -163,21 +163,28 @@ pub async fn load(tx: &Tx, seed: u64, t: i64) -> Result<usize> {
                             serial: Some(serial.clone()),
                             cell: Cell::from_degrees(21.03, 105.85),
                             agent: "mobile",
+                            client: None,
+                            attempt: None,
                         });
                     }
                 }
-                // The third product's first label turns up in Hồ Chí Minh City half an hour later.
+                // The third product's first label turns up in Hồ Chí Minh City half an hour later
+                // and in Đà Nẵng the next hour: three phones, enough for shoppers to be warned.
                 if i == 2
                     && let Some(serial) = serials.first()
                 {
-                    scans_batch.push(ScanRecord {
-                        at: t - 86_400 * 10 + 1_800,
-                        product_id: p.id,
-                        lot_id: Some(lot.id),
-                        serial: Some(serial.clone()),
-                        cell: Cell::from_degrees(10.78, 106.70),
-                        agent: "mobile",
-                    });
+                    for (later, lat, lon) in [(1_800, 10.78, 106.70), (5_400, 16.05, 108.20)] {
+                        scans_batch.push(ScanRecord {
+                            at: t - 86_400 * 10 + later,
+                            product_id: p.id,
+                            lot_id: Some(lot.id),
+                            serial: Some(serial.clone()),
+                            cell: Cell::from_degrees(lat, lon),
+                            agent: "mobile",
+                            client: None,
+                            attempt: None,
+                        });
+                    }
                 }
             }
         }

@@ -285,6 +285,25 @@ pub async fn void(tx: &Tx, who: &Who, order_id: i64, serial: Option<&str>, reaso
     Ok(i64::try_from(changed).unwrap_or(i64::MAX))
 }
 
+/// The products and lots of products with a GTIN that labels were issued for.
+pub async fn labelled_lots_with_gtin(c: &impl ConnectionTrait) -> Result<Vec<(i64, Option<i64>)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        product_id: i64,
+        lot_id: Option<i64>,
+    }
+    Ok(fetch_all::<Row>(
+        c,
+        "SELECT DISTINCT o.product_id, o.lot_id FROM stamp_order o JOIN product p ON p.id = o.product_id \
+         WHERE o.state = 'issued' AND p.gtin IS NOT NULL AND p.deleted_at IS NULL ORDER BY o.product_id, o.lot_id",
+        [],
+    )
+    .await?
+    .into_iter()
+    .map(|r| (r.product_id, r.lot_id))
+    .collect())
+}
+
 /// Issued, unvoided labels of products with a GTIN: (GTIN, lot, serial), oldest first.
 pub async fn issued_with_gtin(c: &impl ConnectionTrait, limit: i64) -> Result<Vec<(String, Option<String>, String)>> {
     #[derive(FromQueryResult)]

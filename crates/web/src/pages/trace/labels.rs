@@ -527,9 +527,15 @@ struct AlertsPage {
     ctx: PageCtx,
     alerts: Vec<AlertRow>,
     pending: Vec<PendingRow>,
+    attempts: Vec<AttemptRow>,
+    /// Scans of labels never issued in the last week, in all.
+    attempts_total: String,
 }
 
 struct AlertRow {
+    id: i64,
+    /// Shoppers see the warning (enough independent origins).
+    public: bool,
     serial: String,
     link: String,
     product: String,
@@ -540,6 +546,19 @@ struct AlertRow {
     created: String,
     places: Vec<String>,
 }
+
+/// Scans of labels never issued, of one product at one place.
+struct AttemptRow {
+    product: String,
+    product_id: i64,
+    code: String,
+    place: String,
+    attempts: String,
+    last: String,
+}
+
+/// The window of the attempts the office sees.
+const ATTEMPT_DAYS: i64 = 7;
 
 struct PendingRow {
     product: String,
@@ -576,6 +595,8 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
             Vec::new()
         };
         rows.push(AlertRow {
+            id: a.id,
+            public: a.public,
             link: domain::digital_link::label_path(a.gtin.as_deref(), &a.product_code, None, Some(&a.serial)),
             serial: Serial::parse(&a.serial).map(|s| s.grouped()).unwrap_or_else(|_| a.serial.clone()),
             product: a.product_name,
@@ -601,7 +622,40 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
         beyond: beyond_quota(t, o.beyond_quota),
     })
     .collect();
-    Ok(crate::page::render(&AlertsPage { ctx, alerts: rows, pending }))
+    let since = time::OffsetDateTime::now_utc().unix_timestamp() - ATTEMPT_DAYS * 86_400;
+    let groups = scans::attempts(conn, province.as_deref(), since).await?;
+    let attempts_total = fmt::thousands(groups.iter().map(|g| g.attempts).sum());
+    let attempts = groups
+        .into_iter()
+        .map(|g| AttemptRow {
+            product: g.product_name,
+            product_id: g.product_id,
+            code: g.product_code,
+            place: match (g.lat10, g.lon10) {
+                (Some(a), Some(o)) => format!("{:.1}, {:.1}", a as f64 / 10.0, o as f64 / 10.0),
+                _ => t.get("attempts-place-unknown"),
+            },
+            attempts: fmt::thousands(g.attempts),
+            last: fmt::datetime(g.last_at),
+        })
+        .collect();
+    Ok(crate::page::render(&AlertsPage { ctx, alerts: rows, pending, attempts, attempts_total }))
+}
+
+/// The office clears an alert it judged false (the label's page stops warning).
+pub async fn clear_alert(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let product = scans::alert_product(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
+    let p = product_for(&state, &caller, product, Action::ManageRegistry).await?;
+    let me = caller.signed_in()?.clone();
+    let tx = state.db().write().await?;
+    scans::clear_alert(&tx, &me.who(), id, Some(&p.province_code)).await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(&state, &ctx.t.get("alert-cleared"), "/traceability/alerts"))
 }
 
 /// The evidence of a finding in words.

@@ -23,4 +23,5 @@ pub fn routes() -> Routes {
         .get("/stamp-orders/{id}/labels.pdf", Act(EditRegistry), labels::sheet)
         .post("/lots/{id}/events", Act(EditRegistry), labels::lot_event)
         .get("/traceability/alerts", Act(ManageRegistry), labels::alerts)
+        .post("/traceability/alerts/{id}/clear", Act(ManageRegistry), labels::clear_alert)
 }

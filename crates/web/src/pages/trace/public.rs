@@ -4,136 +4,38 @@
 //! handed to the scan log's buffer and never waits for the database.
 
 use crate::AppState;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::fmt;
 use crate::i18n::Tr;
-use crate::limits::{Limited, Scans};
+use crate::limits::{Kind, Limited, Scans};
 use crate::page::{PageCtx, base_url, render_status, seg};
 use crate::pages::evaluation::stars_text;
 use crate::pages::registry::products::today;
+use crate::trace::skeleton::{Filling, Skeleton, Slot, escape_html};
+use crate::trace::{self, LotData, Outcome, PageKind, ProductData, Scanner};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::Invalid;
 use domain::certificate::CertificateStatus;
 use domain::digital_link::{DigitalLink, encode};
 use domain::gtin::Gtin;
 use domain::scan_rules::{Cell, agent_class};
 use domain::serial::Serial;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use store::certificates::Certificate;
 use store::products::Product;
-use store::trace::epcis::StoredEvent;
-use store::trace::lots::Lot;
-use store::trace::scans::ScanRecord;
+use store::trace::scans::{Attempt, ScanRecord};
 use store::trace::stamps::Stamp;
-use store::trace::{epcis, lots, stamps};
 
 pub const LINKSET_TYPE: &str = "application/linkset+json";
 /// GS1 Web vocabulary link types the resolver serves.
 const GS1: &str = "https://gs1.org/voc/";
-
-/// What a public page shows of a product, cached for a few seconds (see `public_cache`).
-#[derive(Debug)]
-pub struct ProductData {
-    product: Product,
-    certificate: Option<Certificate>,
-    photos: Vec<i64>,
-    /// The producer's sales channels in force.
-    channels: Vec<store::outlets::channels::Channel>,
-    /// Open sales points that carry the product.
-    points: Vec<(i64, String, String)>,
-    /// Events of the product itself (no lot), newest first.
-    timeline: Vec<StoredEvent>,
-}
-
-/// A lot as its public page shows it.
-#[derive(Debug)]
-pub struct LotData {
-    lot: Lot,
-    recalled: bool,
-    /// Events of the lot and of the product, newest first.
-    timeline: Vec<StoredEvent>,
-}
-
-pub type Cache = crate::public_cache::PublicCache<Option<Arc<ProductData>>, Option<Arc<LotData>>, Arc<Stamp>>;
-
-/// Keeps cached labels' counters in step with what the scan writer wrote.
-pub fn scans_written(cache: &Cache, done: &store::trace::scans::Flushed) {
-    for c in &done.counters {
-        cache.stamps.update(&c.serial, |s| {
-            let s = Arc::make_mut(s);
-            s.scans = c.scans;
-            s.first_scanned_at = c.first_scanned_at;
-            s.suspicious = c.suspicious;
-        });
-    }
-}
-
-/// A label by serial: cached when it exists, looked up again when not.
-async fn stamp(state: &AppState, serial: &str) -> AppResult<Option<Arc<Stamp>>> {
-    let cache = &state.public_cache().stamps;
-    let key = serial.to_owned();
-    if let Some(s) = cache.get(&key) {
-        return Ok(Some(s));
-    }
-    let generation = cache.generation();
-    let found = stamps::find(state.db().conn(), serial).await?.map(Arc::new);
-    if let Some(s) = &found {
-        cache.put(key, s.clone(), generation);
-    }
-    Ok(found)
-}
-
-const TIMELINE: i64 = 8;
-
-async fn load_product(state: &AppState, found: Option<Product>) -> store::Result<Option<Arc<ProductData>>> {
-    let Some(product) = found.filter(|p| p.deleted_at.is_none()) else { return Ok(None) };
-    let conn = state.db().conn();
-    let certificate = match product.certificate_id {
-        Some(id) => store::certificates::for_product(conn, product.id).await?.into_iter().find(|c| c.id == id),
-        None => None,
-    };
-    let photos = store::photos::of_product(conn, product.id).await?.into_iter().map(|ph| ph.id).collect();
-    let day = today();
-    let channels = store::outlets::channels::of_producer(conn, product.producer_id)
-        .await?
-        .into_iter()
-        .filter(|c| c.in_force(day))
-        .collect();
-    let points = store::outlets::points::carrying(conn, product.id, day)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name, format!("{}, {}", s.commune_name, s.province_name)))
-        .collect();
-    let timeline = epcis::timeline(conn, product.id, None, TIMELINE).await?;
-    Ok(Some(Arc::new(ProductData { product, certificate, photos, channels, points, timeline })))
-}
-
-async fn product_by_gtin(state: &AppState, gtin: &Gtin) -> AppResult<Option<Arc<ProductData>>> {
-    let load = async { load_product(state, store::products::find_by_gtin(state.db().conn(), gtin).await?).await };
-    Ok(state.public_cache().products.get_or_load(format!("01:{}", gtin.gtin14()), load).await?)
-}
-
-async fn product_by_code(state: &AppState, code: &str) -> AppResult<Option<Arc<ProductData>>> {
-    let load = async { load_product(state, store::products::find_by_code(state.db().conn(), code).await?).await };
-    Ok(state.public_cache().products.get_or_load(format!("p:{code}"), load).await?)
-}
-
-async fn lot_data(state: &AppState, product_id: i64, code: &str) -> AppResult<Option<Arc<LotData>>> {
-    let load = async {
-        let conn = state.db().conn();
-        let Some(lot) = lots::find(conn, product_id, code).await? else { return Ok(None) };
-        let recalled = epcis::recalled(conn, lot.id).await?;
-        let timeline = epcis::timeline(conn, product_id, Some(lot.id), TIMELINE).await?;
-        Ok::<_, store::StoreError>(Some(Arc::new(LotData { lot, recalled, timeline })))
-    };
-    Ok(state.public_cache().lots.get_or_load((product_id, code.to_owned()), load).await?)
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LinkQuery {
@@ -169,12 +71,13 @@ fn wanted(headers: &HeaderMap, link_type: Option<&str>) -> Wanted {
 pub async fn digital_link(
     State(state): State<AppState>,
     _: Limited<Scans>,
+    scanner: Scanner,
     ctx: PageCtx,
     headers: HeaderMap,
     uri: Uri,
     Query(q): Query<LinkQuery>,
 ) -> AppResult<Response> {
-    resolve(state, ctx, headers, uri.path(), q, false).await
+    resolve(state, ctx, scanner, headers, uri.path(), q, false).await
 }
 
 /// `/verify/01/…`: the verification page of a Digital Link URI, whatever the client accepts
@@ -182,18 +85,20 @@ pub async fn digital_link(
 pub async fn verification_service(
     State(state): State<AppState>,
     _: Limited<Scans>,
+    scanner: Scanner,
     ctx: PageCtx,
     headers: HeaderMap,
     uri: Uri,
     Query(q): Query<LinkQuery>,
 ) -> AppResult<Response> {
     let path = uri.path().strip_prefix("/verify").unwrap_or(uri.path()).to_owned();
-    resolve(state, ctx, headers, &path, q, true).await
+    resolve(state, ctx, scanner, headers, &path, q, true).await
 }
 
 async fn resolve(
     state: AppState,
     ctx: PageCtx,
+    scanner: Scanner,
     headers: HeaderMap,
     path: &str,
     q: LinkQuery,
@@ -203,7 +108,7 @@ async fn resolve(
         Ok(link) => link,
         Err(why) => return Ok(bad_link(ctx, path, &why)),
     };
-    let Some(data) = product_by_gtin(&state, &link.gtin).await? else {
+    let Some(data) = trace::product_by_gtin(&state, &link.gtin).await? else {
         let what = ctx.t.arg("trace-unknown-gtin", "gtin", link.gtin.as_str());
         return Ok(not_found(ctx, what));
     };
@@ -212,7 +117,7 @@ async fn resolve(
     match wanted {
         Wanted::Page => {
             let target = Target { data, lot: link.lot.clone(), serial: link.serial.clone(), anchor: link.path() };
-            verification_page(&state, ctx, &headers, target, q.geo.as_deref()).await
+            verification_page(&state, ctx, &scanner, &headers, target, q.geo.as_deref()).await
         }
         Wanted::Linkset => {
             let links = Links::of(ctx.t, base, &data, &link);
@@ -234,19 +139,20 @@ async fn resolve(
 pub async fn product_page(
     State(state): State<AppState>,
     _: Limited<Scans>,
+    scanner: Scanner,
     ctx: PageCtx,
     headers: HeaderMap,
     Path(code): Path<String>,
     Query(q): Query<LinkQuery>,
 ) -> AppResult<Response> {
-    let Some(data) = product_by_code(&state, code.trim()).await? else {
+    let Some(data) = trace::product_by_code(&state, code.trim()).await? else {
         let what = ctx.t.arg("trace-unknown-code", "code", code.trim());
         return Ok(not_found(ctx, what));
     };
     let lot = q.lot.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
     let serial = q.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let anchor = label_path(&data.product, lot.as_deref(), serial.as_deref());
-    verification_page(&state, ctx, &headers, Target { data, lot, serial, anchor }, q.geo.as_deref()).await
+    verification_page(&state, ctx, &scanner, &headers, Target { data, lot, serial, anchor }, q.geo.as_deref()).await
 }
 
 /// The path a label of this product (and lot, and serial) carries in its QR code.
@@ -286,29 +192,6 @@ fn not_found(ctx: PageCtx, what: String) -> Response {
     render_status(StatusCode::NOT_FOUND, &NotFoundPage { ctx, what })
 }
 
-/// What a label's scan found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The product (and lot and label, when named) are on record.
-    Genuine,
-    /// The URL names a lot this product never had.
-    UnknownLot,
-    /// The URL names a serial the platform never issued for this product.
-    UnknownSerial,
-    /// The label was issued and later voided.
-    Voided,
-}
-
-impl Outcome {
-    fn status(self) -> StatusCode {
-        match self {
-            Outcome::Genuine => StatusCode::OK,
-            Outcome::UnknownLot | Outcome::UnknownSerial => StatusCode::NOT_FOUND,
-            Outcome::Voided => StatusCode::GONE,
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "trace/product.html")]
 struct ProductPage {
@@ -325,6 +208,35 @@ impl ProductPage {
     }
 }
 
+/// The page of a label that is not genuine: the verdict alone, with what the genuine product
+/// looks like — none of the product page's reassurance (stars, status, where to buy).
+#[derive(Template)]
+#[template(path = "trace/not_genuine.html")]
+struct NotGenuinePage {
+    ctx: PageCtx,
+    v: View,
+}
+
+/// The verdict banner of one scan.
+#[derive(Template)]
+#[template(path = "trace/verdict.html")]
+struct VerdictPart<'a> {
+    t: Tr,
+    /// `h1` on the not-genuine page, where the verdict is the page's subject.
+    heading: &'static str,
+    outcome: Outcome,
+    label: Option<&'a LabelView>,
+    serial_typed: &'a str,
+}
+
+/// The label's own card on the product page.
+#[derive(Template)]
+#[template(path = "trace/label.html")]
+struct LabelPart<'a> {
+    t: Tr,
+    l: &'a LabelView,
+}
+
 /// A channel as the page lists it.
 struct ChannelView {
     kind: String,
@@ -332,8 +244,11 @@ struct ChannelView {
     url: Option<String>,
 }
 
+/// What a page shows of the product and lot: the same for every label of the lot.
 struct View {
-    outcome: Outcome,
+    /// Where each scan's verdict and label card go (`trace::skeleton`).
+    verdict_slot: &'static str,
+    label_slot: &'static str,
     name: String,
     code: String,
     stars: String,
@@ -354,8 +269,6 @@ struct View {
     askable: bool,
     jsonld: String,
     lot: Option<LotView>,
-    label: Option<LabelView>,
-    serial_typed: String,
     timeline: Vec<(String, String)>,
     url: String,
     image: String,
@@ -385,51 +298,123 @@ struct LabelView {
     void_reason: String,
 }
 
+impl LabelView {
+    fn of(t: Tr, s: &Stamp) -> LabelView {
+        LabelView {
+            serial: Serial::parse(&s.serial).map(|x| x.grouped()).unwrap_or_else(|_| s.serial.clone()),
+            suspicious: s.suspicious,
+            scans: match s.first_scanned_at {
+                Some(first) if s.scans > 0 => {
+                    t.args("trace-scans", &[("first", &fmt::datetime(first)), ("count", &(s.scans + 1).to_string())])
+                }
+                _ => t.get("trace-first-scan"),
+            },
+            void_reason: s.void_reason.clone().unwrap_or_default(),
+        }
+    }
+}
+
+fn template_error(e: askama::Error) -> AppError {
+    AppError::internal(format!("template: {e}"))
+}
+
+/// The page of one scan: the page around the label (kept for a few seconds per product, lot,
+/// language and kind for callers not signed in) filled with this scan's verdict and label.
 async fn verification_page(
     state: &AppState,
     ctx: PageCtx,
+    scanner: &Scanner,
     headers: &HeaderMap,
     target: Target,
     geo: Option<&str>,
 ) -> AppResult<Response> {
-    let t = ctx.t;
     let data = &target.data;
     let p = &data.product;
-    let mut outcome = Outcome::Genuine;
+    let found = trace::resolve(state, p, target.lot.as_deref(), target.serial.as_deref()).await?;
 
-    // The label first: it may name the lot.
-    let stamp = match target.serial.as_deref().map(Serial::parse) {
-        Some(Ok(s)) => stamp(state, s.as_str()).await?.filter(|st| st.product_id == p.id),
-        _ => None,
-    };
-    let lot_code = target.lot.clone().or_else(|| stamp.as_ref().and_then(|s| s.lot_code.clone()));
-    let lot = match &lot_code {
-        Some(code) => lot_data(state, p.id, code).await?,
-        None => None,
-    };
-    if lot_code.is_some() && lot.is_none() {
-        outcome = Outcome::UnknownLot;
-    }
-    let stamp = stamp.filter(|s| target.lot.is_none() || s.lot_id == lot.as_ref().map(|l| l.lot.id));
-    if target.serial.is_some() {
-        match &stamp {
-            None => outcome = Outcome::UnknownSerial,
-            Some(s) if s.voided_at.is_some() => outcome = Outcome::Voided,
-            Some(_) => {}
-        }
-    }
-
-    // Hand the scan to the buffer (never waits); a label never issued is counted on the product.
+    // Hand the scan to the buffer (never waits); a label never issued is counted on the product
+    // and, a few per address and hour, logged for the office.
     let agent = agent_class(headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""));
+    let typed = match found.outcome {
+        Outcome::Genuine => None,
+        Outcome::UnknownSerial | Outcome::Voided => target.serial.as_deref(),
+        Outcome::UnknownLot => {
+            target.lot.as_deref().or_else(|| found.stamp.as_ref().and_then(|s| s.lot_code.as_deref()))
+        }
+    };
+    let attempt = typed
+        .filter(|_| state.limiter().check(Kind::Attempt, &scanner.ip).is_ok())
+        .map(|typed| Attempt { kind: found.outcome.as_str(), typed: typed.chars().take(64).collect() });
     state.scan_log().record(ScanRecord {
         at: time::OffsetDateTime::now_utc().unix_timestamp(),
         product_id: p.id,
-        lot_id: lot.as_ref().map(|l| l.lot.id),
-        serial: stamp.as_ref().map(|s| s.serial.clone()),
+        lot_id: found.lot.as_ref().map(|l| l.lot.id),
+        serial: found.stamp.as_ref().map(|s| s.serial.clone()),
         cell: geo.and_then(parse_geo),
         agent,
+        client: Some(scanner.client),
+        attempt,
     });
 
+    let t = ctx.t;
+    let here = utf8_percent_encode(&ctx.here, NON_ALPHANUMERIC).to_string();
+    let kind = found.outcome.page();
+    let lot = found.lot.as_deref();
+    let page = if ctx.user().is_none() && ctx.flash.is_none() {
+        let key = (p.id, lot.map(|l| l.lot.id), ctx.lang(), kind);
+        let build = async { skeleton(state, ctx, data, lot, kind).map(Arc::new) };
+        state.public_cache().pages.get_or_load(key, build).await?
+    } else {
+        Arc::new(skeleton(state, ctx, data, lot, kind)?)
+    };
+
+    let label = found.stamp.as_deref().map(|s| LabelView::of(t, s));
+    let serial_typed = target.serial.as_deref().unwrap_or_default();
+    let heading = if kind == PageKind::NotGenuine { "h1" } else { "h2" };
+    let verdict = VerdictPart { t, heading, outcome: found.outcome, label: label.as_ref(), serial_typed }.render();
+    let label_card = match (&label, kind) {
+        (Some(l), PageKind::Product) => LabelPart { t, l }.render().map_err(template_error)?,
+        _ => String::new(),
+    };
+    let anchor = escape_html(&target.anchor);
+    let filling =
+        Filling { here: &here, anchor: &anchor, verdict: &verdict.map_err(template_error)?, label: &label_card };
+    let mut response = (found.outcome.status(), Html(page.fill(&filling))).into_response();
+    if target.anchor.starts_with("/01/")
+        && let Ok(link) = HeaderValue::from_str(&format!(
+            "<{}?linkType=linkset>; rel=\"linkset\"; type=\"{LINKSET_TYPE}\"",
+            target.anchor
+        ))
+    {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    // The page is live (certificate status, scans): never cached by a shared cache.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The page of a product (and lot) with marks where a scan's own parts go.
+fn skeleton(
+    state: &AppState,
+    mut ctx: PageCtx,
+    data: &ProductData,
+    lot: Option<&LotData>,
+    kind: PageKind,
+) -> AppResult<Skeleton> {
+    ctx.here = Slot::Here.mark().to_owned();
+    let v = view(state, ctx.t, data, lot);
+    let html = match kind {
+        PageKind::Product => {
+            let inquiry_action = format!("/p/{}/inquiries", seg(&v.code));
+            ProductPage { ctx, v, f: domain::outlets::InquiryInput::default(), inquiry_action }.render()
+        }
+        PageKind::NotGenuine => NotGenuinePage { ctx, v }.render(),
+    };
+    Ok(Skeleton::cut(&html.map_err(template_error)?))
+}
+
+fn view(state: &AppState, t: Tr, data: &ProductData, lot: Option<&LotData>) -> View {
+    let p = &data.product;
     let today = today();
     let status = match &data.certificate {
         Some(c) => Some(c.status(today)),
@@ -447,7 +432,7 @@ async fn verification_page(
             url: c.url.clone(),
         })
         .collect();
-    let events = lot.as_ref().map_or(&data.timeline, |l| &l.timeline);
+    let events = lot.map_or(&data.timeline, |l| &l.timeline);
     let timeline = events
         .iter()
         .map(|e| {
@@ -478,20 +463,11 @@ async fn verification_page(
         .copied()
         .collect::<Vec<_>>()
         .join(" · ");
-    let label = stamp.as_ref().map(|s| LabelView {
-        serial: Serial::parse(&s.serial).map(|x| x.grouped()).unwrap_or_else(|_| s.serial.clone()),
-        suspicious: s.suspicious,
-        scans: match s.first_scanned_at {
-            Some(first) if s.scans > 0 => {
-                t.args("trace-scans", &[("first", &fmt::datetime(first)), ("count", &(s.scans + 1).to_string())])
-            }
-            _ => t.get("trace-first-scan"),
-        },
-        void_reason: s.void_reason.clone().unwrap_or_default(),
-    });
     let jsonld = product_jsonld(base, p, data.certificate.as_ref(), status, &photos, disclosed);
-    let v = View {
-        outcome,
+    let anchor = Slot::Anchor.mark();
+    View {
+        verdict_slot: Slot::Verdict.mark(),
+        label_slot: Slot::Label.mark(),
         name: p.name.clone(),
         code: p.code.clone(),
         stars,
@@ -515,7 +491,7 @@ async fn verification_page(
         points: if in_force { data.points.clone() } else { Vec::new() },
         producer_id: p.producer_id,
         askable: in_force,
-        lot: lot.as_ref().map(|l| LotView {
+        lot: lot.map(|l| LotView {
             code: l.lot.code.clone(),
             produced: l.lot.produced_on.map(fmt::date).unwrap_or_default(),
             expires: l.lot.expires_on.map(fmt::date).unwrap_or_default(),
@@ -526,28 +502,11 @@ async fn verification_page(
                 .unwrap_or_default(),
             recalled: l.recalled,
         }),
-        label,
-        serial_typed: target.serial.clone().unwrap_or_default(),
         timeline,
-        url: format!("{base}{}", target.anchor),
+        url: format!("{base}{anchor}"),
         summary,
-        linkset: format!("{}?linkType=linkset", target.anchor),
-    };
-    let status = v.outcome.status();
-    let inquiry_action = format!("/p/{}/inquiries", seg(&v.code));
-    let page = ProductPage { ctx, v, f: domain::outlets::InquiryInput::default(), inquiry_action };
-    let mut response = render_status(status, &page);
-    if target.anchor.starts_with("/01/")
-        && let Ok(link) = HeaderValue::from_str(&format!(
-            "<{}?linkType=linkset>; rel=\"linkset\"; type=\"{LINKSET_TYPE}\"",
-            target.anchor
-        ))
-    {
-        response.headers_mut().insert(header::LINK, link);
+        linkset: format!("{anchor}?linkType=linkset"),
     }
-    // The page is live (certificate status, scans): never cached by a shared cache.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
 }
 
 /// schema.org `Product` with its certificate (`hasCertification` → `Certification`: the stars as

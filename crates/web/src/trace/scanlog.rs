@@ -1,5 +1,6 @@
 //! The scan log without slowing the page: a scan is handed to a bounded in-process buffer and
-//! the page is served at once; a background task writes the buffer in batches. A full buffer
+//! the page is served at once; a background task writes the buffer every `flush_every` (the
+//! most a `kill -9` can lose), in batches. A full buffer
 //! drops the scan (counted in `ocop_scans_dropped_total`) and never delays or fails the page. On
 //! a graceful shutdown the task writes whatever is buffered before the process ends.
 
@@ -27,7 +28,7 @@ pub struct ScanSettings {
 
 impl Default for ScanSettings {
     fn default() -> Self {
-        Self { capacity: 50_000, batch: 1_000, flush_every: Duration::from_millis(200), rules: Rules::default() }
+        Self { capacity: 50_000, batch: 5_000, flush_every: Duration::from_millis(1_000), rules: Rules::default() }
     }
 }
 
@@ -170,14 +171,25 @@ async fn writer(
                 None => break,
             },
         }
-        let deadline = tokio::time::Instant::now() + settings.flush_every;
-        while batch.len() < settings.batch {
-            match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(scan)) => batch.push(scan),
-                Ok(None) | Err(_) => break,
+        // Then wait out the interval once (not a wake-up per scan) and write everything that
+        // came meanwhile, a batch at a time.
+        tokio::select! {
+            () = stop.cancelled() => {}
+            () = tokio::time::sleep(settings.flush_every) => {}
+        }
+        loop {
+            while batch.len() < settings.batch {
+                match receiver.try_recv() {
+                    Ok(scan) => batch.push(scan),
+                    Err(_) => break,
+                }
+            }
+            let full = batch.len() >= settings.batch;
+            write(&db, &mut batch, settings.rules, &on_flushed).await;
+            if !full {
+                break;
             }
         }
-        write(&db, &mut batch, settings.rules, &on_flushed).await;
     }
     // Shutting down: take in everything still buffered and write it.
     receiver.close();
