@@ -2,6 +2,8 @@
 //! products, and capture EPCIS events of a lot, through the HTTP API; every answered request is noted, the server gets `kill -9` in
 //! the middle of the load, comes back, and every noted record is there with the audit chain whole.
 //! On the backend under test; a bounded load (not timed: the kill comes after a number of answers).
+//! Label scans are counted, not records: a `kill -9` loses at most the scans of the last flush
+//! interval (`OCOP_SCAN_FLUSH_MS`), which the second test measures.
 
 #![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
 
@@ -21,12 +23,13 @@ const BEFORE_KILL: usize = 200;
 /// A write the server answered for: a producer's name, and its product's once that was answered.
 type Answered = (String, Option<String>);
 
-fn serve(url: &str) -> (Child, String) {
+fn serve(url: &str, settings: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ocop"))
         .args(["serve", "--listen", "127.0.0.1:0", "--no-migrate"])
         .env_clear()
         .env("OCOP_DATABASE_URL", url)
         .env("OCOP_LOG", "warn")
+        .envs(settings.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -134,7 +137,7 @@ async fn every_acknowledged_write_survives_kill_9() {
         tx.commit().await.expect("commit");
         gtin.gtin14()
     };
-    let (mut server, addr) = serve(&t.url);
+    let (mut server, addr) = serve(&t.url, &[]);
     let cookie = sign_in(&addr, email);
     let events: Arc<Mutex<Vec<String>>> = Arc::default();
     let capturer = {
@@ -206,7 +209,7 @@ async fn every_acknowledged_write_survives_kill_9() {
     capturer.join().expect("capturer");
 
     // Back up: the server starts on what it left, and everything it answered for is there.
-    let (mut again, addr) = serve(&t.url);
+    let (mut again, addr) = serve(&t.url, &[]);
     let ready = request(&addr, "GET", "/readyz", &[], "").expect("ready");
     let _ = again.kill();
     let _ = again.wait();
@@ -258,4 +261,86 @@ async fn every_acknowledged_write_survives_kill_9() {
         acknowledged.len(),
         events.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_9_loses_at_most_the_scans_of_the_last_flush_interval() {
+    const FLUSH_MS: u64 = 300;
+    let t = TestDb::new().await;
+    let (gtin14, serials) = {
+        let who = store::audit::Who::system();
+        let tx = t.db.write().await.expect("begin");
+        let maker = domain::registry::ProducerInput {
+            legal_type: "HTX".into(),
+            name: "HTX Chè Ba Vì".into(),
+            province: "01".into(),
+            commune: "00577".into(),
+            ..Default::default()
+        };
+        let maker = store::producers::create(&tx, &who, &maker.parse().expect("valid"), false).await.expect("producer");
+        let gtin = domain::gtin::Gtin::from_twelve(&[8, 9, 3, 4, 5, 6, 3, 1, 3, 8, 1, 3]);
+        let tea = domain::registry::ProductDraft {
+            producer_id: maker.id,
+            name: "Chè búp Ba Vì".into(),
+            sheet_code: "04".into(),
+            gtin: Some(gtin.clone()),
+            description: String::new(),
+            ingredients: String::new(),
+            packaging: String::new(),
+            price: None,
+            capacity: String::new(),
+        };
+        let code = store::products::CodeChoice::Next { year: 2026 };
+        let tea = store::products::create(&tx, &who, &tea, code, "26/2026/QĐ-TTg", false).await.expect("product");
+        let order = store::trace::stamps::request(&tx, &who, tea.id, None, 40, false).await.expect("order");
+        store::trace::stamps::decide(&tx, &who, order.id, true, "").await.expect("issue");
+        let serials = store::trace::stamps::serials(&tx, order.id, -1, 40).await.expect("serials");
+        tx.commit().await.expect("commit");
+        (gtin.gtin14(), serials.into_iter().map(|(_, serial, _)| serial).collect::<Vec<_>>())
+    };
+    let flush = FLUSH_MS.to_string();
+    let (mut server, addr) =
+        serve(&t.url, &[("OCOP_SCAN_FLUSH_MS", flush.as_str()), ("OCOP_RATE_SCANS_PER_MINUTE", "0")]);
+    let answered: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let scanners: Vec<_> = (0..2)
+        .map(|k| {
+            let (addr, answered, serials, gtin14) = (addr.clone(), answered.clone(), serials.clone(), gtin14.clone());
+            std::thread::spawn(move || {
+                for i in (k..).step_by(2) {
+                    let path = format!("/01/{gtin14}/21/{}", serials[i % serials.len()]);
+                    match request(&addr, "GET", &path, &[("Accept", "text/html")], "") {
+                        Some((200, _)) => answered.lock().expect("lock").push(std::time::Instant::now()),
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(5 * FLUSH_MS));
+    server.kill().expect("kill -9");
+    let killed = std::time::Instant::now();
+    let _ = server.wait();
+    for s in scanners {
+        s.join().expect("scanner");
+    }
+    let answered = answered.lock().expect("lock").clone();
+    let db = store::Db::connect(&t.url, &store::DbOptions::default()).await.expect("open");
+    let mut counted = 0;
+    for serial in &serials {
+        counted += store::trace::stamps::find(db.conn(), serial).await.expect("read").expect("label").scans;
+    }
+    let acknowledged = i64::try_from(answered.len()).expect("count");
+    // A flush interval's wait, then the write itself (allowed as long again).
+    let window = std::time::Duration::from_millis(2 * FLUSH_MS);
+    let recent =
+        i64::try_from(answered.iter().filter(|at| killed.duration_since(**at) <= window).count()).expect("count");
+    eprintln!(
+        "acknowledged {acknowledged} scans before kill -9 (flush every {FLUSH_MS} ms); {counted} counted after it, \
+         {} lost; {recent} were answered in the last {} ms",
+        acknowledged - counted,
+        window.as_millis()
+    );
+    assert!(acknowledged > 0 && counted > 0, "scans were answered and written before the kill");
+    assert!(counted <= acknowledged, "no scan counted twice");
+    assert!(acknowledged - counted <= recent, "only the scans of the last interval may be lost");
 }
