@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::page::base_url;
 use crate::pages::registry::product_target;
 use crate::pages::trace::public::label_path;
+use crate::trace::{self, Outcome};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -23,7 +24,6 @@ use serde_json::{Value, json};
 use store::products::Product;
 use store::trace::epcis::{self as store_epcis, EventFilter, Resolved, StoredEvent};
 use store::trace::lots::{self, Lot};
-use store::trace::stamps;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::IntoParams;
@@ -32,31 +32,21 @@ use utoipa::IntoParams;
 pub const MAX_EVENTS: usize = 1_000;
 
 /// The product (and lot) an object URI names: a Digital Link (`…/01/{gtin}[/10/{lot}][/21/{serial}]`)
-/// or a product page (`…/p/{code}`).
-async fn resolve_object(conn: &impl sea_orm::ConnectionTrait, uri: &str) -> AppResult<Option<(Product, Option<Lot>)>> {
+/// or a product page (`…/p/{code}`), resolved as a scan is (`trace::resolve`): a serial must have
+/// been issued for the product (a voided one still names it), a lot must be on record.
+async fn resolve_object(state: &AppState, uri: &str) -> AppResult<Option<(Product, Option<Lot>)>> {
     if let Ok(link) = DigitalLink::parse(uri) {
-        let Some(product) = store::products::find_by_gtin(conn, &link.gtin).await? else { return Ok(None) };
-        let mut lot_code = link.lot.clone();
-        if let Some(serial) = &link.serial {
-            match stamps::find(conn, serial).await? {
-                Some(s) if s.product_id == product.id => lot_code = lot_code.or(s.lot_code),
-                _ => return Ok(None),
-            }
-        }
-        let lot = match lot_code {
-            Some(code) => match lots::find(conn, product.id, &code).await? {
-                Some(l) => Some(l),
-                None => return Ok(None),
-            },
-            None => None,
-        };
-        return Ok(Some((product, lot)));
+        let Some(data) = trace::product_by_gtin(state, &link.gtin).await? else { return Ok(None) };
+        let found = trace::resolve(state, &data.product, link.lot.as_deref(), link.serial.as_deref()).await?;
+        return Ok(match found.outcome {
+            Outcome::Genuine | Outcome::Voided => Some((data.product.clone(), found.lot.map(|l| l.lot.clone()))),
+            Outcome::UnknownLot | Outcome::UnknownSerial => None,
+        });
     }
     if let Some((_, rest)) = uri.split_once("/p/") {
         let raw = rest.split(['?', '#', '/']).next().unwrap_or_default();
         let code = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-        let product = store::products::find_by_code(conn, &code).await?.filter(|p| p.deleted_at.is_none());
-        return Ok(product.map(|p| (p, None)));
+        return Ok(trace::product_by_code(state, &code).await?.map(|d| (d.product.clone(), None)));
     }
     Ok(None)
 }
@@ -76,7 +66,6 @@ pub async fn capture(State(state): State<AppState>, caller: Caller, body: axum::
         let why = Invalid::new("epcis-too-many").with("max", MAX_EVENTS);
         return Err(AppError::Invalid(FieldErrors::single("body", why)));
     }
-    let conn = state.db().conn();
     let mut errors = FieldErrors::new();
     let mut resolved = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -91,7 +80,7 @@ pub async fn capture(State(state): State<AppState>, caller: Caller, body: axum::
         let mut owner: Option<(Product, Option<Lot>)> = None;
         let mut refused = None;
         for object in event.objects() {
-            match resolve_object(conn, object).await? {
+            match resolve_object(&state, object).await? {
                 None => refused = Some(Invalid::new("epcis-unknown-object").with("object", object)),
                 Some((p, lot)) => match &owner {
                     Some((q, _)) if q.id != p.id => refused = Some(Invalid::new("epcis-mixed-objects")),
