@@ -32,7 +32,6 @@ pub struct PageCtx {
     pub here: String,
     pub request_id: String,
     pub flash: Option<String>,
-    pub nav: Vec<NavItem>,
 }
 
 impl PageCtx {
@@ -44,8 +43,12 @@ impl PageCtx {
         let here = parts.uri.path_and_query().map_or_else(|| path.to_owned(), |pq| pq.as_str().to_owned());
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let flash = cookies::get(&parts.headers, FLASH_COOKIE).filter(|f| !f.is_empty());
-        let nav = navigation(&caller, t, path);
-        Self { t, caller, here, request_id, flash, nav }
+        Self { t, caller, here, request_id, flash }
+    }
+
+    /// The menu, built when a page shows it (a label page served from its skeleton does not).
+    pub fn nav(&self) -> Vec<NavItem> {
+        navigation(&self.caller, self.t, self.here.split('?').next().unwrap_or_default())
     }
 
     pub fn user(&self) -> Option<&User> {

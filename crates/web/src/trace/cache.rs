@@ -38,7 +38,11 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
     }
 
     /// A fresh cached value.
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.ttl.is_zero() {
             return None;
         }

@@ -181,14 +181,13 @@ pub fn scans_written(cache: &Caches, done: &store::trace::scans::Flushed) {
 /// A label by serial: cached when it exists, looked up again when not.
 async fn stamp(state: &AppState, serial: &str) -> AppResult<Option<Arc<Stamp>>> {
     let cache = &state.public_cache().stamps;
-    let key = serial.to_owned();
-    if let Some(s) = cache.get(&key) {
+    if let Some(s) = cache.get(serial) {
         return Ok(Some(s));
     }
     let generation = cache.generation();
     let found = stamps::find(state.db().conn(), serial).await?.map(Arc::new);
     if let Some(s) = &found {
-        cache.put(key, s.clone(), generation);
+        cache.put(serial.to_owned(), s.clone(), generation);
     }
     Ok(found)
 }
