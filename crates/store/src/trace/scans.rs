@@ -1,5 +1,6 @@
-//! The scan log: batches of scans written at once, the labels' counters kept in step, and the
-//! anomaly rules run on every label a batch touched.
+//! The scan log: batches of scans written at once — every scan counted (the label's counters,
+//! the daily counts per product, the client-hours), raw rows kept only as evidence, attempts on
+//! labels never issued logged — and the anomaly rules run on every label a batch touched.
 
 use crate::db::{count, execute, execute_values, fetch_all, fetch_values, now};
 use crate::{Db, Result};

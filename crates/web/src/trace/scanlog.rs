@@ -128,6 +128,7 @@ async fn write(db: &Db, batch: &mut Vec<ScanRecord>, rules: Rules, on_flushed: &
             Ok(done) => {
                 on_flushed(&done);
                 metrics::counter!("ocop_scans_written_total").increment(done.scans as u64);
+                metrics::counter!("ocop_scan_rows_written_total").increment(done.rows as u64);
                 if done.new_alerts > 0 {
                     tracing::warn!(alerts = done.new_alerts, "labels look copied");
                 }
