@@ -84,6 +84,40 @@ fn percent(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
+/// A producer of Hà Nội and its product with a GTIN (whose last data digit is `last`), and the
+/// GTIN-14 labels carry.
+async fn product_with_gtin(
+    tx: &store::Tx,
+    producer: &str,
+    product: &str,
+    last: u8,
+) -> (store::products::Product, String) {
+    let who = store::audit::Who::system();
+    let maker = domain::registry::ProducerInput {
+        legal_type: "HTX".into(),
+        name: producer.into(),
+        province: "01".into(),
+        commune: "00577".into(),
+        ..Default::default()
+    };
+    let maker = store::producers::create(tx, &who, &maker.parse().expect("valid"), false).await.expect("producer");
+    let gtin = domain::gtin::Gtin::from_twelve(&[8, 9, 3, 4, 5, 6, 3, 1, 3, 8, 1, last]);
+    let draft = domain::registry::ProductDraft {
+        producer_id: maker.id,
+        name: product.into(),
+        sheet_code: "04".into(),
+        gtin: Some(gtin.clone()),
+        description: String::new(),
+        ingredients: String::new(),
+        packaging: String::new(),
+        price: None,
+        capacity: String::new(),
+    };
+    let code = store::products::CodeChoice::Next { year: 2026 };
+    let made = store::products::create(tx, &who, &draft, code, "26/2026/QĐ-TTg", false).await.expect("product");
+    (made, gtin.gtin14())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_write_survives_kill_9() {
     let t = TestDb::new().await;
@@ -104,28 +138,7 @@ async fn every_acknowledged_write_survives_kill_9() {
     let gtin14 = {
         let who = store::audit::Who::system();
         let tx = t.db.write().await.expect("begin");
-        let maker = domain::registry::ProducerInput {
-            legal_type: "HTX".into(),
-            name: "HTX Mật ong Ba Vì".into(),
-            province: "01".into(),
-            commune: "00577".into(),
-            ..Default::default()
-        };
-        let maker = store::producers::create(&tx, &who, &maker.parse().expect("valid"), false).await.expect("producer");
-        let gtin = domain::gtin::Gtin::from_twelve(&[8, 9, 3, 4, 5, 6, 3, 1, 3, 8, 1, 2]);
-        let honey = domain::registry::ProductDraft {
-            producer_id: maker.id,
-            name: "Mật ong hoa nhãn".into(),
-            sheet_code: "04".into(),
-            gtin: Some(gtin.clone()),
-            description: String::new(),
-            ingredients: String::new(),
-            packaging: String::new(),
-            price: None,
-            capacity: String::new(),
-        };
-        let code = store::products::CodeChoice::Next { year: 2026 };
-        let honey = store::products::create(&tx, &who, &honey, code, "26/2026/QĐ-TTg", false).await.expect("product");
+        let (honey, gtin14) = product_with_gtin(&tx, "HTX Mật ong Ba Vì", "Mật ong hoa nhãn", 2).await;
         let lot = store::trace::lots::LotInput {
             code: "L1".into(),
             produced_on: "01/11/2026".into(),
@@ -135,7 +148,7 @@ async fn every_acknowledged_write_survives_kill_9() {
         };
         store::trace::lots::create(&tx, &who, honey.id, &lot.parse().expect("lot")).await.expect("lot");
         tx.commit().await.expect("commit");
-        gtin.gtin14()
+        gtin14
     };
     let (mut server, addr) = serve(&t.url, &[]);
     let cookie = sign_in(&addr, email);
@@ -270,33 +283,12 @@ async fn a_kill_9_loses_at_most_the_scans_of_the_last_flush_interval() {
     let (gtin14, serials) = {
         let who = store::audit::Who::system();
         let tx = t.db.write().await.expect("begin");
-        let maker = domain::registry::ProducerInput {
-            legal_type: "HTX".into(),
-            name: "HTX Chè Ba Vì".into(),
-            province: "01".into(),
-            commune: "00577".into(),
-            ..Default::default()
-        };
-        let maker = store::producers::create(&tx, &who, &maker.parse().expect("valid"), false).await.expect("producer");
-        let gtin = domain::gtin::Gtin::from_twelve(&[8, 9, 3, 4, 5, 6, 3, 1, 3, 8, 1, 3]);
-        let tea = domain::registry::ProductDraft {
-            producer_id: maker.id,
-            name: "Chè búp Ba Vì".into(),
-            sheet_code: "04".into(),
-            gtin: Some(gtin.clone()),
-            description: String::new(),
-            ingredients: String::new(),
-            packaging: String::new(),
-            price: None,
-            capacity: String::new(),
-        };
-        let code = store::products::CodeChoice::Next { year: 2026 };
-        let tea = store::products::create(&tx, &who, &tea, code, "26/2026/QĐ-TTg", false).await.expect("product");
+        let (tea, gtin14) = product_with_gtin(&tx, "HTX Chè Ba Vì", "Chè búp Ba Vì", 3).await;
         let order = store::trace::stamps::request(&tx, &who, tea.id, None, 40, false).await.expect("order");
         store::trace::stamps::decide(&tx, &who, order.id, true, "").await.expect("issue");
         let serials = store::trace::stamps::serials(&tx, order.id, -1, 40).await.expect("serials");
         tx.commit().await.expect("commit");
-        (gtin.gtin14(), serials.into_iter().map(|(_, serial, _)| serial).collect::<Vec<_>>())
+        (gtin14, serials.into_iter().map(|(_, serial, _)| serial).collect::<Vec<_>>())
     };
     let flush = FLUSH_MS.to_string();
     let (mut server, addr) =

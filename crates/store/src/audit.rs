@@ -186,13 +186,13 @@ pub struct Verification {
     pub broken: Option<Break>,
 }
 
-/// Walks the whole log in order, a thousand rows at a time, and reports the first broken link.
-/// The newest entry's id (0 when none): it changes with every audited write, on any instance,
-/// so caches of other instances learn that something changed by polling it.
+/// The newest entry's sequence number (0 when none): it changes with every audited write, on
+/// any instance, so caches of other instances learn that something changed by polling it.
 pub async fn head(c: &impl ConnectionTrait) -> Result<i64> {
     crate::db::count(c, "SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log", []).await
 }
 
+/// Walks the whole log in order, a thousand rows at a time, and reports the first broken link.
 pub async fn verify(c: &impl ConnectionTrait) -> Result<Verification> {
     const BATCH: i64 = 1000;
     let mut verifier = ChainVerifier::default();

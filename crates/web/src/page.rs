@@ -184,8 +184,13 @@ pub fn render(template: &impl Template) -> Response {
 pub fn render_status(status: StatusCode, template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => AppError::internal(format!("template: {e}")).into_response(),
+        Err(e) => template_error(e).into_response(),
     }
+}
+
+/// A template that failed to render: a fault of ours.
+pub fn template_error(e: askama::Error) -> AppError {
+    AppError::internal(format!("template: {e}"))
 }
 
 /// A page that shows a form: 422 when it carries errors, 200 otherwise.

@@ -70,6 +70,23 @@ pub struct Counters {
     pub client_hours: i64,
 }
 
+/// One label's share of a batch.
+#[derive(Debug, Clone, Copy, Default)]
+struct LabelBatch {
+    scans: i64,
+    first: i64,
+    last: i64,
+    /// Whether any scan was located (the place rules then run).
+    located: bool,
+    /// The client-hours it brought (a scan of an unknown client counts as one).
+    client_hours: i64,
+}
+
+/// A place as stored (tenths of a degree), when both halves are there and in range.
+fn cell(lat10: Option<i64>, lon10: Option<i64>) -> Option<Cell> {
+    Some(Cell { lat10: i32::try_from(lat10?).ok()?, lon10: i32::try_from(lon10?).ok()? })
+}
+
 /// Writes a batch in one transaction.
 pub async fn flush(db: &Db, batch: &[ScanRecord], rules: Rules) -> Result<Flushed> {
     if batch.is_empty() {
@@ -103,22 +120,20 @@ pub async fn record(tx: &crate::Tx, batch: &[ScanRecord], rules: Rules) -> Resul
         rows,
     )
     .await?;
-    // Per label: scans in this batch, first and last time, whether any was located, and the
-    // client-hours it brought (a scan of an unknown client counts as one).
-    let mut per_serial: BTreeMap<&str, (i64, i64, i64, bool, i64)> = BTreeMap::new();
+    let mut per_serial: BTreeMap<&str, LabelBatch> = BTreeMap::new();
     for s in batch {
         if let Some(serial) = s.serial.as_deref() {
-            let e = per_serial.entry(serial).or_insert((0, s.at, s.at, false, 0));
-            e.0 += 1;
-            e.1 = e.1.min(s.at);
-            e.2 = e.2.max(s.at);
-            e.3 |= s.cell.is_some();
-            e.4 += i64::from(s.client.is_none());
+            let e = per_serial.entry(serial).or_insert(LabelBatch { first: s.at, last: s.at, ..LabelBatch::default() });
+            e.scans += 1;
+            e.first = e.first.min(s.at);
+            e.last = e.last.max(s.at);
+            e.located |= s.cell.is_some();
+            e.client_hours += i64::from(s.client.is_none());
         }
     }
     for serial in new_client_hours(tx, batch).await? {
         if let Some(e) = per_serial.get_mut(serial.as_str()) {
-            e.4 += 1;
+            e.client_hours += 1;
         }
     }
     let mut flushed =
@@ -126,9 +141,7 @@ pub async fn record(tx: &crate::Tx, batch: &[ScanRecord], rules: Rules) -> Resul
     // Every label's counters in one statement (per chunk), not one round trip per label.
     let rows: Vec<Vec<sea_orm::Value>> = per_serial
         .iter()
-        .map(|(serial, (n, first, last, _, hours))| {
-            vec![(*serial).into(), (*n).into(), (*first).into(), (*last).into(), (*hours).into()]
-        })
+        .map(|(serial, b)| vec![(*serial).into(), b.scans.into(), b.first.into(), b.last.into(), b.client_hours.into()])
         .collect();
     let counted: Vec<Counters> = fetch_values(
         tx,
@@ -181,17 +194,17 @@ pub async fn record(tx: &crate::Tx, batch: &[ScanRecord], rules: Rules) -> Resul
     }
     record_attempts(tx, batch).await?;
     for mut c in counted {
-        let Some((_, _, _, located, hours)) = per_serial.get(c.serial.as_str()).copied() else { continue };
+        let Some(b) = per_serial.get(c.serial.as_str()).copied() else { continue };
         // The count rule fires once, in the batch that crosses the limit; the place rules run
         // only when this batch brought a located scan (they read the label's located scans).
         let mut findings = Vec::new();
-        let before = u32::try_from(c.client_hours - hours).unwrap_or(0);
+        let before = u32::try_from(c.client_hours - b.client_hours).unwrap_or(0);
         if before <= rules.max_scans
             && let Some(f) = scan_rules::too_many_scans(u32::try_from(c.client_hours).unwrap_or(u32::MAX), rules)
         {
             findings.push(f);
         }
-        if located {
+        if b.located {
             findings.extend(scan_rules::places(&located_scans(tx, &c.serial).await?, rules));
         }
         if !findings.is_empty() {
@@ -294,10 +307,12 @@ async fn located_scans(tx: &crate::Tx, serial: &str) -> Result<Vec<Located>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Located {
-            at: r.scanned_at,
-            cell: Cell { lat10: i32::try_from(r.lat10).unwrap_or(0), lon10: i32::try_from(r.lon10).unwrap_or(0) },
-            origin: r.origin.and_then(|o| u64::from_str_radix(&o, 16).ok()),
+        .filter_map(|r| {
+            Some(Located {
+                at: r.scanned_at,
+                cell: cell(Some(r.lat10), Some(r.lon10))?,
+                origin: r.origin.and_then(|o| u64::from_str_radix(&o, 16).ok()),
+            })
         })
         .collect())
 }
@@ -332,16 +347,24 @@ async fn record_findings(
             .await?;
         }
     }
-    let warned = public
-        && execute(
-            tx,
-            "UPDATE stamp SET suspicious = TRUE WHERE serial = $1 \
-             AND EXISTS (SELECT 1 FROM scan_alert a WHERE a.serial = $1 AND a.resolved_at IS NULL)",
-            [serial.into()],
-        )
-        .await?
-            > 0;
+    let warned = if public { warn(tx, serial).await? } else { false };
     Ok((new, warned))
+}
+
+/// Sets whether the label's page warns shoppers: while an open alert shown to them remains.
+async fn warn(tx: &crate::Tx, serial: &str) -> Result<bool> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        suspicious: bool,
+    }
+    let row: Option<Row> = crate::db::fetch_optional(
+        tx,
+        "UPDATE stamp SET suspicious = EXISTS (SELECT 1 FROM scan_alert a WHERE a.serial = stamp.serial \
+         AND a.resolved_at IS NULL AND a.public) WHERE serial = $1 RETURNING suspicious",
+        [serial.into()],
+    )
+    .await?;
+    Ok(row.is_some_and(|r| r.suspicious))
 }
 
 /// The product an alert is about, to decide who may act on it.
@@ -358,7 +381,7 @@ pub async fn alert_product(c: &impl ConnectionTrait, id: i64) -> Result<Option<i
 /// The office clears an alert it found false: the alert is resolved (and the same rule does
 /// not fire again for the label) and the label's page stops warning unless another open
 /// alert still says so.
-pub async fn clear_alert(tx: &crate::Tx, who: &crate::audit::Who, id: i64, province: Option<&str>) -> Result<()> {
+pub async fn clear_alert(tx: &crate::Tx, who: &crate::audit::Who, id: i64) -> Result<()> {
     #[derive(FromQueryResult)]
     struct Row {
         serial: String,
@@ -372,9 +395,7 @@ pub async fn clear_alert(tx: &crate::Tx, who: &crate::audit::Who, id: i64, provi
         [id.into()],
     )
     .await?;
-    let Some(alert) = alert.filter(|a| province.is_none_or(|p| p == a.province_code)) else {
-        return Err(crate::StoreError::NotFound);
-    };
+    let alert = alert.ok_or(crate::StoreError::NotFound)?;
     if alert.resolved_at.is_some() {
         return Ok(());
     }
@@ -385,13 +406,7 @@ pub async fn clear_alert(tx: &crate::Tx, who: &crate::audit::Who, id: i64, provi
         [at.into(), who.user_id.into(), id.into()],
     )
     .await?;
-    execute(
-        tx,
-        "UPDATE stamp SET suspicious = EXISTS (SELECT 1 FROM scan_alert a WHERE a.serial = stamp.serial \
-         AND a.resolved_at IS NULL AND a.public) WHERE serial = $1",
-        [alert.serial.clone().into()],
-    )
-    .await?;
+    warn(tx, &alert.serial).await?;
     crate::audit::append(
         tx,
         who,
@@ -414,6 +429,12 @@ pub struct AttemptGroup {
     pub lon10: Option<i64>,
     pub attempts: i64,
     pub last_at: i64,
+}
+
+impl AttemptGroup {
+    pub fn cell(&self) -> Option<Cell> {
+        cell(self.lat10, self.lon10)
+    }
 }
 
 pub async fn attempts(c: &impl ConnectionTrait, province: Option<&str>, since: i64) -> Result<Vec<AttemptGroup>> {
@@ -474,15 +495,6 @@ pub async fn places_of(c: &impl ConnectionTrait, serial: &str) -> Result<Vec<(i6
     )
     .await?
     .into_iter()
-    .map(|r| {
-        let cell = match (r.lat10, r.lon10) {
-            (Some(a), Some(o)) => match (i32::try_from(a), i32::try_from(o)) {
-                (Ok(lat10), Ok(lon10)) => Some(Cell { lat10, lon10 }),
-                _ => None,
-            },
-            _ => None,
-        };
-        (r.scanned_at, cell, r.agent)
-    })
+    .map(|r| (r.scanned_at, cell(r.lat10, r.lon10), r.agent))
     .collect())
 }

@@ -1,7 +1,7 @@
 //! The label scan as a service, called by the public pages and the API: what a Digital Link or
-//! a product code names (the product, its lot, the label and the verdict), read through a
-//! few-second cache (`cache`), the page rendered once around the label (`skeleton`), and the
-//! scan handed to the batch writer (`scanlog`).
+//! a product code names (the product, its lot, the label and the verdict), read through a cache
+//! that follows the writes (`cache`, `follow_writes`), the page rendered once around the label
+//! (`skeleton`), and the scan handed to the batch writer (`scanlog`).
 
 pub mod cache;
 pub mod scanlog;
@@ -30,7 +30,7 @@ use store::trace::scans::Client;
 use store::trace::stamps::Stamp;
 use store::trace::{epcis, lots, stamps};
 
-/// What a public page shows of a product, cached for a few seconds.
+/// What a public page shows of a product, cached (see `Caches`).
 #[derive(Debug)]
 pub struct ProductData {
     pub product: Product,
@@ -67,21 +67,24 @@ impl FromRequestParts<AppState> for Scanner {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
         let ip = client_ip(state, &parts.headers, peer);
         let agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let day = (time::OffsetDateTime::now_utc().unix_timestamp() + 7 * 3600).div_euclid(86_400);
+        let day = store::stats::vietnam_day(time::OffsetDateTime::now_utc().unix_timestamp());
         Ok(Scanner { client: client_key(day, &ip, agent), ip })
     }
 }
 
 /// Hashes of the address (the origin) and of the address and browser (the client), salted
 /// with the day: the same on every instance, never the address, not linkable across days.
-pub fn client_key(day: i64, ip: &str, agent: &str) -> Client {
+pub fn client_key(day: time::Date, ip: &str, agent: &str) -> Client {
     use sha2::{Digest, Sha256};
     let first = |digest: &[u8]| {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(&digest[..8]);
         u64::from_le_bytes(bytes)
     };
-    let origin = Sha256::new().chain_update(b"ocop-scan\0").chain_update(day.to_le_bytes()).chain_update(ip.as_bytes());
+    let origin = Sha256::new()
+        .chain_update(b"ocop-scan\0")
+        .chain_update(day.to_julian_day().to_le_bytes())
+        .chain_update(ip.as_bytes());
     let client = origin.clone().chain_update(b"\0").chain_update(agent.as_bytes());
     Client { origin: first(&origin.finalize()), client: first(&client.finalize()) }
 }

@@ -21,7 +21,8 @@ pub struct ScanSettings {
     pub capacity: usize,
     /// Scans written per transaction at most.
     pub batch: usize,
-    /// How long a batch waits to fill before it is written.
+    /// How long the writer waits after a scan before it writes everything buffered: the most
+    /// a `kill -9` can lose.
     pub flush_every: Duration,
     pub rules: Rules,
 }

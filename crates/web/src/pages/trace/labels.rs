@@ -587,7 +587,7 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
                 .await?
                 .into_iter()
                 .filter_map(|(at, cell, agent)| {
-                    cell.map(|c| format!("{} · {:.1}, {:.1} · {agent}", fmt::datetime(at), c.lat(), c.lon()))
+                    cell.map(|c| format!("{} · {} · {agent}", fmt::datetime(at), place_text(c)))
                 })
                 .take(10)
                 .collect()
@@ -628,13 +628,10 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
     let attempts = groups
         .into_iter()
         .map(|g| AttemptRow {
+            place: g.cell().map_or_else(|| t.get("attempts-place-unknown"), place_text),
             product: g.product_name,
             product_id: g.product_id,
             code: g.product_code,
-            place: match (g.lat10, g.lon10) {
-                (Some(a), Some(o)) => format!("{:.1}, {:.1}", a as f64 / 10.0, o as f64 / 10.0),
-                _ => t.get("attempts-place-unknown"),
-            },
             attempts: fmt::thousands(g.attempts),
             last: fmt::datetime(g.last_at),
         })
@@ -650,12 +647,17 @@ pub async fn clear_alert(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let product = scans::alert_product(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    let p = product_for(&state, &caller, product, Action::ManageRegistry).await?;
+    product_for(&state, &caller, product, Action::ManageRegistry).await?;
     let me = caller.signed_in()?.clone();
     let tx = state.db().write().await?;
-    scans::clear_alert(&tx, &me.who(), id, Some(&p.province_code)).await?;
+    scans::clear_alert(&tx, &me.who(), id).await?;
     tx.commit().await?;
     Ok(redirect_with_flash(&state, &ctx.t.get("alert-cleared"), "/traceability/alerts"))
+}
+
+/// A 0.1° place as the office reads it: "21.0, 105.9".
+fn place_text(c: domain::scan_rules::Cell) -> String {
+    format!("{:.1}, {:.1}", c.lat(), c.lon())
 }
 
 /// The evidence of a finding in words.

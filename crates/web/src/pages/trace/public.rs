@@ -4,14 +4,14 @@
 //! handed to the scan log's buffer and never waits for the database.
 
 use crate::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::fmt;
 use crate::i18n::Tr;
 use crate::limits::{Kind, Limited, Scans};
-use crate::page::{PageCtx, base_url, render_status, seg};
+use crate::page::{PageCtx, base_url, render_status, seg, template_error};
 use crate::pages::evaluation::stars_text;
 use crate::pages::registry::products::today;
-use crate::trace::skeleton::{Filling, Skeleton, Slot, escape_html};
+use crate::trace::skeleton::{Filling, Skeleton, Slot};
 use crate::trace::{self, LotData, Outcome, PageKind, ProductData, Scanner};
 use askama::Template;
 use axum::Json;
@@ -314,12 +314,8 @@ impl LabelView {
     }
 }
 
-fn template_error(e: askama::Error) -> AppError {
-    AppError::internal(format!("template: {e}"))
-}
-
-/// The page of one scan: the page around the label (kept for a few seconds per product, lot,
-/// language and kind for callers not signed in) filled with this scan's verdict and label.
+/// The page of one scan: the page around the label (kept per product, lot, language and kind
+/// for callers not signed in, see `trace::cache`) filled with this scan's verdict and label.
 async fn verification_page(
     state: &AppState,
     ctx: PageCtx,
@@ -344,7 +340,7 @@ async fn verification_page(
     };
     let attempt = typed
         .filter(|_| state.limiter().check(Kind::Attempt, &scanner.ip).is_ok())
-        .map(|typed| Attempt { kind: found.outcome.as_str(), typed: typed.chars().take(64).collect() });
+        .map(|typed| Attempt { kind: found.outcome.as_str(), typed: typed.to_owned() });
     state.scan_log().record(ScanRecord {
         at: time::OffsetDateTime::now_utc().unix_timestamp(),
         product_id: p.id,
@@ -371,14 +367,16 @@ async fn verification_page(
     let label = found.stamp.as_deref().map(|s| LabelView::of(t, s));
     let serial_typed = target.serial.as_deref().unwrap_or_default();
     let heading = if kind == PageKind::NotGenuine { "h1" } else { "h2" };
-    let verdict = VerdictPart { t, heading, outcome: found.outcome, label: label.as_ref(), serial_typed }.render();
+    let verdict = VerdictPart { t, heading, outcome: found.outcome, label: label.as_ref(), serial_typed }
+        .render()
+        .map_err(template_error)?;
     let label_card = match (&label, kind) {
         (Some(l), PageKind::Product) => LabelPart { t, l }.render().map_err(template_error)?,
         _ => String::new(),
     };
-    let anchor = escape_html(&target.anchor);
-    let filling =
-        Filling { here: &here, anchor: &anchor, verdict: &verdict.map_err(template_error)?, label: &label_card };
+    let anchor =
+        askama::filters::escape(&target.anchor, askama::filters::Html).map(|a| a.to_string()).unwrap_or_default();
+    let filling = Filling { here: &here, anchor: &anchor, verdict: &verdict, label: &label_card };
     let mut response = (found.outcome.status(), Html(page.fill(&filling))).into_response();
     if target.anchor.starts_with("/01/")
         && let Ok(link) = HeaderValue::from_str(&format!(
