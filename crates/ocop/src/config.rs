@@ -118,6 +118,16 @@ pub struct Server {
     #[arg(long, env = "OCOP_SCAN_FLUSH_MS", default_value_t = 1_000)]
     pub scan_flush_ms: u64,
 
+    /// A PostgreSQL streaming replica of the database for the public pages' reads (catalogue,
+    /// photos, events); writes, and what a label's verdict rests on, stay on the primary.
+    #[arg(long, env = "OCOP_READ_DATABASE_URL")]
+    pub read_database_url: Option<String>,
+
+    /// Months of raw scans kept before the current month (0: all). Only the evidence goes: the
+    /// counts per label and per day stay. On PostgreSQL a month is a partition, dropped whole.
+    #[arg(long, env = "OCOP_SCAN_RETENTION_MONTHS", default_value_t = 0)]
+    pub scan_retention_months: u32,
+
     /// Seconds a write on another instance may take to show on label pages: how often the
     /// audit log's head is checked (a write here shows at once; 0: no cache).
     #[arg(long, env = "OCOP_PUBLIC_CACHE_SECONDS", default_value_t = 3)]
@@ -223,6 +233,7 @@ impl Server {
                     min_origins: self.scan_min_origins,
                 },
                 flush_every: Duration::from_millis(self.scan_flush_ms.max(1)),
+                retention_months: self.scan_retention_months,
                 ..web::trace::scanlog::ScanSettings::default()
             },
             ..web::Settings::default()
@@ -237,6 +248,7 @@ impl Server {
         let mut all = config.lines();
         all.extend([
             ("OCOP_LISTEN", self.listen.clone()),
+            ("OCOP_READ_DATABASE_URL", self.read_database_url.as_deref().map(store::redact_url).unwrap_or_default()),
             ("OCOP_PUBLIC_URL", self.public_url.clone().unwrap_or_default()),
             ("OCOP_METRICS_TOKEN", if self.metrics_token.is_some() { "(set)".into() } else { String::new() }),
             ("OCOP_RATE_SEARCHES_PER_MINUTE", self.rate_searches_per_minute.to_string()),
@@ -256,6 +268,7 @@ impl Server {
             ("OCOP_SCAN_MIN_ORIGINS", self.scan_min_origins.to_string()),
             ("OCOP_SCAN_FLUSH_MS", self.scan_flush_ms.to_string()),
             ("OCOP_SCAN_BUFFER", self.scan_buffer.to_string()),
+            ("OCOP_SCAN_RETENTION_MONTHS", self.scan_retention_months.to_string()),
             ("OCOP_PUBLIC_CACHE_SECONDS", self.public_cache_seconds.to_string()),
             ("OCOP_MAP_TILES", self.map_tiles.clone()),
             ("OCOP_SMTP_URL", self.smtp_url.as_deref().map(store::redact_url).unwrap_or_default()),

@@ -174,6 +174,10 @@ pub async fn run(config: &Config, server: &crate::config::Server, no_migrate: bo
     if demo && store::demo::loaded(db.conn()).await? == 0 {
         load_demo(&db, 2021).await?;
     }
+    let db = match server.read_database_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => db.with_replica(url.trim(), &config.db_options()).await?,
+        None => db,
+    };
 
     let state = web::AppState::new(db.clone(), settings);
     let stop = CancellationToken::new();

@@ -48,6 +48,11 @@ pub enum ConnectError {
     BadUrl { url: String, reason: String },
     #[error("không kết nối được tới {backend} tại «{url}» (cannot connect): {reason}")]
     Unreachable { backend: &'static str, url: String, reason: String },
+    #[error(
+        "bản sao chỉ đọc phải là PostgreSQL, cùng loại với cơ sở dữ liệu chính «{0}» \
+         (a read replica must be PostgreSQL, beside a PostgreSQL primary)"
+    )]
+    ReplicaNotPostgres(String),
 }
 
 /// Hides the password of a URL for messages and `config print`.
@@ -87,6 +92,8 @@ impl Default for DbOptions {
 #[derive(Debug, Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// A streaming replica for the public pages' reads (`Db::read`), when one is set.
+    replica: Option<DatabaseConnection>,
     backend: Backend,
 }
 
@@ -137,7 +144,28 @@ impl Db {
                     .into()
             }
         };
-        Ok(Db { conn, backend })
+        Ok(Db { conn, replica: None, backend })
+    }
+
+    /// Adds a read replica (a PostgreSQL streaming standby of this database) for [`Db::read`].
+    /// Writes, and every read a verdict rests on, stay on the primary.
+    pub async fn with_replica(self, url: &str, options: &DbOptions) -> Result<Db, ConnectError> {
+        if self.backend != Backend::Postgres || Backend::from_url(url)? != Backend::Postgres {
+            return Err(ConnectError::ReplicaNotPostgres(redact_url(url)));
+        }
+        let replica = Db::connect(url, options).await?;
+        Ok(Db { replica: Some(replica.conn), ..self })
+    }
+
+    /// Where reads that may lag behind the last writes go: the replica when there is one, else
+    /// the primary. A replica is behind by its replay delay (usually well under a second, and
+    /// without bound when it stalls): never read from it what decides a label's verdict.
+    pub fn read(&self) -> &DatabaseConnection {
+        self.replica.as_ref().unwrap_or(&self.conn)
+    }
+
+    pub fn has_replica(&self) -> bool {
+        self.replica.is_some()
     }
 
     pub fn backend(&self) -> Backend {
@@ -159,9 +187,12 @@ impl Db {
         Ok(self.conn.begin_with_options(options).await?)
     }
 
-    /// A trivial round trip, for readiness checks.
+    /// A trivial round trip to the primary and the replica, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
         self.conn.execute_unprepared("SELECT 1").await?;
+        if let Some(replica) = &self.replica {
+            replica.execute_unprepared("SELECT 1").await?;
+        }
         Ok(())
     }
 
@@ -176,6 +207,9 @@ impl Db {
     }
 
     pub async fn close(self) -> Result<()> {
+        if let Some(replica) = self.replica {
+            replica.close().await?;
+        }
         Ok(self.conn.close().await?)
     }
 }

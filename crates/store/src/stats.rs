@@ -569,7 +569,7 @@ pub fn vietnam_day(at: i64) -> Date {
 }
 
 /// The Unix instant a day starts in Vietnam.
-fn day_start(day: Date) -> i64 {
+pub(crate) fn day_start(day: Date) -> i64 {
     day.midnight().assume_utc().unix_timestamp() - VIETNAM_OFFSET
 }
 

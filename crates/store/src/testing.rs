@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 pub const ENV: &str = "OCOP_TEST_DATABASE_URL";
+/// A streaming replica of the `ENV` server (`scripts/replica` starts one on the local machine).
+pub const REPLICA_ENV: &str = "OCOP_TEST_REPLICA_URL";
 
 /// The backend this test run uses.
 pub fn backend() -> Backend {
@@ -80,6 +82,14 @@ impl TestDb {
             Ok(db) => db,
             Err(e) => panic!("second connection to the test database: {e}"),
         }
+    }
+
+    /// This test's database on the replica `OCOP_TEST_REPLICA_URL` names (PostgreSQL only):
+    /// the same database, as the primary's writes reach it.
+    pub fn replica_url(&self) -> Option<String> {
+        let Cleanup::Postgres { name, .. } = &self.cleanup else { return None };
+        let replica = std::env::var(REPLICA_ENV).ok().filter(|u| !u.trim().is_empty())?;
+        Some(with_database(replica.trim(), name))
     }
 
     async fn sqlite() -> TestDb {

@@ -111,13 +111,16 @@ async fn sqlite_schema(c: &DatabaseConnection) -> BTreeSet<String> {
 
 async fn postgres_schema(c: &DatabaseConnection) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for t in rows(c, "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'").await {
+    // A partitioned table is described once, by its parent (the scan log on PostgreSQL).
+    let not_partition = "NOT IN (SELECT relname FROM pg_class WHERE relispartition)";
+    for t in rows(c, &format!("SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name {not_partition}")).await {
         out.insert(format!("table {}", text(&t, "name")));
     }
     let columns = rows(
         c,
-        "SELECT table_name::text AS t, column_name::text AS name, data_type::text AS type, is_nullable::text AS nullable, \
-         column_default::text AS dflt, is_identity::text AS identity FROM information_schema.columns WHERE table_schema = 'public'",
+        &format!("SELECT table_name::text AS t, column_name::text AS name, data_type::text AS type, is_nullable::text AS nullable, \
+         column_default::text AS dflt, is_identity::text AS identity FROM information_schema.columns WHERE table_schema = 'public' \
+         AND table_name {not_partition}"),
     )
     .await;
     for col in columns {
@@ -141,7 +144,7 @@ async fn postgres_schema(c: &DatabaseConnection) -> BTreeSet<String> {
          array_to_string(ARRAY(SELECT a.attname::text FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n) \
            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.n), ',') AS columns \
          FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid \
-         JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public'",
+         JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'public' AND NOT t.relispartition",
     )
     .await;
     for index in indexes {
@@ -149,6 +152,11 @@ async fn postgres_schema(c: &DatabaseConnection) -> BTreeSet<String> {
         let flag = |c: &str| index.try_get::<bool>("", c).expect(c);
         if flag("pk") {
             out.insert(format!("primary key {t} ({columns})"));
+        } else if t == "scan" && name == "scan_key" {
+            // The partitioned scan log's identity: a unique index holding the partition key (see
+            // PostgreSQL's migration 0014), where SQLite has `id` as its key.
+            assert_eq!(columns, "product_id,scanned_at,id");
+            out.insert("primary key scan (id)".to_owned());
         } else if flag("constraint_backed") {
             out.insert(format!("unique {t} ({columns})"));
         } else {

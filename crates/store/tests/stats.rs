@@ -305,3 +305,87 @@ async fn scans_are_counted_per_vietnam_day_as_they_are_written() {
             .is_empty()
     );
 }
+
+async fn numbers(db: &Db, sql: &str) -> Vec<i64> {
+    use sea_orm::ConnectionTrait;
+    let c = db.conn();
+    let rows = c.query_all_raw(sea_orm::Statement::from_string(c.get_database_backend(), sql)).await.expect(sql);
+    rows.iter().map(|r| r.try_get_by_index::<i64>(0).expect("a number")).collect()
+}
+
+async fn names(db: &Db, sql: &str) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let c = db.conn();
+    let rows = c.query_all_raw(sea_orm::Statement::from_string(c.get_database_backend(), sql)).await.expect(sql);
+    let mut out: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("a name")).collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn raw_scans_live_in_monthly_partitions_and_old_months_go_while_the_counts_stay() {
+    use store::trace::upkeep::{self, Month};
+    let t = TestDb::new().await;
+    let w = world(&t.db).await;
+    let now = store::now();
+    let this = Month::of(now);
+    let scan = |at| ScanRecord {
+        at,
+        product_id: w.rerated,
+        lot_id: None,
+        serial: None,
+        cell: None,
+        agent: "mobile",
+        client: None,
+        attempt: None,
+    };
+    let batch: Vec<ScanRecord> =
+        [this.back(4).start() + 3600, this.back(1).start() + 3600, now].into_iter().map(scan).collect();
+    let tx = t.db.write().await.expect("begin");
+    scans::record(&tx, &batch, Default::default()).await.expect("scans");
+    tx.commit().await.expect("commit");
+    let counted = "SELECT CAST(COALESCE(SUM(scans), 0) AS BIGINT) AS n FROM scan_daily";
+    assert_eq!(numbers(&t.db, counted).await, vec![3]);
+
+    let done = upkeep::run(&t.db, now, 2).await.expect("upkeep");
+    assert_eq!(done.deleted, 1, "the scan of four months ago is past the retention: {done:?}");
+    assert_eq!(numbers(&t.db, "SELECT COUNT(*) AS n FROM scan").await, vec![2]);
+    assert_eq!(numbers(&t.db, counted).await, vec![3], "the counts are kept");
+    let postgres = t.db.backend() == store::Backend::Postgres;
+    if postgres {
+        let mut expected: Vec<String> =
+            [this.back(1), this, this.next(), this.next().next()].iter().map(|m| m.partition()).collect();
+        expected.sort();
+        let mut created = done.created.clone();
+        created.sort();
+        assert_eq!(created, expected);
+        let partitions = "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                          WHERE i.inhparent = 'scan'::regclass";
+        expected.push("scan_default".to_owned());
+        expected.sort();
+        assert_eq!(names(&t.db, partitions).await, expected);
+        // Each row in its month's partition, none left in the default one.
+        let placed = names(&t.db, "SELECT tableoid::regclass::text FROM scan").await;
+        assert_eq!(placed, vec![this.back(1).partition(), this.partition()]);
+    }
+    assert_eq!(upkeep::run(&t.db, now, 2).await.expect("again"), upkeep::Upkeep::default(), "idempotent");
+
+    // Three months on, keeping one month: the partitions of the earlier months are dropped whole.
+    let later = this.next().next().next();
+    let done = upkeep::run(&t.db, later.start() + 3600, 1).await.expect("later");
+    assert_eq!(numbers(&t.db, "SELECT COUNT(*) AS n FROM scan").await, vec![0]);
+    assert_eq!(numbers(&t.db, counted).await, vec![3], "the counts are kept");
+    if postgres {
+        let mut dropped = done.dropped.clone();
+        dropped.sort();
+        assert_eq!(dropped, vec![this.back(1).partition(), this.partition(), this.next().partition()]);
+        assert_eq!(done.deleted, 0);
+        // The writer goes on writing into the partitions made ahead.
+        let tx = t.db.write().await.expect("begin");
+        scans::record(&tx, &[scan(later.start() + 7200)], Default::default()).await.expect("scan");
+        tx.commit().await.expect("commit");
+        assert_eq!(names(&t.db, "SELECT tableoid::regclass::text FROM scan").await, vec![later.partition()]);
+    } else {
+        assert_eq!(done.deleted, 2);
+    }
+}

@@ -1,5 +1,6 @@
 //! Work in the background. Housekeeping: expired sessions and old sign-in failures are deleted
-//! every few minutes (idempotent deletes, so several instances may run them at once). Reminders:
+//! every few minutes (idempotent deletes, so several instances may run them at once), and the
+//! scan log's partitions are made ahead and its retention applied (`store::trace::upkeep`). Reminders:
 //! once a day (Vietnam's date) certificates entering the re-rating window and overdue screenings
 //! are notified; the day is claimed in the database, so one instance of many does it. Mail:
 //! every notification is also e-mailed to its recipient (when `OCOP_SMTP_URL` is set); each
@@ -31,6 +32,14 @@ pub async fn housekeeping(state: AppState, stop: CancellationToken) {
                 }
                 if let Err(e) = store::uploads::purge_old(conn).await {
                     tracing::warn!(error = %e, "removing old import uploads failed");
+                }
+                let keep = state.settings().scans.retention_months;
+                match store::trace::upkeep::run(state.db(), store::now(), keep).await {
+                    Ok(u) if u != store::trace::upkeep::Upkeep::default() => tracing::info!(
+                        created = ?u.created, dropped = ?u.dropped, deleted = u.deleted, "scan log upkeep"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "the scan log's upkeep failed; the next tick retries"),
                 }
                 state.limiter().forget_idle();
             }

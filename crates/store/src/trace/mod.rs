@@ -5,3 +5,4 @@ pub mod epcis;
 pub mod lots;
 pub mod scans;
 pub mod stamps;
+pub mod upkeep;

@@ -143,17 +143,23 @@ impl Caches {
 /// Empties the caches whenever the audit log grew — any audited write, on any instance sharing
 /// the database (a void, a revocation, a recall, an edit) — checked every `every`. This
 /// instance's own writes empty them at once (`frame`); this is how the others' show within
-/// `every` without re-reading every entry that often.
+/// `every` without re-reading every entry that often. With a read replica, the replica's head is
+/// followed too: what was read from it before a write had replayed there is read again after.
 pub async fn follow_writes(db: store::Db, caches: Arc<Caches>, every: Duration) {
     if every.is_zero() {
         return;
     }
+    let heads = async |db: &store::Db| {
+        let primary = store::audit::head(db.conn()).await?;
+        let replica = if db.has_replica() { store::audit::head(db.read()).await? } else { primary };
+        Ok::<_, store::StoreError>((primary, replica))
+    };
     let mut seen = None;
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match store::audit::head(db.conn()).await {
+        match heads(&db).await {
             Ok(head) => {
                 if seen.is_some_and(|s| s != head) {
                     caches.invalidate();
@@ -197,13 +203,18 @@ async fn stamp(state: &AppState, serial: &str) -> AppResult<Option<Arc<Stamp>>> 
 
 const TIMELINE: i64 = 8;
 
+/// Reads the rest of a product's public page around what decides its verdict. The product and
+/// its certificate come from the primary (a revocation shows at once, whatever a replica's
+/// delay); photos, channels, sales points and events from the read replica when there is one.
 async fn load_product(state: &AppState, found: Option<Product>) -> store::Result<Option<Arc<ProductData>>> {
     let Some(product) = found.filter(|p| p.deleted_at.is_none()) else { return Ok(None) };
-    let conn = state.db().conn();
     let certificate = match product.certificate_id {
-        Some(id) => store::certificates::for_product(conn, product.id).await?.into_iter().find(|c| c.id == id),
+        Some(id) => {
+            store::certificates::for_product(state.db().conn(), product.id).await?.into_iter().find(|c| c.id == id)
+        }
         None => None,
     };
+    let conn = state.db().read();
     let photos = store::photos::of_product(conn, product.id).await?.into_iter().map(|ph| ph.id).collect();
     let day = today();
     let channels = store::outlets::channels::of_producer(conn, product.producer_id)
@@ -234,10 +245,11 @@ pub async fn product_by_code(state: &AppState, code: &str) -> AppResult<Option<A
 
 async fn lot_data(state: &AppState, product_id: i64, code: &str) -> AppResult<Option<Arc<LotData>>> {
     let load = async {
+        // The lot and its recall from the primary, its events from the replica (see `load_product`).
         let conn = state.db().conn();
         let Some(lot) = lots::find(conn, product_id, code).await? else { return Ok(None) };
         let recalled = epcis::recalled(conn, lot.id).await?;
-        let timeline = epcis::timeline(conn, product_id, Some(lot.id), TIMELINE).await?;
+        let timeline = epcis::timeline(state.db().read(), product_id, Some(lot.id), TIMELINE).await?;
         Ok::<_, store::StoreError>(Some(Arc::new(LotData { lot, recalled, timeline })))
     };
     Ok(state.public_cache().lots.get_or_load((product_id, code.to_owned()), load).await?)

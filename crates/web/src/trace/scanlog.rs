@@ -25,11 +25,19 @@ pub struct ScanSettings {
     /// a `kill -9` can lose.
     pub flush_every: Duration,
     pub rules: Rules,
+    /// Months of raw scans kept before the current one (0: all); see `store::trace::upkeep`.
+    pub retention_months: u32,
 }
 
 impl Default for ScanSettings {
     fn default() -> Self {
-        Self { capacity: 50_000, batch: 5_000, flush_every: Duration::from_millis(1_000), rules: Rules::default() }
+        Self {
+            capacity: 50_000,
+            batch: 5_000,
+            flush_every: Duration::from_millis(1_000),
+            rules: Rules::default(),
+            retention_months: 0,
+        }
     }
 }
 

@@ -39,7 +39,13 @@ impl TestApp {
 
     pub async fn with_settings(settings: Settings) -> Self {
         let db = TestDb::new().await;
-        let state = AppState::new(db.db.clone(), settings);
+        let app_db = db.db.clone();
+        Self::on(db, app_db, settings)
+    }
+
+    /// The application on `app_db`, a handle of the test database (e.g. with a read replica).
+    pub fn on(db: TestDb, app_db: store::Db, settings: Settings) -> Self {
+        let state = AppState::new(app_db, settings);
         let router = build_app(state.clone());
         Self { db, state, router }
     }

@@ -36,7 +36,7 @@ pub struct Card {
 
 pub(crate) async fn cards(state: &AppState, t: crate::i18n::Tr, items: &[Product]) -> AppResult<Vec<Card>> {
     let ids: BTreeSet<i64> = items.iter().map(|p| p.id).collect();
-    let photos = store::photos::first_of(state.db().conn(), &ids).await?;
+    let photos = store::photos::first_of(state.db().read(), &ids).await?;
     let set = store::criteria::current().map_err(AppError::internal)?;
     Ok(items
         .iter()
@@ -100,7 +100,7 @@ pub async fn page(
     Query(c): Query<ChannelQuery>,
 ) -> AppResult<Response> {
     let filter = public_filter(&q, &c.channel)?;
-    let conn = state.db().conn();
+    let conn = state.db().read();
     let found =
         products::search(conn, &Listing::All, &filter, today(), true, Page::new(q.page.unwrap_or(1), 24)).await?;
     let t = ctx.t;
@@ -186,6 +186,7 @@ struct ProducerPage {
 /// The products of a producer the public may see: certificate in force, not deleted.
 pub(crate) async fn public_products(state: &AppState, producer_id: i64) -> AppResult<Vec<Product>> {
     let filter = ProductFilter { producer_id: Some(producer_id), ..ProductFilter::default() };
+    // Decides who may see a producer: from the primary, never a lagging replica.
     Ok(products::search(state.db().conn(), &Listing::All, &filter, today(), true, Page::new(1, Page::MAX_SIZE))
         .await?
         .items)
@@ -198,7 +199,7 @@ pub(crate) async fn producer_page(state: &AppState, ctx: PageCtx, p: Producer) -
         return Ok(None);
     }
     let t = ctx.t;
-    let conn = state.db().conn();
+    let conn = state.db().read();
     let day = today();
     let points = points::carrying_producer(conn, p.id, day)
         .await?
@@ -262,7 +263,7 @@ pub(crate) fn dates(from: time::Date, to: time::Date) -> String {
 /// producer in force, the sales points and the events.
 pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
     let base = base_url(&state).to_owned();
-    let conn = state.db().conn();
+    let conn = state.db().read();
     let mut urls = vec![format!("{base}/catalogue"), format!("{base}/sales-points"), format!("{base}/events")];
     let mut producers = BTreeSet::new();
     let mut page = Page::new(1, Page::MAX_SIZE);
