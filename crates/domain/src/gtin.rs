@@ -37,20 +37,9 @@ impl Gtin {
         &self.0
     }
 
-    /// The 14-digit form GS1 Digital Link URIs use.
+    /// The 14-digit form GS1 Digital Link URIs use, and the form stored: one GTIN, one string.
     pub fn gtin14(&self) -> String {
         format!("{:0>14}", self.0)
-    }
-
-    /// The forms the same GTIN may have been typed in (GTIN-14, -13, -12, -8: the 14-digit form
-    /// with leading zeros dropped), to find a product whose GTIN was stored as given.
-    pub fn forms(&self) -> Vec<String> {
-        let full = self.gtin14();
-        [14, 13, 12, 8]
-            .into_iter()
-            .filter(|len| full[..14 - len].bytes().all(|b| b == b'0'))
-            .map(|len| full[14 - len..].to_owned())
-            .collect()
     }
 
     /// A valid GTIN-13 from its first twelve digits (for generated data).
@@ -58,6 +47,15 @@ impl Gtin {
         let digits: Vec<u8> = twelve.iter().map(|d| d % 10).collect();
         let check = check_digit(&digits);
         Gtin(digits.iter().chain([check].iter()).map(|d| char::from(b'0' + d)).collect())
+    }
+}
+
+/// A stored GTIN (always the 14-digit form, see [`Gtin::gtin14`]) as printed under its barcode:
+/// a GTIN-14 whose indicator digit is 0 is a GTIN-13, shown without it. Anything else as given.
+pub fn printed(stored: &str) -> &str {
+    match stored.strip_prefix('0') {
+        Some(thirteen) if stored.len() == 14 => thirteen,
+        _ => stored,
     }
 }
 
@@ -86,13 +84,19 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn forms_drop_only_leading_zeros() {
-        let g = Gtin::parse("08934563138165").expect("valid GTIN");
-        assert_eq!(g.forms(), vec!["08934563138165", "8934563138165"]);
-        let upc = Gtin::parse("012345678905").expect("valid GTIN");
-        assert_eq!(upc.forms(), vec!["00012345678905", "0012345678905", "012345678905"]);
-        let eight = Gtin::parse("96385074").expect("valid GTIN");
-        assert_eq!(eight.forms(), vec!["00000096385074", "0000096385074", "000096385074", "96385074"]);
+    fn stored_as_fourteen_digits_and_printed_as_under_the_barcode() {
+        for (typed, stored, shown) in [
+            ("8934563138165", "08934563138165", "8934563138165"),
+            ("08934563138165", "08934563138165", "8934563138165"),
+            ("012345678905", "00012345678905", "0012345678905"),
+            ("96385074", "00000096385074", "0000096385074"),
+            ("10614141000415", "10614141000415", "10614141000415"),
+        ] {
+            let g = Gtin::parse(typed).expect("valid GTIN");
+            assert_eq!(g.gtin14(), stored);
+            assert_eq!(printed(&g.gtin14()), shown);
+        }
+        assert_eq!(printed("8934563138165"), "8934563138165", "a form stored before normalising");
     }
 
     #[test]

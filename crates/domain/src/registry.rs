@@ -296,7 +296,7 @@ impl ProductInput {
         Self {
             name: d.name.clone(),
             sheet: d.sheet_code.clone(),
-            gtin: d.gtin.as_ref().map(ToString::to_string).unwrap_or_default(),
+            gtin: d.gtin.as_ref().map(|g| crate::gtin::printed(&g.gtin14()).to_owned()).unwrap_or_default(),
             description: d.description.clone(),
             ingredients: d.ingredients.clone(),
             packaging: d.packaging.clone(),

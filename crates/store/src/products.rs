@@ -8,6 +8,7 @@ use domain::FieldErrors;
 use domain::Invalid;
 use domain::access::Listing;
 use domain::certificate::CertificateStatus;
+use domain::gtin::Gtin;
 use domain::money::Vnd;
 use domain::place::{CommuneCode, DistrictCode, ProvinceCode};
 use domain::producer::LegalType;
@@ -142,7 +143,7 @@ impl From<Row> for Product {
             commune_code: r.commune_code,
             commune_name: r.commune_name,
             old_district_name: r.old_district_name,
-            gtin: r.gtin,
+            gtin: r.gtin.map(|g| domain::gtin::printed(&g).to_owned()),
             description: r.description,
             ingredients: r.ingredients,
             packaging: r.packaging,
@@ -330,14 +331,14 @@ pub async fn create_many(tx: &Tx, who: &Who, rows: Vec<NewProduct>, demo: bool) 
             r.criteria_version.clone().into(),
             r.province.clone().into(),
             r.commune.clone().into(),
-            d.gtin.as_ref().map(|g| g.to_string()).into(),
+            d.gtin.as_ref().map(Gtin::gtin14).into(),
             d.description.clone().into(),
             d.ingredients.clone().into(),
             d.packaging.clone().into(),
             d.price.map(Vnd::dong).into(),
             d.capacity.clone().into(),
             demo.into(),
-            own_search_text(&d.name, &d.packaging, d.gtin.as_ref().map(|g| g.to_string()), &[&code]).into(),
+            own_search_text(&d.name, &d.packaging, d.gtin.as_ref().map(Gtin::gtin14), &[&code]).into(),
             sort_key(&d.name).into(),
             t.into(),
             t.into(),
@@ -485,16 +486,10 @@ pub async fn find_by_code(c: &impl ConnectionTrait, code: &str) -> Result<Option
     Ok(row.map(Product::from))
 }
 
-/// The live product holding a GTIN, however its digits were stored (GTIN-8/12/13/14).
-pub async fn find_by_gtin(c: &impl ConnectionTrait, gtin: &domain::gtin::Gtin) -> Result<Option<Product>> {
-    let forms = gtin.forms();
-    let sql = format!(
-        "SELECT {SELECT} FROM {FROM} WHERE x.gtin IN ({}) AND x.deleted_at IS NULL",
-        (1..=forms.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-    );
-    Ok(fetch_optional::<Row>(c, &sql, forms.into_iter().map(Into::into).collect::<Vec<sea_orm::Value>>())
-        .await?
-        .map(Product::from))
+/// The live product holding a GTIN (stored as GTIN-14, whatever form was typed).
+pub async fn find_by_gtin(c: &impl ConnectionTrait, gtin: &Gtin) -> Result<Option<Product>> {
+    let sql = format!("SELECT {SELECT} FROM {FROM} WHERE x.gtin = $1 AND x.deleted_at IS NULL");
+    Ok(fetch_optional::<Row>(c, &sql, [gtin.gtin14().into()]).await?.map(Product::from))
 }
 
 /// Changes a product if nobody changed it since `expected_version`. Its code stays.
@@ -517,13 +512,13 @@ pub async fn update(tx: &Tx, who: &Who, id: i64, expected_version: i64, d: &Prod
         [
             d.name.clone().into(),
             d.sheet_code.clone().into(),
-            d.gtin.as_ref().map(|g| g.to_string()).into(),
+            d.gtin.as_ref().map(Gtin::gtin14).into(),
             d.description.clone().into(),
             d.ingredients.clone().into(),
             d.packaging.clone().into(),
             d.price.map(Vnd::dong).into(),
             d.capacity.clone().into(),
-            own_search_text(&d.name, &d.packaging, d.gtin.as_ref().map(|g| g.to_string()), &codes).into(),
+            own_search_text(&d.name, &d.packaging, d.gtin.as_ref().map(Gtin::gtin14), &codes).into(),
             sort_key(&d.name).into(),
             now().into(),
             id.into(),
@@ -823,7 +818,7 @@ pub async fn of_producers(c: &impl ConnectionTrait, producers: &BTreeSet<i64>) -
     Ok(rows.into_iter().map(Product::from).collect())
 }
 
-/// Which product holds each of these GTINs.
+/// Which product holds each of these GTINs, by their GTIN-14 form.
 pub async fn gtin_owners(c: &impl ConnectionTrait, gtins: &BTreeSet<String>) -> Result<HashMap<String, i64>> {
     #[derive(FromQueryResult)]
     struct Owner {

@@ -179,6 +179,63 @@ async fn a_stale_product_edit_is_refused_and_gtin_stays_unique() {
     let dup =
         products::create(&tx, &Who::system(), &twin, CodeChoice::Next { year: 2026 }, "26/2026/QĐ-TTg", false).await;
     assert!(matches!(&dup, Err(StoreError::Invalid(e)) if e.get("gtin").is_some()), "{dup:?}");
+    drop(tx);
+    // The same GTIN typed in its 14-digit form is the same GTIN.
+    twin.gtin = Some(Gtin::parse("08934563138165").expect("gtin"));
+    let tx = t.db.write().await.expect("begin");
+    let dup =
+        products::create(&tx, &Who::system(), &twin, CodeChoice::Next { year: 2026 }, "26/2026/QĐ-TTg", false).await;
+    assert!(matches!(&dup, Err(StoreError::Invalid(e)) if e.get("gtin").is_some()), "{dup:?}");
+}
+
+async fn stored_gtin(db: &Db, id: i64) -> String {
+    use sea_orm::ConnectionTrait;
+    let c = db.conn();
+    let sql = format!("SELECT gtin FROM product WHERE id = {id}");
+    let row = c.query_one_raw(sea_orm::Statement::from_string(c.get_database_backend(), sql)).await.expect("read");
+    row.expect("row").try_get_by_index::<String>(0).expect("gtin")
+}
+
+#[tokio::test]
+async fn gtins_are_stored_as_gtin_14_and_the_migration_normalises_those_stored_before() {
+    use sea_orm::ConnectionTrait;
+    let t = TestDb::new().await;
+    let a = add_producer(&t.db, &draft("HTX Mật ong Ba Vì", "09700", None)).await;
+    let mut ids = Vec::new();
+    for (name, gtin) in
+        [("Mật ong", "8934563138165"), ("Trà", "036000291452"), ("Miến", "96385074"), ("Gạo", "8930000000019")]
+    {
+        let mut d = product(a.id, name);
+        d.gtin = Some(Gtin::parse(gtin).expect("gtin"));
+        let p = add_product(&t.db, &d, 2026).await;
+        ids.push(p.id);
+    }
+    assert_eq!(stored_gtin(&t.db, ids[0]).await, "08934563138165");
+    let found = products::find_by_gtin(t.db.conn(), &Gtin::parse("08934563138165").expect("gtin")).await.expect("find");
+    assert_eq!(found.map(|p| (p.id, p.gtin)), Some((ids[0], Some("8934563138165".to_owned()))));
+
+    // Rows as an earlier version stored them: the digits as typed, one GTIN in two forms on two
+    // products (the earlier uniqueness did not see it).
+    let c = t.db.conn();
+    for (id, typed) in
+        [(ids[0], "8934563138165"), (ids[1], "036000291452"), (ids[2], "96385074"), (ids[3], "08930000000019")]
+    {
+        c.execute_unprepared(&format!("UPDATE product SET gtin = '{typed}' WHERE id = {id}")).await.expect("typed");
+    }
+    let mut twin = product(a.id, "Gạo nếp");
+    twin.gtin = None;
+    let twin = add_product(&t.db, &twin, 2026).await;
+    c.execute_unprepared(&format!("UPDATE product SET gtin = '8930000000019' WHERE id = {}", twin.id))
+        .await
+        .expect("twin");
+    let migration = store::migrate::embedded(t.db.backend()).iter().find(|m| m.name == "gtin14").expect("0015");
+    c.execute_unprepared(migration.sql).await.expect("the migration runs");
+    assert_eq!(stored_gtin(&t.db, ids[0]).await, "08934563138165");
+    assert_eq!(stored_gtin(&t.db, ids[1]).await, "00036000291452");
+    assert_eq!(stored_gtin(&t.db, ids[2]).await, "00000096385074");
+    // The shared one is left for the office: normalising it would break the uniqueness.
+    assert_eq!(stored_gtin(&t.db, ids[3]).await, "08930000000019");
+    assert_eq!(stored_gtin(&t.db, twin.id).await, "8930000000019");
 }
 
 #[tokio::test]

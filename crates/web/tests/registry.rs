@@ -162,6 +162,18 @@ async fn a_bad_gtin_is_refused_in_vietnamese_and_a_product_gets_its_code() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let page = c.get(ok.location()).await;
     assert!(page.text.contains("01-09700-001-2026") && page.text.contains("150.000 ₫"), "{}", page.text);
+    assert!(page.text.contains("<dd>8934563138165</dd>"), "shown as printed under the barcode");
+    // Stored as GTIN-14: the same number in its 14-digit form is the same GTIN, already taken.
+    let again = c.post_form(&path, &[("name", "Mật ong hoa nhãn"), ("sheet", "04"), ("gtin", "08934563138165")]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text.contains("Mã GTIN này đã gắn với sản phẩm khác."), "{}", again.text);
+    let id: i64 = ok.location().rsplit('/').next().and_then(|s| s.parse().ok()).expect("product id");
+    let found =
+        store::products::find_by_gtin(app.db.db.conn(), &domain::gtin::Gtin::parse("08934563138165").expect("gtin"))
+            .await
+            .expect("lookup")
+            .expect("found by its 14-digit form");
+    assert_eq!((found.id, found.gtin.as_deref()), (id, Some("8934563138165")));
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use domain::Invalid;
 use domain::access::Place;
 use domain::certificate::{Evidence, IssuerKind, Stars, completes, expiry, known_from_year, placeholder_number};
 use domain::criteria::{CriteriaSet, version_in_force};
+use domain::gtin::Gtin;
 use domain::place::{CommuneCode, ProvinceCode};
 use domain::producer::{parse_platform_code, platform_code};
 use domain::product_code::{FIRST_YEAR, LAST_YEAR, ProductCode};
@@ -418,7 +419,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
                 once(format!("name:{}", name_key(p.id, &d.name)), "name");
             }
             if let Some(g) = draft.as_ref().and_then(|d| d.gtin.as_ref()) {
-                once(format!("gtin:{g}"), "gtin");
+                once(format!("gtin:{}", g.gtin14()), "gtin");
             }
             if let Some(c) = certificate.as_ref().filter(|c| !c.number.is_empty()) {
                 once(format!("certificate:{}", c.number), "certificate_number");
@@ -438,8 +439,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
     progress("checked", rows.len(), rows.len());
 
     // What is there already.
-    let gtins: BTreeSet<String> =
-        good.iter().filter_map(|(_, c)| c.draft.gtin.as_ref().map(ToString::to_string)).collect();
+    let gtins: BTreeSet<String> = good.iter().filter_map(|(_, c)| c.draft.gtin.as_ref().map(Gtin::gtin14)).collect();
     let gtin_owners = products::gtin_owners(db.conn(), &gtins).await?;
     // A recognition without its number is known by the one made up for it on its product.
     for (_, c) in &mut good {
@@ -462,7 +462,7 @@ pub(super) async fn import(db: &Db, table: &Table, options: &Options, progress: 
     for (row, c) in good {
         let existing = c.existing.and_then(|id| stored.get(&id).copied());
         if let Some(g) = &c.draft.gtin
-            && let Some(owner) = gtin_owners.get(g.as_str())
+            && let Some(owner) = gtin_owners.get(&g.gtin14())
             && existing.is_none_or(|p| p.id != *owner)
         {
             report.errors.push(RowError::new(row, "gtin", Invalid::new("invalid-gtin-taken")));

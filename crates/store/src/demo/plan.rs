@@ -226,7 +226,7 @@ impl Plan {
                     for d in twelve.iter_mut().skip(3) {
                         *d = rng.digit();
                     }
-                    let g = Gtin::from_twelve(&twelve).to_string();
+                    let g = Gtin::from_twelve(&twelve).gtin14();
                     if gtins.insert(g.clone()) {
                         break g;
                     }
