@@ -22,6 +22,7 @@ pub mod place;
 pub mod producer;
 pub mod product_code;
 pub mod registry;
+pub mod reports;
 pub mod role;
 pub mod rules;
 pub mod scan_rules;

@@ -64,6 +64,10 @@ pub struct Server {
     #[arg(long, env = "OCOP_RATE_ATTEMPTS_PER_HOUR", default_value_t = 30)]
     pub rate_attempts_per_hour: u32,
 
+    /// Shoppers' reports of labels to the office allowed per client address per hour (0: no limit).
+    #[arg(long, env = "OCOP_RATE_REPORTS_PER_HOUR", default_value_t = 5)]
+    pub rate_reports_per_hour: u32,
+
     /// Mark cookies Secure even without an https public URL.
     #[arg(long, env = "OCOP_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
@@ -215,6 +219,7 @@ impl Server {
                 scans_per_minute: self.rate_scans_per_minute,
                 inquiries_per_hour: self.rate_inquiries_per_hour,
                 attempts_per_hour: self.rate_attempts_per_hour,
+                reports_per_hour: self.rate_reports_per_hour,
             },
             secure_cookies: self.secure_cookies || https,
             trusted_proxies: if self.trust_proxy { self.trusted_proxies.max(1) } else { self.trusted_proxies },
@@ -255,6 +260,7 @@ impl Server {
             ("OCOP_RATE_SCANS_PER_MINUTE", self.rate_scans_per_minute.to_string()),
             ("OCOP_RATE_INQUIRIES_PER_HOUR", self.rate_inquiries_per_hour.to_string()),
             ("OCOP_RATE_ATTEMPTS_PER_HOUR", self.rate_attempts_per_hour.to_string()),
+            ("OCOP_RATE_REPORTS_PER_HOUR", self.rate_reports_per_hour.to_string()),
             ("OCOP_SECURE_COOKIES", (self.secure_cookies || https).to_string()),
             ("OCOP_TRUSTED_PROXIES", proxies.to_string()),
             ("OCOP_SESSION_HOURS", self.session_hours.to_string()),

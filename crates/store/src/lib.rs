@@ -18,6 +18,7 @@ pub mod directory;
 pub mod evaluation;
 pub mod migrate;
 pub mod notifications;
+pub mod offices;
 pub mod outlets;
 pub mod photos;
 pub mod producers;

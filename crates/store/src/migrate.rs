@@ -28,8 +28,8 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE: &[Migration] = migrations!("sqlite": (1, "0001", "foundation"), (2, "0002", "registry"), (3, "0003", "photos"), (4, "0004", "evaluation"), (5, "0005", "traceability"), (6, "0006", "security"), (7, "0007", "outlets"), (8, "0008", "supervision"), (9, "0009", "stats"), (10, "0010", "onboarding"), (11, "0011", "evaluation_law"), (12, "0012", "product_codes"), (13, "0013", "scan_evidence"), (14, "0014", "scan_partitions"), (15, "0015", "gtin14"));
-const POSTGRES: &[Migration] = migrations!("postgres": (1, "0001", "foundation"), (2, "0002", "registry"), (3, "0003", "photos"), (4, "0004", "evaluation"), (5, "0005", "traceability"), (6, "0006", "security"), (7, "0007", "outlets"), (8, "0008", "supervision"), (9, "0009", "stats"), (10, "0010", "onboarding"), (11, "0011", "evaluation_law"), (12, "0012", "product_codes"), (13, "0013", "scan_evidence"), (14, "0014", "scan_partitions"), (15, "0015", "gtin14"));
+const SQLITE: &[Migration] = migrations!("sqlite": (1, "0001", "foundation"), (2, "0002", "registry"), (3, "0003", "photos"), (4, "0004", "evaluation"), (5, "0005", "traceability"), (6, "0006", "security"), (7, "0007", "outlets"), (8, "0008", "supervision"), (9, "0009", "stats"), (10, "0010", "onboarding"), (11, "0011", "evaluation_law"), (12, "0012", "product_codes"), (13, "0013", "scan_evidence"), (14, "0014", "scan_partitions"), (15, "0015", "gtin14"), (16, "0016", "label_reports"));
+const POSTGRES: &[Migration] = migrations!("postgres": (1, "0001", "foundation"), (2, "0002", "registry"), (3, "0003", "photos"), (4, "0004", "evaluation"), (5, "0005", "traceability"), (6, "0006", "security"), (7, "0007", "outlets"), (8, "0008", "supervision"), (9, "0009", "stats"), (10, "0010", "onboarding"), (11, "0011", "evaluation_law"), (12, "0012", "product_codes"), (13, "0013", "scan_evidence"), (14, "0014", "scan_partitions"), (15, "0015", "gtin14"), (16, "0016", "label_reports"));
 
 /// Key of the PostgreSQL advisory lock held while migrating ("OCOP" in ASCII).
 const MIGRATION_LOCK: i64 = 0x4F43_4F50;

@@ -1,4 +1,5 @@
-//! Rate limits on the public requests that cost work: searches, label scans, buyer inquiries.
+//! Rate limits on the public requests that cost work: searches, label scans, buyer inquiries,
+//! shoppers' reports.
 //! Each client address has a bucket per kind that refills steadily; an empty bucket answers 429
 //! with a message saying when to try again. Signed-in staff are not limited (a whole office may
 //! sit behind one address). The counts live in this instance's memory: with N instances a client
@@ -39,6 +40,11 @@ impl Rate for Inquiries {
     const KIND: Kind = Kind::Inquiry;
 }
 
+pub struct Reports;
+impl Rate for Reports {
+    const KIND: Kind = Kind::Report;
+}
+
 impl<R: Rate> FromRequestParts<AppState> for Limited<R> {
     type Rejection = AppError;
 
@@ -72,6 +78,8 @@ pub enum Kind {
     Inquiry,
     /// A scan of a label never issued, logged for the office.
     Attempt,
+    /// A shopper's report of a label to the office.
+    Report,
 }
 
 /// Requests allowed per client address; 0 turns a limit off.
@@ -82,12 +90,20 @@ pub struct RateLimits {
     pub inquiries_per_hour: u32,
     /// Scans of labels never issued written to the office's log (more are answered, not logged).
     pub attempts_per_hour: u32,
+    /// Shoppers' reports of labels sent to the office.
+    pub reports_per_hour: u32,
 }
 
 impl Default for RateLimits {
     /// Generous: mobile carriers put many phones behind one address.
     fn default() -> Self {
-        Self { searches_per_minute: 120, scans_per_minute: 300, inquiries_per_hour: 10, attempts_per_hour: 30 }
+        Self {
+            searches_per_minute: 120,
+            scans_per_minute: 300,
+            inquiries_per_hour: 10,
+            attempts_per_hour: 30,
+            reports_per_hour: 5,
+        }
     }
 }
 
@@ -99,6 +115,7 @@ impl RateLimits {
             Kind::Scan => (self.scans_per_minute, Duration::from_secs(60)),
             Kind::Inquiry => (self.inquiries_per_hour, Duration::from_secs(3600)),
             Kind::Attempt => (self.attempts_per_hour, Duration::from_secs(3600)),
+            Kind::Report => (self.reports_per_hour, Duration::from_secs(3600)),
         };
         (n > 0).then_some((n, per))
     }
@@ -168,6 +185,7 @@ mod tests {
             scans_per_minute: 0,
             inquiries_per_hour: 2,
             attempts_per_hour: 0,
+            reports_per_hour: 0,
         });
         let t0 = Instant::now();
         for _ in 0..3 {

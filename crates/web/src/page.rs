@@ -64,6 +64,11 @@ impl PageCtx {
         format!("/lang/{}?next={}", self.t.locale.other().code(), utf8_percent_encode(&self.here, NON_ALPHANUMERIC))
     }
 
+    /// The report form of the label this page is about (see `pages::trace::report`).
+    pub fn report_href(&self) -> String {
+        format!("/report?link={}", utf8_percent_encode(&self.here, NON_ALPHANUMERIC))
+    }
+
     /// The sign-in link, which comes back here afterwards.
     pub fn login_href(&self) -> String {
         if self.here == "/" || self.here.starts_with("/login") {

@@ -28,6 +28,8 @@ struct Side {
     order: i64,
     /// A copied-label alert on one of the order's labels.
     alert: i64,
+    /// A shopper's report of one of its labels, with a photo.
+    report: i64,
     round: i64,
     registration: i64,
     evidence: i64,
@@ -134,6 +136,17 @@ async fn side(app: &TestApp, p: &'static str, c: &'static str, n: u8) -> Side {
     let rules = domain::scan_rules::Rules { max_scans: 1, ..Default::default() };
     store::trace::scans::flush(&app.db.db, &scans, rules).await.expect("scans");
     let alert = store::trace::scans::alerts(app.db.db.conn(), Some(p)).await.expect("alerts")[0].id;
+    let tx = app.db.db.write().await.expect("begin");
+    let shopper = store::trace::reports::NewReport {
+        product: &product,
+        verdict: "unknown_serial",
+        link: format!("/p/{}?serial=X", product.code),
+        draft: domain::reports::ReportInput::default().parse().expect("a report"),
+        photo: Some(png()),
+        origin: 1,
+    };
+    let report = store::trace::reports::create(&tx, shopper).await.expect("report");
+    tx.commit().await.expect("commit");
 
     let office_scope = || Scope::Province { province: province(p) };
     let (mut office, _) = login(app, &format!("office@{tag}.vn"), Role::ProvinceOffice, office_scope()).await;
@@ -343,6 +356,7 @@ async fn side(app: &TestApp, p: &'static str, c: &'static str, n: u8) -> Side {
         lot,
         order,
         alert,
+        report,
         round: round.id,
         registration,
         evidence,
@@ -407,6 +421,8 @@ fn concrete(route: &Route, s: &Side) -> String {
         s.certificate.clone()
     } else if id("/traceability/alerts/") {
         s.alert.to_string()
+    } else if id("/traceability/reports/") {
+        s.report.to_string()
     } else if id("/stamp-orders/") {
         s.order.to_string()
     } else if id("/lots/") {

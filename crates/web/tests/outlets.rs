@@ -503,6 +503,7 @@ async fn inquiries_are_limited_per_address_and_per_product() {
         scans_per_minute: 0,
         inquiries_per_hour: 2,
         attempts_per_hour: 0,
+        reports_per_hour: 0,
     };
     let app =
         TestApp::with_settings(web::Settings { rate_limits: limits, trusted_proxies: 1, ..common::settings() }).await;
@@ -539,6 +540,7 @@ async fn one_product_takes_at_most_thirty_inquiries_an_hour_from_everyone() {
         scans_per_minute: 0,
         inquiries_per_hour: 0,
         attempts_per_hour: 0,
+        reports_per_hour: 0,
     };
     let app = TestApp::with_settings(web::Settings { rate_limits: limits, ..common::settings() }).await;
     let w = world(&app).await;

@@ -164,6 +164,7 @@ async fn public_searches_and_scans_are_rate_limited_per_address_but_staff_are_no
         scans_per_minute: 2,
         inquiries_per_hour: 1,
         attempts_per_hour: 0,
+        reports_per_hour: 0,
     };
     let app =
         TestApp::with_settings(web::Settings { rate_limits: limits, trusted_proxies: 1, ..common::settings() }).await;

@@ -656,3 +656,93 @@ async fn epcis_events_are_captured_all_or_nothing_idempotently_and_queried() {
     assert!(r.headers["content-type"].to_str().unwrap_or("").starts_with("text/csv"));
     assert!(r.text.starts_with("\u{feff}muc,gia_tri") && r.text.contains("\"01_name\",\"Mật ong rừng Ba Vì\""));
 }
+
+fn png() -> Vec<u8> {
+    let img = image::ImageBuffer::from_fn(16, 12, |x, y| {
+        image::Rgb([u8::try_from(x * 15).expect("x"), u8::try_from(y * 20).expect("y"), 90])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("png");
+    out
+}
+
+#[tokio::test]
+async fn a_shopper_reports_a_label_never_issued_to_the_office_whose_contact_the_page_shows() {
+    let mut settings = common::settings();
+    settings.rate_limits.reports_per_hour = 3;
+    let app = TestApp::with_settings(settings).await;
+    let w = world(&app).await;
+    let g14 = w.honey_gtin.gtin14();
+    let conn = app.db.db.conn();
+
+    // The office says how shoppers reach it; a contact without a phone or an e-mail is refused.
+    let (mut office, office_user) = app.signed_in(Role::ProvinceOffice).await;
+    let r = office.post_form("/office-contact", &[("name", "Văn phòng OCOP Hà Nội")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Cần ít nhất số điện thoại hoặc email"), "{}", r.text);
+    assert!(store::offices::contact(conn, "01").await.expect("read").is_none(), "nothing saved");
+    let r = office.post_form("/office-contact", &[("name", "Văn phòng OCOP Hà Nội"), ("phone", "024 3826 1234")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(office.get(r.location()).await.text.contains("value=\"02438261234\""));
+
+    // A label never issued: the verdict, the office's contact and the report button.
+    let mut shopper = app.client();
+    let fake = format!("/01/{g14}/21/0000000000000000000A");
+    let r = shopper.get(&fake).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("Văn phòng OCOP Hà Nội") && r.text.contains("href=\"tel:02438261234\""), "{}", r.text);
+    let href = r.text.split("id=\"report\" href=\"").nth(1).and_then(|s| s.split('"').next()).expect("report button");
+    assert_eq!(href, format!("/report?link=%2F01%2F{g14}%2F21%2F0000000000000000000A"));
+    let form = shopper.get(href).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains("Mật ong rừng Ba Vì") && form.text.contains("Văn phòng OCOP Hà Nội"));
+    assert!(form.text.contains("Không tìm thấy — tem này không phải tem thật"), "{}", form.text);
+    assert_eq!(shopper.get("/report?link=%2F01%2F08934563999999").await.status, StatusCode::NOT_FOUND);
+
+    // Bad input is refused and changes nothing: a description too long, a file that is no image.
+    let count = || async { store::trace::reports::of_province(conn, Some("01"), 0, 10).await.expect("reports").len() };
+    let long = "x".repeat(2001);
+    let r = shopper.upload("/report", &[("link", &fake), ("message", &long)], "photo", "", b"").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Tối đa 2000 ký tự."), "{}", r.text);
+    let r = shopper.upload("/report", &[("link", &fake)], "photo", "tem.jpg", b"not an image").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("tem.jpg"), "the refused file is named: {}", r.text);
+    assert_eq!(count().await, 0);
+
+    // A report with a place and a photo reaches the office, which is told.
+    let fields = [("link", fake.as_str()), ("place", "Chợ Đồng Xuân, quầy 12"), ("message", "Tem in mờ")];
+    let r = shopper.upload("/report", &fields, "photo", "tem.png", &png()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(shopper.get(r.location()).await.text.contains("Đã gửi báo cáo"));
+    let reports = store::trace::reports::of_province(conn, Some("01"), 0, 10).await.expect("reports");
+    assert_eq!(reports.len(), 1);
+    let report = &reports[0];
+    assert_eq!(
+        (report.verdict.as_str(), report.place.as_str(), report.photos),
+        ("unknown_serial", "Chợ Đồng Xuân, quầy 12", 1)
+    );
+    let told = store::notifications::of_user(conn, office_user.id, 10).await.expect("notifications");
+    assert!(told.iter().any(|n| n.message_key == "notify-label-report"));
+    let page = office.get("/traceability/alerts").await;
+    assert!(page.text.contains("Chợ Đồng Xuân, quầy 12") && page.text.contains("Tem in mờ"), "{}", page.text);
+    let photo = format!("/traceability/reports/{}/photo", report.id);
+    assert!(page.text.contains(&photo));
+    let image = office.get(&photo).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert_eq!(image.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("image/jpeg"));
+    // Another province's office does not see it; the shopper cannot open it.
+    let elsewhere = Scope::Province { province: province("79") };
+    let mut other = signed_in(&app, "vp@hcm.vn", Role::ProvinceOffice, elsewhere).await;
+    assert_eq!(other.get(&photo).await.status, StatusCode::NOT_FOUND);
+    assert!(!other.get("/traceability/alerts").await.text.contains("Chợ Đồng Xuân"));
+    assert_ne!(shopper.get(&photo).await.status, StatusCode::OK);
+
+    // Three reports an hour from one address (refused ones count): the fourth waits.
+    let r = shopper.upload("/report", &fields, "photo", "", b"").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(count().await, 1);
+    assert!(store::audit::verify(conn).await.expect("verify").broken.is_none());
+}

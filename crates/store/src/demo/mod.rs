@@ -293,6 +293,17 @@ pub async fn load(db: &Db, seed: u64) -> Result<Summary> {
         channels: outlets.channels,
         ..plan.summary(certificates)
     };
+    // The office's contact shown to shoppers beside a label that is not genuine (a made-up
+    // address at a reserved domain: no one real is reached).
+    if crate::offices::contact(&tx, "01").await?.is_none() {
+        let contact = domain::reports::OfficeContact {
+            name: "Văn phòng Điều phối Chương trình OCOP thành phố Hà Nội (dữ liệu mẫu)".into(),
+            phone: None,
+            email: domain::email::Email::parse("van-phong-ocop@example.com").ok(),
+            address: String::new(),
+        };
+        crate::offices::put(&tx, "01", &contact).await?;
+    }
     audit::append(&tx, &Who::cli(), Change::new("demo.load", "dataset", "demo").province(Some("01")).after(&summary))
         .await?;
     tx.commit().await?;

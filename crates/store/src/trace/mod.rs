@@ -3,6 +3,7 @@
 
 pub mod epcis;
 pub mod lots;
+pub mod reports;
 pub mod scans;
 pub mod stamps;
 pub mod upkeep;

@@ -42,6 +42,8 @@ pub struct ProductData {
     pub points: Vec<(i64, String, String)>,
     /// Events of the product itself (no lot), newest first.
     pub timeline: Vec<StoredEvent>,
+    /// Whom shoppers reach at the province's office, if it said.
+    pub office: Option<domain::reports::OfficeContact>,
 }
 
 /// A lot as its public page shows it.
@@ -228,7 +230,8 @@ async fn load_product(state: &AppState, found: Option<Product>) -> store::Result
         .map(|s| (s.id, s.name, format!("{}, {}", s.commune_name, s.province_name)))
         .collect();
     let timeline = epcis::timeline(conn, product.id, None, TIMELINE).await?;
-    Ok(Some(Arc::new(ProductData { product, certificate, photos, channels, points, timeline })))
+    let office = store::offices::contact(conn, &product.province_code).await?;
+    Ok(Some(Arc::new(ProductData { product, certificate, photos, channels, points, timeline, office })))
 }
 
 /// The product a GTIN names (any of its forms), if it is on record and not deleted.

@@ -28,7 +28,7 @@ use store::trace::lots::{self, LotInput};
 use store::trace::{scans, stamps};
 
 /// A live product the caller may see as staff, and may act on with `action`.
-async fn product_for(state: &AppState, caller: &Caller, id: i64, action: Action) -> AppResult<Product> {
+pub(super) async fn product_for(state: &AppState, caller: &Caller, id: i64, action: Action) -> AppResult<Product> {
     let p = store::products::get(state.db().conn(), id)
         .await?
         .filter(|p| p.deleted_at.is_none())
@@ -530,7 +530,25 @@ struct AlertsPage {
     attempts: Vec<AttemptRow>,
     /// Scans of labels never issued in the last week, in all.
     attempts_total: String,
+    reports: Vec<ReportRow>,
 }
+
+/// A shopper's report, as the office reads it.
+struct ReportRow {
+    id: i64,
+    product: String,
+    product_id: i64,
+    verdict: String,
+    link: String,
+    place: String,
+    message: String,
+    contact: String,
+    photo: bool,
+    when: String,
+}
+
+/// The window of the reports the office sees.
+const REPORT_DAYS: i64 = 30;
 
 struct AlertRow {
     id: i64,
@@ -636,7 +654,24 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
             last: fmt::datetime(g.last_at),
         })
         .collect();
-    Ok(crate::page::render(&AlertsPage { ctx, alerts: rows, pending, attempts, attempts_total }))
+    let since = time::OffsetDateTime::now_utc().unix_timestamp() - REPORT_DAYS * 86_400;
+    let reports = store::trace::reports::of_province(conn, province.as_deref(), since, 200)
+        .await?
+        .into_iter()
+        .map(|r| ReportRow {
+            id: r.id,
+            verdict: t.get(&format!("label-report-kind-{}", r.verdict)),
+            product: r.product_name,
+            product_id: r.product_id,
+            link: r.link,
+            place: r.place,
+            message: r.message,
+            contact: r.contact,
+            photo: r.photos > 0,
+            when: fmt::datetime(r.created_at),
+        })
+        .collect();
+    Ok(crate::page::render(&AlertsPage { ctx, alerts: rows, pending, attempts, attempts_total, reports }))
 }
 
 /// The office clears an alert it judged false (the label's page stops warning).

@@ -3,6 +3,7 @@
 
 mod labels;
 pub mod public;
+mod report;
 
 use crate::routes::{Gate, Routes};
 use domain::access::Action;
@@ -24,4 +25,9 @@ pub fn routes() -> Routes {
         .post("/lots/{id}/events", Act(EditRegistry), labels::lot_event)
         .get("/traceability/alerts", Act(ManageRegistry), labels::alerts)
         .post("/traceability/alerts/{id}/clear", Act(ManageRegistry), labels::clear_alert)
+        .get("/report", Public, report::form)
+        .upload("/report", Public, report::send, report::MAX_REPORT)
+        .get("/traceability/reports/{id}/photo", Act(ManageRegistry), report::photo)
+        .get("/office-contact", Office, report::office_form)
+        .post("/office-contact", Office, report::office_save)
 }

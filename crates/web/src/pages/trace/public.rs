@@ -274,6 +274,8 @@ struct View {
     image: String,
     summary: String,
     linkset: String,
+    /// Whom shoppers reach at the province's office.
+    office: Option<super::report::OfficeView>,
 }
 
 struct CertView {
@@ -489,6 +491,7 @@ fn view(state: &AppState, t: Tr, data: &ProductData, lot: Option<&LotData>) -> V
         points: if in_force { data.points.clone() } else { Vec::new() },
         producer_id: p.producer_id,
         askable: in_force,
+        office: data.office.as_ref().map(super::report::OfficeView::of),
         lot: lot.map(|l| LotView {
             code: l.lot.code.clone(),
             produced: l.lot.produced_on.map(fmt::date).unwrap_or_default(),
