@@ -1,6 +1,7 @@
 //! No acknowledged write is lost when the server is killed: writers register producers and their
-//! products, and capture EPCIS events of a lot, through the HTTP API; every answered request is noted, the server gets `kill -9` in
-//! the middle of the load, comes back, and every noted record is there with the audit chain whole.
+//! products, capture EPCIS events of a lot through the HTTP API, and a council member's
+//! scorecard autosaves; every answered request is noted, the server gets `kill -9` in the middle
+//! of the load, comes back, and every noted record is there with the audit chain whole.
 //! On the backend under test; a bounded load (not timed: the kill comes after a number of answers).
 //! Label scans are counted, not records: a `kill -9` loses at most the scans of the last flush
 //! interval (`OCOP_SCAN_FLUSH_MS`), which the second test measures.
@@ -118,6 +119,106 @@ async fn product_with_gtin(
     (made, gtin.gtin14())
 }
 
+/// A dossier of Hà Nội screened and before a council of three, the first of whom signs in as
+/// `member_email` with `PASSWORD`: returns the evaluation to score.
+async fn before_the_council(db: &store::Db, member_email: &str) -> i64 {
+    use store::evaluation::{councils, dossiers, rounds};
+    let who = store::audit::Who::system();
+    let today = store::evaluation::today();
+    let hanoi = domain::place::ProvinceCode::parse("01").expect("p");
+    let set = store::criteria::current().expect("criteria");
+    let hash = domain::password::hash(&domain::password::Password::parse(PASSWORD).expect("policy")).expect("hash");
+    let tx = db.write().await.expect("begin");
+    let mut members = Vec::new();
+    for email in [member_email.to_owned(), format!("2.{member_email}"), format!("3.{member_email}")] {
+        let member = store::users::UserDraft {
+            email: domain::email::Email::parse(&email).expect("email"),
+            display_name: "Thành viên hội đồng".into(),
+            role: Role::CouncilMember,
+            scope: Scope::Province { province: hanoi.clone() },
+        };
+        members.push(store::users::create(&tx, &who, &member, &hash, false).await.expect("member").id);
+    }
+    let (product, _) = product_with_gtin(&tx, "HTX Chè Tân Cương", "Chè búp Tân Cương", 7).await;
+    let draft = rounds::RoundDraft {
+        name: "Đợt thử".into(),
+        opens_on: today - time::Duration::days(30),
+        commune_deadline: today + time::Duration::days(30),
+        closes_on: today + time::Duration::days(60),
+        plan_count: 10,
+    };
+    let round = rounds::create(&tx, &who, &hanoi, &draft).await.expect("round");
+    let kind = domain::evaluation::Kind::First;
+    let g = dossiers::create(&tx, &who, product.id, round.id, kind, today).await.expect("registered");
+    dossiers::save_self_assessment(&tx, &who, set, g.id, best_answers()).await.expect("self-assessed");
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec();
+    let file = dossiers::NewEvidence {
+        label: "ATTP",
+        file_name: "attp.pdf",
+        content_type: "application/pdf",
+        sha256: "ab",
+        bytes: pdf,
+    };
+    dossiers::add_evidence(&tx, &who, g.id, file).await.expect("evidence");
+    dossiers::submit(&tx, &who, set, g.id, today).await.expect("submitted");
+    let form03 = dossiers::Form03 {
+        materials: "Tại xã".into(),
+        labour: "Tại xã".into(),
+        idea: "HTX".into(),
+        identity: "Truyền thống".into(),
+    };
+    dossiers::screen(&tx, &who, g.id, dossiers::Screening::Accept(form03)).await.expect("accepted");
+    let council = councils::CouncilDraft {
+        name: "Hội đồng thử".into(),
+        level: domain::scoring::Level::Province,
+        province: Some(hanoi),
+        round_id: Some(round.id),
+        chair: members[0],
+        members,
+        quorum_percent: 75,
+        spread_limit: 10,
+    };
+    let council = councils::create(&tx, &who, &council).await.expect("council");
+    councils::assign(&tx, &who, council.id, &[g.id]).await.expect("assigned");
+    let evaluation = councils::evaluations_of_council(&tx, council.id).await.expect("evaluations")[0].id;
+    tx.commit().await.expect("commit");
+    evaluation
+}
+
+/// The best option of every criterion of sheet 04.
+fn best_answers() -> std::collections::BTreeMap<String, domain::scoring::Answer> {
+    let set = store::criteria::current().expect("criteria");
+    let sheet = set.sheet("04").expect("sheet 04");
+    sheet
+        .scored()
+        .map(|c| {
+            let answer = match c.kind {
+                domain::criteria::Kind::MetOrNot => domain::scoring::Answer::Met(true),
+                _ => {
+                    let best = (0..c.options.len()).max_by_key(|&i| c.options[i].points).unwrap_or(0);
+                    domain::scoring::Answer::Choice(best)
+                }
+            };
+            (c.code.clone(), answer)
+        })
+        .collect()
+}
+
+/// The answers as the scorecard page autosaves them: an option's index, or met / not met.
+fn answers_json() -> String {
+    let answers: serde_json::Map<String, serde_json::Value> = best_answers()
+        .into_iter()
+        .map(|(code, a)| {
+            let v = match a {
+                domain::scoring::Answer::Met(met) => serde_json::json!(met),
+                domain::scoring::Answer::Choice(i) => serde_json::json!(i),
+            };
+            (code, v)
+        })
+        .collect();
+    serde_json::Value::Object(answers).to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_write_survives_kill_9() {
     let t = TestDb::new().await;
@@ -150,8 +251,30 @@ async fn every_acknowledged_write_survives_kill_9() {
         tx.commit().await.expect("commit");
         gtin14
     };
+    let member_email = "member@hanoi.test";
+    let evaluation = before_the_council(&t.db, member_email).await;
     let (mut server, addr) = serve(&t.url, &[]);
     let cookie = sign_in(&addr, email);
+    // A council member's scorecard autosaving, each save a newer revision.
+    let saved = Arc::new(Mutex::new(0i64));
+    let scorer = {
+        let (addr, cookie, saved) = (addr.clone(), sign_in(&addr, member_email), saved.clone());
+        std::thread::spawn(move || {
+            let json = [("Content-Type", "application/json"), ("Cookie", cookie.as_str())];
+            let answers = answers_json();
+            let path = format!("/evaluation/scorecards/{evaluation}/save");
+            for revision in 1i64.. {
+                let body =
+                    format!(r#"{{"answers":{answers},"knock_outs":[],"disqualified":false,"revision":{revision}}}"#);
+                let Some((status, answer)) = request(&addr, "POST", &path, &json, &body) else { break };
+                if status != 200 {
+                    assert!(status >= 500, "refused: {answer}");
+                    break;
+                }
+                *saved.lock().expect("lock") = revision;
+            }
+        })
+    };
     let events: Arc<Mutex<Vec<String>>> = Arc::default();
     let capturer = {
         let (addr, cookie, events) = (addr.clone(), cookie.clone(), events.clone());
@@ -220,6 +343,7 @@ async fn every_acknowledged_write_survives_kill_9() {
         w.join().expect("writer");
     }
     capturer.join().expect("capturer");
+    scorer.join().expect("scorer");
 
     // Back up: the server starts on what it left, and everything it answered for is there.
     let (mut again, addr) = serve(&t.url, &[]);
@@ -266,11 +390,16 @@ async fn every_acknowledged_write_survives_kill_9() {
             .expect("query");
         assert!(found.is_some(), "event {id} was lost");
     }
+    let saved = *saved.lock().expect("lock");
+    assert!(saved > 0, "the scorecard was saved before the kill");
+    let cards = store::evaluation::councils::cards(db.conn(), evaluation).await.expect("cards");
+    let stored = cards.iter().map(|c| c.revision).max().unwrap_or(0);
+    assert!(stored >= saved, "the scorecard's save {saved} was answered, the database holds {stored}");
     let chain = store::audit::verify(db.conn()).await.expect("verify");
     assert!(chain.broken.is_none(), "the audit chain holds");
     assert!(chain.entries >= i64::try_from(acknowledged.len()).expect("count"));
     eprintln!(
-        "acknowledged {} registry writes and {} EPCIS captures before kill -9; all found after restart",
+        "acknowledged {} registry writes, {} EPCIS captures and {saved} scorecard saves before kill -9; all found after restart",
         acknowledged.len(),
         events.len()
     );

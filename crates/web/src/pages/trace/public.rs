@@ -17,7 +17,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::Invalid;
 use domain::certificate::CertificateStatus;
 use domain::digital_link::{DigitalLink, encode};
@@ -379,7 +379,9 @@ async fn verification_page(
     let anchor =
         askama::filters::escape(&target.anchor, askama::filters::Html).map(|a| a.to_string()).unwrap_or_default();
     let filling = Filling { here: &here, anchor: &anchor, verdict: &verdict, label: &label_card };
-    let mut response = (found.outcome.status(), Html(page.fill(&filling))).into_response();
+    let html = HeaderValue::from_static("text/html; charset=utf-8");
+    let body = axum::body::Body::new(page.fill(&filling));
+    let mut response = (found.outcome.status(), [(header::CONTENT_TYPE, html)], body).into_response();
     if target.anchor.starts_with("/01/")
         && let Ok(link) = HeaderValue::from_str(&format!(
             "<{}?linkType=linkset>; rel=\"linkset\"; type=\"{LINKSET_TYPE}\"",
