@@ -112,12 +112,12 @@ impl Skeleton {
             let Some(slot) = SLOTS.into_iter().find(|s| after.starts_with(s.mark())) else {
                 // Not one of ours: keep it as text.
                 let keep = at + prefix.len();
-                pieces.push(Piece::Text(Bytes::copy_from_slice(rest[..keep].as_bytes())));
+                pieces.push(Piece::Text(Bytes::copy_from_slice(&rest.as_bytes()[..keep])));
                 rest = &rest[keep..];
                 continue;
             };
             if at > 0 {
-                pieces.push(Piece::Text(Bytes::copy_from_slice(rest[..at].as_bytes())));
+                pieces.push(Piece::Text(Bytes::copy_from_slice(&rest.as_bytes()[..at])));
             }
             pieces.push(Piece::Slot(slot));
             rest = &after[slot.mark().len()..];
