@@ -50,13 +50,21 @@ impl Gtin {
     }
 }
 
-/// A stored GTIN (always the 14-digit form, see [`Gtin::gtin14`]) as printed under its barcode:
-/// a GTIN-14 whose indicator digit is 0 is a GTIN-13, shown without it. Anything else as given.
+/// A stored GTIN (always the 14-digit form, see [`Gtin::gtin14`]) as printed under its barcode,
+/// by GS1's rule for the 14-digit form: six leading zeros make a GTIN-8, two a GTIN-12, one a
+/// GTIN-13. Anything else as given.
 pub fn printed(stored: &str) -> &str {
-    match stored.strip_prefix('0') {
-        Some(thirteen) if stored.len() == 14 => thirteen,
-        _ => stored,
+    if stored.len() != 14 || !stored.bytes().all(|b| b.is_ascii_digit()) {
+        return stored;
     }
+    let zeros = stored.bytes().take_while(|b| *b == b'0').count();
+    let drop = match zeros {
+        6.. => 6,
+        2.. => 2,
+        1 => 1,
+        _ => 0,
+    };
+    &stored[drop..]
 }
 
 impl fmt::Display for Gtin {
@@ -88,8 +96,8 @@ mod tests {
         for (typed, stored, shown) in [
             ("8934563138165", "08934563138165", "8934563138165"),
             ("08934563138165", "08934563138165", "8934563138165"),
-            ("012345678905", "00012345678905", "0012345678905"),
-            ("96385074", "00000096385074", "0000096385074"),
+            ("012345678905", "00012345678905", "012345678905"),
+            ("96385074", "00000096385074", "96385074"),
             ("10614141000415", "10614141000415", "10614141000415"),
         ] {
             let g = Gtin::parse(typed).expect("valid GTIN");

@@ -441,7 +441,13 @@ pub async fn recode_for_evaluation(tx: &Tx, who: &Who, id: i64, year: u16) -> Re
         "UPDATE product SET code = $1, search_fold = $2, updated_at = $3, version = version + 1 WHERE id = $4",
         [
             code.clone().into(),
-            own_search_text(&p.name, &p.packaging, p.gtin.clone(), &codes).into(),
+            own_search_text(
+                &p.name,
+                &p.packaging,
+                p.gtin.as_deref().and_then(|g| Gtin::parse(g).ok()).map(|g| g.gtin14()),
+                &codes,
+            )
+            .into(),
             now().into(),
             id.into(),
         ],

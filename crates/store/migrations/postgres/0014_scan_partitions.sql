@@ -32,6 +32,23 @@ CREATE UNIQUE INDEX scan_key ON scan(product_id, scanned_at, id);
 CREATE INDEX scan_serial ON scan(serial, scanned_at);
 CREATE INDEX scan_product ON scan(product_id, scanned_at);
 
+-- The months the log already holds get their partitions here, so that the rows go straight to
+-- them (not through the default partition, which the job would have to empty month by month).
+DO $$
+DECLARE
+    month date;
+BEGIN
+    FOR month IN
+        SELECT DISTINCT date_trunc('month', to_timestamp(scanned_at + 25200) AT TIME ZONE 'UTC')::date
+        FROM scan_unpartitioned
+    LOOP
+        EXECUTE format('CREATE TABLE %I PARTITION OF scan FOR VALUES FROM (%s) TO (%s)',
+            'scan_p' || to_char(month, 'YYYYMM'),
+            extract(epoch FROM month::timestamp)::bigint - 25200,
+            extract(epoch FROM (month + interval '1 month'))::bigint - 25200);
+    END LOOP;
+END $$;
+
 INSERT INTO scan (id, scanned_at, product_id, lot_id, serial, lat10, lon10, agent, client, origin)
 SELECT id, scanned_at, product_id, lot_id, serial, lat10, lon10, agent, client, origin FROM scan_unpartitioned;
 SELECT setval(pg_get_serial_sequence('scan', 'id'), COALESCE((SELECT MAX(id) FROM scan), 0) + 1, false);

@@ -25,7 +25,20 @@ const LABELS_PER_LOT: i64 = 100;
 const DEMO_PRODUCTS: &str = "SELECT id FROM product WHERE demo = TRUE";
 
 pub async fn clear(tx: &Tx) -> Result<()> {
-    for table in ["scan_alert", "scan", "scan_daily", "stamp", "stamp_order", "epcis_event", "lot"] {
+    // Everything that points at a demo product, shoppers' reports and scans of labels never
+    // issued included (a reload would otherwise fail on their foreign keys).
+    let tables = [
+        "label_report",
+        "scan_attempt",
+        "scan_alert",
+        "scan",
+        "scan_daily",
+        "stamp",
+        "stamp_order",
+        "epcis_event",
+        "lot",
+    ];
+    for table in tables {
         execute(tx, &format!("DELETE FROM {table} WHERE product_id IN ({DEMO_PRODUCTS})"), []).await?;
     }
     Ok(())

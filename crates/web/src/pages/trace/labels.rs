@@ -531,6 +531,8 @@ struct AlertsPage {
     /// Scans of labels never issued in the last week, in all.
     attempts_total: String,
     reports: Vec<ReportRow>,
+    /// The caller keeps an office's contact (`/office-contact`).
+    keeps_contact: bool,
 }
 
 /// A shopper's report, as the office reads it.
@@ -671,7 +673,16 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
             when: fmt::datetime(r.created_at),
         })
         .collect();
-    Ok(crate::page::render(&AlertsPage { ctx, alerts: rows, pending, attempts, attempts_total, reports }))
+    let keeps_contact = caller.office().is_ok();
+    Ok(crate::page::render(&AlertsPage {
+        ctx,
+        alerts: rows,
+        pending,
+        attempts,
+        attempts_total,
+        reports,
+        keeps_contact,
+    }))
 }
 
 /// The office clears an alert it judged false (the label's page stops warning).
