@@ -700,6 +700,13 @@ async fn a_shopper_reports_a_label_never_issued_to_the_office_whose_contact_the_
     assert!(form.text.contains("Mật ong rừng Ba Vì") && form.text.contains("Văn phòng OCOP Hà Nội"));
     assert!(form.text.contains("Không tìm thấy — tem này không phải tem thật"), "{}", form.text);
     assert_eq!(shopper.get("/report?link=%2F01%2F08934563999999").await.status, StatusCode::NOT_FOUND);
+    // A label of the product's code page (`/p/{code}`) names its serial in the query.
+    let by_code = format!("/report?link=%2Fp%2F{}%3Fserial%3D0000000000000000000A", w.honey.code);
+    let form = shopper.get(&by_code).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains("Không tìm thấy — tem này không phải tem thật"), "{}", form.text);
+    // The report names the label by its canonical path (the product has a GTIN).
+    assert!(form.text.contains(&format!("<code>{fake}</code>")), "{}", form.text);
 
     // Bad input is refused and changes nothing: a description too long, a file that is no image.
     let count = || async { store::trace::reports::of_province(conn, Some("01"), 0, 10).await.expect("reports").len() };

@@ -60,7 +60,7 @@ pub async fn create(tx: &Tx, r: NewReport<'_>) -> Result<i64> {
             r.draft.message.into(),
             r.draft.contact.into(),
             r.photo.into(),
-            format!("{:016x}", r.origin).into(),
+            super::scans::hex(r.origin).into(),
         ],
     )
     .await?;

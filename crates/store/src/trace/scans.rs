@@ -43,7 +43,7 @@ pub struct Attempt {
     pub typed: String,
 }
 
-fn hex(n: u64) -> String {
+pub(crate) fn hex(n: u64) -> String {
     format!("{n:016x}")
 }
 

@@ -48,6 +48,14 @@ pub struct LinkQuery {
     serial: Option<String>,
 }
 
+impl LinkQuery {
+    /// The lot and serial a `/p/{code}` link names (blank ones: none).
+    pub(super) fn label(&self) -> (Option<String>, Option<String>) {
+        let named = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        (named(&self.lot), named(&self.serial))
+    }
+}
+
 /// What the caller asked the resolver for.
 enum Wanted {
     Page,
@@ -149,8 +157,7 @@ pub async fn product_page(
         let what = ctx.t.arg("trace-unknown-code", "code", code.trim());
         return Ok(not_found(ctx, what));
     };
-    let lot = q.lot.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned);
-    let serial = q.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let (lot, serial) = q.label();
     let anchor = label_path(&data.product, lot.as_deref(), serial.as_deref());
     verification_page(&state, ctx, &scanner, &headers, Target { data, lot, serial, anchor }, q.geo.as_deref()).await
 }

@@ -49,7 +49,7 @@ struct Reported {
 
 /// The product and verdict a label's path names (`/01/…` or `/p/{code}?lot=&serial=`), if any.
 async fn reported(state: &AppState, link: &str) -> AppResult<Option<Reported>> {
-    let (path, query) = link.split_once('?').unwrap_or((link, ""));
+    let path = link.split_once('?').map_or(link, |(path, _)| path);
     let (data, lot, serial, canonical) = if path.starts_with("/01/") {
         let Ok(dl) = DigitalLink::parse(path) else { return Ok(None) };
         let Some(data) = trace::product_by_gtin(state, &dl.gtin).await? else { return Ok(None) };
@@ -58,14 +58,10 @@ async fn reported(state: &AppState, link: &str) -> AppResult<Option<Reported>> {
     } else if let Some(code) = path.strip_prefix("/p/") {
         let code = percent_decode_str(code).decode_utf8_lossy().into_owned();
         let Some(data) = trace::product_by_code(state, code.trim()).await? else { return Ok(None) };
-        let param = |name: &str| {
-            query.split('&').find_map(|pair| {
-                let (k, v) = pair.split_once('=')?;
-                let v = percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().trim().to_owned();
-                (k == name && !v.is_empty()).then_some(v)
-            })
-        };
-        let (lot, serial) = (param("lot"), param("serial"));
+        // The label page's own query type reads the lot and serial.
+        let Ok(uri) = link.parse::<axum::http::Uri>() else { return Ok(None) };
+        let Ok(Query(q)) = Query::<super::public::LinkQuery>::try_from_uri(&uri) else { return Ok(None) };
+        let (lot, serial) = q.label();
         let canonical = super::public::label_path(&data.product, lot.as_deref(), serial.as_deref());
         (data, lot, serial, canonical)
     } else {
