@@ -49,7 +49,7 @@ pub enum ConnectError {
     #[error("không kết nối được tới {backend} tại «{url}» (cannot connect): {reason}")]
     Unreachable { backend: &'static str, url: String, reason: String },
     #[error(
-        "bản sao chỉ đọc phải là PostgreSQL, cùng loại với cơ sở dữ liệu chính «{0}» \
+        "bản sao chỉ đọc «{0}» phải là PostgreSQL, như cơ sở dữ liệu chính \
          (a read replica must be PostgreSQL, beside a PostgreSQL primary)"
     )]
     ReplicaNotPostgres(String),

@@ -60,7 +60,7 @@ async fn public_pages_read_the_replica_and_a_label_s_verdict_the_primary() {
     let t = TestDb::new().await;
     let refused = t.db.clone().with_replica("sqlite:///tmp/ocop-replica.db", &DbOptions::default()).await;
     let message = refused.expect_err("a SQLite replica").to_string();
-    assert!(message.contains("bản sao chỉ đọc phải là PostgreSQL"), "{message}");
+    assert!(message.contains("bản sao chỉ đọc «sqlite:///tmp/ocop-replica.db» phải là PostgreSQL"), "{message}");
     assert!(!std::path::Path::new("/tmp/ocop-replica.db").exists(), "nothing is created");
     if t.db.backend() != store::Backend::Postgres {
         return;
