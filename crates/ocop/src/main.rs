@@ -12,6 +12,9 @@ use clap::{Parser, Subcommand};
 use config::Config;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "ocop", version, about = "Nền tảng quản lý Chương trình OCOP (One Commune One Product)")]
 struct Cli {

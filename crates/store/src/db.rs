@@ -100,6 +100,9 @@ pub struct Db {
 /// A write transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub type Tx = DatabaseTransaction;
 
+/// Rows a SQLite statement hands over before its thread waits for the caller to take them.
+const ROW_BUFFER: usize = 4_096;
+
 impl Db {
     /// Opens the database the URL names. SQLite files are created if missing and run in WAL mode
     /// with `synchronous=FULL` and foreign keys on; PostgreSQL gets a pool of `pool_size` connections.
@@ -124,7 +127,11 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
-                    .pragma("temp_store", "memory");
+                    .pragma("temp_store", "memory")
+                    // Rows cross from SQLite's thread to the task that asked in a bounded
+                    // channel; at the default 50 a statement returning thousands of rows (the
+                    // scan writer's counters) parks and wakes that thread for nearly every row.
+                    .row_buffer_size(ROW_BUFFER);
                 SqlitePoolOptions::new()
                     .max_connections(options.pool_size.clamp(1, 16))
                     .acquire_timeout(options.acquire_timeout)

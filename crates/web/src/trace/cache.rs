@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 struct Entry<V> {
@@ -29,12 +29,13 @@ pub struct Cache<K, V> {
     /// Entries at most; a full map is emptied (keys of made-up GTINs cannot fill memory).
     max: usize,
     generation: Arc<AtomicU64>,
-    map: Mutex<HashMap<K, Entry<V>>>,
+    /// Read-mostly: every scan reads several entries, writes are rare (a miss, a flush).
+    map: RwLock<HashMap<K, Entry<V>>>,
 }
 
 impl<K: Eq + Hash, V: Clone> Cache<K, V> {
     pub fn new(ttl: Duration, max: usize, generation: Arc<AtomicU64>) -> Self {
-        Cache { ttl, max, generation, map: Mutex::new(HashMap::new()) }
+        Cache { ttl, max, generation, map: RwLock::new(HashMap::new()) }
     }
 
     /// A fresh cached value.
@@ -47,7 +48,7 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
             return None;
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let map = self.map.lock().ok()?;
+        let map = self.map.read().ok()?;
         let now = Instant::now();
         map.get(key).filter(|e| e.generation == generation && now < e.expires).map(|e| e.value.clone())
     }
@@ -57,7 +58,7 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
         if self.ttl.is_zero() {
             return;
         }
-        if let Ok(mut map) = self.map.lock() {
+        if let Ok(mut map) = self.map.write() {
             if map.len() >= self.max {
                 map.clear();
             }
@@ -72,7 +73,7 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
 
     /// Changes a cached value in place (keeping its age), if there is one.
     pub fn update(&self, key: &K, change: impl FnOnce(&mut V)) {
-        if let Ok(mut map) = self.map.lock()
+        if let Ok(mut map) = self.map.write()
             && let Some(e) = map.get_mut(key)
         {
             change(&mut e.value);

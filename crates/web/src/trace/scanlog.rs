@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 pub struct ScanSettings {
     /// Scans held in memory at most.
     pub capacity: usize,
-    /// Scans written per transaction at most.
+    /// Scans written per transaction at most. A transaction counts each label once, however
+    /// many of its scans it carries: a flush in one transaction updates a label scanned a hundred
+    /// times in the interval once, not once per part.
     pub batch: usize,
     /// How long the writer waits after a scan before it writes everything buffered: the most
     /// a `kill -9` can lose.
@@ -33,7 +35,7 @@ impl Default for ScanSettings {
     fn default() -> Self {
         Self {
             capacity: 50_000,
-            batch: 5_000,
+            batch: 20_000,
             flush_every: Duration::from_millis(1_000),
             rules: Rules::default(),
             retention_months: 0,
@@ -163,7 +165,7 @@ async fn writer(
     stop: CancellationToken,
     on_flushed: OnFlushed,
 ) {
-    let mut batch: Vec<ScanRecord> = Vec::with_capacity(settings.batch);
+    let mut batch: Vec<ScanRecord> = Vec::new();
     loop {
         while *paused.borrow() && !stop.is_cancelled() {
             tokio::select! {
