@@ -8,6 +8,8 @@ use sea_orm::{
     TransactionOptions, TransactionTrait, Value,
 };
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -94,6 +96,8 @@ pub struct Db {
     conn: DatabaseConnection,
     /// A streaming replica for the public pages' reads (`Db::read`), when one is set.
     replica: Option<DatabaseConnection>,
+    /// Set while the replica does not answer (`Db::check_replica`): reads go to the primary.
+    replica_down: Arc<AtomicBool>,
     backend: Backend,
 }
 
@@ -151,7 +155,7 @@ impl Db {
                     .into()
             }
         };
-        Ok(Db { conn, replica: None, backend })
+        Ok(Db { conn, replica: None, replica_down: Arc::new(AtomicBool::new(false)), backend })
     }
 
     /// Adds a read replica (a PostgreSQL streaming standby of this database) for [`Db::read`].
@@ -164,11 +168,30 @@ impl Db {
         Ok(Db { replica: Some(replica.conn), ..self })
     }
 
-    /// Where reads that may lag behind the last writes go: the replica when there is one, else
-    /// the primary. A replica is behind by its replay delay (usually well under a second, and
-    /// without bound when it stalls): never read from it what decides a label's verdict.
+    /// Where reads that may lag behind the last writes go: the replica when there is one and it
+    /// answered its last check, else the primary. A replica is behind by its replay delay
+    /// (usually well under a second, and without bound when it stalls): never read from it what
+    /// decides a label's verdict.
     pub fn read(&self) -> &DatabaseConnection {
-        self.replica.as_ref().unwrap_or(&self.conn)
+        match &self.replica {
+            Some(replica) if !self.replica_down.load(Ordering::Acquire) => replica,
+            _ => &self.conn,
+        }
+    }
+
+    /// Asks the replica for an answer within `within`; while it gives none, [`Db::read`] is
+    /// the primary (a replica that stopped must not take the public pages down with it).
+    /// `Some(up)` when its state changed, `None` when not or there is no replica.
+    pub async fn check_replica(&self, within: Duration) -> Option<bool> {
+        let replica = self.replica.as_ref()?;
+        let up = matches!(tokio::time::timeout(within, replica.execute_unprepared("SELECT 1")).await, Ok(Ok(_)));
+        let was_up = !self.replica_down.swap(!up, Ordering::AcqRel);
+        (was_up != up).then_some(up)
+    }
+
+    /// Whether reads go to a replica now (one is set and it answered its last check).
+    pub fn reads_replica(&self) -> bool {
+        self.replica.is_some() && !self.replica_down.load(Ordering::Acquire)
     }
 
     pub fn has_replica(&self) -> bool {
@@ -194,12 +217,10 @@ impl Db {
         Ok(self.conn.begin_with_options(options).await?)
     }
 
-    /// A trivial round trip to the primary and the replica, for readiness checks.
+    /// A trivial round trip to the primary, for readiness checks. Not to the replica: while it
+    /// is down its reads go to the primary (`Db::check_replica`) and the instance still serves.
     pub async fn ping(&self) -> Result<()> {
         self.conn.execute_unprepared("SELECT 1").await?;
-        if let Some(replica) = &self.replica {
-            replica.execute_unprepared("SELECT 1").await?;
-        }
         Ok(())
     }
 

@@ -145,6 +145,7 @@ impl AppState {
         let on_flushed: trace::scanlog::OnFlushed = Arc::new(move |done| trace::scans_written(&cache, done));
         let scans = trace::scanlog::ScanLog::start(db.clone(), settings.scans, on_flushed);
         tokio::spawn(trace::follow_writes(db.clone(), public.clone(), settings.public_cache_ttl));
+        tokio::spawn(trace::watch_replica(db.clone(), REPLICA_CHECK));
         let heavy = heavy::Budget::new(settings.heavy_work_megabytes);
         let limiter = limits::Limiter::new(settings.rate_limits);
         // Pages may show map tiles from their server, and nothing else from elsewhere.
@@ -192,6 +193,9 @@ impl AppState {
 }
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How often the read replica is asked whether it answers (and how long it has to answer).
+const REPLICA_CHECK: Duration = Duration::from_secs(2);
 
 /// `https://tile.example` of a tile URL template, for the Content-Security-Policy (a `{s}`
 /// sub-domain placeholder becomes `*`).

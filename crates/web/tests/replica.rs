@@ -1,7 +1,7 @@
 //! Public pages read a streaming replica (`OCOP_READ_DATABASE_URL`), a label's verdict never
 //! does: on PostgreSQL with the replica `OCOP_TEST_REPLICA_URL` names (`scripts/replica`; CI
-//! starts one), its replay paused to hold it behind the primary. On either backend a replica
-//! that is not PostgreSQL is refused.
+//! starts one), its replay paused to hold it behind the primary; a replica that stops answering
+//! leaves the pages on the primary. On either backend a replica that is not PostgreSQL is refused.
 
 #![allow(clippy::expect_used)] // an expectation that fails is the test failing, with its message
 
@@ -136,4 +136,18 @@ async fn public_pages_read_the_replica_and_a_label_s_verdict_the_primary() {
     db.read().execute_unprepared("SELECT pg_wal_replay_resume()").await.expect("resume");
     caught_up(&app.db.db, &db).await;
     assert!(c.get("/catalogue").await.text.contains("Chè shan tuyết Tà Xùa"));
+
+    // The replica stops answering (its connections closed): once a check has seen it, the public
+    // pages read the primary instead of failing.
+    // (The app's own watcher checks too, every 2 s: which check sees a change first is not fixed.)
+    assert_ne!(db.check_replica(Duration::from_secs(2)).await, Some(false), "it answers");
+    assert_eq!(value(db.read(), "SELECT pg_is_in_recovery()::text").await, "true", "reads go to the replica");
+    db.read().close_by_ref().await.expect("close the replica's pool");
+    assert_ne!(db.check_replica(Duration::from_secs(2)).await, Some(true));
+    assert!(!db.reads_replica(), "seen down");
+    assert_eq!(value(db.read(), "SELECT pg_is_in_recovery()::text").await, "false", "reads go to the primary");
+    let r = c.get("/catalogue").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("Chè shan tuyết Tà Xùa"));
+    assert_eq!(c.get(&label(1)).await.status, StatusCode::OK);
 }

@@ -153,7 +153,7 @@ pub async fn follow_writes(db: store::Db, caches: Arc<Caches>, every: Duration) 
     }
     let heads = async |db: &store::Db| {
         let primary = store::audit::head(db.conn()).await?;
-        let replica = if db.has_replica() { store::audit::head(db.read()).await? } else { primary };
+        let replica = if db.reads_replica() { store::audit::head(db.read()).await? } else { primary };
         Ok::<_, store::StoreError>((primary, replica))
     };
     let mut seen = None;
@@ -174,6 +174,27 @@ pub async fn follow_writes(db: store::Db, caches: Arc<Caches>, every: Duration) 
                 caches.invalidate();
             }
         }
+    }
+}
+
+/// Checks the read replica every `every` (`store::Db::check_replica`): while it does not answer,
+/// the public pages read the primary, and the change is logged and counted in the
+/// `ocop_read_replica_up` gauge. Returns at once without a replica.
+pub async fn watch_replica(db: store::Db, every: Duration) {
+    if !db.has_replica() {
+        return;
+    }
+    metrics::gauge!("ocop_read_replica_up").set(1.0);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match db.check_replica(every).await {
+            Some(true) => tracing::info!("the read replica answers again: public pages read it"),
+            Some(false) => tracing::error!("the read replica does not answer: public pages read the primary"),
+            None => continue,
+        }
+        metrics::gauge!("ocop_read_replica_up").set(if db.reads_replica() { 1.0 } else { 0.0 });
     }
 }
 
