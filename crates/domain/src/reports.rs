@@ -47,6 +47,26 @@ impl ReportInput {
     }
 }
 
+/// The longest note an office keeps on a report it handled.
+pub const MAX_HANDLED_NOTE: usize = 1000;
+
+/// The office's "handled" form: what it did (optional: checking the report may be all).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HandledInput {
+    pub note: String,
+}
+
+impl HandledInput {
+    pub fn parse(&self) -> Result<String, FieldErrors> {
+        let mut e = FieldErrors::new();
+        match e.check("note", optional_text(&self.note, MAX_HANDLED_NOTE)) {
+            Some(note) if e.is_empty() => Ok(note),
+            _ => Err(e),
+        }
+    }
+}
+
 /// The office's contact form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -113,6 +133,15 @@ mod tests {
         assert_eq!(long.parse().expect_err("too long").get("message").map(|i| i.key), Some("invalid-too-long"));
         let robot = ReportInput { website: "x".into(), ..Default::default() };
         assert!(robot.parse().expect_err("robot").get("website").is_some());
+    }
+
+    #[test]
+    fn a_handled_note_is_optional_and_bounded() {
+        assert_eq!(HandledInput::default().parse(), Ok(String::new()));
+        let note = HandledInput { note: " Đã chuyển\u{00a0}QLTT ".into() };
+        assert_eq!(note.parse(), Ok("Đã chuyển QLTT".to_owned()));
+        let long = HandledInput { note: "a".repeat(MAX_HANDLED_NOTE + 1) };
+        assert_eq!(long.parse().expect_err("too long").get("note").map(|i| i.key), Some("invalid-too-long"));
     }
 
     #[test]

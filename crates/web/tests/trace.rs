@@ -747,6 +747,30 @@ async fn a_shopper_reports_a_label_never_issued_to_the_office_whose_contact_the_
     assert!(!other.get("/traceability/alerts").await.text.contains("Chợ Đồng Xuân"));
     assert_ne!(shopper.get(&photo).await.status, StatusCode::OK);
 
+    // The office marks it handled, saying what it did; a note too long, or another province's
+    // office, changes nothing.
+    let handled = format!("/traceability/reports/{}/handled", report.id);
+    assert!(page.text.contains(&format!("action=\"{handled}\"")), "{}", page.text);
+    let r = office.post_form(&handled, &[("note", &"x".repeat(1001))]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Tối đa 1000 ký tự."), "{}", r.text);
+    assert_eq!(other.post_form(&handled, &[("note", "Xong")]).await.status, StatusCode::NOT_FOUND);
+    let stored = || async { store::trace::reports::of_province(conn, Some("01"), 0, 10).await.expect("reports") };
+    assert!(stored().await[0].handled_at.is_none());
+    let note = "Đã kiểm tra quầy 12, chuyển Quản lý thị trường";
+    let r = office.post_form(&handled, &[("note", note)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = office.get("/traceability/alerts").await;
+    assert!(page.text.contains("Đã đánh dấu báo cáo là đã xử lý."), "{}", page.text);
+    assert!(page.text.contains(note) && !page.text.contains(&format!("action=\"{handled}\"")), "{}", page.text);
+    let done = &stored().await[0];
+    assert_eq!(done.handled_note.as_deref(), Some(note));
+    assert!(done.handled_at.is_some() && done.handled_by.is_some());
+    // Marking it again keeps the first marking.
+    let r = office.post_form(&handled, &[("note", "Khác")]).await;
+    assert!(office.get(r.location()).await.text.contains("giữ nguyên lần đánh dấu đầu"));
+    assert_eq!(stored().await[0].handled_note.as_deref(), Some(note));
+
     // Three reports an hour from one address (refused ones count): the fourth waits.
     let r = shopper.upload("/report", &fields, "photo", "", b"").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);

@@ -37,6 +37,10 @@ pub struct Report {
     pub contact: String,
     /// 1 when a photo came with it.
     pub photos: i64,
+    /// When the office marked it handled, by whom (their name) and saying what.
+    pub handled_at: Option<i64>,
+    pub handled_by: Option<String>,
+    pub handled_note: Option<String>,
 }
 
 /// Records a report; the shopper's words stay out of the audit log (the report is their record).
@@ -84,8 +88,9 @@ pub async fn recent_for_product(c: &impl ConnectionTrait, product_id: i64, since
 
 const SELECT: &str = "SELECT r.id, r.created_at, r.product_id, p.name AS product_name, p.code AS product_code, \
      r.province_code, r.verdict, r.link, r.place, r.message, r.contact, \
-     CAST(CASE WHEN r.photo IS NULL THEN 0 ELSE 1 END AS BIGINT) AS photos \
-     FROM label_report r JOIN product p ON p.id = r.product_id";
+     CAST(CASE WHEN r.photo IS NULL THEN 0 ELSE 1 END AS BIGINT) AS photos, \
+     r.handled_at, u.display_name AS handled_by, r.handled_note \
+     FROM label_report r JOIN product p ON p.id = r.product_id LEFT JOIN app_user u ON u.id = r.handled_by";
 
 /// The reports of a province (every province: `None`) since an instant, newest first.
 pub async fn of_province(
@@ -104,6 +109,44 @@ pub async fn of_province(
             fetch_all(c, &sql, [since.into(), limit.into()]).await
         }
     }
+}
+
+/// The product a report is about, for the caller's authorization.
+pub async fn product_of(c: &impl ConnectionTrait, id: i64) -> Result<Option<i64>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        product_id: i64,
+    }
+    let row: Option<Row> = fetch_optional(c, "SELECT product_id FROM label_report WHERE id = $1", [id.into()]).await?;
+    Ok(row.map(|r| r.product_id))
+}
+
+/// The office marks a report handled, saying what it did (audited). A report handled already
+/// keeps its first handling: `false`.
+pub async fn handle(tx: &Tx, who: &Who, id: i64, note: &str) -> Result<bool> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        province_code: String,
+    }
+    let row: Row = fetch_optional(tx, "SELECT province_code FROM label_report WHERE id = $1", [id.into()])
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
+    let at = crate::now();
+    let changed = crate::db::execute(
+        tx,
+        "UPDATE label_report SET handled_at = $1, handled_by = $2, handled_note = $3 \
+         WHERE id = $4 AND handled_at IS NULL",
+        [at.into(), who.user_id.into(), note.into(), id.into()],
+    )
+    .await?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let change = Change::new("label_report.handle", "label_report", id)
+        .province(Some(&row.province_code))
+        .after(&serde_json::json!({"handled_at": at, "note": note}));
+    audit::append(tx, who, change).await?;
+    Ok(true)
 }
 
 /// A report's product and photo, for the office (the caller authorizes through the product).

@@ -547,6 +547,9 @@ struct ReportRow {
     contact: String,
     photo: bool,
     when: String,
+    /// "Handled on … by …", empty while it is not.
+    handled: String,
+    handled_note: String,
 }
 
 /// The window of the reports the office sees.
@@ -671,6 +674,11 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
             contact: r.contact,
             photo: r.photos > 0,
             when: fmt::datetime(r.created_at),
+            handled: r.handled_at.map_or_else(String::new, |at| {
+                let by = r.handled_by.as_deref().unwrap_or_default();
+                t.args("label-reports-handled-by", &[("when", &fmt::datetime(at)), ("who", by)])
+            }),
+            handled_note: r.handled_note.unwrap_or_default(),
         })
         .collect();
     let keeps_contact = caller.office().is_ok();

@@ -28,6 +28,7 @@ pub fn routes() -> Routes {
         .get("/report", Public, report::form)
         .upload("/report", Public, report::send, report::MAX_REPORT)
         .get("/traceability/reports/{id}/photo", Act(ManageRegistry), report::photo)
+        .post("/traceability/reports/{id}/handled", Act(ManageRegistry), report::handled)
         .get("/office-contact", Office, report::office_form)
         .post("/office-contact", Office, report::office_save)
 }

@@ -20,7 +20,7 @@ use domain::FieldErrors;
 use domain::access::{Action, Office};
 use domain::digital_link::DigitalLink;
 use domain::place::ProvinceCode;
-use domain::reports::{OfficeContact, OfficeInput, ReportInput};
+use domain::reports::{HandledInput, OfficeContact, OfficeInput, ReportInput};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -217,6 +217,25 @@ pub async fn photo(State(state): State<AppState>, caller: Caller, Path(id): Path
     let (product, bytes) = reports::photo(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
     product_for(&state, &caller, product, Action::ManageRegistry).await?;
     Ok(image_response(&format!("\"label-report-{id}\""), "image/jpeg", bytes))
+}
+
+/// The office marks a report handled, with a note of what it did; the list then shows it so.
+pub async fn handled(
+    State(state): State<AppState>,
+    caller: Caller,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(input): Form<HandledInput>,
+) -> AppResult<Response> {
+    let product = reports::product_of(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
+    product_for(&state, &caller, product, Action::ManageRegistry).await?;
+    let note = input.parse().map_err(AppError::Invalid)?;
+    let me = caller.signed_in()?.clone();
+    let tx = state.db().write().await?;
+    let done = reports::handle(&tx, &me.who(), id, &note).await?;
+    tx.commit().await?;
+    let said = if done { "label-report-handled" } else { "label-report-handled-already" };
+    Ok(redirect_with_flash(&state, &ctx.t.get(said), "/traceability/alerts#reports"))
 }
 
 #[derive(Debug, Default, Deserialize)]
