@@ -1861,6 +1861,7 @@ label-reports-empty = No reports yet.
 label-reports-verdict = The label's page said
 label-reports-when = Sent
 label-reports-photo = The shopper's photo
+label-reports-contact = The shopper's contact
 label-reports-state = Handling
 label-reports-note = What was done (optional)
 label-reports-handle = Mark handled

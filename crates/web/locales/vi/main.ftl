@@ -1861,6 +1861,7 @@ label-reports-empty = Chưa có báo cáo nào.
 label-reports-verdict = Trang tem báo
 label-reports-when = Lúc gửi
 label-reports-photo = Ảnh người mua gửi
+label-reports-contact = Liên hệ của người mua
 label-reports-state = Xử lý
 label-reports-note = Đã làm gì (không bắt buộc)
 label-reports-handle = Đánh dấu đã xử lý
