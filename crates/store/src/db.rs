@@ -146,26 +146,25 @@ impl Db {
             }
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(url).map_err(bad_url)?.application_name("ocop");
-                PgPoolOptions::new()
-                    .max_connections(options.pool_size.max(1))
-                    .acquire_timeout(options.acquire_timeout)
-                    .connect_with(connect)
-                    .await
-                    .map_err(unreachable)?
-                    .into()
+                pg_pool(options).connect_with(connect).await.map_err(unreachable)?.into()
             }
         };
         Ok(Db { conn, replica: None, replica_down: Arc::new(AtomicBool::new(false)), backend })
     }
 
     /// Adds a read replica (a PostgreSQL streaming standby of this database) for [`Db::read`].
-    /// Writes, and every read a verdict rests on, stay on the primary.
+    /// Writes, and every read a verdict rests on, stay on the primary. Its connections are made
+    /// when first used: a replica that is down when the server starts does not stop it (its
+    /// reads go to the primary from the first [`Db::check_replica`] until it answers).
     pub async fn with_replica(self, url: &str, options: &DbOptions) -> Result<Db, ConnectError> {
         if self.backend != Backend::Postgres || Backend::from_url(url)? != Backend::Postgres {
             return Err(ConnectError::ReplicaNotPostgres(redact_url(url)));
         }
-        let replica = Db::connect(url, options).await?;
-        Ok(Db { replica: Some(replica.conn), ..self })
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| ConnectError::BadUrl { url: redact_url(url), reason: e.to_string() })?
+            .application_name("ocop");
+        let replica = pg_pool(options).connect_lazy_with(connect).into();
+        Ok(Db { replica: Some(replica), replica_down: Arc::new(AtomicBool::new(false)), ..self })
     }
 
     /// Where reads that may lag behind the last writes go: the replica when there is one and it
@@ -174,9 +173,13 @@ impl Db {
     /// decides a label's verdict.
     pub fn read(&self) -> &DatabaseConnection {
         match &self.replica {
-            Some(replica) if !self.replica_down.load(Ordering::Acquire) => replica,
+            Some(replica) if self.replica_up() => replica,
             _ => &self.conn,
         }
+    }
+
+    fn replica_up(&self) -> bool {
+        !self.replica_down.load(Ordering::Acquire)
     }
 
     /// Asks the replica for an answer within `within`; while it gives none, [`Db::read`] is
@@ -191,7 +194,7 @@ impl Db {
 
     /// Whether reads go to a replica now (one is set and it answered its last check).
     pub fn reads_replica(&self) -> bool {
-        self.replica.is_some() && !self.replica_down.load(Ordering::Acquire)
+        self.replica.is_some() && self.replica_up()
     }
 
     pub fn has_replica(&self) -> bool {
@@ -240,6 +243,11 @@ impl Db {
         }
         Ok(self.conn.close().await?)
     }
+}
+
+/// A PostgreSQL pool of `pool_size` connections.
+fn pg_pool(options: &DbOptions) -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(options.pool_size.max(1)).acquire_timeout(options.acquire_timeout)
 }
 
 /// The current instant, as stored: whole Unix seconds.

@@ -543,8 +543,10 @@ fn expect(route: &Route, actor: Option<&Actor>, side: &Side, home: bool) -> Expe
     let dossier = ["/evaluation/registrations/", "/evidence/", "/api/v1/registrations/"]
         .iter()
         .any(|p| route.path.starts_with(p));
-    // An account and an event belong to their province; a sales point to its commune.
-    let place = if route.path.starts_with("/admin/users/") || route.path.starts_with("/events/") {
+    // An account, an event and a shopper's report belong to their province; a sales point to its
+    // commune.
+    let province_wide = ["/admin/users/", "/events/", "/traceability/reports/"];
+    let place = if province_wide.iter().any(|p| route.path.starts_with(p)) {
         Place::province(province(side.province))
     } else if route.path.starts_with("/sales-points/") {
         Place { producer: None, ..side.place() }

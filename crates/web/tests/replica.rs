@@ -69,19 +69,22 @@ async fn public_pages_read_the_replica_and_a_label_s_verdict_the_primary() {
         eprintln!("no replica to read: set {} (scripts/replica starts one)", store::testing::REPLICA_ENV);
         return;
     };
-    // The test database reaches the replica as the primary's log replays.
+    // The replica's connections are made when first used, so adding it cannot fail on a replica
+    // that is down; the test database reaches it as the primary's log replays, and until it
+    // answers, reads go to the primary.
+    let options = DbOptions { pool_size: 2, ..Default::default() };
+    let db = t.db.clone().with_replica(&url, &options).await.expect("a replica");
     let mut attempts = 0;
-    let db = loop {
-        match t.db.clone().with_replica(&url, &DbOptions { pool_size: 2, ..Default::default() }).await {
-            Ok(db) => break db,
-            Err(e) if attempts < 100 => {
-                attempts += 1;
-                eprintln!("waiting for the replica: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("{e}"),
+    loop {
+        db.check_replica(Duration::from_secs(2)).await;
+        if db.reads_replica() {
+            break;
         }
-    };
+        assert!(attempts < 100, "the replica did not answer within 10 s");
+        attempts += 1;
+        assert_eq!(value(db.read(), "SELECT pg_is_in_recovery()::text").await, "false", "meanwhile: the primary");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(db.has_replica());
     // No cache: every page reads the databases.
     let settings = web::Settings { public_cache_ttl: Duration::ZERO, ..common::settings() };

@@ -755,6 +755,13 @@ async fn a_shopper_reports_a_label_never_issued_to_the_office_whose_contact_the_
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Tối đa 1000 ký tự."), "{}", r.text);
     assert_eq!(other.post_form(&handled, &[("note", "Xong")]).await.status, StatusCode::NOT_FOUND);
+    // A report stays with the office it was sent to, even when its product moves to another
+    // province (a producer that moves takes its products along).
+    let moved = format!("UPDATE product SET province_code = '79' WHERE id = {}", report.product_id);
+    sea_orm::ConnectionTrait::execute_unprepared(conn, &moved).await.expect("move the product");
+    assert_eq!(other.post_form(&handled, &[("note", "Xong")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&photo).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(office.get(&photo).await.status, StatusCode::OK);
     let stored = || async { store::trace::reports::of_province(conn, Some("01"), 0, 10).await.expect("reports") };
     assert!(stored().await[0].handled_at.is_none());
     let note = "Đã kiểm tra quầy 12, chuyển Quản lý thị trường";

@@ -111,14 +111,15 @@ pub async fn of_province(
     }
 }
 
-/// The product a report is about, for the caller's authorization.
-pub async fn product_of(c: &impl ConnectionTrait, id: i64) -> Result<Option<i64>> {
+/// The province a report was sent to: whose office reads it and may act on it.
+pub async fn province_of(c: &impl ConnectionTrait, id: i64) -> Result<Option<String>> {
     #[derive(FromQueryResult)]
     struct Row {
-        product_id: i64,
+        province_code: String,
     }
-    let row: Option<Row> = fetch_optional(c, "SELECT product_id FROM label_report WHERE id = $1", [id.into()]).await?;
-    Ok(row.map(|r| r.product_id))
+    let row: Option<Row> =
+        fetch_optional(c, "SELECT province_code FROM label_report WHERE id = $1", [id.into()]).await?;
+    Ok(row.map(|r| r.province_code))
 }
 
 /// The office marks a report handled, saying what it did (audited). A report handled already
@@ -128,20 +129,15 @@ pub async fn handle(tx: &Tx, who: &Who, id: i64, note: &str) -> Result<bool> {
     struct Row {
         province_code: String,
     }
-    let row: Row = fetch_optional(tx, "SELECT province_code FROM label_report WHERE id = $1", [id.into()])
-        .await?
-        .ok_or(crate::StoreError::NotFound)?;
     let at = crate::now();
-    let changed = crate::db::execute(
+    let marked: Option<Row> = fetch_optional(
         tx,
         "UPDATE label_report SET handled_at = $1, handled_by = $2, handled_note = $3 \
-         WHERE id = $4 AND handled_at IS NULL",
+         WHERE id = $4 AND handled_at IS NULL RETURNING province_code",
         [at.into(), who.user_id.into(), note.into(), id.into()],
     )
     .await?;
-    if changed == 0 {
-        return Ok(false);
-    }
+    let Some(row) = marked else { return Ok(false) };
     let change = Change::new("label_report.handle", "label_report", id)
         .province(Some(&row.province_code))
         .after(&serde_json::json!({"handled_at": at, "note": note}));
@@ -149,14 +145,14 @@ pub async fn handle(tx: &Tx, who: &Who, id: i64, note: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// A report's product and photo, for the office (the caller authorizes through the product).
-pub async fn photo(c: &impl ConnectionTrait, id: i64) -> Result<Option<(i64, Vec<u8>)>> {
+/// A report's province and photo, for the office (the caller authorizes through the province).
+pub async fn photo(c: &impl ConnectionTrait, id: i64) -> Result<Option<(String, Vec<u8>)>> {
     #[derive(FromQueryResult)]
     struct Row {
-        product_id: i64,
+        province_code: String,
         photo: Option<Vec<u8>>,
     }
     let row: Option<Row> =
-        fetch_optional(c, "SELECT product_id, photo FROM label_report WHERE id = $1", [id.into()]).await?;
-    Ok(row.and_then(|r| r.photo.map(|p| (r.product_id, p))))
+        fetch_optional(c, "SELECT province_code, photo FROM label_report WHERE id = $1", [id.into()]).await?;
+    Ok(row.and_then(|r| r.photo.map(|p| (r.province_code, p))))
 }

@@ -184,7 +184,6 @@ pub async fn watch_replica(db: store::Db, every: Duration) {
     if !db.has_replica() {
         return;
     }
-    metrics::gauge!("ocop_read_replica_up").set(1.0);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -192,7 +191,7 @@ pub async fn watch_replica(db: store::Db, every: Duration) {
         match db.check_replica(every).await {
             Some(true) => tracing::info!("the read replica answers again: public pages read it"),
             Some(false) => tracing::error!("the read replica does not answer: public pages read the primary"),
-            None => continue,
+            None => {}
         }
         metrics::gauge!("ocop_read_replica_up").set(if db.reads_replica() { 1.0 } else { 0.0 });
     }

@@ -674,9 +674,9 @@ pub async fn alerts(State(state): State<AppState>, caller: Caller, ctx: PageCtx)
             contact: r.contact,
             photo: r.photos > 0,
             when: fmt::datetime(r.created_at),
-            handled: r.handled_at.map_or_else(String::new, |at| {
-                let by = r.handled_by.as_deref().unwrap_or_default();
-                t.args("label-reports-handled-by", &[("when", &fmt::datetime(at)), ("who", by)])
+            handled: r.handled_at.map_or_else(String::new, |at| match r.handled_by.as_deref() {
+                Some(by) => t.args("label-reports-handled-by", &[("when", &fmt::datetime(at)), ("who", by)]),
+                None => fmt::datetime(at),
             }),
             handled_note: r.handled_note.unwrap_or_default(),
         })

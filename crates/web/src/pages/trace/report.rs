@@ -3,7 +3,6 @@
 //! they saw, an optional photo, how to reach them), limited per address and per product; the
 //! office reads the reports beside the scan alerts, and keeps the contact shoppers are shown.
 
-use super::labels::product_for;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
@@ -17,7 +16,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldErrors;
-use domain::access::{Action, Office};
+use domain::access::{Action, Office, Place, Target};
 use domain::digital_link::DigitalLink;
 use domain::place::ProvinceCode;
 use domain::reports::{HandledInput, OfficeContact, OfficeInput, ReportInput};
@@ -214,9 +213,16 @@ pub async fn send(
 
 /// `GET /traceability/reports/{id}/photo`: a report's photo, for the office of its product.
 pub async fn photo(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
-    let (product, bytes) = reports::photo(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    product_for(&state, &caller, product, Action::ManageRegistry).await?;
+    let (province, bytes) = reports::photo(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::ManageRegistry, &province_target(&province)?)?;
     Ok(image_response(&format!("\"label-report-{id}\""), "image/jpeg", bytes))
+}
+
+/// A report belongs to the province it was sent to (the product may have moved since): that
+/// province's office lists it, sees its photo and marks it handled.
+fn province_target(code: &str) -> AppResult<Target> {
+    let province = ProvinceCode::parse(code).map_err(|_| AppError::NotFound)?;
+    Ok(Target::at(Place::province(province)))
 }
 
 /// The office marks a report handled, with a note of what it did; the list then shows it so.
@@ -227,8 +233,8 @@ pub async fn handled(
     Path(id): Path<i64>,
     Form(input): Form<HandledInput>,
 ) -> AppResult<Response> {
-    let product = reports::product_of(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    product_for(&state, &caller, product, Action::ManageRegistry).await?;
+    let province = reports::province_of(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::ManageRegistry, &province_target(&province)?)?;
     let note = input.parse().map_err(AppError::Invalid)?;
     let me = caller.signed_in()?.clone();
     let tx = state.db().write().await?;
