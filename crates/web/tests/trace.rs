@@ -751,6 +751,8 @@ async fn a_shopper_reports_a_label_never_issued_to_the_office_whose_contact_the_
     // office, changes nothing.
     let handled = format!("/traceability/reports/{}/handled", report.id);
     assert!(page.text.contains(&format!("action=\"{handled}\"")), "{}", page.text);
+    let bound = format!("maxlength=\"{}\"", domain::reports::MAX_HANDLED_NOTE);
+    assert!(page.text.contains(&bound), "the form says the note's bound: {}", page.text);
     let r = office.post_form(&handled, &[("note", &"x".repeat(1001))]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Tối đa 1000 ký tự."), "{}", r.text);
