@@ -111,13 +111,14 @@ pub async fn of_province(
     }
 }
 
+#[derive(FromQueryResult)]
+struct Province {
+    province_code: String,
+}
+
 /// The province a report was sent to: whose office reads it and may act on it.
 pub async fn province_of(c: &impl ConnectionTrait, id: i64) -> Result<Option<String>> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        province_code: String,
-    }
-    let row: Option<Row> =
+    let row: Option<Province> =
         fetch_optional(c, "SELECT province_code FROM label_report WHERE id = $1", [id.into()]).await?;
     Ok(row.map(|r| r.province_code))
 }
@@ -125,12 +126,8 @@ pub async fn province_of(c: &impl ConnectionTrait, id: i64) -> Result<Option<Str
 /// The office marks a report handled, saying what it did (audited). A report handled already
 /// keeps its first handling: `false`.
 pub async fn handle(tx: &Tx, who: &Who, id: i64, note: &str) -> Result<bool> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        province_code: String,
-    }
     let at = crate::now();
-    let marked: Option<Row> = fetch_optional(
+    let marked: Option<Province> = fetch_optional(
         tx,
         "UPDATE label_report SET handled_at = $1, handled_by = $2, handled_note = $3 \
          WHERE id = $4 AND handled_at IS NULL RETURNING province_code",

@@ -9,6 +9,7 @@ use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::limits::{Limited, Reports};
 use crate::page::{PageCtx, render, render_status};
+use crate::pages::evaluation::province_target;
 use crate::pages::registry::photos::{image_response, read_photos};
 use crate::trace::{self, Outcome, ProductData, Scanner};
 use askama::Template;
@@ -16,7 +17,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldErrors;
-use domain::access::{Action, Office, Place, Target};
+use domain::access::{Action, Office};
 use domain::digital_link::DigitalLink;
 use domain::place::ProvinceCode;
 use domain::reports::{HandledInput, OfficeContact, OfficeInput, ReportInput};
@@ -211,18 +212,14 @@ pub async fn send(
     Ok(redirect_with_flash(&state, &t.get("label-report-sent"), &back))
 }
 
-/// `GET /traceability/reports/{id}/photo`: a report's photo, for the office of its product.
+/// `GET /traceability/reports/{id}/photo`: a report's photo, for the office of the province it
+/// was sent to. A report belongs to that province whatever its product does later (a producer
+/// that moves takes its products along): its office lists it, sees its photo and marks it
+/// handled.
 pub async fn photo(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
     let (province, bytes) = reports::photo(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ManageRegistry, &province_target(&province)?)?;
+    caller.require(Action::ManageRegistry, &province_target(&province))?;
     Ok(image_response(&format!("\"label-report-{id}\""), "image/jpeg", bytes))
-}
-
-/// A report belongs to the province it was sent to (the product may have moved since): that
-/// province's office lists it, sees its photo and marks it handled.
-fn province_target(code: &str) -> AppResult<Target> {
-    let province = ProvinceCode::parse(code).map_err(|_| AppError::NotFound)?;
-    Ok(Target::at(Place::province(province)))
 }
 
 /// The office marks a report handled, with a note of what it did; the list then shows it so.
@@ -234,7 +231,7 @@ pub async fn handled(
     Form(input): Form<HandledInput>,
 ) -> AppResult<Response> {
     let province = reports::province_of(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ManageRegistry, &province_target(&province)?)?;
+    caller.require(Action::ManageRegistry, &province_target(&province))?;
     let note = input.parse().map_err(AppError::Invalid)?;
     let me = caller.signed_in()?.clone();
     let tx = state.db().write().await?;
