@@ -1,17 +1,8 @@
 //! The inspection record (biên bản kiểm tra, giám sát) as a PDF: the visit, each checklist item
 //! with its answer and note, the findings with their deadlines, and the signatures block.
 
-use crate::{BOLD, REGULAR};
-use std::sync::LazyLock;
-use typst::foundations::{Array, Dict, IntoValue, Str, Value};
-use typst::layout::PagedDocument;
-use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
-use unicode_normalization::UnicodeNormalization;
-
-const TEMPLATE: &str = include_str!("../templates/inspection.typ");
-
-static ENGINE: LazyLock<TypstEngine<TypstTemplateMainFile>> =
-    LazyLock::new(|| TypstEngine::builder().main_file(TEMPLATE).fonts([REGULAR, BOLD]).build());
+use crate::letterhead;
+use crate::pdf::{A4, Align, Cell, Doc, Rgb, Style, Table, Width, cm, wrap};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckedItem {
@@ -32,7 +23,7 @@ pub struct RecordedFinding {
     pub remedy_by: String,
 }
 
-/// What the record shows. Every text is normalised to NFC before it is typeset.
+/// What the record shows. Every text is normalised to NFC before it is set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InspectionRecord {
     pub authority: String,
@@ -53,63 +44,110 @@ pub struct InspectionRecord {
     pub done: bool,
 }
 
-fn text(s: &str) -> Value {
-    Str::from(s.nfc().collect::<String>()).into_value()
-}
-
-fn dict(pairs: &[(&str, &str)]) -> Value {
-    let mut d = Dict::new();
-    for (k, v) in pairs {
-        d.insert((*k).into(), text(v));
-    }
-    d.into_value()
-}
-
-fn texts(items: &[String]) -> Value {
-    items.iter().map(|s| text(s)).collect::<Array>().into_value()
-}
-
-/// Typesets the record; the error is typst's diagnostic, a defect of ours.
+/// Sets the record on A4 pages, numbered.
 pub fn inspection_pdf(r: &InspectionRecord) -> Result<Vec<u8>, String> {
-    let mut inputs = Dict::new();
-    for (key, value) in [
-        ("authority", r.authority.as_str()),
-        ("title", &r.title),
-        ("number", &r.number),
-        ("plan", &r.plan),
-        ("producer", &r.producer),
-        ("address", &r.address),
-        ("representative", &r.representative),
-        ("visited_on", &r.visited_on),
-        ("present", &r.present),
-        ("checklist_version", &r.checklist_version),
-        ("draft", if r.done { "no" } else { "yes" }),
-    ] {
-        inputs.insert(key.into(), text(value));
+    let mut doc = Doc::new(A4, (cm(2.0), cm(1.8)), &format!("{} {}", r.title, r.number), &r.authority);
+    let (left, span) = (doc.left, doc.width());
+    let top = doc.y;
+    doc.y = letterhead(&mut doc, left, span, top, 9.0, &r.authority, Some(&r.number)) + cm(0.4);
+    doc.paragraph(Style::new(14.0).bold(), Align::Center, &r.title);
+    if !r.done {
+        doc.paragraph(
+            Style::new(10.0).bold().color(Rgb(0xb0, 0x00, 0x20)),
+            Align::Center,
+            "(BẢN NHÁP — CHƯA KẾT THÚC)",
+        );
     }
-    inputs.insert("products".into(), texts(&r.products));
-    inputs.insert("inspectors".into(), texts(&r.inspectors));
-    let checklist: Array = r
-        .checklist
-        .iter()
-        .map(|i| dict(&[("code", &i.code), ("text", &i.text), ("answer", &i.answer), ("note", &i.note)]))
-        .collect();
-    inputs.insert("checklist".into(), checklist.into_value());
-    let findings: Array = r
-        .findings
-        .iter()
-        .map(|f| {
-            dict(&[
-                ("severity", &f.severity),
-                ("about", &f.about),
-                ("description", &f.description),
-                ("remedy_by", &f.remedy_by),
-            ])
-        })
-        .collect();
-    inputs.insert("findings".into(), findings.into_value());
-    let doc: PagedDocument = ENGINE.compile_with_input(inputs).output.map_err(|e| format!("{e:?}"))?;
-    typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()).map_err(|e| format!("{e:?}"))
+    doc.space(cm(0.3));
+
+    let plain = Style::new(10.0);
+    let bold = plain.bold();
+    let row = |label: &str, value: &str, style: Style| vec![Cell::new(label, plain), Cell::new(value, style)];
+    doc.table(&Table {
+        widths: vec![Width::Fixed(cm(4.9)), Width::Share(1.0)],
+        header: Vec::new(),
+        rows: vec![
+            row("Kế hoạch kiểm tra:", &r.plan, plain),
+            row("Ngày kiểm tra:", &r.visited_on, plain),
+            row("Chủ thể được kiểm tra:", &r.producer, bold),
+            row("Địa chỉ:", &r.address, plain),
+            row("Người đại diện:", &r.representative, plain),
+            row("Thành phần tham dự:", &r.present, plain),
+            row("Sản phẩm được kiểm tra:", &r.products.join("\n"), plain),
+            row("Bộ nội dung kiểm tra:", &r.checklist_version, plain),
+        ],
+        grid: None,
+        inset: (0.0, 3.0),
+    });
+
+    let grid = Some(Rgb::grey(150));
+    doc.heading("I. Kết quả kiểm tra theo nội dung");
+    doc.table(&Table {
+        widths: vec![Width::Fixed(cm(1.1)), Width::Share(1.0), Width::Fixed(cm(2.6)), Width::Fixed(cm(4.2))],
+        header: ["Mục", "Nội dung kiểm tra", "Kết quả", "Ghi chú"].map(|h| Cell::new(h, bold)).to_vec(),
+        rows: r
+            .checklist
+            .iter()
+            .map(|i| [&i.code, &i.text, &i.answer, &i.note].map(|t| Cell::new(t.as_str(), plain)).to_vec())
+            .collect(),
+        grid,
+        inset: (4.0, 4.0),
+    });
+
+    doc.heading("II. Các tồn tại, vi phạm và thời hạn khắc phục");
+    if r.findings.is_empty() {
+        doc.paragraph(plain, Align::Left, "Không phát hiện tồn tại, vi phạm.");
+    } else {
+        doc.table(&Table {
+            widths: vec![Width::Fixed(cm(0.8)), Width::Fixed(cm(3.0)), Width::Share(1.0), Width::Fixed(cm(3.0))],
+            header: ["TT", "Mức độ", "Nội dung", "Khắc phục trước"].map(|h| Cell::new(h, bold)).to_vec(),
+            rows: r
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(n, f)| {
+                    let what = if f.about.is_empty() {
+                        f.description.clone()
+                    } else {
+                        format!("{}: {}", f.about, f.description)
+                    };
+                    vec![
+                        Cell::new((n + 1).to_string(), plain),
+                        Cell::new(f.severity.as_str(), plain),
+                        Cell::new(what, plain),
+                        Cell::new(f.remedy_by.as_str(), plain),
+                    ]
+                })
+                .collect(),
+            grid,
+            inset: (4.0, 4.0),
+        });
+    }
+    doc.space(6.0);
+    doc.paragraph(
+        plain,
+        Align::Left,
+        "Biên bản được lập thành hai bản có giá trị như nhau: chủ thể giữ một bản, đoàn kiểm tra giữ một bản. \
+         Chủ thể có trách nhiệm khắc phục các tồn tại trong thời hạn nêu trên và báo cáo kết quả trên nền tảng OCOP.",
+    );
+
+    // The signatures stay together on one page.
+    doc.space(cm(0.8));
+    let half = span / 2.0;
+    let representative = wrap(plain, &r.representative, half);
+    let inspectors = wrap(plain, &r.inspectors.join("\n"), half);
+    let names = representative.len().max(inspectors.len()) as f32 * plain.leading();
+    doc.ensure(bold.leading() + Style::new(9.0).leading() + cm(1.8) + names);
+    let y = doc.y;
+    let mut end = y;
+    for (x, party, names) in [(left, "ĐẠI DIỆN CHỦ THỂ", &representative), (left + half, "ĐOÀN KIỂM TRA", &inspectors)]
+    {
+        let mut at = doc.lines_at(x, half, y, bold, Align::Center, &[party.to_owned()]);
+        at = doc.lines_at(x, half, at, Style::new(9.0).italic(), Align::Center, &["(Ký, ghi rõ họ tên)".to_owned()]);
+        end = end.max(doc.lines_at(x, half, at + cm(1.8), plain, Align::Center, names));
+    }
+    doc.y = end;
+    Ok(doc.finish(true))
 }
 
 #[cfg(test)]
@@ -140,7 +178,7 @@ mod tests {
             checklist_version: "GS-OCOP-2026.1".into(),
             done: true,
         };
-        let pdf = inspection_pdf(&r).expect("typesets");
+        let pdf = inspection_pdf(&r).expect("sets");
         assert!(pdf.starts_with(b"%PDF-"));
         r.findings.push(RecordedFinding {
             severity: "Nghiêm trọng".into(),
@@ -149,6 +187,18 @@ mod tests {
             remedy_by: "10/07/2026".into(),
         });
         r.done = false;
-        assert!(inspection_pdf(&r).expect("typesets").len() > 1000);
+        r.checklist = (1..=40)
+            .map(|n| CheckedItem {
+                code: format!("{}.{}", n / 10 + 1, n % 10),
+                text: "Điều kiện nhà xưởng, kho bảo quản và vệ sinh an toàn thực phẩm ".repeat(n % 4 + 1),
+                answer: if n % 7 == 0 { "Không đạt" } else { "Đạt" }.into(),
+                note: if n % 5 == 0 { "Cần bổ sung hồ sơ".into() } else { String::new() },
+            })
+            .collect();
+        let pdf = inspection_pdf(&r).expect("sets");
+        if let Ok(dir) = std::env::var("OCOP_ARTIFACTS") {
+            std::fs::write(format!("{dir}/inspection-sample.pdf"), &pdf).expect("write sample");
+        }
+        assert!(pdf.len() > 1000);
     }
 }

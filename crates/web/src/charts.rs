@@ -4,8 +4,9 @@
 //!
 //! Two shapes cover the dashboard: stacked horizontal bars for categories (stars, groups, places),
 //! with the label above each bar so long Vietnamese names stay readable on a phone, and stacked
-//! columns for time series (years, months, days). Colours are attributes, not CSS, because typst
-//! draws the SVG without the page's stylesheet.
+//! columns for time series (years, months, days). Colours are attributes, not CSS, so the drawing
+//! keeps them outside the page too (saved, or opened on its own). The PDF report draws the same
+//! data itself (`documents::Plot`), in the same colours.
 
 use std::fmt::Write;
 
@@ -30,6 +31,8 @@ pub struct Chart {
     pub header: Vec<String>,
     pub bars: Vec<Bar>,
     pub svg: String,
+    /// What the drawing shows, for the PDF report to draw it again.
+    pub plot: documents::Plot,
 }
 
 /// The series' colours: dark to light, distinguishable in grey too.
@@ -52,18 +55,8 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// `1.649` — Vietnamese thousands separator.
-pub fn number(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
+/// `1.649` — Vietnamese thousands separator (the PDFs' own, so that both say the same).
+pub use documents::number;
 
 /// A label cut to `max` characters with "…", so that it does not run into the bar's total (the
 /// table and the bar's tooltip keep it whole).

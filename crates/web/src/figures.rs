@@ -299,6 +299,11 @@ impl Draft {
         } else {
             charts::bars(&title, &summary, &self.series, &self.bars)
         };
+        let plot = documents::Plot {
+            columns: self.columns,
+            bars: self.bars.iter().map(|b| (b.label.clone(), b.values.clone())).collect(),
+            series: self.series,
+        };
         let mut header = vec![t.get(&format!("chart-{}-label", self.id.replace('_', "-")))];
         header.extend(self.header);
         let bars = self
@@ -307,7 +312,7 @@ impl Draft {
             .zip(self.cells)
             .map(|(b, cells)| Bar { label: b.label, values: cells, href: b.href })
             .collect();
-        Chart { id: self.id, title, summary, header, bars, svg }
+        Chart { id: self.id, title, summary, header, bars, svg, plot }
     }
 }
 

@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 
 /// What hashing or checking one password takes (Argon2id with m = 19 MiB, plus the thread).
 pub const PASSWORD_BYTES: u64 = 20 * 1024 * 1024;
-/// What rendering one certificate PDF takes (typst's fonts and layout).
+/// What setting one PDF takes (the fonts' tables, the pages, the compressed file).
 pub const DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 
 pub struct Budget {

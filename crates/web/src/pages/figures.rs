@@ -560,7 +560,7 @@ pub fn report_document(r: &ReportData, t: Tr) -> documents::Report {
             .map(|c| documents::ReportChart {
                 title: c.title.clone(),
                 summary: c.summary.clone(),
-                svg: c.svg.clone(),
+                plot: c.plot.clone(),
                 header: c.header.clone(),
                 rows: c
                     .bars
