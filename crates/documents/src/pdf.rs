@@ -879,5 +879,21 @@ mod tests {
         assert!(doc.y <= doc.bottom);
         let pdf = doc.finish(true);
         assert!(pdf.starts_with(b"%PDF-1.7") && pdf.ends_with(b"%%EOF\n"));
+        // Every entry of the cross-reference table points at its object.
+        let text = String::from_utf8_lossy(&pdf);
+        let start: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .and_then(|t| t.lines().next())
+            .expect("startxref")
+            .parse()
+            .expect("offset");
+        let table = &pdf[start..];
+        let entries: Vec<&[u8]> = table.split(|b| *b == b'\n').skip(3).take_while(|l| l.ends_with(b" n ")).collect();
+        assert!(entries.len() > 10, "{} objects", entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let offset: usize = String::from_utf8_lossy(&entry[..10]).parse().expect("offset");
+            assert!(pdf[offset..].starts_with(format!("{} 0 obj", i + 1).as_bytes()), "object {}", i + 1);
+        }
     }
 }

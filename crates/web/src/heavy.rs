@@ -9,7 +9,8 @@ use tokio::sync::Semaphore;
 
 /// What hashing or checking one password takes (Argon2id with m = 19 MiB, plus the thread).
 pub const PASSWORD_BYTES: u64 = 20 * 1024 * 1024;
-/// What setting one PDF takes (the fonts' tables, the pages, the compressed file).
+/// A bound on what setting one PDF takes (the fonts' tables, the pages, the compressed file): a
+/// whole `ocop report` process, the figures' queries included, peaks at about 69 MB.
 pub const DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 
 pub struct Budget {
