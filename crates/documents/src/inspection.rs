@@ -45,12 +45,16 @@ pub struct InspectionRecord {
 }
 
 /// Sets the record on A4 pages, numbered.
-pub fn inspection_pdf(r: &InspectionRecord) -> Result<Vec<u8>, String> {
+pub fn inspection_pdf(r: &InspectionRecord) -> Vec<u8> {
+    record(r).finish(true)
+}
+
+fn record(r: &InspectionRecord) -> Doc {
     let mut doc = Doc::new(A4, (cm(2.0), cm(1.8)), &format!("{} {}", r.title, r.number), &r.authority);
     let (left, span) = (doc.left, doc.width());
     let top = doc.y;
     doc.y = letterhead(&mut doc, left, span, top, 9.0, &r.authority, Some(&r.number)) + cm(0.4);
-    doc.paragraph(Style::new(14.0).bold(), Align::Center, &r.title);
+    doc.title(Style::new(14.0).bold(), &r.title);
     if !r.done {
         doc.paragraph(
             Style::new(10.0).bold().color(Rgb(0xb0, 0x00, 0x20)),
@@ -147,7 +151,7 @@ pub fn inspection_pdf(r: &InspectionRecord) -> Result<Vec<u8>, String> {
         end = end.max(doc.lines_at(x, half, at + cm(1.8), plain, Align::Center, names));
     }
     doc.y = end;
-    Ok(doc.finish(true))
+    doc
 }
 
 #[cfg(test)]
@@ -178,7 +182,7 @@ mod tests {
             checklist_version: "GS-OCOP-2026.1".into(),
             done: true,
         };
-        let pdf = inspection_pdf(&r).expect("sets");
+        let pdf = inspection_pdf(&r);
         assert!(pdf.starts_with(b"%PDF-"));
         r.findings.push(RecordedFinding {
             severity: "Nghiêm trọng".into(),
@@ -195,10 +199,13 @@ mod tests {
                 note: if n % 5 == 0 { "Cần bổ sung hồ sơ".into() } else { String::new() },
             })
             .collect();
-        let pdf = inspection_pdf(&r).expect("sets");
+        let doc = record(&r);
+        let pages = doc.page_count();
+        assert!(pages > 2 && !doc.spilled(), "{pages} pages, within the margins");
+        let pdf = doc.finish(true);
         if let Ok(dir) = std::env::var("OCOP_ARTIFACTS") {
             std::fs::write(format!("{dir}/inspection-sample.pdf"), &pdf).expect("write sample");
         }
-        assert!(pdf.len() > 1000);
+        assert_eq!(String::from_utf8_lossy(&pdf).matches("/Type /Page ").count(), pages);
     }
 }

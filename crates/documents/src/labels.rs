@@ -7,7 +7,7 @@
 //! Each QR code is a 1-bit image mask (one module per pixel, scaled by the page), and the text
 //! uses the standard Helvetica font (WinAnsi: the lot and serial are ASCII).
 
-use qrcode::{Color, EcLevel, QrCode};
+use crate::pdf::{A4, HEADER, qr_mask, xref};
 use rayon::prelude::*;
 
 /// The grid of labels on an A4 page.
@@ -50,7 +50,6 @@ pub struct Label {
     pub lines: Vec<String>,
 }
 
-const A4: (f32, f32) = (595.28, 841.89);
 const MM: f32 = 72.0 / 25.4;
 
 /// Writes a sheet of `total` labels in chunks: [`LabelSheet::start`], then [`LabelSheet::page`]
@@ -84,7 +83,7 @@ impl LabelSheet {
 
     /// The header, catalogue, page tree and font.
     pub fn start(&mut self) -> Vec<u8> {
-        let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        let mut out = HEADER.to_vec();
         self.object(&mut out, 1, b"<< /Type /Catalog /Pages 2 0 R >>");
         let kids: Vec<String> = (0..self.pages).map(|i| format!("{} 0 R", self.page_object(i))).collect();
         let pages = format!("<< /Type /Pages /Count {} /Kids [{}] >>", self.pages, kids.join(" "));
@@ -114,7 +113,7 @@ impl LabelSheet {
         let longest = labels.iter().flat_map(|l| l.lines.iter()).map(|l| l.chars().count()).max().unwrap_or(1).max(1);
         let font = (text_w / (longest as f32 * 0.62)).clamp(4.0, 9.0);
         // Encoding the QR codes is most of the work: spread it over the cores.
-        let masks = labels.par_iter().map(|l| qr_mask(&l.uri)).collect::<Result<Vec<_>, String>>()?;
+        let masks = labels.par_iter().map(|l| qr_mask(&l.uri, 2)).collect::<Result<Vec<_>, String>>()?;
         let mut out = Vec::new();
         let mut content = String::new();
         let mut images = Vec::with_capacity(labels.len());
@@ -184,43 +183,13 @@ impl LabelSheet {
     }
 
     fn tail(&mut self) -> Vec<u8> {
-        self.offsets.sort_unstable();
-        let size = self.offsets.last().map_or(1, |(id, _)| id + 1);
-        let mut table = vec![None; size as usize];
+        let size = self.offsets.iter().map(|(id, _)| *id).max().unwrap_or(0);
+        let mut entries = vec![None; size as usize];
         for (id, offset) in &self.offsets {
-            table[*id as usize] = Some(*offset);
+            entries[*id as usize - 1] = Some(*offset);
         }
-        let mut out = format!("xref\n0 {size}\n0000000000 65535 f \n");
-        for entry in table.iter().skip(1) {
-            match entry {
-                Some(offset) => out.push_str(&format!("{offset:010} 00000 n \n")),
-                None => out.push_str("0000000000 65535 f \n"),
-            }
-        }
-        out.push_str(&format!("trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{}\n%%EOF\n", self.written));
-        out.into_bytes()
+        xref(&entries, "/Root 1 0 R ", self.written).into_bytes()
     }
-}
-
-/// A QR code as a 1-bit mask with a 2-module quiet zone: (width in modules, rows of bits,
-/// 1 = dark, which `/Decode [1 0]` paints).
-fn qr_mask(uri: &str) -> Result<(usize, Vec<u8>), String> {
-    let code = QrCode::with_error_correction_level(uri.as_bytes(), EcLevel::M).map_err(|e| e.to_string())?;
-    let modules = code.width();
-    let colors = code.to_colors();
-    let quiet = 2;
-    let width = modules + 2 * quiet;
-    let row_bytes = width.div_ceil(8);
-    let mut bits = vec![0u8; row_bytes * width];
-    for y in 0..modules {
-        for x in 0..modules {
-            if colors[y * modules + x] == Color::Dark {
-                let (px, py) = (x + quiet, y + quiet);
-                bits[py * row_bytes + px / 8] |= 0x80 >> (px % 8);
-            }
-        }
-    }
-    Ok((width, bits))
 }
 
 /// A PDF string in WinAnsi: Latin-1 letters as they are, anything else as `?`.

@@ -3,16 +3,31 @@
 //! targets with their live values.
 
 use crate::letterhead;
-use crate::pdf::{self, A4, Align, Cell, Doc, Rgb, Style, Table, Width, cm, wrap};
+use crate::pdf::{A4, Align, Cell, Doc, Rgb, Style, Table, Width, cm, text_width, wrap};
 
-/// What a chart draws: per bar (a category or a period) its label and one value per series,
-/// stacked. Columns for time series, horizontal bars otherwise.
+/// How a chart lays its bars out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// Horizontal bars, a label above each: categories (stars, groups, places).
+    #[default]
+    Bars,
+    /// Columns over periods, labels under them: time series.
+    Columns,
+}
+
+/// What a chart draws: per bar its label and one value per series, stacked (values below zero
+/// are not drawn).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plot {
-    pub columns: bool,
+    pub shape: Shape,
     pub series: Vec<String>,
     pub bars: Vec<(String, Vec<i64>)>,
 }
+
+/// The series' colours, dark to light, distinguishable in grey too: the dashboard's and the
+/// report's.
+pub const PALETTE: [(u8, u8, u8); 5] =
+    [(0x7a, 0x4b, 0x00), (0xc9, 0x8a, 0x0b), (0x1f, 0x7a, 0x4d), (0x4f, 0xa3, 0xa5), (0x8a, 0x94, 0xa6)];
 
 /// One chart of the report: its drawing and its table (all cells as text, numbers formatted).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,30 +77,47 @@ pub fn number(n: i64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
-/// The series' colours: dark to light, distinguishable in grey too (the dashboard's).
-const COLOURS: [Rgb; 5] =
-    [Rgb(0x7a, 0x4b, 0x00), Rgb(0xc9, 0x8a, 0x0b), Rgb(0x1f, 0x7a, 0x4d), Rgb(0x4f, 0xa3, 0xa5), Rgb(0x8a, 0x94, 0xa6)];
 const LABEL: Style = Style::new(8.0).color(Rgb(0x22, 0x22, 0x22));
+const LEGEND: f32 = 16.0;
 const BAR_ROW: f32 = 24.0;
 const COLUMN_PLOT: f32 = 120.0;
+/// Above the tallest column for its total, and under the axis for the labels.
+const COLUMN_MARGINS: f32 = 12.0 + 26.0;
 
 fn colour(series: usize) -> Rgb {
-    COLOURS[series % COLOURS.len()]
+    let (r, g, b) = PALETTE[series % PALETTE.len()];
+    Rgb(r, g, b)
 }
 
-/// The height a plot takes.
-fn plot_height(p: &Plot) -> f32 {
-    let legend = if p.series.len() > 1 { 16.0 } else { 0.0 };
-    legend + if p.columns { COLUMN_PLOT + 38.0 } else { BAR_ROW * p.bars.len().max(1) as f32 + 4.0 }
+/// The largest stack, what a full-length bar stands for (at least 1).
+fn scale(p: &Plot) -> f32 {
+    let stack = |values: &Vec<i64>| values.iter().filter(|v| **v > 0).sum::<i64>();
+    p.bars.iter().map(|(_, v)| stack(v)).max().unwrap_or(0).max(1) as f32
+}
+
+/// The height a plot takes before it may break: the legend and the columns, or the legend and
+/// the first bars (horizontal bars continue on the next page, one bar at a time).
+fn first_height(p: &Plot) -> f32 {
+    let legend = if p.series.len() > 1 { LEGEND } else { 0.0 };
+    legend
+        + match p.shape {
+            Shape::Columns => COLUMN_PLOT + COLUMN_MARGINS,
+            Shape::Bars => BAR_ROW * p.bars.len().clamp(1, 4) as f32 + 4.0,
+        }
+}
+
+/// The values of one bar that are drawn, with their series.
+fn positive(values: &[i64]) -> impl Iterator<Item = (usize, f32)> + '_ {
+    values.iter().enumerate().filter(|(_, v)| **v > 0).map(|(s, v)| (s, *v as f32))
 }
 
 /// `s` cut with "…" to fit `max` points (the table under the chart keeps it whole).
 fn fitted(style: Style, s: &str, max: f32) -> String {
-    if pdf::width(style, s) <= max {
+    if text_width(style, s) <= max {
         return s.to_owned();
     }
     let mut out: String = s.chars().collect();
-    while !out.is_empty() && pdf::width(style, &format!("{out}…")) > max {
+    while !out.is_empty() && text_width(style, &format!("{out}…")) > max {
         out.pop();
     }
     format!("{}…", out.trim_end())
@@ -94,11 +126,10 @@ fn fitted(style: Style, s: &str, max: f32) -> String {
 /// Draws a plot at the cursor, `span` wide: the legend, then the bars or columns with totals.
 fn draw(doc: &mut Doc, p: &Plot, span: f32) {
     let x0 = doc.left;
-    let mut y = doc.y;
     if p.series.len() > 1 {
-        let mut x = x0;
+        let (mut x, y) = (x0, doc.y);
         for (i, name) in p.series.iter().enumerate() {
-            let w = pdf::width(LABEL, name);
+            let w = text_width(LABEL, name);
             if x + 14.0 + w > x0 + span {
                 break;
             }
@@ -106,58 +137,70 @@ fn draw(doc: &mut Doc, p: &Plot, span: f32) {
             doc.text(x + 12.0, y + 8.0, LABEL, name);
             x += 24.0 + w;
         }
-        y += 16.0;
+        doc.y += LEGEND;
     }
-    let totals: Vec<i64> = p.bars.iter().map(|(_, v)| v.iter().sum()).collect();
-    let max = totals.iter().copied().max().unwrap_or(0).max(1) as f32;
-    let strong = LABEL.bold();
-    if p.columns {
-        // Room above the tallest column for its total.
-        let base = y + 12.0 + COLUMN_PLOT;
-        doc.line((x0, base), (x0 + span, base), 0.6, Rgb::grey(0x99));
-        let slot = span / p.bars.len().max(1) as f32;
-        let every = (p.bars.len() / 12).max(1);
-        for (i, ((label, values), total)) in p.bars.iter().zip(&totals).enumerate() {
-            let x = x0 + slot * i as f32;
-            let mut top = base;
-            for (s, v) in values.iter().enumerate().filter(|(_, v)| **v > 0) {
-                let h = COLUMN_PLOT * *v as f32 / max;
-                top -= h;
-                doc.rect(x + slot * 0.12, top, slot * 0.76, h, Some(colour(s)), None);
+    let max = scale(p);
+    match p.shape {
+        Shape::Columns => {
+            let base = doc.y + 12.0 + COLUMN_PLOT;
+            doc.line((x0, base), (x0 + span, base), 0.6, Rgb::grey(0x99));
+            let slot = span / p.bars.len().max(1) as f32;
+            let every = (p.bars.len() / 12).max(1);
+            for (i, (label, values)) in p.bars.iter().enumerate() {
+                let x = x0 + slot * i as f32;
+                let mut top = base;
+                for (s, v) in positive(values) {
+                    let h = COLUMN_PLOT * v / max;
+                    top -= h;
+                    doc.rect(x + slot * 0.12, top, slot * 0.76, h, Some(colour(s)), None);
+                }
+                let total: i64 = values.iter().sum();
+                if p.bars.len() <= 12 && total > 0 {
+                    doc.text_in(x, slot, top - 3.0, LABEL, Align::Center, &number(total));
+                }
+                if i % every == 0 {
+                    // A label may take the room of the unlabelled columns after it, within the chart.
+                    let room = slot * every as f32;
+                    let label = fitted(LABEL, label, room);
+                    let at = (x + (slot - room) / 2.0).clamp(x0, x0 + span - room);
+                    doc.text_in(at, room, base + 12.0, LABEL, Align::Center, &label);
+                }
             }
-            if p.bars.len() <= 12 && *total > 0 {
-                doc.text_in(x, slot, top - 3.0, LABEL, Align::Center, &number(*total));
-            }
-            if i % every == 0 {
-                let label = fitted(LABEL, label, slot * every as f32);
-                doc.text_in(x, slot, base + 12.0, LABEL, Align::Center, &label);
-            }
+            doc.y = base + 26.0;
         }
-    } else {
-        for ((label, values), total) in p.bars.iter().zip(&totals) {
-            let sum = number(*total);
-            doc.text_in(x0, span, y + 9.0, strong, Align::Right, &sum);
-            let room = span - pdf::width(strong, &sum) - 8.0;
-            doc.text(x0, y + 9.0, LABEL, &fitted(LABEL, label, room));
-            let mut x = x0;
-            for (s, v) in values.iter().enumerate().filter(|(_, v)| **v > 0) {
-                let w = (span * *v as f32 / max).max(1.0);
-                doc.rect(x, y + 12.0, w, 9.0, Some(colour(s)), None);
-                x += w;
+        Shape::Bars => {
+            let strong = LABEL.bold();
+            for (label, values) in &p.bars {
+                doc.ensure(BAR_ROW);
+                let y = doc.y;
+                let sum = number(values.iter().sum());
+                doc.text_in(x0, span, y + 9.0, strong, Align::Right, &sum);
+                let room = span - text_width(strong, &sum) - 8.0;
+                doc.text(x0, y + 9.0, LABEL, &fitted(LABEL, label, room));
+                let mut x = x0;
+                for (s, v) in positive(values) {
+                    let w = (span * v / max).max(1.0);
+                    doc.rect(x, y + 12.0, w, 9.0, Some(colour(s)), None);
+                    x += w;
+                }
+                doc.y += BAR_ROW;
             }
-            y += BAR_ROW;
+            doc.y += 4.0;
         }
     }
-    doc.y += plot_height(p);
 }
 
 /// Sets the report on A4 pages, numbered.
-pub fn report_pdf(r: &Report) -> Result<Vec<u8>, String> {
+pub fn report_pdf(r: &Report) -> Vec<u8> {
+    report(r).finish(true)
+}
+
+fn report(r: &Report) -> Doc {
     let mut doc = Doc::new(A4, (cm(1.8), cm(1.6)), &r.title, &r.authority);
     let (left, span) = (doc.left, doc.width());
     let top = doc.y;
     doc.y = letterhead(&mut doc, left, span, top, 9.0, &r.authority, None) + cm(0.4);
-    doc.paragraph(Style::new(14.0).bold(), Align::Center, &r.title.to_uppercase());
+    doc.title(Style::new(14.0).bold(), &r.title.to_uppercase());
     doc.paragraph(Style::new(10.5), Align::Center, &r.subtitle);
     doc.space(cm(0.3));
 
@@ -200,37 +243,28 @@ pub fn report_pdf(r: &Report) -> Result<Vec<u8>, String> {
 
     let summary = Style::new(8.5).color(Rgb::grey(70));
     for c in &r.charts {
-        // The title, the summary and the drawing stay on one page.
-        let heading = Style::new(11.0).bold();
-        let block = 11.0
-            + wrap(heading, &c.title, span).len() as f32 * heading.leading()
-            + wrap(summary, &c.summary, span).len() as f32 * summary.leading()
-            + 6.0
-            + plot_height(&c.plot);
-        doc.ensure(block);
+        // The title and the summary stay with the drawing's start.
+        let summary_height = wrap(summary, &c.summary, span).len() as f32 * summary.leading();
+        doc.ensure(doc.heading_height(&c.title) + summary_height + 6.0 + first_height(&c.plot));
         doc.heading(&c.title);
         doc.paragraph(summary, Align::Left, &c.summary);
         doc.space(6.0);
-        draw(&mut doc, &c.plot, span);
-        if !c.rows.is_empty() {
+        doc.figure(&c.summary, |doc| draw(doc, &c.plot, span));
+        let columns = c.rows.iter().map(Vec::len).chain([c.header.len()]).max().unwrap_or(0);
+        if columns > 0 {
             doc.space(6.0);
             let mut widths = vec![Width::Share(1.0)];
-            widths.extend(std::iter::repeat_n(Width::Auto, c.header.len().saturating_sub(1)));
+            widths.extend(std::iter::repeat_n(Width::Auto, columns - 1));
+            let cell = |i: usize, v: &str, style: Style| {
+                if i == 0 { Cell::new(v, style) } else { Cell::new(v, style).right() }
+            };
+            let padded = |row: &[String], style: Style| -> Vec<Cell> {
+                (0..columns).map(|i| cell(i, row.get(i).map_or("", String::as_str), style)).collect()
+            };
             doc.table(&Table {
                 widths,
-                header: c.header.iter().map(|h| Cell::new(h.as_str(), bold)).collect(),
-                rows: c
-                    .rows
-                    .iter()
-                    .map(|row| {
-                        row.iter()
-                            .enumerate()
-                            .map(|(i, v)| {
-                                if i == 0 { Cell::new(v.as_str(), plain) } else { Cell::new(v.as_str(), plain).right() }
-                            })
-                            .collect()
-                    })
-                    .collect(),
+                header: if c.header.is_empty() { Vec::new() } else { padded(&c.header, bold) },
+                rows: c.rows.iter().map(|row| padded(row, plain)).collect(),
                 grid,
                 inset: (4.0, 4.0),
             });
@@ -238,36 +272,56 @@ pub fn report_pdf(r: &Report) -> Result<Vec<u8>, String> {
     }
     doc.space(cm(0.5));
     doc.paragraph(Style::new(8.0).color(Rgb::grey(90)), Align::Left, &r.footer);
-    Ok(doc.finish(true))
+    doc
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn chart(shape: Shape, bars: i64) -> ReportChart {
+        ReportChart {
+            title: "Hồ sơ theo tỉnh".into(),
+            summary: "Tóm tắt".into(),
+            plot: Plot {
+                shape,
+                series: vec!["Đã kiểm tra".into(), "Chưa kiểm tra".into()],
+                // A negative value (more inspected than planned) is not drawn and does not
+                // stretch the scale.
+                bars: (0..bars).map(|i| (format!("Tỉnh số {i}"), vec![i * 3, 40 - i * 2])).collect(),
+            },
+            header: vec!["Tỉnh".into(), "Kế hoạch".into(), "Đã kiểm tra".into()],
+            rows: (0..bars).map(|i| vec![format!("Tỉnh số {i}"), number(40), number(i * 3)]).collect(),
+        }
+    }
+
     #[test]
-    fn a_report_is_a_pdf_with_a_chart_and_no_targets() {
+    fn a_report_keeps_every_chart_within_its_pages() {
         let r = Report {
             authority: "Văn phòng Điều phối Chương trình OCOP".into(),
             title: "Báo cáo kết quả thực hiện Chương trình OCOP".into(),
-            subtitle: "Thành phố Hà Nội".into(),
+            subtitle: "Toàn quốc".into(),
             headline: vec![("Sản phẩm còn hiệu lực".into(), "1.649".into())],
             targets_title: "Mục tiêu".into(),
             targets: Vec::new(),
-            charts: vec![ReportChart {
-                title: "Sao".into(),
-                summary: "Tóm tắt".into(),
-                plot: Plot {
-                    columns: false,
-                    series: vec!["Sản phẩm".into()],
-                    bars: vec![("4 sao".into(), vec![1098])],
-                },
-                header: vec!["Hạng".into(), "Số".into()],
-                rows: vec![vec!["4 sao".into(), "1.098".into()]],
-            }],
+            charts: vec![chart(Shape::Bars, 34), chart(Shape::Columns, 30), chart(Shape::Bars, 0)],
             footer: "Lập ngày 03/12/2026".into(),
         };
-        let pdf = report_pdf(&r).expect("pdf");
-        assert!(pdf.starts_with(b"%PDF"));
+        let doc = report(&r);
+        assert!(doc.page_count() >= 3 && !doc.spilled(), "{} pages, within the margins", doc.page_count());
+        let pdf = doc.finish(true);
+        if let Ok(dir) = std::env::var("OCOP_ARTIFACTS") {
+            std::fs::write(format!("{dir}/report-sample.pdf"), &pdf).expect("write sample");
+        }
+        let plot = &r.charts[0].plot;
+        assert_eq!(scale(plot), 99.0, "the largest stack of values above zero: 33 × 3 + 0");
+    }
+
+    #[test]
+    fn numbers_use_the_vietnamese_separator() {
+        assert_eq!(
+            [number(0), number(999), number(1649), number(-10_000_000)],
+            ["0", "999", "1.649", "-10.000.000"].map(String::from)
+        );
     }
 }

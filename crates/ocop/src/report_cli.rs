@@ -61,7 +61,7 @@ pub async fn report(config: &Config, a: ReportArgs) -> anyhow::Result<()> {
     let t = Locale::Vi.tr();
     let data = web::report::report_data(&db, t, params).await?;
     let bytes = if format == "pdf" {
-        documents::report_pdf(&web::report::report_document(&data, t)).map_err(|e| anyhow::anyhow!(e))?
+        documents::report_pdf(&web::report::report_document(&data, t))
     } else {
         exchange::report::workbook(&web::report::report_sheets(&data, t))?
     };

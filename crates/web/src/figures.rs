@@ -300,7 +300,7 @@ impl Draft {
             charts::bars(&title, &summary, &self.series, &self.bars)
         };
         let plot = documents::Plot {
-            columns: self.columns,
+            shape: if self.columns { documents::Shape::Columns } else { documents::Shape::Bars },
             bars: self.bars.iter().map(|b| (b.label.clone(), b.values.clone())).collect(),
             series: self.series,
         };

@@ -9,8 +9,9 @@ use tokio::sync::Semaphore;
 
 /// What hashing or checking one password takes (Argon2id with m = 19 MiB, plus the thread).
 pub const PASSWORD_BYTES: u64 = 20 * 1024 * 1024;
-/// A bound on what setting one PDF takes (the fonts' tables, the pages, the compressed file): a
-/// whole `ocop report` process, the figures' queries included, peaks at about 69 MB.
+/// A bound on what setting one PDF takes: a document is laid out in memory (its pages' drawing
+/// operations, the fonts' subsets, the compressed file). A whole `ocop report` process, the
+/// figures' queries included, peaks at about 69 MB, so this is ample for the document alone.
 pub const DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 
 pub struct Budget {

@@ -603,10 +603,6 @@ pub async fn report_pdf(
     let name = report_file_name(&params, "pdf");
     let data = report_data(state.db(), ctx.t, params).await?;
     let doc = report_document(&data, ctx.t);
-    let bytes = state
-        .heavy()
-        .run(crate::heavy::DOCUMENT_BYTES, move || documents::report_pdf(&doc))
-        .await?
-        .map_err(AppError::internal)?;
+    let bytes = state.heavy().run(crate::heavy::DOCUMENT_BYTES, move || documents::report_pdf(&doc)).await?;
     Ok(crate::page::download(&name, "application/pdf", bytes))
 }

@@ -515,10 +515,6 @@ pub async fn pdf(
         checklist_version: i.checklist_version.clone(),
         done: i.is_done(),
     };
-    let bytes = state
-        .heavy()
-        .run(crate::heavy::DOCUMENT_BYTES, move || documents::inspection_pdf(&doc))
-        .await?
-        .map_err(AppError::internal)?;
+    let bytes = state.heavy().run(crate::heavy::DOCUMENT_BYTES, move || documents::inspection_pdf(&doc)).await?;
     Ok(crate::page::download(&format!("bien-ban-kiem-tra-{}.pdf", i.id), "application/pdf", bytes))
 }
