@@ -46,6 +46,7 @@ fn colour(i: usize) -> String {
 fn scale(bars: &[Bar]) -> f64 {
     bars.iter().map(|b| b.values.iter().filter(|v| **v > 0).sum::<i64>()).max().unwrap_or(0).max(1) as f64
 }
+
 const WIDTH: f64 = 400.0;
 const FONT: &str = "font-family=\"DejaVu Sans, Arial, sans-serif\"";
 
@@ -239,6 +240,19 @@ mod tests {
 
     fn bar(label: &str, values: &[i64]) -> Bar {
         Bar { label: label.into(), values: values.to_vec(), href: Some(format!("/x?k={label}&a=1")) }
+    }
+
+    #[test]
+    fn a_value_below_zero_does_not_stretch_the_others() {
+        // Inspected more than planned: the "waiting" series is negative and not drawn.
+        let svg = bars("t", "s", &["a".to_owned(), "b".to_owned()], &[bar("x", &[5, -3]), bar("y", &[2, 0])]);
+        let widths: Vec<f64> = svg
+            .split(" width=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .filter(|w| *w != 10.0)
+            .collect();
+        assert!(!widths.is_empty() && widths.iter().all(|w| *w <= WIDTH), "{widths:?}");
     }
 
     #[test]

@@ -230,7 +230,7 @@ enum Kid {
 }
 
 /// Roles whose content is text itself; text put straight under any other is given a paragraph.
-const TEXT_ROLES: [&str; 7] = ["P", "H1", "H2", "TD", "TH", "Figure", "Span"];
+const TEXT_ROLES: [&str; 6] = ["P", "H1", "H2", "TD", "TH", "Figure"];
 
 /// A document being laid out: pages of drawing operations, a cursor running down the page, the
 /// structure tree, and the glyphs used so far in each font.
