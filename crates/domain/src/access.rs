@@ -177,6 +177,13 @@ impl Target {
     pub fn at(place: Place) -> Self {
         Self { place, assigned: false }
     }
+
+    /// A record that belongs to a province as a whole (a round, a council, an inspection plan, a
+    /// trade event, a shopper's report), by its stored code; a code that does not parse belongs to
+    /// no province, so only the national reach covers it.
+    pub fn in_province(code: &str) -> Self {
+        Self::at(Place { province: crate::place::ProvinceCode::parse(code).ok(), commune: None, producer: None })
+    }
 }
 
 /// Why an access was refused, which decides what the caller is told.

@@ -299,3 +299,11 @@ fn offices_come_from_the_matrix() {
     }
     assert_eq!(office(None), Err(Denied::SignInRequired));
 }
+
+#[test]
+fn a_province_record_answers_to_its_province_and_a_bad_code_to_none() {
+    let office = actor(Role::ProvinceOffice);
+    assert!(authorize(Some(&office), Action::ManageEvaluation, &Target::in_province("01")).is_ok());
+    assert!(authorize(Some(&office), Action::ManageEvaluation, &Target::in_province("79")).is_err());
+    assert_eq!(Target::in_province("xx").place.province, None);
+}

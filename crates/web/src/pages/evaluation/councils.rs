@@ -1,7 +1,7 @@
 //! Councils: the province office (or, for 5★, the central office) sets them up and puts products
 //! before them.
 
-use super::{province_target, stars_text};
+use super::stars_text;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
@@ -38,9 +38,10 @@ fn office(caller: &Caller) -> AppResult<Office> {
 fn may_run(caller: &Caller, council: &Council) -> bool {
     match council.level() {
         Level::Central => caller.may_list(Action::EvaluateCentral),
-        Level::Province => {
-            council.province_code.as_deref().is_some_and(|p| caller.may(Action::ManageEvaluation, &province_target(p)))
-        }
+        Level::Province => council
+            .province_code
+            .as_deref()
+            .is_some_and(|p| caller.may(Action::ManageEvaluation, &Target::in_province(p))),
     }
 }
 
@@ -272,7 +273,7 @@ pub async fn show(
         let place = council
             .province_code
             .as_deref()
-            .map_or_else(|| Target::at(domain::access::Place::national()), province_target);
+            .map_or_else(|| Target::at(domain::access::Place::national()), Target::in_province);
         caller.require(Action::ManageEvaluation, &place)?;
     }
     let t = ctx.t;

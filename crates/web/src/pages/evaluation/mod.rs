@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::routes::{Gate, Routes};
-use domain::access::{Action, Place, Target};
+use domain::access::{Action, Target};
 use domain::criteria::CriteriaSet;
 use store::evaluation::councils as store_councils;
 use store::evaluation::dossiers::{self as store_dossiers, Registration};
@@ -102,11 +102,6 @@ pub(crate) async fn readable(state: &AppState, caller: &Caller, id: i64) -> AppR
     let target = Target { place: g.place(), assigned };
     caller.require(Action::ReadRecords, &target)?;
     Ok((g, target))
-}
-
-/// The place of a province, for actions of its office.
-pub(crate) fn province_target(code: &str) -> Target {
-    Target::at(Place { province: domain::place::ProvinceCode::parse(code).ok(), commune: None, producer: None })
 }
 
 pub(crate) fn state_label(t: Tr, state: &str) -> String {

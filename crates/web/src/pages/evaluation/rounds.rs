@@ -1,7 +1,7 @@
 //! Rounds (đợt đánh giá): the office opens them; everyone who may read the province's records
 //! sees the plan against what came in.
 
-use super::{province_target, state_class, state_label};
+use super::{state_class, state_label};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use domain::FieldErrors;
-use domain::access::Action;
+use domain::access::{Action, Target};
 use domain::place::ProvinceCode;
 use store::evaluation::dossiers::{self as store_dossiers, RegistrationFilter};
 use store::evaluation::rounds::{self as store_rounds, Round, RoundInput};
@@ -89,7 +89,7 @@ pub async fn create(
     caller.listing(Action::ManageEvaluation)?;
     let me = caller.signed_in()?.clone();
     let province = me.scope.province().cloned().ok_or(AppError::Forbidden)?;
-    caller.require(Action::ManageEvaluation, &province_target(province.as_str()))?;
+    caller.require(Action::ManageEvaluation, &Target::in_province(province.as_str()))?;
     let draft = match input.parse() {
         Ok(d) => d,
         Err(errors) => return list_page(&state, &caller, ctx, input, errors).await,

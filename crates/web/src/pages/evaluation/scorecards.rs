@@ -2,7 +2,7 @@
 //! a flaky connection), the evaluation page with the chair's controls, and the result.
 
 use super::sheet::{self, SheetView};
-use super::{criteria, points, province_target, stars_text};
+use super::{criteria, points, stars_text};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::auth::login::redirect_with_flash;
@@ -43,18 +43,18 @@ async fn standing(state: &AppState, caller: &Caller, id: i64) -> AppResult<Stand
     if seat.is_none() {
         let office = match council.level() {
             Level::Central => caller.may_list(Action::EvaluateCentral),
-            Level::Province => caller.may(Action::ManageEvaluation, &province_target(&e.province_code)),
+            Level::Province => caller.may(Action::ManageEvaluation, &Target::in_province(&e.province_code)),
         };
         if !office {
             // Logs the refusal; answers 401, 403 or 404 as the caller's scope decides.
             caller.require(
                 Action::ScoreProduct,
-                &Target { place: super::province_target(&e.province_code).place, assigned: false },
+                &Target { place: Target::in_province(&e.province_code).place, assigned: false },
             )?;
             return Err(AppError::NotFound);
         }
     } else {
-        let target = Target { place: super::province_target(&e.province_code).place, assigned: true };
+        let target = Target { place: Target::in_province(&e.province_code).place, assigned: true };
         caller.require(Action::ScoreProduct, &target)?;
     }
     Ok(Standing { e, council, seat })

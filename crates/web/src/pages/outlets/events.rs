@@ -14,7 +14,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::access::{Action, Place, Target};
+use domain::access::{Action, Target};
 use domain::outlets::{CalendarEvent, EventInput, EventKind, ParticipantReport};
 use domain::place::ProvinceCode;
 use domain::{FieldErrors, Invalid};
@@ -24,7 +24,7 @@ use store::outlets::events::{self, Event, EventFilter, Participant, When};
 use store::{Page, StoreError, units};
 
 pub(crate) fn event_target(e: &Event) -> Target {
-    Target::at(Place { province: ProvinceCode::parse(&e.province_code).ok(), commune: None, producer: None })
+    Target::in_province(&e.province_code)
 }
 
 fn kind_label(t: crate::i18n::Tr, kind: &str) -> String {

@@ -13,8 +13,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::access::{Action, Place, Target};
-use domain::place::ProvinceCode;
+use domain::access::{Action, Target};
 use domain::supervision::{self, PlanInput, ProposalCriteria, Reason};
 use domain::{FieldErrors, Invalid};
 use exchange::report::{Sheet, Value};
@@ -24,7 +23,7 @@ use store::supervision::plans::{self, Coverage, CoverageBy, Plan};
 use store::{Page, StoreError};
 
 fn plan_target(p: &Plan) -> Target {
-    Target::at(Place { province: ProvinceCode::parse(&p.province_code).ok(), commune: None, producer: None })
+    Target::in_province(&p.province_code)
 }
 
 async fn managed(state: &AppState, caller: &Caller, id: i64) -> AppResult<Plan> {

@@ -9,7 +9,6 @@ use crate::auth::login::redirect_with_flash;
 use crate::error::{AppError, AppResult};
 use crate::limits::{Limited, Reports};
 use crate::page::{PageCtx, render, render_status};
-use crate::pages::evaluation::province_target;
 use crate::pages::registry::photos::{image_response, read_photos};
 use crate::trace::{self, Outcome, ProductData, Scanner};
 use askama::Template;
@@ -17,7 +16,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldErrors;
-use domain::access::{Action, Office};
+use domain::access::{Action, Office, Target};
 use domain::digital_link::DigitalLink;
 use domain::place::ProvinceCode;
 use domain::reports::{HandledInput, OfficeContact, OfficeInput, ReportInput};
@@ -218,7 +217,7 @@ pub async fn send(
 /// handled.
 pub async fn photo(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> AppResult<Response> {
     let (province, bytes) = reports::photo(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ManageRegistry, &province_target(&province))?;
+    caller.require(Action::ManageRegistry, &Target::in_province(&province))?;
     Ok(image_response(&format!("\"label-report-{id}\""), "image/jpeg", bytes))
 }
 
@@ -231,7 +230,7 @@ pub async fn handled(
     Form(input): Form<HandledInput>,
 ) -> AppResult<Response> {
     let province = reports::province_of(state.db().conn(), id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ManageRegistry, &province_target(&province))?;
+    caller.require(Action::ManageRegistry, &Target::in_province(&province))?;
     let note = input.parse().map_err(AppError::Invalid)?;
     let me = caller.signed_in()?.clone();
     let tx = state.db().write().await?;
