@@ -91,8 +91,7 @@ fn colour(series: usize) -> Rgb {
 
 /// The largest stack, what a full-length bar stands for (at least 1).
 fn scale(p: &Plot) -> f32 {
-    let stack = |values: &Vec<i64>| values.iter().filter(|v| **v > 0).sum::<i64>();
-    p.bars.iter().map(|(_, v)| stack(v)).max().unwrap_or(0).max(1) as f32
+    p.bars.iter().map(|(_, v)| positive(v).map(|(_, x)| x).sum::<f32>()).fold(1.0, f32::max)
 }
 
 /// The height a plot takes before it may break: the legend and the columns, or the legend and
@@ -116,16 +115,16 @@ fn fitted(style: Style, s: &str, max: f32) -> String {
     if text_width(style, s) <= max {
         return s.to_owned();
     }
-    let mut out: String = s.chars().collect();
+    let mut out = s.to_owned();
     while !out.is_empty() && text_width(style, &format!("{out}…")) > max {
         out.pop();
     }
     format!("{}…", out.trim_end())
 }
 
-/// Draws a plot at the cursor, `span` wide: the legend, then the bars or columns with totals.
-fn draw(doc: &mut Doc, p: &Plot, span: f32) {
-    let x0 = doc.left;
+/// Draws a plot at the cursor across the page: the legend, then the bars or columns with totals.
+fn draw(doc: &mut Doc, p: &Plot) {
+    let (x0, span) = (doc.left, doc.width());
     if p.series.len() > 1 {
         let (mut x, y) = (x0, doc.y);
         for (i, name) in p.series.iter().enumerate() {
@@ -249,7 +248,7 @@ fn report(r: &Report) -> Doc {
         doc.heading(&c.title);
         doc.paragraph(summary, Align::Left, &c.summary);
         doc.space(6.0);
-        doc.figure(&c.summary, |doc| draw(doc, &c.plot, span));
+        doc.figure(&c.summary, |doc| draw(doc, &c.plot));
         let columns = c.rows.iter().map(Vec::len).chain([c.header.len()]).max().unwrap_or(0);
         if columns > 0 {
             doc.space(6.0);

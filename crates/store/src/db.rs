@@ -144,10 +144,7 @@ impl Db {
                     .map_err(unreachable)?
                     .into()
             }
-            Backend::Postgres => {
-                let connect = PgConnectOptions::from_str(url).map_err(bad_url)?.application_name("ocop");
-                pg_pool(options).connect_with(connect).await.map_err(unreachable)?.into()
-            }
+            Backend::Postgres => pg_pool(options).connect_with(pg_options(url)?).await.map_err(unreachable)?.into(),
         };
         Ok(Db { conn, replica: None, replica_down: Arc::new(AtomicBool::new(false)), backend })
     }
@@ -160,11 +157,8 @@ impl Db {
         if self.backend != Backend::Postgres || Backend::from_url(url)? != Backend::Postgres {
             return Err(ConnectError::ReplicaNotPostgres(redact_url(url)));
         }
-        let connect = PgConnectOptions::from_str(url)
-            .map_err(|e| ConnectError::BadUrl { url: redact_url(url), reason: e.to_string() })?
-            .application_name("ocop");
-        let replica = pg_pool(options).connect_lazy_with(connect).into();
-        Ok(Db { replica: Some(replica), replica_down: Arc::new(AtomicBool::new(false)), ..self })
+        let replica = pg_pool(options).connect_lazy_with(pg_options(url)?).into();
+        Ok(Db { replica: Some(replica), ..self })
     }
 
     /// Where reads that may lag behind the last writes go: the replica when there is one and it
@@ -243,6 +237,13 @@ impl Db {
         }
         Ok(self.conn.close().await?)
     }
+}
+
+/// How to reach the PostgreSQL database `url` names, as this application.
+fn pg_options(url: &str) -> Result<PgConnectOptions, ConnectError> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| ConnectError::BadUrl { url: redact_url(url), reason: e.to_string() })?;
+    Ok(options.application_name("ocop"))
 }
 
 /// A PostgreSQL pool of `pool_size` connections.

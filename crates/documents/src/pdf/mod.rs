@@ -378,7 +378,6 @@ impl Doc {
         if hex.is_empty() {
             return None;
         }
-        self.reach(baseline + style.size * 0.24);
         let skew = if style.italic { "0.2" } else { "0" };
         Some(format!(
             "BT /F{slot} {} Tf {} rg 1 0 {skew} 1 {} {} Tm <{hex}> Tj ET\n",
@@ -394,6 +393,7 @@ impl Doc {
         let Some(op) = self.glyph_run(x, baseline, style, s) else {
             return;
         };
+        self.reach(baseline + style.size * 0.24);
         let paragraph = self.needs_paragraph();
         if paragraph {
             self.begin("P");
@@ -662,9 +662,8 @@ impl Doc {
         let total = self.pages.len();
         if numbered {
             let style = Style::new(8.0).color(Rgb::grey(90));
+            // In the middle of the bottom margin, where nothing else is.
             let baseline = self.size.1 - (self.size.1 - self.bottom) / 2.0;
-            // In the bottom margin, where nothing else is.
-            self.bottom = self.size.1;
             for i in 0..total {
                 let n = format!("{}/{}", i + 1, total);
                 let x = self.left + (self.width() - text_width(style, &n)) / 2.0;

@@ -47,14 +47,11 @@ async fn standing(state: &AppState, caller: &Caller, id: i64) -> AppResult<Stand
         };
         if !office {
             // Logs the refusal; answers 401, 403 or 404 as the caller's scope decides.
-            caller.require(
-                Action::ScoreProduct,
-                &Target { place: Target::in_province(&e.province_code).place, assigned: false },
-            )?;
+            caller.require(Action::ScoreProduct, &Target::in_province(&e.province_code))?;
             return Err(AppError::NotFound);
         }
     } else {
-        let target = Target { place: Target::in_province(&e.province_code).place, assigned: true };
+        let target = Target { assigned: true, ..Target::in_province(&e.province_code) };
         caller.require(Action::ScoreProduct, &target)?;
     }
     Ok(Standing { e, council, seat })
